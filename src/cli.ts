@@ -1,0 +1,98 @@
+import { Command, CommanderError, Option } from 'commander';
+import { configJsonSchema } from './config/schema.js';
+import { EXIT_USAGE, loadConfigOrExit, notAvailable } from './commands/config-or-exit.js';
+import { runDemo } from './commands/demo.js';
+import { runDoctor } from './commands/doctor.js';
+import { serve } from './commands/serve.js';
+import { createLogger } from './log.js';
+import { VERSION } from './version.js';
+
+const program = new Command('classbox')
+  .description('Edge gateway for a cloud classroom: cameras, board and projector, composed, streamed, recorded and controlled over MQTT.')
+  .version(VERSION)
+  .showHelpAfterError('(run "classbox --help" for the commands)')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('run')
+  .description('run the service (what the Balena container and the systemd unit run)')
+  .requiredOption('-c, --config <file>', 'YAML config file (CLASSBOX_* variables override its keys)')
+  .action(async (opts: { config: string }) => {
+    const config = loadConfigOrExit(opts.config);
+    await serve(config, createLogger({ level: config.log.level }));
+  });
+
+program
+  .command('demo')
+  .description('the demo classroom: the real gateway with an embedded MQTT broker, simulated devices and test video; no config needed')
+  .action(async () => runDemo());
+
+program
+  .command('check')
+  .description('validate a config file: prints one line per problem and exits 2, or exits 0 when it is valid')
+  .requiredOption('-c, --config <file>', 'YAML config file')
+  .action((opts: { config: string }) => {
+    const config = loadConfigOrExit(opts.config);
+    process.stdout.write(`${opts.config}: valid (${config.site}/${config.room}, role ${config.role})\n`);
+  });
+
+program
+  .command('doctor')
+  .description('probe this machine: GStreamer, encoders and decoders, board and chosen profile, devices, broker; exit 0 healthy, 1 problems found')
+  .option('-c, --config <file>', 'also check what this config needs (broker, devices, disk)')
+  .option('--json', 'print the report as JSON')
+  .action(async (opts: { config?: string; json?: boolean }) => {
+    const config = opts.config === undefined ? undefined : loadConfigOrExit(opts.config);
+    process.exitCode = await runDoctor({ config, json: opts.json === true });
+  });
+
+program
+  .command('pipeline')
+  .description('print the exact gst-launch-1.0 line the service would build, runnable by hand')
+  .requiredOption('-c, --config <file>', 'YAML config file')
+  .addOption(new Option('--role <role>', 'which pipeline').choices(['broadcast', 'receive', 'playback']))
+  .action(() => notAvailable('pipeline', 'the media engine'));
+
+const ptz = program
+  .command('ptz')
+  .description('drive a PTZ camera straight over its serial line: ptz CAMERA recall|save N, move DIR [SPEED], stop')
+  .argument('<camera>', 'camera name from devices.cameras')
+  .argument('<action>', 'recall | save | move | stop')
+  .argument('[args...]', 'preset number or name, or direction and speed')
+  .requiredOption('-c, --config <file>', 'YAML config file');
+ptz.action(() => notAvailable('ptz', 'device control'));
+
+program
+  .command('projector')
+  .description('drive a projector: projector NAME power on|off, projector NAME status')
+  .argument('<name>', 'projector name from devices.projectors')
+  .argument('<action>', 'power | status')
+  .argument('[args...]', 'on | off')
+  .requiredOption('-c, --config <file>', 'YAML config file')
+  .action(() => notAvailable('projector', 'device control'));
+
+program
+  .command('simulate')
+  .description('run a device simulator (visca, pelco-d, epson, pjlink) for bench work and training')
+  .argument('<device>', 'visca | pelco-d | epson | pjlink')
+  .argument('[args...]')
+  .action(() => notAvailable('simulate', 'device control'));
+
+program
+  .command('schema')
+  .description('print the config JSON Schema (for editors; the repository keeps it as classbox.schema.json)')
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+    process.exit(ok ? 0 : EXIT_USAGE);
+  }
+  process.stderr.write(`classbox: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,89 @@
+import { statfsSync, mkdirSync } from 'node:fs';
+import type { Config } from '../config/schema.js';
+import { H264_DECODERS, H264_ENCODERS, REQUIRED_ELEMENTS, probeGstreamer } from '../doctor/gstreamer-probe.js';
+import { gpioAccess, readBoardModel, renderNodes, serialPorts, videoDevices } from '../doctor/machine.js';
+import { chooseProfile } from '../media/profile-choice.js';
+import { probeBroker } from '../mqtt/probe.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info';
+
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export interface DoctorReport {
+  healthy: boolean;
+  gstreamer: { version: string | null; encoders: string[]; decoders: string[]; missing: string[] };
+  board: string | null;
+  profile: { chosen: string | null; configured: string | null; reason: string };
+  checks: Check[];
+}
+
+const MIN_FREE_MB = 2048;
+
+export async function buildDoctorReport(config?: Config): Promise<DoctorReport> {
+  const checks: Check[] = [];
+  const gst = await probeGstreamer();
+  const encoders = H264_ENCODERS.filter((e) => gst.elements.has(e));
+  const decoders = H264_DECODERS.filter((e) => gst.elements.has(e));
+  const missing = REQUIRED_ELEMENTS.filter((e) => !gst.elements.has(e));
+  checks.push(
+    gst.version
+      ? { name: 'gstreamer', status: 'ok', detail: `GStreamer ${gst.version}, ${gst.elements.size} elements` }
+      : { name: 'gstreamer', status: 'fail', detail: gst.error ?? 'GStreamer not found' },
+  );
+  checks.push({ name: 'encoders', status: encoders.length ? 'ok' : 'fail', detail: encoders.length ? `H.264 encoders: ${encoders.join(', ')}` : 'no H.264 encoder' });
+  checks.push({ name: 'decoders', status: decoders.length ? 'ok' : 'fail', detail: decoders.length ? `H.264 decoders: ${decoders.join(', ')}` : 'no H.264 decoder' });
+  if (gst.version) {
+    checks.push({ name: 'elements', status: missing.length ? 'fail' : 'ok', detail: missing.length ? `missing: ${missing.join(', ')}` : `all ${REQUIRED_ELEMENTS.length} pipeline elements present` });
+  }
+
+  const board = readBoardModel();
+  const videos = videoDevices();
+  const choice = chooseProfile({ boardModel: board, elements: gst.elements, devices: new Set([...videos, ...renderNodes()]) });
+  const configured = config?.profile ?? null;
+  const profileDetail = configured && configured !== 'auto' ? `configured ${configured}; auto would choose ${choice.profile ?? 'none'} (${choice.reason})` : `${choice.profile ?? 'none'}: ${choice.reason}`;
+  checks.push({ name: 'profile', status: choice.profile || (configured && configured !== 'auto') ? 'ok' : 'fail', detail: profileDetail });
+
+  checks.push({ name: 'board', status: 'info', detail: board ?? 'no device-tree model (not an ARM board)' });
+  checks.push({ name: 'video-devices', status: 'info', detail: videos.length ? videos.join(', ') : 'none' });
+  const serial = serialPorts();
+  checks.push({ name: 'serial-ports', status: 'info', detail: serial.length ? serial.join(', ') : 'none' });
+  const gpio = gpioAccess();
+  checks.push({ name: 'gpio', status: 'info', detail: gpio.sysfs || gpio.chips.length ? `sysfs ${gpio.sysfs ? 'writable' : 'not writable'}; chips: ${gpio.chips.join(', ') || 'none'}` : 'no GPIO on this machine (simulated lines are used)' });
+
+  if (config) {
+    try {
+      mkdirSync(config.dataDir, { recursive: true });
+      const fs = statfsSync(config.dataDir);
+      const freeMB = Math.floor((fs.bavail * fs.bsize) / 1024 / 1024);
+      checks.push({ name: 'disk', status: freeMB < MIN_FREE_MB ? 'warn' : 'ok', detail: `${freeMB} MB free at ${config.dataDir}` });
+    } catch (err) {
+      checks.push({ name: 'disk', status: 'fail', detail: `${config.dataDir}: ${(err as Error).message}` });
+    }
+    const broker = await probeBroker(config);
+    checks.push({ name: 'broker', status: broker.ok ? 'ok' : 'fail', detail: broker.detail });
+  }
+
+  return {
+    healthy: !checks.some((c) => c.status === 'fail'),
+    gstreamer: { version: gst.version, encoders, decoders, missing },
+    board,
+    profile: { chosen: choice.profile, configured, reason: choice.reason },
+    checks,
+  };
+}
+
+const MARK: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', info: '    ' };
+
+export async function runDoctor(options: { config?: Config | undefined; json: boolean }): Promise<number> {
+  const report = await buildDoctorReport(options.config);
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    for (const c of report.checks) process.stdout.write(`${MARK[c.status]} ${c.name.padEnd(14)} ${c.detail}\n`);
+    process.stdout.write(report.healthy ? 'healthy\n' : 'problems found\n');
+  }
+  return report.healthy ? 0 : 1;
+}

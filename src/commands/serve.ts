@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import { createService, type Service } from '../app.js';
+import type { Config } from '../config/schema.js';
+
+/** Whole-process shutdown budget: Balena and systemd send SIGKILL soon after SIGTERM. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+/**
+ * Runs a service until SIGTERM/SIGINT, then stops every part in reverse order within the deadline.
+ * `extraStop` runs after the service (the demo closes its broker there).
+ */
+export async function serve(config: Config, log: Logger, extraStop?: () => Promise<void>): Promise<Service> {
+  const service = createService(config, log);
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    force.unref();
+    void service
+      .stop(signal)
+      .then(() => extraStop?.())
+      .then(
+        () => {
+          log.flush();
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  await service.start();
+  return service;
+}

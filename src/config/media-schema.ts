@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { devicePath, filePath, name, url } from './fields.js';
+
+export const PROFILES = ['auto', 'rpi4', 'rpi5', 'jetson', 'x86-vaapi', 'x86-nvenc', 'software'] as const;
+
+/** videotestsrc patterns worth offering by name. */
+export const TEST_PATTERNS = ['smpte', 'snow', 'black', 'white', 'red', 'green', 'blue', 'checkers-8', 'circular', 'ball', 'smpte75', 'bar', 'pinwheel', 'gradient', 'colors'] as const;
+
+export const video = z
+  .strictObject({
+    width: z.number().int().min(160).max(3840).multipleOf(2, 'must be even').default(1280),
+    height: z.number().int().min(120).max(2160).multipleOf(2, 'must be even').default(720),
+    fps: z.number().int().min(1).max(60).default(30),
+    bitrateKbps: z.number().int().min(100).max(50_000).default(2500),
+    /** Seconds between key frames: the granularity of segment cuts and of a viewer's join time. */
+    keyframeIntervalS: z.number().min(0.5).max(10).default(2),
+  })
+  .default({ width: 1280, height: 720, fps: 30, bitrateKbps: 2500, keyframeIntervalS: 2 });
+
+const testSource = z.strictObject({ kind: z.literal('test'), pattern: z.enum(TEST_PATTERNS).default('smpte'), label: z.string().max(64).optional() });
+const fileSource = z.strictObject({ kind: z.literal('file'), path: filePath(), loop: z.boolean().default(true) });
+const v4l2Source = z.strictObject({
+  kind: z.literal('v4l2'),
+  device: devicePath(),
+  /** What the camera sends: MJPEG (most USB cameras at 720p/1080p) or raw frames. */
+  format: z.enum(['auto', 'mjpeg', 'raw']).default('auto'),
+  width: z.number().int().min(160).max(3840).optional(),
+  height: z.number().int().min(120).max(2160).optional(),
+  fps: z.number().int().min(1).max(60).optional(),
+});
+const hdmiSource = z.strictObject({ kind: z.literal('hdmi'), device: devicePath().default('/dev/video0') });
+const libcameraSource = z.strictObject({ kind: z.literal('libcamera'), camera: z.string().regex(/^[A-Za-z0-9@._:\/-]+$/, 'must be a libcamera camera id').optional() });
+const rtspSource = z.strictObject({ kind: z.literal('rtsp'), url: url(['rtsp', 'rtsps']), latencyMs: z.number().int().min(0).max(10_000).default(200) });
+const remoteSource = z.strictObject({ kind: z.literal('remote'), url: url(['srt', 'rtmp', 'rtmps', 'rtsp', 'http', 'https']), latencyMs: z.number().int().min(20).max(10_000).default(120) });
+
+export const source = z.discriminatedUnion('kind', [testSource, fileSource, v4l2Source, hdmiSource, libcameraSource, rtspSource, remoteSource]);
+
+export const SOURCE_KINDS = ['test', 'file', 'v4l2', 'rtsp', 'hdmi', 'libcamera', 'remote'] as const;
+
+export const layout = z
+  .string()
+  .regex(/^(pip|side-by-side|grid|single:[a-z0-9][a-z0-9-]*)$/, 'must be pip, side-by-side, grid or single:<source>');
+
+const recordOutput = z.strictObject({
+  name: name(),
+  kind: z.literal('record'),
+  dir: filePath().default('./recordings'),
+  segmentS: z.number().int().min(10).max(7200).default(600),
+});
+const rtmpOutput = z.strictObject({ name: name(), kind: z.literal('rtmp'), url: url(['rtmp', 'rtmps']), autoStart: z.boolean().default(true) });
+const srtOutput = z.strictObject({ name: name(), kind: z.literal('srt'), url: url(['srt']), passphraseFile: filePath().optional(), autoStart: z.boolean().default(true) });
+const hlsOutput = z.strictObject({
+  name: name(),
+  kind: z.literal('hls'),
+  dir: filePath().default('./hls'),
+  segmentS: z.number().int().min(1).max(60).default(4),
+  playlistLength: z.number().int().min(0).max(1000).default(10),
+});
+
+export const output = z.discriminatedUnion('kind', [recordOutput, rtmpOutput, srtOutput, hlsOutput]);
+
+export const audio = z
+  .strictObject({
+    /** ALSA device, e.g. "hw:1,0" or "default"; "test" for a test tone; "none" for no audio. */
+    device: z.string().regex(/^(none|test|default|(plug)?hw:[0-9A-Za-z_]+(,[0-9]+)?)$/, 'must be none, test, default or an ALSA device like hw:1,0').default('none'),
+    bitrateKbps: z.number().int().min(16).max(512).default(128),
+  })
+  .default({ device: 'none', bitrateKbps: 128 });
+
+export { devicePath };

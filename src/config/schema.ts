@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { filePath, name } from './fields.js';
+import { devices } from './devices-schema.js';
+import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
+import { http, mqtt, schedule } from './service-schema.js';
+
+/**
+ * The one schema of the config file (CONTRACT §3). Unknown keys are errors at every level:
+ * a typo must not silently do nothing. Cross-references (a layout naming a source, a class
+ * naming a camera preset) are checked here too, so a bad file never starts anything.
+ */
+export const configSchema = z
+  .strictObject({
+    site: name(),
+    room: name(),
+    role: z.enum(['broadcast', 'receive']).default('broadcast'),
+    profile: z.enum(PROFILES).default('auto'),
+    /** Where the box keeps its state: event outbox, session journal, schedule cache. */
+    dataDir: filePath().default('./data'),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
+    mqtt: mqtt.default(() => mqtt.parse({})),
+    video,
+    audio,
+    sources: z.record(name(), source).default({}),
+    layout: layout.default('pip'),
+    outputs: z.array(output).default([]),
+    devices,
+    schedule,
+    http,
+  })
+  .superRefine((config, ctx) => {
+    const sources = Object.keys(config.sources);
+    const single = /^single:(.+)$/.exec(config.layout);
+    if (single && !sources.includes(single[1]!)) {
+      ctx.addIssue({ code: 'custom', path: ['layout'], message: `names source "${single[1]}", which is not in sources (${sources.join(', ') || 'none'})` });
+    }
+    if (config.role === 'broadcast' && sources.length > 4) {
+      ctx.addIssue({ code: 'custom', path: ['sources'], message: 'at most 4 sources can be composed on one screen' });
+    }
+
+    const seen = new Set<string>();
+    config.outputs.forEach((o, i) => {
+      if (seen.has(o.name)) ctx.addIssue({ code: 'custom', path: ['outputs', i, 'name'], message: `duplicate output name "${o.name}"` });
+      seen.add(o.name);
+    });
+
+    const cameras = config.devices.cameras;
+    for (const [camName, cam] of Object.entries(cameras)) {
+      for (const [preset, number] of Object.entries(cam.presets)) {
+        if (number > cam.maxPreset) {
+          ctx.addIssue({ code: 'custom', path: ['devices', 'cameras', camName, 'presets', preset], message: `must be <= maxPreset (${cam.maxPreset})` });
+        }
+      }
+    }
+
+    config.schedule.classes.forEach((c, i) => {
+      const at = ['schedule', 'classes', i];
+      for (const [camName, preset] of Object.entries(c.preset)) {
+        const cam = cameras[camName];
+        if (!cam) ctx.addIssue({ code: 'custom', path: [...at, 'preset', camName], message: `no camera "${camName}" in devices.cameras` });
+        else if (typeof preset === 'string' && !(preset in cam.presets)) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'preset', camName], message: `camera "${camName}" has no preset "${preset}"` });
+        }
+      }
+      for (const proj of Object.keys(c.projector)) {
+        if (!(proj in config.devices.projectors)) {
+          ctx.addIssue({ code: 'custom', path: [...at, 'projector', proj], message: `no projector "${proj}" in devices.projectors` });
+        }
+      }
+      const s = c.layout && /^single:(.+)$/.exec(c.layout);
+      if (s && !sources.includes(s[1]!)) ctx.addIssue({ code: 'custom', path: [...at, 'layout'], message: `names source "${s[1]}", which is not in sources` });
+    });
+  });
+
+/** The config as the service sees it: every default filled in. */
+export type Config = z.output<typeof configSchema>;
+/** The config as a person writes it. */
+export type ConfigInput = z.input<typeof configSchema>;
+
+export type SourceConfig = Config['sources'][string];
+export type OutputConfig = Config['outputs'][number];
+export type CameraConfig = Config['devices']['cameras'][string];
+export type ProjectorConfig = Config['devices']['projectors'][string];
+export type GpioLineConfig = Config['devices']['gpio'][string];
+
+export function configJsonSchema(): object {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { DAYS, clockTime, filePath, host, name, tcpPort, timezone, url } from './fields.js';
+import { layout } from './media-schema.js';
+
+export const CLASS_MODES = ['live', 'recorded', 'implanted', 'observation'] as const;
+
+export const mqtt = z
+  .strictObject({
+    url: url(['mqtt', 'mqtts']).default('mqtt://127.0.0.1:1883'),
+    username: z.string().min(1).max(128).optional(),
+    password: z.string().max(256).optional(),
+    passwordFile: filePath().optional(),
+    clientId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-').optional(),
+    prefix: z.string().regex(/^[a-z0-9_-]+(\/[a-z0-9_-]+)*$/, 'must be topic levels of [a-z0-9_-] joined by /').default('classbox'),
+    telemetryIntervalS: z.number().int().min(1).max(3600).default(10),
+    keepaliveS: z.number().int().min(5).max(600).default(30),
+    tls: z
+      .strictObject({ ca: filePath().optional(), cert: filePath().optional(), key: filePath().optional(), rejectUnauthorized: z.boolean().default(true) })
+      .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['key'] })
+      .optional(),
+    /** Events kept on disk while the broker is unreachable; oldest dropped past this size. */
+    outboxMaxMB: z.number().min(1).max(10_000).default(50),
+    homeAssistant: z
+      .strictObject({ discovery: z.boolean().default(false), prefix: z.string().regex(/^[a-z0-9_-]+$/).default('homeassistant') })
+      .default({ discovery: false, prefix: 'homeassistant' }),
+  })
+  .refine((m) => !(m.password !== undefined && m.passwordFile !== undefined), { path: ['passwordFile'], message: 'give password or passwordFile, not both' })
+  .refine((m) => m.tls === undefined || m.url.startsWith('mqtts://'), { path: ['tls'], message: 'tls needs an mqtts:// url' });
+
+const presetRef = z.union([name(), z.number().int().min(0).max(255)]);
+
+const scheduledClass = z
+  .strictObject({
+    name: name(),
+    days: z.array(z.enum(DAYS)).min(1, 'needs at least one day'),
+    start: clockTime(),
+    end: clockTime(),
+    mode: z.enum(CLASS_MODES),
+    layout: layout.optional(),
+    preset: z.record(name(), presetRef).default({}),
+    projector: z.record(name(), z.enum(['on', 'off'])).default({}),
+    /** For implanted classes: the recorded lesson to play (file path or URL). */
+    media: z.string().min(1).optional(),
+  })
+  .refine((c) => c.start < c.end, { path: ['end'], message: 'must be after start (classes end on the day they start)' });
+
+export const schedule = z
+  .strictObject({
+    timezone: timezone().default('UTC'),
+    classes: z.array(scheduledClass).default([]),
+    /** An iCalendar feed polled periodically and cached on disk. */
+    icalUrl: url(['http', 'https']).optional(),
+    icalPollS: z.number().int().min(60).max(86_400).default(300),
+    /** A class never runs longer than this, whatever its end time says. */
+    maxClassMinutes: z.number().int().min(5).max(600).default(180),
+    /** Keep the projector on when the next class starts within this many minutes. */
+    projectorOffDelayMinutes: z.number().int().min(0).max(120).default(10),
+  })
+  .default({ timezone: 'UTC', classes: [], icalPollS: 300, maxClassMinutes: 180, projectorOffDelayMinutes: 10 });
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+export const http = z
+  .strictObject({
+    host: host().default('127.0.0.1'),
+    port: tcpPort().default(8080),
+    token: z.string().min(16, 'must be at least 16 characters').optional(),
+    tokenFile: filePath().optional(),
+    maxViewers: z.number().int().min(0).max(32).default(4),
+  })
+  .refine((h) => LOOPBACK.test(h.host) || h.token !== undefined || h.tokenFile !== undefined, {
+    path: ['token'],
+    message: 'required when host is not loopback (127.0.0.1, ::1): the page must not be open to the whole LAN',
+  })
+  .default({ host: '127.0.0.1', port: 8080, maxViewers: 4 });
+
+export function isLoopback(h: string): boolean {
+  return LOOPBACK.test(h);
+}

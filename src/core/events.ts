@@ -1,0 +1,48 @@
+/**
+ * Typed event bus. Parts talk through it instead of holding references to each other;
+ * every listener is registered under an owner so that a part's stop() removes all of its own.
+ */
+export interface ClassboxEvents {
+  'service.started': { version: string };
+  'service.stopping': { reason: string };
+  'mqtt.connected': { url: string };
+  'mqtt.disconnected': { url: string; error?: string };
+}
+
+type Listener<T> = (payload: T) => void;
+
+export class EventBus<Events extends object = ClassboxEvents> {
+  private readonly listeners = new Map<keyof Events, Array<{ owner: object; fn: Listener<never> }>>();
+
+  on<K extends keyof Events>(owner: object, event: K, fn: Listener<Events[K]>): void {
+    const list = this.listeners.get(event) ?? [];
+    list.push({ owner, fn: fn as Listener<never> });
+    this.listeners.set(event, list);
+  }
+
+  /** Delivers synchronously; a throwing listener is reported to onListenerError and does not stop the others. */
+  emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    for (const { fn } of [...(this.listeners.get(event) ?? [])]) {
+      try {
+        (fn as Listener<Events[K]>)(payload);
+      } catch (err) {
+        this.onListenerError(err, String(event));
+      }
+    }
+  }
+
+  removeAll(owner: object): void {
+    for (const [event, list] of this.listeners) {
+      this.listeners.set(
+        event,
+        list.filter((l) => l.owner !== owner),
+      );
+    }
+  }
+
+  listenerCount<K extends keyof Events>(event: K): number {
+    return this.listeners.get(event)?.length ?? 0;
+  }
+
+  onListenerError: (err: unknown, event: string) => void = () => {};
+}

@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+
+/** A unit of the service with side-effect-free construction; work happens in start() and stop(). */
+export interface Part {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts parts in order and stops them in reverse. A part that fails to start stops the ones
+ * already started (so nothing is left half-running); a part that hangs in stop() is abandoned
+ * after its share of the deadline so the process can still exit in time.
+ */
+export class Lifecycle {
+  private readonly started: Part[] = [];
+
+  constructor(
+    private readonly parts: readonly Part[],
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const part of this.parts) {
+      try {
+        await part.start();
+        this.started.push(part);
+        this.log.debug({ part: part.name }, 'started');
+      } catch (err) {
+        this.log.error({ part: part.name, err }, 'failed to start');
+        await this.stop(5000);
+        throw err;
+      }
+    }
+  }
+
+  async stop(deadlineMs = 5000): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    while (this.started.length > 0) {
+      const part = this.started.pop()!;
+      const left = Math.max(50, until - Date.now());
+      const budget = Math.max(50, Math.floor(left / (this.started.length + 1)));
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        part.stop().then(
+          () => 'stopped' as const,
+          (err: unknown) => {
+            this.log.error({ part: part.name, err }, 'failed to stop cleanly');
+            return 'failed' as const;
+          },
+        ),
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), budget);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') this.log.warn({ part: part.name, budgetMs: budget }, 'stop timed out; abandoned');
+      else this.log.debug({ part: part.name }, outcome);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../core/events.js';
+import type { Part } from '../core/lifecycle.js';
+import { baseTopic, topics } from './topics.js';
+
+export interface MqttLinkContext {
+  config: Config;
+  log: Logger;
+  bus: EventBus;
+  version: string;
+}
+
+/**
+ * The service's one MQTT connection; the only module that imports `mqtt`.
+ * Availability is `online` (retained) on every connect and `offline` as the Last Will, and also
+ * published by hand before a clean stop, because a normal DISCONNECT does not fire the Will.
+ */
+export class MqttLink implements Part {
+  readonly name = 'mqtt';
+  readonly base: string;
+  private client: MqttClient | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly ctx: MqttLinkContext) {
+    this.base = baseTopic(ctx.config);
+    this.log = ctx.log.child({ part: 'mqtt' });
+  }
+
+  /** 5 until a broker refuses it; then 3.1.1 for the life of the process. */
+  private protocolVersion: 4 | 5 = 5;
+
+  options(): IClientOptions {
+    const m = this.ctx.config.mqtt;
+    const clientId = m.clientId ?? `classbox-${this.ctx.config.site}-${this.ctx.config.room}`;
+    const opts: IClientOptions = {
+      clientId,
+      protocolVersion: this.protocolVersion,
+      keepalive: m.keepaliveS,
+      // A persistent session keeps QoS 1 subscriptions and queued requests across reconnects.
+      clean: false,
+      ...(this.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 86_400 } } : {}),
+      reconnectPeriod: 2000,
+      connectTimeout: 10_000,
+      will: { topic: topics.availability(this.base), payload: Buffer.from('offline'), qos: 1, retain: true },
+    };
+    if (m.username !== undefined) opts.username = m.username;
+    if (m.password !== undefined) opts.password = m.password;
+    if (m.tls) {
+      if (m.tls.ca) opts.ca = readFileSync(m.tls.ca);
+      if (m.tls.cert) opts.cert = readFileSync(m.tls.cert);
+      if (m.tls.key) opts.key = readFileSync(m.tls.key);
+      opts.rejectUnauthorized = m.tls.rejectUnauthorized;
+    }
+    return opts;
+  }
+
+  async start(): Promise<void> {
+    this.open();
+    // The first connection is not awaited: a box must come up and record even with the broker down.
+  }
+
+  private open(): void {
+    const url = this.ctx.config.mqtt.url;
+    const client = connect(url, this.options());
+    this.client = client;
+    client.on('connect', () => {
+      this.log.info({ url }, 'connected');
+      void this.publish(topics.availability(this.base), 'online', { qos: 1, retain: true });
+      this.ctx.bus.emit('mqtt.connected', { url });
+    });
+    client.on('close', () => this.ctx.bus.emit('mqtt.disconnected', { url }));
+    client.on('error', (err) => {
+      // MQTT 3.1.1 brokers answer a v5 CONNECT with return code 1; v5 brokers use reason 0x84.
+      const code = (err as { code?: number }).code;
+      if (this.protocolVersion === 5 && (code === 1 || code === 0x84 || /protocol version/i.test(err.message))) {
+        this.log.info('broker does not speak MQTT 5; using 3.1.1');
+        this.protocolVersion = 4;
+        client.removeAllListeners();
+        client.on('error', () => {});
+        client.end(true);
+        if (this.client === client) this.open();
+        return;
+      }
+      this.log.warn({ err: { message: err.message } }, 'connection problem');
+    });
+  }
+
+  get protocol(): 4 | 5 {
+    return this.protocolVersion;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  async publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('MQTT link not started');
+    await client.publishAsync(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false });
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    if (client.connected) {
+      await Promise.race([
+        client.publishAsync(topics.availability(this.base), 'offline', { qos: 1, retain: true }).catch(() => undefined),
+        new Promise((r) => setTimeout(r, 1000)),
+      ]);
+    }
+    await client.endAsync(!client.connected).catch(() => undefined);
+  }
+}
