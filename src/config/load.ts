@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { configJsonSchema, configSchema, type Config } from './schema.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { formatIssues, type ConfigProblem } from './format-issues.js';
@@ -48,15 +48,14 @@ function readYaml(file: string): Record<string, unknown> {
     const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
     throw new ConfigError([{ path: `config file ${file}`, message: why }]);
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        const at = pos ? `line ${pos.line}, column ${pos.col}` : 'YAML';
-        return { path: `config file ${file}`, message: `${at}: ${e.message.split('\n')[0]}` };
-      }),
-    );
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    // Only the first: the parser's later errors are consequences of it.
+    const pos = lines.linePos(yamlError.pos[0]);
+    const at = `line ${pos.line}, column ${pos.col}`;
+    throw new ConfigError([{ path: `config file ${file}`, message: `${at}: ${yamlError.message.split('\n')[0]}` }]);
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
