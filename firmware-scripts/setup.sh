@@ -48,10 +48,10 @@ else
   say "not a Debian system: install GStreamer 1.22 (+ dev headers, plugins base/good/bad/ugly/libav), mosquitto, socat and ffmpeg yourself"
 fi
 
-# npm dependencies: reinstall when the lock file or Node's major version changed, or when the
-# GStreamer addon is missing (npm ci ran before the headers were there).
+# npm dependencies: reinstall when the lock file, our patches to dependencies or Node's ABI changed,
+# or when the GStreamer addon is missing (npm ci ran before the headers were there).
 STAMP=node_modules/.classbox-setup
-want="$(sha256sum package-lock.json | cut -d' ' -f1) node-$(node -p 'process.versions.modules')"
+want="$(cat package-lock.json patches/*.patch 2>/dev/null | sha256sum | cut -d' ' -f1) node-$(node -p 'process.versions.modules')"
 if [[ ! -f $STAMP || "$(cat "$STAMP")" != "$want" || ! -f node_modules/gstreamer-superficial/build/Release/gstreamer-superficial.node ]]; then
   say "installing npm dependencies (npm ci)"
   if ((DRY_RUN == 0)); then
