@@ -21,6 +21,8 @@ export const configSchema = z
     mqtt: mqtt.default(() => mqtt.parse({})),
     video,
     audio,
+    /** Where the receive and playback roles show the picture: the board's display sink, or none (headless). */
+    display: z.strictObject({ sink: z.enum(['profile', 'none']).default('profile') }).default({ sink: 'profile' }),
     sources: z.record(name(), source).default({}),
     layout: layout.default('pip'),
     outputs: z.array(output).default([]),

@@ -1,0 +1,144 @@
+import type { Config, OutputConfig } from '../config/schema.js';
+import { pipelineTokens, shellLine, type Chain } from './launch.js';
+import { layoutRects } from './layouts.js';
+import { appsrcHead, networkChain, recordChain, H264_CAPS } from './outputs.js';
+import { encoderChain, type BoardProfile } from './profiles.js';
+import { rawCaps, sourcePipelineChain, captureChain, type Canvas } from './sources.js';
+
+/** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
+export const INTER_TIMEOUT_NS = 500_000_000;
+
+export interface PipelineSpec {
+  /** Stable id: `source:<name>`, `composite`, `output:<name>`, `receive`, `playback`. */
+  id: string;
+  tokens: string[];
+}
+
+export interface MediaGraph {
+  role: 'broadcast' | 'receive' | 'playback';
+  sources: PipelineSpec[];
+  main: PipelineSpec | null;
+  outputs: PipelineSpec[];
+  /** The display pipeline of the receive and playback roles. */
+  display: PipelineSpec | null;
+  /** Source names in compositor pad order (sink_0, sink_1, ...). */
+  padOrder: string[];
+  /** The whole graph as one runnable gst-launch-1.0 line. */
+  printable: string;
+}
+
+export type NetworkOutput = Exclude<OutputConfig, { kind: 'record' }>;
+
+export const channelName = (config: Pick<Config, 'site' | 'room'>, source: string) => `${config.site}-${config.room}-${source}`;
+
+export function canvasOf(config: Config): Canvas {
+  return { width: config.video.width, height: config.video.height, fps: config.video.fps };
+}
+
+function displayChain(config: Config, profile: BoardProfile): Chain {
+  return config.display.sink === 'none' ? [{ element: 'fakesink', name: 'display', properties: { sync: true } }] : profile.display.chain.map((l, i, all) => (i === all.length - 1 ? { ...l, name: 'display' } : l));
+}
+
+/**
+ * The composite: every source read from its intervideo channel, with a NO SIGNAL slate ready on top,
+ * into the compositor at the layout's geometry; one encode; a tee to the recording and to the appsink
+ * that feeds the network outputs.
+ */
+function compositeChains(config: Config, profile: BoardProfile, sourceNames: string[], layout: string, filePrefix: string, inlineOutputs: boolean): Chain[] {
+  const canvas = canvasOf(config);
+  const rects = layoutRects(layout, sourceNames, canvas.width, canvas.height);
+  const padProps: Record<string, number> = {};
+  sourceNames.forEach((s, i) => {
+    for (const [k, v] of Object.entries(rects[s]!)) padProps[`sink_${i}::${k}`] = v;
+  });
+  const gop = Math.max(1, Math.round(config.video.keyframeIntervalS * config.video.fps));
+  const chains: Chain[] = [
+    [
+      { element: 'compositor', name: 'mix', properties: { background: 'black', ...padProps } },
+      { caps: `video/x-raw,width=${canvas.width},height=${canvas.height},framerate=${canvas.fps}/1` },
+      { element: 'queue', properties: { 'max-size-buffers': 3, 'max-size-time': 0, 'max-size-bytes': 0 } },
+      ...encoderChain(profile, config.video.bitrateKbps, gop),
+      { element: 'h264parse', properties: { 'config-interval': -1 } },
+      { caps: H264_CAPS },
+      { element: 'tee', name: 'enc-tee', properties: { 'allow-not-linked': true } },
+    ],
+  ];
+  sourceNames.forEach((s, i) => {
+    chains.push([
+      { element: 'intervideosrc', name: `${s}-in`, properties: { channel: channelName(config, s), timeout: INTER_TIMEOUT_NS } },
+      { caps: rawCaps(canvas) },
+      { element: 'textoverlay', name: `${s}-slate`, properties: { text: `NO SIGNAL - ${s}`, silent: true, valignment: 'center', halignment: 'center', 'font-desc': 'Sans Bold 40', 'shaded-background': true } },
+      { element: 'queue', properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
+      { ref: `mix.sink_${i}` },
+    ]);
+  });
+  for (const o of config.outputs) {
+    if (o.kind === 'record') chains.push([{ ref: 'enc-tee.' }, ...recordChain(o, filePrefix)]);
+  }
+  const network = config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record');
+  if (network.length > 0) {
+    if (inlineOutputs) {
+      for (const o of network) chains.push([{ ref: 'enc-tee.' }, { element: 'queue', properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 } }, ...networkChain(o, config.video.keyframeIntervalS)]);
+    } else {
+      chains.push([
+        { ref: 'enc-tee.' },
+        { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 60, 'max-size-time': 0, 'max-size-bytes': 0 } },
+        { element: 'appsink', name: 'net-out', properties: { sync: false, 'max-buffers': 60, drop: true } },
+      ]);
+    }
+  }
+  return chains;
+}
+
+export interface GraphOptions {
+  /** The layout to build with (the live one, which `layout/set` may have changed). */
+  layout?: string;
+  /** Recording file prefix, e.g. `demo-school-room-101-20261123-080000`. */
+  filePrefix?: string;
+  /** For playback: the file or URL to play. */
+  media?: string;
+}
+
+export function defaultFilePrefix(config: Pick<Config, 'site' | 'room'>, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${config.site}-${config.room}-${stamp}`;
+}
+
+/** Renders every pipeline the service runs for the config's role, and the one-line equivalent. */
+export function buildGraph(config: Config, profile: BoardProfile, role: 'broadcast' | 'receive' | 'playback', options: GraphOptions = {}): MediaGraph {
+  const canvas = canvasOf(config);
+  const filePrefix = options.filePrefix ?? defaultFilePrefix(config, new Date(0));
+  const entries = Object.entries(config.sources);
+
+  if (role === 'playback') {
+    const media = options.media ?? 'file:///dev/null';
+    const uri = media.includes('://') ? media : `file://${media}`;
+    const chain: Chain = [{ element: 'uridecodebin', name: 'player', properties: { uri } }, { element: 'videoconvert' }, { element: 'videoscale' }, ...displayChain(config, profile)];
+    const tokens = pipelineTokens([chain]);
+    return { role, sources: [], main: null, outputs: [], display: { id: 'playback', tokens }, padOrder: [], printable: shellLine(tokens) };
+  }
+
+  // receive: the anchor's lesson (the first remote source) goes full screen; local sources go back.
+  const remote = role === 'receive' ? entries.find(([, s]) => s.kind === 'remote') : undefined;
+  let display: PipelineSpec | null = null;
+  if (remote) {
+    const [name, src] = remote;
+    const chain: Chain = [...captureChain(name, src, profile, canvas), { element: 'videoconvert' }, { element: 'videoscale' }, ...displayChain(config, profile)];
+    display = { id: 'receive', tokens: pipelineTokens([chain]) };
+  }
+  const local = entries.filter(([n]) => n !== remote?.[0]);
+  const names = local.map(([n]) => n);
+  const sourceChains = local.map(([n, s]) => sourcePipelineChain(n, channelName(config, n), s, profile, canvas));
+  const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens([c]) }));
+
+  let layout = options.layout ?? config.layout;
+  if (role === 'receive') layout = names[0] ? `single:${names[0]}` : layout;
+  const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false)) } : null;
+  const network = main ? config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record') : [];
+  const outputs = network.map((o) => ({ id: `output:${o.name}`, tokens: pipelineTokens([[...appsrcHead(o.name), ...networkChain(o, config.video.keyframeIntervalS)]]) }));
+
+  const printableChains: Chain[] = [...sourceChains];
+  if (names.length > 0) printableChains.push(...compositeChains(config, profile, names, layout, filePrefix, true));
+  const printableTokens = [...(display?.tokens ?? []), ...pipelineTokens(printableChains)];
+  return { role, sources, main, outputs, display, padOrder: names, printable: shellLine(printableTokens) };
+}

@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import type { OutputConfig } from '../config/schema.js';
+import type { Chain } from './launch.js';
+
+export const H264_CAPS = 'video/x-h264,stream-format=byte-stream,alignment=au';
+
+/**
+ * Recording inside the composite pipeline. Matroska, not MP4: MP4 writes its index only at the end,
+ * so a killed process or a power cut leaves an unplayable file; Matroska stays readable to the last
+ * cluster. splitmuxsink cuts at key frames into fixed-length segments.
+ */
+export function recordChain(output: Extract<OutputConfig, { kind: 'record' }>, filePrefix: string): Chain {
+  return [
+    { element: 'queue', properties: { 'max-size-time': 0, 'max-size-bytes': 0, 'max-size-buffers': 0 } },
+    { element: 'h264parse' },
+    {
+      element: 'splitmuxsink',
+      name: `${output.name}-rec`,
+      properties: {
+        location: join(output.dir, `${filePrefix}-%05d.mkv`),
+        'max-size-time': output.segmentS * 1_000_000_000,
+        'muxer-factory': 'matroskamux',
+        'async-finalize': true,
+      },
+    },
+  ];
+}
+
+/** A network or HLS output after the encoded stream: the same chain in its own pipeline or off the tee. */
+export function networkChain(output: Exclude<OutputConfig, { kind: 'record' }>, keyframeIntervalS: number): Chain {
+  switch (output.kind) {
+    case 'rtmp':
+      return [{ element: 'h264parse' }, { element: 'flvmux', properties: { streamable: true } }, { element: 'rtmp2sink', name: `${output.name}-sink`, properties: { location: output.url, 'async-connect': false } }];
+    case 'srt':
+      return [
+        { element: 'h264parse', properties: { 'config-interval': -1 } },
+        { element: 'mpegtsmux', properties: { alignment: 7 } },
+        // Without a listener or caller on the other side the pipeline must still run.
+        { element: 'srtsink', name: `${output.name}-sink`, properties: { uri: output.url, 'wait-for-connection': false } },
+      ];
+    case 'hls':
+      return [
+        { element: 'h264parse' },
+        {
+          element: 'hlssink2',
+          name: `${output.name}-sink`,
+          properties: {
+            location: join(output.dir, 'segment%05d.ts'),
+            'playlist-location': join(output.dir, 'index.m3u8'),
+            'target-duration': Math.max(output.segmentS, Math.ceil(keyframeIntervalS)),
+            'playlist-length': output.playlistLength,
+            'max-files': output.playlistLength === 0 ? 0 : output.playlistLength + 2,
+          },
+        },
+      ];
+  }
+}
+
+/** Head of an output's own pipeline: the encoded stream pushed from the composite's appsink. */
+export function appsrcHead(name: string): Chain {
+  return [{ element: 'appsrc', name: `${name}-in`, properties: { 'is-live': true, format: 'time', 'do-timestamp': true, caps: H264_CAPS } }];
+}
