@@ -7,7 +7,16 @@ export interface ClassboxEvents {
   'service.stopping': { reason: string };
   'mqtt.connected': { url: string };
   'mqtt.disconnected': { url: string; error?: string };
+  'source.lost': { source: string; reason: string };
+  'source.restored': { source: string; downS: number };
+  'pipeline.restarted': { pipeline: string; reason: string; attempt: number };
+  'output.down': { output: string; reason: string; attempt: number };
+  'output.up': { output: string };
+  'layout.changed': { layout: string; previous: string };
+  'media.state': { state: MediaPipelineState };
 }
+
+export type MediaPipelineState = 'starting' | 'running' | 'degraded' | 'restarting' | 'stopped';
 
 type Listener<T> = (payload: T) => void;
 

@@ -76,16 +76,16 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
     if (o.kind === 'record') chains.push([{ ref: 'enc-tee.' }, ...recordChain(o, filePrefix)]);
   }
   const network = config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record');
-  if (network.length > 0) {
-    if (inlineOutputs) {
-      for (const o of network) chains.push([{ ref: 'enc-tee.' }, { element: 'queue', properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 } }, ...networkChain(o, config.video.keyframeIntervalS)]);
-    } else {
-      chains.push([
-        { ref: 'enc-tee.' },
-        { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 60, 'max-size-time': 0, 'max-size-bytes': 0 } },
-        { element: 'appsink', name: 'net-out', properties: { sync: false, 'max-buffers': 60, drop: true } },
-      ]);
-    }
+  if (inlineOutputs) {
+    for (const o of network) chains.push([{ ref: 'enc-tee.' }, { element: 'queue', properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 } }, ...networkChain(o, config.video.keyframeIntervalS)]);
+  } else {
+    // Always present in the service: it measures the encoded stream (fps, bitrate, stalls) and feeds
+    // the network outputs, each in its own pipeline.
+    chains.push([
+      { ref: 'enc-tee.' },
+      { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 60, 'max-size-time': 0, 'max-size-bytes': 0 } },
+      { element: 'appsink', name: 'net-out', properties: { sync: false, 'max-buffers': 60, drop: true } },
+    ]);
   }
   return chains;
 }

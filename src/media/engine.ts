@@ -1,0 +1,337 @@
+import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { ClassboxError } from '../core/errors.js';
+import type { EventBus, MediaPipelineState } from '../core/events.js';
+import type { Part } from '../core/lifecycle.js';
+import { buildGraph, defaultFilePrefix, type MediaGraph, type PipelineSpec } from './graph.js';
+import { launchString } from './launch.js';
+import { layoutRects } from './layouts.js';
+import type { BoardProfile } from './profiles.js';
+import { renderedFrames, type PipelineRunner, type RunningPipeline } from './runner.js';
+import { SupervisedPipeline } from './supervised-pipeline.js';
+
+/** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
+const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
+const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
+/** Network outputs: a live platform that is down is retried patiently. */
+const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
+/** The composite counts as stalled when no encoded frame left it for this long. */
+const MAIN_STALL_MS = 5000;
+
+export interface MediaEngineContext {
+  config: Config;
+  log: Logger;
+  bus: EventBus;
+  runner: PipelineRunner;
+  profile: BoardProfile;
+}
+
+export interface OutputStats {
+  kind: string;
+  state: 'starting' | 'running' | 'reconnecting' | 'stopped';
+  bitrateKbps: number;
+}
+
+export interface MediaStats {
+  fps: number;
+  droppedFrames: number;
+  latencyMs: number | null;
+  outputs: Record<string, OutputStats>;
+  sources: Record<string, { state: 'live' | 'lost' | 'starting' }>;
+}
+
+/** Counts bytes and frames between two stats reads. */
+class Meter {
+  bytes = 0;
+  frames = 0;
+  private lastBytes = 0;
+  private lastFrames = 0;
+  private lastAt = Date.now();
+  add(n: number): void {
+    this.bytes += n;
+    this.frames++;
+  }
+  rates(): { kbps: number; fps: number } {
+    const now = Date.now();
+    const s = Math.max(0.001, (now - this.lastAt) / 1000);
+    const r = { kbps: Math.round(((this.bytes - this.lastBytes) * 8) / 1000 / s), fps: Math.round(((this.frames - this.lastFrames) / s) * 10) / 10 };
+    this.lastBytes = this.bytes;
+    this.lastFrames = this.frames;
+    this.lastAt = now;
+    return r;
+  }
+}
+
+/**
+ * Runs a classroom's media as separate supervised pipelines: one per source (into intervideo channels),
+ * the composite (layout, one encode, recording, appsink), and one per network output (appsrc). A source
+ * that fails shows its NO SIGNAL slate while everything else goes on; an output that fails reconnects
+ * alone; the composite restarts with backoff without touching sources or outputs.
+ */
+export class MediaEngine implements Part {
+  readonly name = 'media';
+  private graph: MediaGraph | undefined;
+  private currentLayout: string;
+  private main: SupervisedPipeline | undefined;
+  private display: SupervisedPipeline | undefined;
+  private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; rendered: number }>();
+  private readonly outputs = new Map<string, { sp: SupervisedPipeline; kind: string; meter: Meter }>();
+  private readonly encoded = new Meter();
+  private lastEncodedFrames = 0;
+  private lastFrameAt = 0;
+  private readonly log: Logger;
+  private filePrefix = '';
+
+  constructor(private readonly ctx: MediaEngineContext) {
+    this.currentLayout = ctx.config.layout;
+    this.log = ctx.log.child({ part: 'media' });
+  }
+
+  get layout(): string {
+    return this.currentLayout;
+  }
+
+  /** The pipelines as the service runs them (for `classbox pipeline` and tests). */
+  render(): MediaGraph {
+    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, filePrefix: this.filePrefix });
+  }
+
+  async start(): Promise<void> {
+    this.filePrefix = defaultFilePrefix(this.ctx.config);
+    this.graph = this.render();
+    const g = this.graph;
+    if (g.main) this.main = this.superviseMain(g.main);
+    for (const spec of g.sources) this.superviseSource(spec);
+    for (const spec of g.outputs) this.superviseOutput(spec);
+    if (g.display) this.display = this.superviseDisplay(g.display);
+    this.main?.start();
+    for (const s of this.sources.values()) s.sp.start();
+    for (const o of this.outputs.values()) o.sp.start();
+    this.display?.start();
+    this.log.info({ role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: [...this.outputs.keys()] }, 'media started');
+  }
+
+  private superviseMain(spec: PipelineSpec): SupervisedPipeline {
+    return new SupervisedPipeline({
+      id: spec.id,
+      runner: this.ctx.runner,
+      log: this.log,
+      // Rebuilt at each restart: the live layout and a fresh recording name.
+      launch: () => this.ensureDirs() && launchString(buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, filePrefix: this.filePrefix }).main!.tokens),
+      backoffMs: MAIN_BACKOFF_MS,
+      checkMs: 500,
+      isUp: () => this.encoded.frames > this.lastEncodedFrames,
+      isAlive: () => Date.now() - this.lastFrameAt < MAIN_STALL_MS,
+      onStarted: (p) => {
+        this.lastEncodedFrames = this.encoded.frames;
+        this.lastFrameAt = Date.now();
+        p.pullLoop('net-out', (buf) => this.onEncoded(buf));
+        this.applySlates(p);
+      },
+      onUp: (_p, attempt) => {
+        if (attempt > 0) this.emitState();
+        this.emitState();
+      },
+      onDown: (reason, attempt) => {
+        this.filePrefix = defaultFilePrefix(this.ctx.config);
+        this.ctx.bus.emit('pipeline.restarted', { pipeline: 'composite', reason, attempt });
+        this.emitState();
+      },
+    });
+  }
+
+  /** Recording and HLS folders, made at each composite start (a USB disk may have been remounted). */
+  private ensureDirs(): true {
+    for (const o of this.ctx.config.outputs) {
+      if (o.kind === 'record' || o.kind === 'hls') {
+        try {
+          mkdirSync(o.dir, { recursive: true });
+        } catch (err) {
+          this.log.error({ output: o.name, dir: o.dir, err }, 'cannot create output folder');
+        }
+      }
+    }
+    return true;
+  }
+
+  private onEncoded(buf: Buffer): void {
+    this.encoded.add(buf.length);
+    this.lastFrameAt = Date.now();
+    for (const [name, o] of this.outputs) {
+      if (o.sp.state === 'running' || o.sp.state === 'starting') {
+        if (o.sp.pipeline?.push(`${name}-in`, buf)) o.meter.add(buf.length);
+      }
+    }
+  }
+
+  private superviseSource(spec: PipelineSpec): void {
+    const name = spec.id.replace(/^source:/, '');
+    const entry = { sp: undefined as unknown as SupervisedPipeline, lostAt: null as number | null, rendered: 0 };
+    const frames = (p: RunningPipeline) => renderedFrames(p.get(`${name}-out`, 'stats'));
+    entry.sp = new SupervisedPipeline({
+      id: spec.id,
+      runner: this.ctx.runner,
+      log: this.log,
+      launch: () => launchString(spec.tokens),
+      backoffMs: SOURCE_BACKOFF_MS,
+      checkMs: 200,
+      onStarted: () => {
+        entry.rendered = 0;
+      },
+      // Up once frames reach the channel; a source whose pipeline plays but delivers nothing is not back.
+      isUp: (p) => frames(p) > 0,
+      onUp: () => {
+        this.main?.pipeline?.set(`${name}-slate`, 'silent', true);
+        if (entry.lostAt !== null) {
+          this.ctx.bus.emit('source.restored', { source: name, downS: Math.round((Date.now() - entry.lostAt) / 100) / 10 });
+          entry.lostAt = null;
+          this.emitState();
+        }
+      },
+      onDown: (reason) => {
+        this.main?.pipeline?.set(`${name}-slate`, 'silent', false);
+        if (entry.lostAt === null) {
+          entry.lostAt = Date.now();
+          this.ctx.bus.emit('source.lost', { source: name, reason });
+          this.emitState();
+        }
+      },
+    });
+    this.sources.set(name, entry);
+  }
+
+  /** A restarted composite starts with every slate hidden: show the ones whose source is still lost. */
+  private applySlates(p: RunningPipeline): void {
+    for (const [name, s] of this.sources) if (s.lostAt !== null) p.set(`${name}-slate`, 'silent', false);
+  }
+
+  private superviseOutput(spec: PipelineSpec): void {
+    const name = spec.id.replace(/^output:/, '');
+    const kind = this.ctx.config.outputs.find((o) => o.name === name)!.kind;
+    const meter = new Meter();
+    const sp = new SupervisedPipeline({
+      id: spec.id,
+      runner: this.ctx.runner,
+      log: this.log,
+      launch: () => launchString(spec.tokens),
+      backoffMs: OUTPUT_BACKOFF_MS,
+      checkMs: 500,
+      isUp: () => true,
+      onStarted: () => {
+        // A joining output needs a key frame (with SPS/PPS) to start from.
+        this.main?.pipeline?.forceKeyUnit('net-out');
+      },
+      onUp: (_p, attempt) => {
+        if (attempt > 0) this.ctx.bus.emit('output.up', { output: name });
+        this.emitState();
+      },
+      onDown: (reason, attempt) => {
+        this.ctx.bus.emit('output.down', { output: name, reason, attempt });
+        this.emitState();
+      },
+    });
+    this.outputs.set(name, { sp, kind, meter });
+  }
+
+  private superviseDisplay(spec: PipelineSpec): SupervisedPipeline {
+    const remote = Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote';
+    let lostAt: number | null = null;
+    return new SupervisedPipeline({
+      id: spec.id,
+      runner: this.ctx.runner,
+      log: this.log,
+      launch: () => launchString(spec.tokens),
+      backoffMs: SOURCE_BACKOFF_MS,
+      checkMs: 250,
+      isUp: (p) => renderedFrames(p.get('display', 'stats')) > 0,
+      onUp: () => {
+        if (lostAt !== null) this.ctx.bus.emit('source.restored', { source: remote, downS: Math.round((Date.now() - lostAt) / 100) / 10 });
+        lostAt = null;
+        this.emitState();
+      },
+      onDown: (reason) => {
+        if (lostAt === null) {
+          lostAt = Date.now();
+          this.ctx.bus.emit('source.lost', { source: remote, reason });
+        }
+        this.emitState();
+      },
+    });
+  }
+
+  /** Changes the layout on the running composite: compositor pad geometry only, nothing restarts. */
+  setLayout(layout: string): void {
+    const names = this.graph?.padOrder ?? [];
+    let rects;
+    try {
+      rects = layoutRects(layout, names, this.ctx.config.video.width, this.ctx.config.video.height);
+    } catch (err) {
+      const single = /^single:(.+)$/.exec(layout);
+      if (single) throw new ClassboxError('not_found', `no source "${single[1]}" (sources: ${names.join(', ')})`);
+      throw new ClassboxError('invalid_request', (err as Error).message);
+    }
+    const previous = this.currentLayout;
+    this.currentLayout = layout;
+    const p = this.main?.pipeline;
+    if (p) {
+      names.forEach((s, i) => {
+        // zorder first and alpha last, so a picture never shows at its old size in its new place.
+        const r = rects[s]!;
+        for (const k of ['zorder', 'xpos', 'ypos', 'width', 'height', 'alpha'] as const) p.setPad('mix', `sink_${i}`, k, r[k]);
+      });
+    }
+    this.ctx.bus.emit('layout.changed', { layout, previous });
+  }
+
+  /** `pipeline/restart`: rebuilds the composite (sources and outputs keep running). */
+  restart(): void {
+    this.main?.restart('restart requested');
+  }
+
+  pipelineState(): MediaPipelineState {
+    if (!this.graph) return 'stopped';
+    const main = this.main ?? this.display;
+    if (!main || main.state === 'stopped') return 'stopped';
+    if (main.state === 'down') return 'restarting';
+    if (main.state === 'starting') return 'starting';
+    const degraded = [...this.sources.values()].some((s) => s.lostAt !== null) || [...this.outputs.values()].some((o) => o.sp.state !== 'running');
+    return degraded ? 'degraded' : 'running';
+  }
+
+  private emitState(): void {
+    this.ctx.bus.emit('media.state', { state: this.pipelineState() });
+  }
+
+  stats(): MediaStats {
+    const enc = this.encoded.rates();
+    const outputs: Record<string, OutputStats> = {};
+    for (const o of this.ctx.config.outputs) {
+      if (o.kind === 'record') {
+        const up = this.main?.state === 'running';
+        outputs[o.name] = { kind: o.kind, state: up ? 'running' : this.main?.state === 'down' ? 'reconnecting' : this.main ? 'starting' : 'stopped', bitrateKbps: up ? enc.kbps : 0 };
+      } else {
+        const net = this.outputs.get(o.name);
+        const st = net?.sp.state;
+        outputs[o.name] = { kind: o.kind, state: st === 'running' ? 'running' : st === 'down' ? 'reconnecting' : st === 'starting' ? 'starting' : 'stopped', bitrateKbps: net ? net.meter.rates().kbps : 0 };
+      }
+    }
+    let dropped = 0;
+    const sources: MediaStats['sources'] = {};
+    for (const [name, s] of this.sources) {
+      sources[name] = { state: s.lostAt !== null ? 'lost' : s.sp.state === 'running' ? 'live' : 'starting' };
+      const stats = String(s.sp.pipeline?.get(`${name}-out`, 'stats') ?? '');
+      dropped += Number(/dropped=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0);
+    }
+    return { fps: enc.fps, droppedFrames: dropped, latencyMs: null, outputs, sources };
+  }
+
+  async stop(): Promise<void> {
+    for (const o of this.outputs.values()) await o.sp.stop();
+    // End of stream through the composite lets the muxer close the last segment properly.
+    await this.main?.stop(1500);
+    for (const s of this.sources.values()) await s.sp.stop();
+    await this.display?.stop();
+    this.log.info('media stopped');
+  }
+}

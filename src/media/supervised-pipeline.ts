@@ -1,0 +1,147 @@
+import type { Logger } from 'pino';
+import type { PipelineRunner, RunningPipeline } from './runner.js';
+
+export type SupervisedState = 'starting' | 'running' | 'down' | 'stopped';
+
+export interface SupervisedOptions {
+  id: string;
+  runner: PipelineRunner;
+  log: Logger;
+  /** The launch string, rebuilt at each (re)start so it reflects the current layout. */
+  launch: () => string;
+  /** Waits between restarts; the last one repeats. */
+  backoffMs: readonly number[];
+  /** True once the pipeline really delivers (frames rendered, state PLAYING...). Polled every `checkMs`. */
+  isUp: (p: RunningPipeline) => boolean;
+  /** Called at each check while running: false means stalled (treated like an error). */
+  isAlive?: (p: RunningPipeline) => boolean;
+  checkMs?: number;
+  onStarted?: (p: RunningPipeline) => void;
+  onUp?: (p: RunningPipeline, attempt: number) => void;
+  onDown?: (reason: string, attempt: number) => void;
+}
+
+/**
+ * One pipeline kept alive: built, played, watched (bus errors, end of stream, stalls), and rebuilt
+ * with backoff when it fails. Its failure never touches another pipeline.
+ */
+export class SupervisedPipeline {
+  state: SupervisedState = 'stopped';
+  pipeline: RunningPipeline | undefined;
+  /** Consecutive failed attempts; reset when the pipeline comes up. */
+  attempt = 0;
+  lastError: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private checker: NodeJS.Timeout | undefined;
+  private generation = 0;
+
+  constructor(private readonly o: SupervisedOptions) {}
+
+  get id(): string {
+    return this.o.id;
+  }
+
+  start(): void {
+    if (this.state !== 'stopped') return;
+    this.attempt = 0;
+    this.launch();
+  }
+
+  private launch(): void {
+    const generation = ++this.generation;
+    this.state = 'starting';
+    let p: RunningPipeline;
+    try {
+      p = this.o.runner.create(this.o.launch());
+    } catch (err) {
+      this.fail((err as Error).message, generation);
+      return;
+    }
+    this.pipeline = p;
+    p.onMessage((m) => {
+      if (generation !== this.generation) return;
+      if (m.type === 'error') this.fail(`${m.source}: ${m.text ?? 'error'}`, generation);
+      else if (m.type === 'eos') this.fail('end of stream', generation);
+    });
+    try {
+      p.play();
+    } catch (err) {
+      this.fail((err as Error).message, generation);
+      return;
+    }
+    this.o.onStarted?.(p);
+    this.checker = setInterval(() => this.check(generation), this.o.checkMs ?? 250);
+  }
+
+  private check(generation: number): void {
+    const p = this.pipeline;
+    if (generation !== this.generation || !p) return;
+    if (this.state === 'starting' && this.o.isUp(p)) {
+      this.state = 'running';
+      const attempts = this.attempt;
+      this.attempt = 0;
+      this.lastError = undefined;
+      this.o.onUp?.(p, attempts);
+    } else if (this.state === 'running' && this.o.isAlive && !this.o.isAlive(p)) {
+      this.fail('stalled: no new frames', generation);
+    }
+  }
+
+  /** Tears the pipeline down and schedules the next attempt. */
+  private fail(reason: string, generation: number): void {
+    if (generation !== this.generation || this.state === 'stopped' || this.state === 'down') return;
+    this.teardown();
+    this.state = 'down';
+    this.lastError = reason;
+    const attempt = ++this.attempt;
+    this.o.log.warn({ pipeline: this.o.id, reason, attempt }, 'pipeline down');
+    this.o.onDown?.(reason, attempt);
+    const wait = this.o.backoffMs[Math.min(attempt - 1, this.o.backoffMs.length - 1)] ?? 1000;
+    this.timer = setTimeout(() => {
+      if (this.state === 'down') this.launch();
+    }, wait);
+  }
+
+  /** Restart now (a `pipeline/restart` request), counting it as a failure for the events. */
+  restart(reason: string): void {
+    if (this.state === 'stopped') return;
+    this.fail(reason, this.generation);
+  }
+
+  private teardown(): void {
+    clearInterval(this.checker);
+    this.checker = undefined;
+    const p = this.pipeline;
+    this.pipeline = undefined;
+    this.generation++;
+    try {
+      p?.stop();
+    } catch (err) {
+      this.o.log.error({ pipeline: this.o.id, err }, 'stop failed');
+    }
+  }
+
+  /**
+   * Stops for good. With `eosMs`, sends end-of-stream first and waits for it (so muxers write their
+   * last cluster), at most that long.
+   */
+  async stop(eosMs = 0): Promise<void> {
+    clearTimeout(this.timer);
+    const p = this.pipeline;
+    if (p && eosMs > 0 && this.state === 'running') {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, eosMs);
+        p.onMessage((m) => {
+          if (m.type === 'eos') {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+        this.generation++; // EOS now means "done", not "failed"
+        p.sendEos();
+      });
+    }
+    this.teardown();
+    this.state = 'stopped';
+  }
+}
