@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { EventBus } from './core/events.js';
 import { Lifecycle, type Part } from './core/lifecycle.js';
+import { MediaEngine } from './media/engine.js';
+import type { PipelineRunner } from './media/runner.js';
+import type { BoardProfile } from './media/profiles.js';
 import { MqttLink } from './mqtt/client.js';
 import { VERSION } from './version.js';
 
@@ -9,6 +12,7 @@ export interface Service {
   readonly config: Config;
   readonly bus: EventBus;
   readonly mqtt: MqttLink;
+  readonly media: MediaEngine | undefined;
   start(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
@@ -17,16 +21,25 @@ export interface Service {
  * Composition root: builds every part from the config, in start order. Constructors do no work;
  * start() brings parts up in order and stop() takes them down in reverse.
  */
-export function createService(config: Config, log: Logger): Service {
+export interface ServiceParts {
+  /** GStreamer, or a stand-in in tests. Without it the service runs no media (a box with only devices). */
+  runner?: PipelineRunner;
+  profile?: BoardProfile;
+}
+
+export function createService(config: Config, log: Logger, parts: ServiceParts = {}): Service {
   const bus = new EventBus();
   bus.onListenerError = (err, event) => log.error({ err, event }, 'event listener failed');
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
-  const parts: Part[] = [mqtt];
-  const lifecycle = new Lifecycle(parts, log);
+  const media = parts.runner && parts.profile ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
+  // MQTT first, so a media failure at start is reported; stopped last, so the last events get out.
+  const order: Part[] = [mqtt, ...(media ? [media] : [])];
+  const lifecycle = new Lifecycle(order, log);
   return {
     config,
     bus,
     mqtt,
+    media,
     async start() {
       await lifecycle.start();
       bus.emit('service.started', { version: VERSION });

@@ -3,6 +3,7 @@ import { configJsonSchema } from './config/schema.js';
 import { EXIT_USAGE, loadConfigOrExit, notAvailable } from './commands/config-or-exit.js';
 import { runDemo } from './commands/demo.js';
 import { runDoctor } from './commands/doctor.js';
+import { printPipeline } from './commands/pipeline.js';
 import { serve } from './commands/serve.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
@@ -51,8 +52,13 @@ program
   .command('pipeline')
   .description('print the exact gst-launch-1.0 line the service would build, runnable by hand')
   .requiredOption('-c, --config <file>', 'YAML config file')
-  .addOption(new Option('--role <role>', 'which pipeline').choices(['broadcast', 'receive', 'playback']))
-  .action(() => notAvailable('pipeline', 'the media engine'));
+  .addOption(new Option('--role <role>', 'which pipeline (default: the config\'s role)').choices(['broadcast', 'receive', 'playback']))
+  .option('--media <file-or-url>', 'with --role playback: the recorded lesson to play')
+  .option('--parts', 'print each pipeline the service runs separately')
+  .action(async (opts: { config: string; role?: 'broadcast' | 'receive' | 'playback'; media?: string; parts?: boolean }) => {
+    const config = loadConfigOrExit(opts.config);
+    await printPipeline(config, opts);
+  });
 
 const ptz = program
   .command('ptz')

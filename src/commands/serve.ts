@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { createService, type Service } from '../app.js';
 import type { Config } from '../config/schema.js';
+import { GstRunner } from '../media/gst-runner.js';
+import { resolveProfile } from '../media/resolve-profile.js';
 
 /** Whole-process shutdown budget: Balena and systemd send SIGKILL soon after SIGTERM. */
 const SHUTDOWN_DEADLINE_MS = 5000;
@@ -10,7 +12,9 @@ const SHUTDOWN_DEADLINE_MS = 5000;
  * `extraStop` runs after the service (the demo closes its broker there).
  */
 export async function serve(config: Config, log: Logger, extraStop?: () => Promise<void>): Promise<Service> {
-  const service = createService(config, log);
+  const { profile, reason } = await resolveProfile(config);
+  log.info({ profile: profile.name, reason }, 'board profile');
+  const service = createService(config, log, { runner: new GstRunner(), profile });
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;

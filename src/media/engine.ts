@@ -176,6 +176,7 @@ export class MediaEngine implements Part {
       launch: () => launchString(spec.tokens),
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
+      loopOnEos: this.ctx.config.sources[name]?.kind === 'file' && this.ctx.config.sources[name].loop,
       onStarted: () => {
         entry.rendered = 0;
       },

@@ -19,6 +19,8 @@ export interface SupervisedOptions {
   onStarted?: (p: RunningPipeline) => void;
   onUp?: (p: RunningPipeline, attempt: number) => void;
   onDown?: (reason: string, attempt: number) => void;
+  /** End of stream is the end of one loop (a looping file): rebuild at once, quietly. */
+  loopOnEos?: boolean;
 }
 
 /**
@@ -61,7 +63,10 @@ export class SupervisedPipeline {
     p.onMessage((m) => {
       if (generation !== this.generation) return;
       if (m.type === 'error') this.fail(`${m.source}: ${m.text ?? 'error'}`, generation);
-      else if (m.type === 'eos') this.fail('end of stream', generation);
+      else if (m.type === 'eos') {
+        if (this.o.loopOnEos && this.state === 'running') this.loop(generation);
+        else this.fail('end of stream', generation);
+      }
     });
     try {
       p.play();
@@ -85,6 +90,18 @@ export class SupervisedPipeline {
     } else if (this.state === 'running' && this.o.isAlive && !this.o.isAlive(p)) {
       this.fail('stalled: no new frames', generation);
     }
+  }
+
+  /**
+   * Reopening the file each loop (rather than seeking back) notices a file that was removed or
+   * replaced: the reopen fails and the normal failure path takes over.
+   */
+  private loop(generation: number): void {
+    if (generation !== this.generation) return;
+    this.teardown();
+    this.launch();
+    // Still the same healthy source: it stays "running" unless the reopen fails.
+    if (this.state === 'starting') this.state = 'running';
   }
 
   /** Tears the pipeline down and schedules the next attempt. */

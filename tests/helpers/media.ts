@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { requireTool } from './tools.js';
+
+const run = promisify(execFile);
+
+/** A small H.264 MP4 made by ffmpeg's test source, for file sources. */
+export async function makeTestVideo(path: string, seconds: number, width = 640, height = 360, fps = 30): Promise<string> {
+  requireTool('ffmpeg');
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${fps}:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path]);
+  return path;
+}
+
+export interface Probe {
+  width: number;
+  height: number;
+  fps: number;
+  durationS: number;
+  frames: number;
+  /** Largest gap between consecutive video frames, in seconds, after the first five (the composite's start). */
+  maxGapS: number;
+}
+
+/** What ffprobe reads from a media file, decoding every frame (so a broken file fails here). */
+export async function probe(path: string): Promise<Probe> {
+  requireTool('ffprobe');
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,r_frame_rate:format=duration:frame=pts_time', '-of', 'json', path], { maxBuffer: 64 * 1024 * 1024 });
+  const j = JSON.parse(stdout) as { streams: Array<{ width: number; height: number; r_frame_rate: string }>; format: { duration?: string }; frames: Array<{ pts_time?: string }> };
+  const s = j.streams[0]!;
+  const [num, den] = s.r_frame_rate.split('/').map(Number);
+  const times = j.frames.map((f) => Number(f.pts_time)).filter((t) => Number.isFinite(t)).sort((a, b) => a - b);
+  let maxGapS = 0;
+  for (let i = 6; i < times.length; i++) maxGapS = Math.max(maxGapS, times[i]! - times[i - 1]!);
+  return { width: s.width, height: s.height, fps: num! / (den || 1), durationS: Number(j.format.duration ?? 0), frames: times.length, maxGapS };
+}

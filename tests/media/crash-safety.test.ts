@@ -1,0 +1,40 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/cli.js';
+import { probe } from '../helpers/media.js';
+import { freePort, sleep, waitUntil } from '../helpers/net.js';
+import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+
+describe('recording survives kill -9', () => {
+  it('leaves every segment playable, the open one up to its last second or two', async () => {
+    const rec = tempDir();
+    const port = await freePort();
+    const config = writeTempConfig({
+      site: 'crash-school',
+      room: 'room-9',
+      profile: 'software',
+      dataDir: tempDir(),
+      mqtt: { url: `mqtt://127.0.0.1:${port}` },
+      video: { width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeIntervalS: 1 },
+      sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
+      outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 10 }],
+    });
+    const box = startCli(['run', '--config', config]);
+    const mkvs = () => readdirSync(rec).filter((f) => f.endsWith('.mkv')).sort();
+    await waitUntil(() => mkvs().length > 0, 'a segment file', 20_000);
+    const t0 = Date.now();
+    // Past one segment boundary, so there is a closed segment and an open one.
+    await sleep(13_000);
+    const ranS = (Date.now() - t0) / 1000;
+    await box.stop('SIGKILL');
+    const files = mkvs();
+    expect(files.length).toBe(2);
+    const closed = await probe(join(rec, files[0]!));
+    expect(Math.abs(closed.durationS - 10)).toBeLessThan(1);
+    const open = await probe(join(rec, files[1]!));
+    // Matroska without its final index still plays: ffprobe decodes every frame up to the kill.
+    expect(open.frames).toBeGreaterThan(30);
+    expect(closed.durationS + open.frames / 30).toBeGreaterThan(ranS - 2);
+  });
+});

@@ -1,0 +1,131 @@
+import { readdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeTestVideo, probe } from '../helpers/media.js';
+import { startEngine } from '../helpers/media-engine.js';
+import { freePort, sleep, waitUntil } from '../helpers/net.js';
+import { tempDir } from '../helpers/temp-config.js';
+
+const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 800 };
+const mkvs = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.mkv')).sort();
+
+describe('media engine on real GStreamer (software profile)', () => {
+  it('records three pictures (test and file sources) to a file with the right size, rate and duration', async () => {
+    const dir = tempDir();
+    const teacher = await makeTestVideo(join(dir, 'teacher.mp4'), 10);
+    const rec = join(dir, 'rec');
+    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: teacher }, students: { kind: 'test', pattern: 'ball' } }, layout: 'pip', outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }] });
+    await h.engine.start();
+    await waitUntil(() => h.engine.pipelineState() === 'running', 'composite running', 10_000);
+    const t0 = Date.now();
+    await sleep(5000);
+    const stats = h.engine.stats();
+    await h.engine.stop();
+    const ranS = (Date.now() - t0) / 1000;
+    expect(stats.fps).toBeGreaterThan(20);
+    expect(stats.outputs.archive).toMatchObject({ kind: 'record', state: 'running' });
+    expect(stats.outputs.archive!.bitrateKbps).toBeGreaterThan(100);
+    expect(Object.values(stats.sources).map((s) => s.state)).toEqual(['live', 'live', 'live']);
+    const files = mkvs(rec);
+    expect(files).toHaveLength(1);
+    const p = await probe(join(rec, files[0]!));
+    expect(p).toMatchObject({ width: 640, height: 360, fps: 30 });
+    expect(Math.abs(p.durationS - ranS)).toBeLessThan(1);
+  });
+
+  it('changes the layout live during a recording: one continuous file, no gap longer than a frame', async () => {
+    const rec = tempDir();
+    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' }, students: { kind: 'test', pattern: 'snow' } }, layout: 'pip', outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }] });
+    await h.engine.start();
+    await waitUntil(() => h.engine.pipelineState() === 'running', 'composite running', 10_000);
+    for (const layout of ['side-by-side', 'grid', 'single:teacher', 'pip']) {
+      await sleep(700);
+      h.engine.setLayout(layout);
+    }
+    await sleep(700);
+    await h.engine.stop();
+    expect(h.events.filter((e) => e.type === 'layout.changed').map((e) => (e.payload as { layout: string }).layout)).toEqual(['side-by-side', 'grid', 'single:teacher', 'pip']);
+    expect(h.events.some((e) => e.type === 'pipeline.restarted')).toBe(false);
+    const files = mkvs(rec);
+    expect(files).toHaveLength(1);
+    const p = await probe(join(rec, files[0]!));
+    expect(p.durationS).toBeGreaterThan(3);
+    expect(p.maxGapS).toBeLessThanOrEqual(1 / 30 + 0.01);
+  });
+
+  it('refuses a layout naming a missing source, keeping the current one', async () => {
+    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [] });
+    expect(() => h.engine.setLayout('single:ghost')).toThrow(expect.objectContaining({ code: 'not_found' }));
+    expect(() => h.engine.setLayout('mosaic')).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    expect(h.engine.layout).toBe('pip');
+  });
+
+  it('shows the NO SIGNAL slate within 2 s when a source is lost, goes on recording, and restores it within 5 s', async () => {
+    const dir = tempDir();
+    // A 1-second file that loops: when it is removed, the next loop fails to open it.
+    const teacher = await makeTestVideo(join(dir, 'teacher.mp4'), 1);
+    const rec = join(dir, 'rec');
+    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: teacher, loop: true } }, layout: 'side-by-side', outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }] });
+    await h.engine.start();
+    await waitUntil(() => h.engine.pipelineState() === 'running', 'composite running', 10_000);
+    const removedAt = Date.now();
+    renameSync(teacher, `${teacher}.gone`);
+    const lost = await waitUntil(() => h.events.find((e) => e.type === 'source.lost'), 'source.lost', 4000);
+    expect(lost.payload).toMatchObject({ source: 'teacher' });
+    // The file had at most 1 s left to play; the slate must be up within 2 s after that.
+    expect(lost.at - removedAt).toBeLessThan(3000);
+    const main = (h.engine as unknown as { main: { pipeline: { get(e: string, p: string): unknown } } }).main;
+    expect(main.pipeline.get('teacher-slate', 'silent')).toBe(false);
+    expect(main.pipeline.get('board-slate', 'silent')).toBe(true);
+    expect(h.engine.pipelineState()).toBe('degraded');
+    // The rest goes on: frames keep coming while the source is away.
+    await sleep(1500);
+    expect(h.engine.stats().fps).toBeGreaterThan(20);
+    const returnedAt = Date.now();
+    renameSync(`${teacher}.gone`, teacher);
+    const restored = await waitUntil(() => h.events.find((e) => e.type === 'source.restored'), 'source.restored', 6000);
+    expect(restored.at - returnedAt).toBeLessThan(5000);
+    expect(main.pipeline.get('teacher-slate', 'silent')).toBe(true);
+    await h.engine.stop();
+    expect(h.events.some((e) => e.type === 'pipeline.restarted')).toBe(false);
+    expect(mkvs(rec)).toHaveLength(1);
+  });
+
+  it('streams over SRT from a broadcast to a receive pipeline on loopback', async () => {
+    const port = await freePort();
+    const anchor = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] });
+    const receiver = startEngine({ role: 'receive', display: { sink: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } }, outputs: [] });
+    await anchor.engine.start();
+    await receiver.engine.start();
+    try {
+      const display = (receiver.engine as unknown as { display: { pipeline?: { get(e: string, p: string): unknown } } }).display;
+      const frames = () => Number(/rendered=\(guint64\)(\d+)/.exec(String(display.pipeline?.get('display', 'stats') ?? ''))?.[1] ?? 0);
+      await waitUntil(() => frames() > 30, 'frames decoded at the receiver', 15_000);
+      expect(anchor.engine.stats().outputs.link).toMatchObject({ kind: 'srt', state: 'running' });
+    } finally {
+      await receiver.engine.stop();
+      await anchor.engine.stop();
+    }
+  });
+
+  it('keeps recording while an RTMP output whose server is down reconnects with backoff', async () => {
+    const rec = tempDir();
+    const dead = await freePort();
+    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [{ name: 'archive', kind: 'record', dir: rec }, { name: 'cloud', kind: 'rtmp', url: `rtmp://127.0.0.1:${dead}/live/key` }] });
+    await h.engine.start();
+    const started = Date.now();
+    await waitUntil(() => h.events.filter((e) => e.type === 'output.down').length >= 2, 'two reconnect attempts', 10_000);
+    await sleep(Math.max(0, 3500 - (Date.now() - started)));
+    const downs = h.events.filter((e) => e.type === 'output.down').map((e) => e.payload as { output: string; attempt: number });
+    expect(downs[0]).toMatchObject({ output: 'cloud', attempt: 1 });
+    expect(downs[1]).toMatchObject({ output: 'cloud', attempt: 2 });
+    const stats = h.engine.stats();
+    expect(stats.outputs.archive).toMatchObject({ state: 'running' });
+    expect(stats.outputs.cloud!.state).toMatch(/reconnecting|starting/);
+    expect(stats.fps).toBeGreaterThan(20);
+    await h.engine.stop();
+    expect(h.events.some((e) => e.type === 'pipeline.restarted')).toBe(false);
+    const p = await probe(join(rec, mkvs(rec)[0]!));
+    expect(p.durationS).toBeGreaterThan(2);
+  });
+});
