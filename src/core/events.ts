@@ -14,6 +14,8 @@ export interface ClassboxEvents {
   'output.up': { output: string };
   'layout.changed': { layout: string; previous: string };
   'media.state': { state: MediaPipelineState };
+  'playback.ended': { media: string };
+  'playback.failed': { media: string; reason: string };
 }
 
 export type MediaPipelineState = 'starting' | 'running' | 'degraded' | 'restarting' | 'stopped';

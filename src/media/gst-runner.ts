@@ -23,6 +23,9 @@ interface GstPipeline {
 
 type Binding = { Pipeline: new (launch: string) => GstPipeline };
 
+const SEEK_FLUSH = 1 << 0;
+const SEEK_ACCURATE = 1 << 1;
+
 let binding: Binding | undefined;
 function load(): Binding {
   // A CommonJS native addon: ESM cannot import a .node file directly.
@@ -52,7 +55,9 @@ class GstRunningPipeline implements RunningPipeline {
     this.p.sendEOS();
   }
   seek(seconds: number): boolean {
-    return this.p.seek(seconds);
+    // FLUSH | ACCURATE. Without FLUSH a seek while paused waits for the prerolled sink forever.
+    // The binding takes whole seconds.
+    return this.p.seek(Math.round(seconds), SEEK_FLUSH | SEEK_ACCURATE);
   }
   position(): number {
     return this.p.queryPosition();

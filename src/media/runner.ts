@@ -14,6 +14,7 @@ export interface RunningPipeline {
   /** To NULL: releases devices, closes files, unblocks pulls and the bus poll. */
   stop(): void;
   sendEos(): void;
+  /** Flushing, accurate seek to whole seconds (what the binding takes). */
   seek(seconds: number): boolean;
   position(): number;
   duration(): number;

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { buildGraph } from '../../src/media/graph.js';
+import { loadBoardProfile } from '../../src/media/profiles.js';
+import { makeTestVideo, probe } from '../helpers/media.js';
+import { freePort } from '../helpers/net.js';
+import { tempDir } from '../helpers/temp-config.js';
+import { requireTool } from '../helpers/tools.js';
+
+/** Runs a printed line in a shell as a technician would paste it; SIGINT after `seconds` (gst-launch -e ends cleanly). */
+function runLine(line: string, seconds: number | null): Promise<{ code: number | null; output: string }> {
+  requireTool('gst-launch-1.0');
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', `exec ${line}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = seconds === null ? undefined : setTimeout(() => child.kill('SIGINT'), seconds * 1000);
+    const hard = setTimeout(() => child.kill('SIGKILL'), ((seconds ?? 10) + 10) * 1000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      clearTimeout(hard);
+      resolve({ code, output });
+    });
+  });
+}
+
+const software = loadBoardProfile('software');
+const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeIntervalS: 1 };
+
+describe('classbox pipeline lines run by hand (software profile)', () => {
+  it('broadcast: the printed line records and writes HLS', async () => {
+    const dir = tempDir();
+    const config = loadConfig({
+      base: { site: 's', room: 'r', video: VIDEO, sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball', label: 'teacher' } }, outputs: [{ name: 'archive', kind: 'record', dir: join(dir, 'rec') }, { name: 'lan', kind: 'hls', dir: join(dir, 'hls'), segmentS: 1 }] },
+      env: {},
+    });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'rec'));
+    mkdirSync(join(dir, 'hls'));
+    const r = await runLine(buildGraph(config, software, 'broadcast').printable, 4);
+    expect(r.output).not.toMatch(/ERROR|erroneous/);
+    expect(r.code).toBe(0);
+    const mkv = readdirSync(join(dir, 'rec')).filter((f) => f.endsWith('.mkv'));
+    expect(mkv).toHaveLength(1);
+    const p = await probe(join(dir, 'rec', mkv[0]!));
+    expect(p).toMatchObject({ width: 640, height: 360 });
+    expect(p.durationS).toBeGreaterThan(2.5);
+    const playlist = join(dir, 'hls', 'index.m3u8');
+    expect(existsSync(playlist)).toBe(true);
+    expect(readFileSync(playlist, 'utf8')).toMatch(/#EXTINF:[\d.]+,\nsegment\d{5}\.ts/);
+  });
+
+  it('receive: the printed line plays an SRT stream from another box', async () => {
+    const port = await freePort();
+    const config = loadConfig({ base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } } }, env: {} });
+    const sender = runLine(`gst-launch-1.0 -e videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse config-interval=-1 ! mpegtsmux ! srtsink uri=srt://127.0.0.1:${port}?mode=listener wait-for-connection=false`, 6);
+    const line = buildGraph(config, software, 'receive').printable;
+    expect(line).toContain(`srtsrc name=lesson-src 'uri="srt://127.0.0.1:${port}?mode=caller"'`);
+    const r = await runLine(line.replace('fakesink name=display sync=true', 'fakesink name=display sync=true num-buffers=60'), null);
+    expect(r.output).not.toMatch(/ERROR|erroneous/);
+    expect(r.code).toBe(0);
+    await sender;
+  });
+
+  it('playback: the printed line plays a recorded lesson to its end', async () => {
+    const lesson = await makeTestVideo(join(tempDir(), 'lesson.mp4'), 2);
+    const config = loadConfig({ base: { site: 's', room: 'r', display: { sink: 'none' } }, env: {} });
+    const r = await runLine(buildGraph(config, software, 'playback', { media: lesson }).printable, null);
+    expect(r.output).toMatch(/Got EOS from element/);
+    expect(r.code).toBe(0);
+  });
+});
