@@ -75,6 +75,7 @@ export class MediaEngine implements Part {
   private currentLayout: string;
   private main: SupervisedPipeline | undefined;
   private display: SupervisedPipeline | undefined;
+  private audio: SupervisedPipeline | undefined;
   private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; rendered: number }>();
   private readonly outputs = new Map<string, { sp: SupervisedPipeline; kind: string; meter: Meter }>();
   private readonly encoded = new Meter();
@@ -105,10 +106,12 @@ export class MediaEngine implements Part {
     for (const spec of g.sources) this.superviseSource(spec);
     for (const spec of g.outputs) this.superviseOutput(spec);
     if (g.display) this.display = this.superviseDisplay(g.display);
+    if (g.audio) this.audio = this.superviseAudio(g.audio);
     this.main?.start();
     for (const s of this.sources.values()) s.sp.start();
     for (const o of this.outputs.values()) o.sp.start();
     this.display?.start();
+    this.audio?.start();
     this.log.info({ role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: [...this.outputs.keys()] }, 'media started');
   }
 
@@ -127,6 +130,7 @@ export class MediaEngine implements Part {
         this.lastEncodedFrames = this.encoded.frames;
         this.lastFrameAt = Date.now();
         p.pullLoop('net-out', (buf) => this.onEncoded(buf));
+        if (this.audio) p.pullLoop('aud-out', (buf) => this.onAudio(buf));
         this.applySlates(p);
       },
       onUp: (_p, attempt) => {
@@ -163,6 +167,31 @@ export class MediaEngine implements Part {
         if (o.sp.pipeline?.push(`${name}-in`, buf)) o.meter.add(buf.length);
       }
     }
+  }
+
+  private onAudio(buf: Buffer): void {
+    for (const [name, o] of this.outputs) {
+      if (o.sp.state === 'running' || o.sp.state === 'starting') o.sp.pipeline?.push(`${name}-ain`, buf);
+    }
+  }
+
+  /** The microphone: restarted alone when it fails; the recording has silence meanwhile. */
+  private superviseAudio(spec: PipelineSpec): SupervisedPipeline {
+    return new SupervisedPipeline({
+      id: spec.id,
+      runner: this.ctx.runner,
+      log: this.log,
+      launch: () => launchString(spec.tokens),
+      backoffMs: SOURCE_BACKOFF_MS,
+      checkMs: 250,
+      isUp: (p) => renderedFrames(p.get('audio-out', 'stats')) > 0,
+      onUp: (_p, attempt) => {
+        if (attempt > 0) this.ctx.bus.emit('source.restored', { source: 'audio', downS: 0 });
+      },
+      onDown: (reason, attempt) => {
+        if (attempt === 1) this.ctx.bus.emit('source.lost', { source: 'audio', reason });
+      },
+    });
   }
 
   private superviseSource(spec: PipelineSpec): void {
@@ -332,6 +361,7 @@ export class MediaEngine implements Part {
     // End of stream through the composite lets the muxer close the last segment properly.
     await this.main?.stop(1500);
     for (const s of this.sources.values()) await s.sp.stop();
+    await this.audio?.stop();
     await this.display?.stop();
     this.log.info('media stopped');
   }

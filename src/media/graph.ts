@@ -1,7 +1,8 @@
 import type { Config, OutputConfig } from '../config/schema.js';
 import { pipelineTokens, shellLine, type Chain } from './launch.js';
 import { layoutRects } from './layouts.js';
-import { appsrcHead, networkChain, recordChain, H264_CAPS } from './outputs.js';
+import { audioEncodeChain, audioSourceChain, hasAudio } from './audio.js';
+import { appsrcHead, audioAppsrcHead, networkOutput, recordChain, recorderName, H264_CAPS } from './outputs.js';
 import { encoderChain, type BoardProfile } from './profiles.js';
 import { rawCaps, sourcePipelineChain, captureChain, type Canvas } from './sources.js';
 
@@ -21,6 +22,8 @@ export interface MediaGraph {
   outputs: PipelineSpec[];
   /** The display pipeline of the receive and playback roles. */
   display: PipelineSpec | null;
+  /** The audio device's own pipeline, when `audio.device` is not none. */
+  audio: PipelineSpec | null;
   /** Source names in compositor pad order (sink_0, sink_1, ...). */
   padOrder: string[];
   /** The whole graph as one runnable gst-launch-1.0 line. */
@@ -72,13 +75,30 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
       { ref: `mix.sink_${i}` },
     ]);
   });
+  const audio = hasAudio(config);
+  const audioQueue: Chain = [{ element: 'queue', properties: { 'max-size-time': 0, 'max-size-bytes': 0, 'max-size-buffers': 0 } }];
+  if (audio) chains.push(audioEncodeChain(config));
   for (const o of config.outputs) {
-    if (o.kind === 'record') chains.push([{ ref: 'enc-tee.' }, ...recordChain(o, filePrefix)]);
+    if (o.kind !== 'record') continue;
+    chains.push([{ ref: 'enc-tee.' }, ...recordChain(o, filePrefix)]);
+    // aacparse turns ADTS into the raw AAC (with codec_data) that Matroska takes.
+    if (audio) chains.push([{ ref: 'aud-tee.' }, ...audioQueue, { element: 'aacparse' }, { ref: `${recorderName(o.name)}.audio_0` }]);
   }
   const network = config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record');
   if (inlineOutputs) {
-    for (const o of network) chains.push([{ ref: 'enc-tee.' }, { element: 'queue', properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 } }, ...networkChain(o, config.video.keyframeIntervalS)]);
+    for (const o of network) {
+      const out = networkOutput(o, config.video.keyframeIntervalS);
+      chains.push([{ ref: 'enc-tee.' }, { element: 'queue', properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 } }, ...out.chain]);
+      if (audio) chains.push([{ ref: 'aud-tee.' }, ...audioQueue, { element: 'aacparse' }, { ref: out.audioRef }]);
+    }
   } else {
+    if (audio) {
+      chains.push([
+        { ref: 'aud-tee.' },
+        { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 200, 'max-size-time': 0, 'max-size-bytes': 0 } },
+        { element: 'appsink', name: 'aud-out', properties: { sync: false, 'max-buffers': 200, drop: true } },
+      ]);
+    }
     // Always present in the service: it measures the encoded stream (fps, bitrate, stalls) and feeds
     // the network outputs, each in its own pipeline.
     chains.push([
@@ -115,7 +135,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
     const uri = media.includes('://') ? media : `file://${media}`;
     const chain: Chain = [{ element: 'uridecodebin', name: 'player', properties: { uri } }, { element: 'videoconvert' }, { element: 'videoscale' }, ...displayChain(config, profile)];
     const tokens = pipelineTokens([chain]);
-    return { role, sources: [], main: null, outputs: [], display: { id: 'playback', tokens }, padOrder: [], printable: shellLine(tokens) };
+    return { role, sources: [], main: null, outputs: [], display: { id: 'playback', tokens }, audio: null, padOrder: [], printable: shellLine(tokens) };
   }
 
   // receive: the anchor's lesson (the first remote source) goes full screen; local sources go back.
@@ -135,10 +155,16 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   if (role === 'receive') layout = names[0] ? `single:${names[0]}` : layout;
   const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false)) } : null;
   const network = main ? config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record') : [];
-  const outputs = network.map((o) => ({ id: `output:${o.name}`, tokens: pipelineTokens([[...appsrcHead(o.name), ...networkChain(o, config.video.keyframeIntervalS)]]) }));
+  const audio = main && hasAudio(config) ? audioSourceChain(config) : null;
+  const outputs = network.map((o) => {
+    const out = networkOutput(o, config.video.keyframeIntervalS);
+    const chains: Chain[] = [[...appsrcHead(o.name), ...out.chain]];
+    if (audio) chains.push([...audioAppsrcHead(o.name), { element: 'aacparse' }, { ref: out.audioRef }]);
+    return { id: `output:${o.name}`, tokens: pipelineTokens(chains) };
+  });
 
-  const printableChains: Chain[] = [...sourceChains];
+  const printableChains: Chain[] = [...sourceChains, ...(audio ? [audio] : [])];
   if (names.length > 0) printableChains.push(...compositeChains(config, profile, names, layout, filePrefix, true));
   const printableTokens = [...(display?.tokens ?? []), ...pipelineTokens(printableChains)];
-  return { role, sources, main, outputs, display, padOrder: names, printable: shellLine(printableTokens) };
+  return { role, sources, main, outputs, display, audio: audio ? { id: 'audio', tokens: pipelineTokens([audio]) } : null, padOrder: names, printable: shellLine(printableTokens) };
 }

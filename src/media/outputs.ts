@@ -4,6 +4,8 @@ import type { Chain } from './launch.js';
 
 export const H264_CAPS = 'video/x-h264,stream-format=byte-stream,alignment=au';
 
+export const recorderName = (output: string) => `${output}-rec`;
+
 /**
  * Recording inside the composite pipeline. Matroska, not MP4: MP4 writes its index only at the end,
  * so a killed process or a power cut leaves an unplayable file; Matroska stays readable to the last
@@ -15,7 +17,7 @@ export function recordChain(output: Extract<OutputConfig, { kind: 'record' }>, f
     { element: 'h264parse' },
     {
       element: 'splitmuxsink',
-      name: `${output.name}-rec`,
+      name: recorderName(output.name),
       properties: {
         location: join(output.dir, `${filePrefix}-%05d.mkv`),
         'max-size-time': output.segmentS * 1_000_000_000,
@@ -26,34 +28,60 @@ export function recordChain(output: Extract<OutputConfig, { kind: 'record' }>, f
   ];
 }
 
+export interface NetworkOutputChain {
+  /** From the encoded video to the sink, through the named muxer. */
+  chain: Chain;
+  /** Where the AAC branch joins (the muxer's request pad). */
+  audioRef: string;
+}
+
 /** A network or HLS output after the encoded stream: the same chain in its own pipeline or off the tee. */
-export function networkChain(output: Exclude<OutputConfig, { kind: 'record' }>, keyframeIntervalS: number): Chain {
+export function networkOutput(output: Exclude<OutputConfig, { kind: 'record' }>, keyframeIntervalS: number): NetworkOutputChain {
+  const mux = `${output.name}-mux`;
   switch (output.kind) {
     case 'rtmp':
-      return [{ element: 'h264parse' }, { element: 'flvmux', properties: { streamable: true } }, { element: 'rtmp2sink', name: `${output.name}-sink`, properties: { location: output.url, 'async-connect': false } }];
+      return {
+        chain: [{ element: 'h264parse' }, { element: 'flvmux', name: mux, properties: { streamable: true } }, { element: 'rtmp2sink', name: `${output.name}-sink`, properties: { location: output.url, 'async-connect': false } }],
+        audioRef: `${mux}.`,
+      };
     case 'srt':
-      return [
-        { element: 'h264parse', properties: { 'config-interval': -1 } },
-        { element: 'mpegtsmux', properties: { alignment: 7 } },
-        // Without a listener or caller on the other side the pipeline must still run.
-        { element: 'srtsink', name: `${output.name}-sink`, properties: { uri: output.url, 'wait-for-connection': false } },
-      ];
+      return {
+        chain: [
+          { element: 'h264parse', properties: { 'config-interval': -1 } },
+          // alignment=7: 7 TS packets = 1316 bytes, the most one SRT live-mode packet carries.
+          { element: 'mpegtsmux', name: mux, properties: { alignment: 7 } },
+          // Without a listener or caller on the other side the pipeline must still run.
+          { element: 'srtsink', name: `${output.name}-sink`, properties: { uri: output.url, 'wait-for-connection': false } },
+        ],
+        audioRef: `${mux}.`,
+      };
     case 'hls':
-      return [
-        { element: 'h264parse' },
-        {
-          element: 'hlssink2',
-          name: `${output.name}-sink`,
-          properties: {
-            location: join(output.dir, 'segment%05d.ts'),
-            'playlist-location': join(output.dir, 'index.m3u8'),
-            'target-duration': Math.max(output.segmentS, Math.ceil(keyframeIntervalS)),
-            'playlist-length': output.playlistLength,
-            'max-files': output.playlistLength === 0 ? 0 : output.playlistLength + 2,
+      return {
+        chain: [
+          { element: 'h264parse' },
+          {
+            element: 'hlssink2',
+            name: mux,
+            properties: {
+              location: join(output.dir, 'segment%05d.ts'),
+              'playlist-location': join(output.dir, 'index.m3u8'),
+              'target-duration': Math.max(output.segmentS, Math.ceil(keyframeIntervalS)),
+              'playlist-length': output.playlistLength,
+              'max-files': output.playlistLength === 0 ? 0 : output.playlistLength + 2,
+            },
           },
-        },
-      ];
+        ],
+        audioRef: `${mux}.audio`,
+      };
   }
+}
+
+/** AAC as it leaves the composite: ADTS frames carry their own headers, so an appsrc needs no codec_data. */
+export const AAC_CAPS = 'audio/mpeg,mpegversion=4,stream-format=adts';
+
+/** Head of an output's audio branch in its own pipeline. */
+export function audioAppsrcHead(name: string): Chain {
+  return [{ element: 'appsrc', name: `${name}-ain`, properties: { 'is-live': true, format: 'time', 'do-timestamp': true, caps: AAC_CAPS } }];
 }
 
 /** Head of an output's own pipeline: the encoded stream pushed from the composite's appsink. */

@@ -1,0 +1,37 @@
+import type { Config } from '../config/schema.js';
+import type { Chain } from './launch.js';
+
+/** Raw audio as it crosses the interaudio channel: both sides must agree. */
+export const RAW_AUDIO_CAPS = 'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2';
+
+export const audioChannel = (config: Pick<Config, 'site' | 'room'>) => `${config.site}-${config.room}-audio`;
+
+export function hasAudio(config: Pick<Config, 'audio'>): boolean {
+  return config.audio.device !== 'none';
+}
+
+/**
+ * The audio device's own pipeline: an ALSA capture (or a test tone) into the interaudio channel. Like a
+ * video source it fails alone: the composite's interaudiosrc plays silence meanwhile.
+ */
+export function audioSourceChain(config: Config): Chain {
+  const d = config.audio.device;
+  const src: Chain =
+    d === 'test'
+      ? [{ element: 'audiotestsrc', name: 'audio-src', properties: { 'is-live': true, wave: 'sine', freq: 440, volume: 0.1 } }]
+      : [{ element: 'alsasrc', name: 'audio-src', properties: { device: d } }];
+  return [...src, { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, { element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config) } }];
+}
+
+/** In the composite: the channel, one AAC encode, and a tee to every output. */
+export function audioEncodeChain(config: Config): Chain {
+  return [
+    { element: 'interaudiosrc', name: 'audio-in', properties: { channel: audioChannel(config) } },
+    { caps: RAW_AUDIO_CAPS },
+    { element: 'audioconvert' },
+    { element: 'avenc_aac', properties: { bitrate: config.audio.bitrateKbps * 1000 } },
+    { element: 'aacparse' },
+    { caps: 'audio/mpeg,mpegversion=4,stream-format=adts' },
+    { element: 'tee', name: 'aud-tee', properties: { 'allow-not-linked': true } },
+  ];
+}

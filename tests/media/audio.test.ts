@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { startEngine } from '../helpers/media-engine.js';
+import { freePort, sleep, waitUntil } from '../helpers/net.js';
+import { tempDir } from '../helpers/temp-config.js';
+
+const run = promisify(execFile);
+
+async function streams(target: string): Promise<string[]> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', target], { timeout: 15_000 });
+  // MPEG-TS lists each stream under its program too: keep distinct codec names.
+  return [...new Set(stdout.trim().split('\n').map((l) => l.replace(/,$/, '')).filter(Boolean))].sort();
+}
+
+describe('audio mixed into the outputs', () => {
+  it('records and streams AAC with the H.264 picture (record, SRT, HLS)', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const h = startEngine({
+      audio: { device: 'test' },
+      video: { width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeIntervalS: 1 },
+      sources: { board: { kind: 'test' } },
+      outputs: [
+        { name: 'archive', kind: 'record', dir: join(dir, 'rec') },
+        { name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` },
+        { name: 'lan', kind: 'hls', dir: join(dir, 'hls'), segmentS: 1 },
+      ],
+    });
+    await h.engine.start();
+    try {
+      await waitUntil(() => h.engine.pipelineState() === 'running', 'media running', 10_000);
+      // Another box (ffprobe as the caller) reads the SRT stream: both codecs must be in it.
+      expect(await streams(`srt://127.0.0.1:${port}?mode=caller`)).toEqual(['aac', 'h264']);
+      await sleep(1500);
+    } finally {
+      await h.engine.stop();
+    }
+    const rec = readdirSync(join(dir, 'rec')).filter((f) => f.endsWith('.mkv'));
+    expect(await streams(join(dir, 'rec', rec[0]!))).toEqual(['aac', 'h264']);
+    const playlist = readFileSync(join(dir, 'hls', 'index.m3u8'), 'utf8');
+    const segment = /segment\d{5}\.ts/.exec(playlist)![0];
+    expect(await streams(join(dir, 'hls', segment))).toEqual(['aac', 'h264']);
+  });
+});
