@@ -74,9 +74,8 @@ export class MediaEngine implements Part {
   private graph: MediaGraph | undefined;
   private currentLayout: string;
   private main: SupervisedPipeline | undefined;
-  private display: SupervisedPipeline | undefined;
-  private audio: SupervisedPipeline | undefined;
-  private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; rendered: number }>();
+  /** Every input pipeline by name: video sources, `audio`, and the received lesson. */
+  private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; sink: string }>();
   private readonly outputs = new Map<string, { sp: SupervisedPipeline; kind: string; meter: Meter }>();
   private readonly encoded = new Meter();
   private lastEncodedFrames = 0;
@@ -103,15 +102,13 @@ export class MediaEngine implements Part {
     this.graph = this.render();
     const g = this.graph;
     if (g.main) this.main = this.superviseMain(g.main);
-    for (const spec of g.sources) this.superviseSource(spec);
+    for (const spec of g.sources) this.superviseInput(spec, spec.id.replace(/^source:/, ''), `${spec.id.replace(/^source:/, '')}-out`, true);
+    if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out', false);
+    if (g.display) this.superviseInput(g.display, Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote', 'display', false);
     for (const spec of g.outputs) this.superviseOutput(spec);
-    if (g.display) this.display = this.superviseDisplay(g.display);
-    if (g.audio) this.audio = this.superviseAudio(g.audio);
     this.main?.start();
     for (const s of this.sources.values()) s.sp.start();
     for (const o of this.outputs.values()) o.sp.start();
-    this.display?.start();
-    this.audio?.start();
     this.log.info({ role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: [...this.outputs.keys()] }, 'media started');
   }
 
@@ -130,7 +127,7 @@ export class MediaEngine implements Part {
         this.lastEncodedFrames = this.encoded.frames;
         this.lastFrameAt = Date.now();
         p.pullLoop('net-out', (buf) => this.onEncoded(buf));
-        if (this.audio) p.pullLoop('aud-out', (buf) => this.onAudio(buf));
+        if (this.sources.has('audio')) p.pullLoop('aud-out', (buf) => this.onAudio(buf));
         this.applySlates(p);
       },
       onUp: (_p, attempt) => {
@@ -175,29 +172,16 @@ export class MediaEngine implements Part {
     }
   }
 
-  /** The microphone: restarted alone when it fails; the recording has silence meanwhile. */
-  private superviseAudio(spec: PipelineSpec): SupervisedPipeline {
-    return new SupervisedPipeline({
-      id: spec.id,
-      runner: this.ctx.runner,
-      log: this.log,
-      launch: () => launchString(spec.tokens),
-      backoffMs: SOURCE_BACKOFF_MS,
-      checkMs: 250,
-      isUp: (p) => renderedFrames(p.get('audio-out', 'stats')) > 0,
-      onUp: (_p, attempt) => {
-        if (attempt > 0) this.ctx.bus.emit('source.restored', { source: 'audio', downS: 0 });
-      },
-      onDown: (reason, attempt) => {
-        if (attempt === 1) this.ctx.bus.emit('source.lost', { source: 'audio', reason });
-      },
-    });
-  }
-
-  private superviseSource(spec: PipelineSpec): void {
-    const name = spec.id.replace(/^source:/, '');
-    const entry = { sp: undefined as unknown as SupervisedPipeline, lostAt: null as number | null, rendered: 0 };
-    const frames = (p: RunningPipeline) => renderedFrames(p.get(`${name}-out`, 'stats'));
+  /**
+   * An input in its own pipeline: a video source (into its intervideo channel, with a slate in the
+   * composite), the microphone (silence meanwhile), or the received lesson of the receive role.
+   * Up once frames reach its sink; a pipeline that plays but delivers nothing is not back.
+   */
+  private superviseInput(spec: PipelineSpec, name: string, sink: string, slate: boolean): void {
+    const entry = { sp: undefined as unknown as SupervisedPipeline, lostAt: null as number | null, sink };
+    const setSlate = (visible: boolean) => {
+      if (slate) this.main?.pipeline?.set(`${name}-slate`, 'silent', !visible);
+    };
     entry.sp = new SupervisedPipeline({
       id: spec.id,
       runner: this.ctx.runner,
@@ -206,26 +190,22 @@ export class MediaEngine implements Part {
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
       loopOnEos: this.ctx.config.sources[name]?.kind === 'file' && this.ctx.config.sources[name].loop,
-      onStarted: () => {
-        entry.rendered = 0;
-      },
-      // Up once frames reach the channel; a source whose pipeline plays but delivers nothing is not back.
-      isUp: (p) => frames(p) > 0,
+      isUp: (p) => renderedFrames(p.get(sink, 'stats')) > 0,
       onUp: () => {
-        this.main?.pipeline?.set(`${name}-slate`, 'silent', true);
+        setSlate(false);
         if (entry.lostAt !== null) {
           this.ctx.bus.emit('source.restored', { source: name, downS: Math.round((Date.now() - entry.lostAt) / 100) / 10 });
           entry.lostAt = null;
-          this.emitState();
         }
+        this.emitState();
       },
       onDown: (reason) => {
-        this.main?.pipeline?.set(`${name}-slate`, 'silent', false);
+        setSlate(true);
         if (entry.lostAt === null) {
           entry.lostAt = Date.now();
           this.ctx.bus.emit('source.lost', { source: name, reason });
-          this.emitState();
         }
+        this.emitState();
       },
     });
     this.sources.set(name, entry);
@@ -264,32 +244,6 @@ export class MediaEngine implements Part {
     this.outputs.set(name, { sp, kind, meter });
   }
 
-  private superviseDisplay(spec: PipelineSpec): SupervisedPipeline {
-    const remote = Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote';
-    let lostAt: number | null = null;
-    return new SupervisedPipeline({
-      id: spec.id,
-      runner: this.ctx.runner,
-      log: this.log,
-      launch: () => launchString(spec.tokens),
-      backoffMs: SOURCE_BACKOFF_MS,
-      checkMs: 250,
-      isUp: (p) => renderedFrames(p.get('display', 'stats')) > 0,
-      onUp: () => {
-        if (lostAt !== null) this.ctx.bus.emit('source.restored', { source: remote, downS: Math.round((Date.now() - lostAt) / 100) / 10 });
-        lostAt = null;
-        this.emitState();
-      },
-      onDown: (reason) => {
-        if (lostAt === null) {
-          lostAt = Date.now();
-          this.ctx.bus.emit('source.lost', { source: remote, reason });
-        }
-        this.emitState();
-      },
-    });
-  }
-
   /** Changes the layout on the running composite: compositor pad geometry only, nothing restarts. */
   setLayout(layout: string): void {
     const names = this.graph?.padOrder ?? [];
@@ -314,6 +268,18 @@ export class MediaEngine implements Part {
     this.ctx.bus.emit('layout.changed', { layout, previous });
   }
 
+  /** Frames an input has delivered since its pipeline last started (0 when it is not running). */
+  inputFrames(name: string): number {
+    const s = this.sources.get(name);
+    return s ? renderedFrames(s.sp.pipeline?.get(s.sink, 'stats')) : 0;
+  }
+
+  /** Whether the NO SIGNAL slate of a source shows in the composite now; null without a composite. */
+  slateVisible(name: string): boolean | null {
+    const silent = this.main?.pipeline?.get(`${name}-slate`, 'silent');
+    return typeof silent === 'boolean' ? !silent : null;
+  }
+
   /** `pipeline/restart`: rebuilds the composite (sources and outputs keep running). */
   restart(): void {
     this.main?.restart('restart requested');
@@ -321,7 +287,7 @@ export class MediaEngine implements Part {
 
   pipelineState(): MediaPipelineState {
     if (!this.graph) return 'stopped';
-    const main = this.main ?? this.display;
+    const main = this.main ?? [...this.sources.values()][0]?.sp;
     if (!main || main.state === 'stopped') return 'stopped';
     if (main.state === 'down') return 'restarting';
     if (main.state === 'starting') return 'starting';
@@ -350,7 +316,7 @@ export class MediaEngine implements Part {
     const sources: MediaStats['sources'] = {};
     for (const [name, s] of this.sources) {
       sources[name] = { state: s.lostAt !== null ? 'lost' : s.sp.state === 'running' ? 'live' : 'starting' };
-      const stats = String(s.sp.pipeline?.get(`${name}-out`, 'stats') ?? '');
+      const stats = String(s.sp.pipeline?.get(s.sink, 'stats') ?? '');
       dropped += Number(/dropped=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0);
     }
     return { fps: enc.fps, droppedFrames: dropped, latencyMs: null, outputs, sources };
@@ -361,8 +327,6 @@ export class MediaEngine implements Part {
     // End of stream through the composite lets the muxer close the last segment properly.
     await this.main?.stop(1500);
     for (const s of this.sources.values()) await s.sp.stop();
-    await this.audio?.stop();
-    await this.display?.stop();
     this.log.info('media stopped');
   }
 }
