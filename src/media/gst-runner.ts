@@ -35,6 +35,11 @@ function load(): Binding {
 
 class GstRunningPipeline implements RunningPipeline {
   private readonly listeners: Array<(m: BusMessage) => void> = [];
+  /**
+   * findChild wraps the element anew each call (listing every GObject property and defining an
+   * accessor for each) and takes a reference it never drops: once per element, not once per frame.
+   */
+  private readonly elements = new Map<string, GstElement | undefined>();
   private stopped = false;
   private polling = false;
 
@@ -65,11 +70,15 @@ class GstRunningPipeline implements RunningPipeline {
   duration(): number {
     return this.p.queryDuration();
   }
+  private child(name: string): GstElement | undefined {
+    if (!this.elements.has(name)) this.elements.set(name, this.p.findChild(name));
+    return this.elements.get(name);
+  }
   get(element: string, property: string): unknown {
-    return this.p.findChild(element)?.[property];
+    return this.child(element)?.[property];
   }
   set(element: string, property: string, value: string | number | boolean): boolean {
-    const e = this.p.findChild(element);
+    const e = this.child(element);
     if (!e) return false;
     e[property] = value;
     return true;
@@ -78,7 +87,7 @@ class GstRunningPipeline implements RunningPipeline {
     return this.p.setPadProperty(element, pad, property, value);
   }
   pullLoop(appsink: string, onSample: (buf: Buffer) => void): void {
-    const sink = this.p.findChild(appsink);
+    const sink = this.child(appsink);
     if (!sink?.pull) throw new Error(`no appsink "${appsink}"`);
     const next = () => {
       if (this.stopped) return;
@@ -91,13 +100,13 @@ class GstRunningPipeline implements RunningPipeline {
     next();
   }
   push(appsrc: string, buf: Buffer): boolean {
-    const src = this.p.findChild(appsrc);
+    const src = this.child(appsrc);
     if (!src?.push || this.stopped) return false;
     src.push(buf);
     return true;
   }
   forceKeyUnit(element: string): void {
-    if (this.p.findChild(element)) this.p.forceKeyUnit(element, 1);
+    if (this.child(element)) this.p.forceKeyUnit(element, 1);
   }
   onMessage(fn: (m: BusMessage) => void): void {
     this.listeners.push(fn);

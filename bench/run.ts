@@ -1,0 +1,91 @@
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live`.
+// Results are printed as Markdown tables for docs/benchmarks.md.
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '../src/config/load.js';
+import { buildGraph } from '../src/media/graph.js';
+import { launchString, shellLine } from '../src/media/launch.js';
+import { loadBoardProfile } from '../src/media/profiles.js';
+import { compositeJob, ffmpegJob, FPS, FRAMES, H, W } from './composite-job.js';
+import { measure, repeat, requireBenchTools, table } from './lib.js';
+import { liveConfigDoc } from './media-live.js';
+
+const run = promisify(execFile);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const which = process.argv[2] ?? 'all';
+const dir = mkdtempSync(join(tmpdir(), 'classbox-bench-'));
+const tsx = ['--import', 'tsx'];
+
+async function inputs(): Promise<string[]> {
+  const patterns = ['testsrc', 'smptebars', 'mandelbrot'];
+  return Promise.all(
+    patterns.map(async (p, i) => {
+      const file = join(dir, `in${i}.mp4`);
+      await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `${p}=size=${W}x${H}:rate=${FPS}`, '-frames:v', String(FRAMES), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file]);
+      return file;
+    }),
+  );
+}
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+async function composite(files: string[]): Promise<void> {
+  const tokens = compositeJob(files, join(dir, 'out-classbox.mkv'), 'pads');
+  const gstTokens = compositeJob(files, join(dir, 'out-gst.mkv'), 'pads');
+  const classbox = await repeat(RUNS, () => measure(process.execPath, [...tsx, 'bench/job-runner.ts', launchString(tokens)]));
+  const gst = await repeat(RUNS, () => measure('gst-launch-1.0', gstTokens));
+  const ffmpeg = await repeat(RUNS, () => measure('ffmpeg', ffmpegJob(files, join(dir, 'out-ffmpeg.mkv'))));
+  console.log(`\n### Composite job: ${FRAMES} frames, ${W}x${H}, three H.264 files -> pip -> x264 ultrafast (median of ${RUNS})\n`);
+  console.log(
+    table([
+      { runner: 'classbox (GstRunner in Node)', 'pipeline s': classbox.pipelineS, 'process wall s': classbox.wallS, 'CPU s': classbox.cpuS, 'peak RSS MB': classbox.maxRssMB, 'pipeline vs gst-launch': ratio(classbox.pipelineS, gst.pipelineS), 'process wall vs gst-launch': ratio(classbox.wallS, gst.wallS), 'CPU vs gst-launch': ratio(classbox.cpuS, gst.cpuS) },
+      { runner: 'gst-launch-1.0 (same line)', 'pipeline s': gst.pipelineS, 'process wall s': gst.wallS, 'CPU s': gst.cpuS, 'peak RSS MB': gst.maxRssMB, 'pipeline vs gst-launch': '1.00', 'process wall vs gst-launch': '1.00', 'CPU vs gst-launch': '1.00' },
+      { runner: 'ffmpeg -filter_complex', 'pipeline s': '-', 'process wall s': ffmpeg.wallS, 'CPU s': ffmpeg.cpuS, 'peak RSS MB': ffmpeg.maxRssMB, 'pipeline vs gst-launch': '-', 'process wall vs gst-launch': ratio(ffmpeg.wallS, gst.wallS), 'CPU vs gst-launch': ratio(ffmpeg.cpuS, gst.cpuS) },
+    ]),
+  );
+}
+
+async function layout(files: string[]): Promise<void> {
+  const pads = await repeat(RUNS, () => measure('gst-launch-1.0', ['-q', ...compositeJob(files, join(dir, 'out-pads.mkv'), 'pads')]));
+  const elements = await repeat(RUNS, () => measure('gst-launch-1.0', ['-q', ...compositeJob(files, join(dir, 'out-elements.mkv'), 'elements')]));
+  console.log(`\n### Where the layout lives: the same job with each geometry (gst-launch-1.0, median of ${RUNS})\n`);
+  console.log(
+    table([
+      { geometry: 'compositor pad properties (chosen)', 'wall s': pads.wallS, 'CPU s': pads.cpuS, 'CPU per frame ms': ((pads.cpuS / FRAMES) * 1000).toFixed(1) },
+      { geometry: 'element properties (videoscale + capsfilter + videobox, AYUV)', 'wall s': elements.wallS, 'CPU s': elements.cpuS, 'CPU per frame ms': ((elements.cpuS / FRAMES) * 1000).toFixed(1) },
+    ]),
+  );
+  console.log(`\nelement geometry costs ${ratio(elements.cpuS, pads.cpuS)}x the CPU of pad geometry`);
+}
+
+async function live(): Promise<void> {
+  const seconds = 20;
+  const { stdout } = await run(process.execPath, [...tsx, 'bench/media-live.ts', String(seconds), '47781'], { env: { ...process.env, UV_THREADPOOL_SIZE: '32' } });
+  const node = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+  // gst-launch with the printed line of the same room, for the same time, plus start-up.
+  const config = loadConfig({ base: liveConfigDoc(mkdtempSync(join(tmpdir(), 'bench-gst-')), 47782), env: {} });
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(config.outputs[0]!.kind === 'record' ? config.outputs[0]!.dir : dir), { recursive: true });
+  const line = buildGraph(config, loadBoardProfile('software'), 'broadcast').printable;
+  const gst = await measure('timeout', ['-s', 'INT', String(seconds + 3), 'sh', '-c', `exec ${line.replace(/^gst-launch-1.0 -e/, 'gst-launch-1.0 -q -e')}`]);
+  console.log(`\n### Live 720p30 broadcast (three test sources, pip, record + SRT), ${seconds} s steady state\n`);
+  console.log(
+    table([
+      { measure: 'Node main thread busy (event-loop utilisation, % of one core)', classbox: node.mainThreadPercent!, goal: '< 2' },
+      { measure: 'event-loop lag p99 / max, ms', classbox: `${node.lagP99Ms} / ${node.lagMaxMs}`, goal: 'p99 < 20' },
+      { measure: 'whole process CPU, % of one core (GStreamer threads included)', classbox: node.processCpuPercent!, goal: `gst-launch: ${Math.round((gst.cpuS / gst.wallS) * 1000) / 10}` },
+      { measure: 'peak RSS, MB', classbox: node.rssMB!, goal: `gst-launch: ${gst.maxRssMB}` },
+      { measure: 'encoded fps', classbox: node.fps!, goal: '30' },
+    ]),
+  );
+}
+
+requireBenchTools();
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
+const files = which === 'live' ? [] : await inputs();
+if (which === 'all' || which === 'composite') await composite(files);
+if (which === 'all' || which === 'layout') await layout(files);
+if (which === 'all' || which === 'live') await live();
