@@ -42,10 +42,20 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export async function repeat(n: number, fn: () => Promise<Measured>): Promise<Measured> {
-  const all: Measured[] = [];
-  for (let i = 0; i < n; i++) all.push(await fn());
+function medianOf(all: Measured[]): Measured {
   return { wallS: median(all.map((m) => m.wallS)), cpuS: median(all.map((m) => m.cpuS)), maxRssMB: median(all.map((m) => m.maxRssMB)), pipelineS: median(all.map((m) => m.pipelineS)) };
+}
+
+/**
+ * Runs the contenders in turn, round after round, and takes each one's median: a machine whose speed
+ * drifts (a shared VM) then drifts for all of them alike.
+ */
+export async function interleave(rounds: number, contenders: Array<() => Promise<Measured>>): Promise<Measured[]> {
+  const all: Measured[][] = contenders.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < contenders.length; i++) all[i]!.push(await contenders[i]!());
+  }
+  return all.map(medianOf);
 }
 
 export function table(rows: Array<Record<string, string | number>>): string {

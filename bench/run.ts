@@ -10,7 +10,7 @@ import { buildGraph } from '../src/media/graph.js';
 import { launchString, shellLine } from '../src/media/launch.js';
 import { loadBoardProfile } from '../src/media/profiles.js';
 import { compositeJob, ffmpegJob, FPS, FRAMES, H, W } from './composite-job.js';
-import { measure, repeat, requireBenchTools, table } from './lib.js';
+import { interleave, measure, requireBenchTools, table, type Measured } from './lib.js';
 import { liveConfigDoc } from './media-live.js';
 
 const run = promisify(execFile);
@@ -35,9 +35,11 @@ const ratio = (a: number, b: number) => (a / b).toFixed(2);
 async function composite(files: string[]): Promise<void> {
   const tokens = compositeJob(files, join(dir, 'out-classbox.mkv'), 'pads');
   const gstTokens = compositeJob(files, join(dir, 'out-gst.mkv'), 'pads');
-  const classbox = await repeat(RUNS, () => measure(process.execPath, [...tsx, 'bench/job-runner.ts', launchString(tokens)]));
-  const gst = await repeat(RUNS, () => measure('gst-launch-1.0', gstTokens));
-  const ffmpeg = await repeat(RUNS, () => measure('ffmpeg', ffmpegJob(files, join(dir, 'out-ffmpeg.mkv'))));
+  const [classbox, gst, ffmpeg] = (await interleave(RUNS, [
+    () => measure(process.execPath, [...tsx, 'bench/job-runner.ts', launchString(tokens)]),
+    () => measure('gst-launch-1.0', gstTokens),
+    () => measure('ffmpeg', ffmpegJob(files, join(dir, 'out-ffmpeg.mkv'))),
+  ])) as [Measured, Measured, Measured];
   console.log(`\n### Composite job: ${FRAMES} frames, ${W}x${H}, three H.264 files -> pip -> x264 ultrafast (median of ${RUNS})\n`);
   console.log(
     table([
@@ -49,8 +51,10 @@ async function composite(files: string[]): Promise<void> {
 }
 
 async function layout(files: string[]): Promise<void> {
-  const pads = await repeat(RUNS, () => measure('gst-launch-1.0', ['-q', ...compositeJob(files, join(dir, 'out-pads.mkv'), 'pads')]));
-  const elements = await repeat(RUNS, () => measure('gst-launch-1.0', ['-q', ...compositeJob(files, join(dir, 'out-elements.mkv'), 'elements')]));
+  const [pads, elements] = (await interleave(RUNS, [
+    () => measure('gst-launch-1.0', ['-q', ...compositeJob(files, join(dir, 'out-pads.mkv'), 'pads')]),
+    () => measure('gst-launch-1.0', ['-q', ...compositeJob(files, join(dir, 'out-elements.mkv'), 'elements')]),
+  ])) as [Measured, Measured];
   console.log(`\n### Where the layout lives: the same job with each geometry (gst-launch-1.0, median of ${RUNS})\n`);
   console.log(
     table([
