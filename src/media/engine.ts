@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus, MediaPipelineState } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
-import { buildGraph, defaultFilePrefix, type MediaGraph, type PipelineSpec } from './graph.js';
+import { buildGraph, defaultFilePrefix, initialLayout, type MediaGraph, type PipelineSpec } from './graph.js';
 import { launchString } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
@@ -84,7 +84,7 @@ export class MediaEngine implements Part {
   private filePrefix = '';
 
   constructor(private readonly ctx: MediaEngineContext) {
-    this.currentLayout = ctx.config.layout;
+    this.currentLayout = initialLayout(ctx.config, ctx.config.role);
     this.log = ctx.log.child({ part: 'media' });
   }
 
@@ -319,7 +319,10 @@ export class MediaEngine implements Part {
       const stats = String(s.sp.pipeline?.get(s.sink, 'stats') ?? '');
       dropped += Number(/dropped=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0);
     }
-    return { fps: enc.fps, droppedFrames: dropped, latencyMs: null, outputs, sources };
+    // The composite's live latency up to the encoded stream (sources, compositor, encoder), as GStreamer
+    // configured it from its elements.
+    const latencyMs = this.main?.state === 'running' ? (this.main.pipeline?.latencyMs('net-out') ?? null) : null;
+    return { fps: enc.fps, droppedFrames: dropped, latencyMs, outputs, sources };
   }
 
   async stop(): Promise<void> {

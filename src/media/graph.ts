@@ -119,6 +119,17 @@ export interface GraphOptions {
   media?: string;
 }
 
+/**
+ * The layout a role starts with. In the receive role the anchor's lesson is on the display and the
+ * composite carries only what goes back to the anchor: the first local source alone.
+ */
+export function initialLayout(config: Config, role: 'broadcast' | 'receive' | 'playback'): string {
+  if (role !== 'receive') return config.layout;
+  const remote = Object.entries(config.sources).find(([, s]) => s.kind === 'remote')?.[0];
+  const first = Object.keys(config.sources).find((n) => n !== remote);
+  return first ? `single:${first}` : config.layout;
+}
+
 export function defaultFilePrefix(config: Pick<Config, 'site' | 'room'>, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${config.site}-${config.room}-${stamp}`;
@@ -151,8 +162,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   const sourceChains = local.map(([n, s]) => sourcePipelineChain(n, channelName(config, n), s, profile, canvas));
   const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens([c]) }));
 
-  let layout = options.layout ?? config.layout;
-  if (role === 'receive') layout = names[0] ? `single:${names[0]}` : layout;
+  const layout = options.layout ?? initialLayout(config, role);
   const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false)) } : null;
   const network = main ? config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record') : [];
   const audio = main && hasAudio(config) ? audioSourceChain(config) : null;

@@ -18,6 +18,7 @@ interface GstPipeline {
   forceKeyUnit(name: string, count: number): void;
   findChild(name: string): GstElement | undefined;
   setPadProperty(element: string, pad: string, property: string, value: unknown): boolean;
+  queryLatency(sink: string): number;
   pollBus(cb: (m: Record<string, unknown>) => void): void;
 }
 
@@ -107,6 +108,10 @@ class GstRunningPipeline implements RunningPipeline {
   }
   forceKeyUnit(element: string): void {
     if (this.child(element)) this.p.forceKeyUnit(element, 1);
+  }
+  latencyMs(sink: string): number | null {
+    const s = this.stopped ? -1 : this.p.queryLatency(sink);
+    return s >= 0 ? Math.round(s * 1000) : null;
   }
   onMessage(fn: (m: BusMessage) => void): void {
     this.listeners.push(fn);

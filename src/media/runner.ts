@@ -26,6 +26,8 @@ export interface RunningPipeline {
   pullLoop(appsink: string, onSample: (buf: Buffer) => void): void;
   push(appsrc: string, buf: Buffer): boolean;
   forceKeyUnit(element: string): void;
+  /** Milliseconds of live latency upstream of a sink element; null when not live or not known yet. */
+  latencyMs(sink: string): number | null;
   onMessage(fn: (m: BusMessage) => void): void;
 }
 

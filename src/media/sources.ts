@@ -11,9 +11,14 @@ export interface Canvas {
   fps: number;
 }
 
-/** Raw frames as every picture enters the compositor: the same caps on both sides of the intervideo channel. */
+/**
+ * Raw frames as every picture enters the compositor: the same caps on both sides of the intervideo
+ * channel, fully fixed. Without interlace-mode, intervideosrc sometimes fixated caps lacking it while
+ * the textoverlay behind it had already learnt `interlace-mode=progressive` from downstream, and refused
+ * them (not-negotiated at start, about one start in four).
+ */
 export function rawCaps(c: Canvas): string {
-  return `video/x-raw,format=I420,width=${c.width},height=${c.height},framerate=${c.fps}/1,pixel-aspect-ratio=1/1`;
+  return `video/x-raw,format=I420,width=${c.width},height=${c.height},framerate=${c.fps}/1,pixel-aspect-ratio=1/1,interlace-mode=progressive`;
 }
 
 /** Stalls (no buffer for this long) raise an error on the source's bus, like a lost signal. */
