@@ -5,6 +5,10 @@ import { Lifecycle, type Part } from './core/lifecycle.js';
 import { MediaEngine } from './media/engine.js';
 import type { PipelineRunner } from './media/runner.js';
 import type { BoardProfile } from './media/profiles.js';
+import { createHash } from 'node:crypto';
+import { buildCommandTable } from './features/commands.js';
+import { RequestHandler } from './features/requests.js';
+import { StatePublisher } from './features/state.js';
 import { MqttLink } from './mqtt/client.js';
 import { VERSION } from './version.js';
 
@@ -31,9 +35,12 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const bus = new EventBus();
   bus.onListenerError = (err, event) => log.error({ err, event }, 'event listener failed');
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
-  const media = parts.runner && parts.profile ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
+  const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
+  const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+  const state = new StatePublisher({ config, log, bus, mqtt, media, configHash });
+  const requests = new RequestHandler(mqtt, buildCommandTable({ media, state: () => state.snapshot() }), log);
   // MQTT first, so a media failure at start is reported; stopped last, so the last events get out.
-  const order: Part[] = [mqtt, ...(media ? [media] : [])];
+  const order: Part[] = [mqtt, ...(media ? [media] : []), state, requests];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

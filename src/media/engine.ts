@@ -268,6 +268,22 @@ export class MediaEngine implements Part {
     this.ctx.bus.emit('layout.changed', { layout, previous });
   }
 
+  /** `stream/start` / `stream/stop`: a network output on or off; the recording and the other outputs go on. */
+  async setOutput(name: string, on: boolean): Promise<void> {
+    const out = this.ctx.config.outputs.find((o) => o.name === name);
+    if (!out) throw new ClassboxError('not_found', `no output "${name}" (outputs: ${this.ctx.config.outputs.map((o) => o.name).join(', ') || 'none'})`);
+    const net = this.outputs.get(name);
+    if (!net) throw new ClassboxError('invalid_request', `output "${name}" is a ${out.kind} output; stream/start and stream/stop take network outputs (rtmp, srt, hls)`);
+    if (on) net.sp.start();
+    else await net.sp.stop();
+    this.emitState();
+  }
+
+  outputStates(): Array<{ name: string; kind: string; state: OutputStats['state'] }> {
+    const stats = this.stats().outputs;
+    return Object.entries(stats).map(([name, o]) => ({ name, kind: o.kind, state: o.state }));
+  }
+
   /** Frames an input has delivered since its pipeline last started (0 when it is not running). */
   inputFrames(name: string): number {
     const s = this.sources.get(name);

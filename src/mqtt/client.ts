@@ -1,10 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import { baseTopic, topics } from './topics.js';
+
+export interface IncomingMessage {
+  topic: string;
+  payload: Buffer;
+  /** MQTT 5 request/response: where to answer, and the bytes to echo. */
+  responseTopic?: string;
+  correlationData?: Buffer;
+}
+
+export interface PublishOptions {
+  qos?: 0 | 1;
+  retain?: boolean;
+  correlationData?: Buffer;
+}
 
 export interface MqttLinkContext {
   config: Config;
@@ -23,6 +37,7 @@ export class MqttLink implements Part {
   readonly base: string;
   private client: MqttClient | undefined;
   private readonly log: Logger;
+  private readonly subscriptions = new Map<string, (m: IncomingMessage) => void>();
 
   constructor(private readonly ctx: MqttLinkContext) {
     this.base = baseTopic(ctx.config);
@@ -67,11 +82,24 @@ export class MqttLink implements Part {
     const client = connect(url, this.options());
     this.client = client;
     client.on('connect', () => {
-      this.log.info({ url }, 'connected');
+      this.log.info({ url, protocol: this.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1' }, 'connected');
+      // The persistent session normally keeps them; subscribing again costs nothing and covers a broker
+      // that lost its sessions (restart without persistence).
+      for (const filter of this.subscriptions.keys()) client.subscribe(filter, { qos: 1 });
       void this.publish(topics.availability(this.base), 'online', { qos: 1, retain: true });
       this.ctx.bus.emit('mqtt.connected', { url });
     });
     client.on('close', () => this.ctx.bus.emit('mqtt.disconnected', { url }));
+    client.on('message', (topic, payload, packet) => {
+      for (const [filter, handler] of this.subscriptions) {
+        if (!matches(filter, topic)) continue;
+        const props = packet.properties;
+        const m: IncomingMessage = { topic, payload };
+        if (props?.responseTopic) m.responseTopic = props.responseTopic;
+        if (props?.correlationData) m.correlationData = Buffer.from(props.correlationData);
+        handler(m);
+      }
+    });
     client.on('error', (err) => {
       // MQTT 3.1.1 brokers answer a v5 CONNECT with return code 1; v5 brokers use reason 0x84.
       const code = (err as { code?: number }).code;
@@ -96,10 +124,18 @@ export class MqttLink implements Part {
     return this.client?.connected ?? false;
   }
 
-  async publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+  /** Handles messages on `filter` (one handler per filter); subscribed now and at every connect. */
+  subscribe(filter: string, handler: (m: IncomingMessage) => void): void {
+    this.subscriptions.set(filter, handler);
+    if (this.client?.connected) this.client.subscribe(filter, { qos: 1 });
+  }
+
+  async publish(topic: string, payload: string | Buffer, opts: PublishOptions = {}): Promise<void> {
     const client = this.client;
     if (!client) throw new Error('MQTT link not started');
-    await client.publishAsync(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false });
+    const o: IClientPublishOptions = { qos: opts.qos ?? 0, retain: opts.retain ?? false };
+    if (opts.correlationData && this.protocolVersion === 5) o.properties = { correlationData: opts.correlationData };
+    await client.publishAsync(topic, payload, o);
   }
 
   async stop(): Promise<void> {
@@ -114,4 +150,15 @@ export class MqttLink implements Part {
     }
     await client.endAsync(!client.connected).catch(() => undefined);
   }
+}
+
+/** MQTT topic filter matching (`+` one level, `#` the rest). */
+export function matches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
 }

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { layout as layoutSchema } from '../config/media-schema.js';
+import { ClassboxError } from '../core/errors.js';
+import type { MediaEngine } from '../media/engine.js';
+import { command, CommandTable, noArgs } from '../mqtt/rpc.js';
+
+export interface CommandContext {
+  media: MediaEngine | undefined;
+  state: () => Record<string, unknown>;
+}
+
+function needMedia(media: MediaEngine | undefined): MediaEngine {
+  if (!media) throw new ClassboxError('conflict', 'this box runs no media (no sources configured)');
+  return media;
+}
+
+/** Contract commands whose capability this version does not have yet: a clear answer, never silence. */
+const LATER: Record<string, string> = {
+  'class/start': 'classroom orchestration',
+  'class/stop': 'classroom orchestration',
+  'class/toggle': 'classroom orchestration',
+  'record/start': 'the recording lifecycle',
+  'record/stop': 'the recording lifecycle',
+  'ptz/recall': 'device control',
+  'ptz/save': 'device control',
+  'ptz/move': 'device control',
+  'ptz/stop': 'device control',
+  'ptz/zoom': 'device control',
+  'projector/power': 'device control',
+  'projector/input': 'device control',
+  'projector/status': 'device control',
+  'gpio/set': 'device control',
+};
+
+/** The one command table: request name -> argument schema -> handler (CONTRACT §4). */
+export function buildCommandTable(ctx: CommandContext): CommandTable {
+  const table = new CommandTable()
+    .register('state/get', command({ schema: noArgs(), handler: () => ctx.state() }))
+    .register(
+      'layout/set',
+      command({
+        schema: z.strictObject({ layout: layoutSchema }),
+        lane: () => 'media',
+        handler: ({ layout }) => {
+          needMedia(ctx.media).setLayout(layout);
+          return { layout };
+        },
+      }),
+    )
+    .register(
+      'pipeline/restart',
+      command({
+        schema: noArgs(),
+        lane: () => 'media',
+        handler: () => {
+          needMedia(ctx.media).restart();
+          return {};
+        },
+      }),
+    );
+  for (const [name, on] of [['stream/start', true], ['stream/stop', false]] as const) {
+    table.register(
+      name,
+      command({
+        schema: z.strictObject({ output: z.string().min(1).max(64) }),
+        lane: () => 'media',
+        handler: async ({ output }) => {
+          await needMedia(ctx.media).setOutput(output, on);
+          return { output, streaming: on };
+        },
+      }),
+    );
+  }
+  for (const [name, capability] of Object.entries(LATER)) {
+    table.register(
+      name,
+      command({
+        schema: z.looseObject({}),
+        handler: () => {
+          throw new ClassboxError('unknown_command', `${name} is not available in this version (arrives with ${capability})`);
+        },
+      }),
+    );
+  }
+  return table;
+}
