@@ -7,6 +7,7 @@ import type { PipelineRunner } from './media/runner.js';
 import type { BoardProfile } from './media/profiles.js';
 import { createHash } from 'node:crypto';
 import { buildCommandTable } from './features/commands.js';
+import { EventPublisher } from './features/event-publisher.js';
 import { RequestHandler } from './features/requests.js';
 import { StatePublisher } from './features/state.js';
 import { MqttLink } from './mqtt/client.js';
@@ -39,8 +40,10 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   const state = new StatePublisher({ config, log, bus, mqtt, media, configHash });
   const requests = new RequestHandler(mqtt, buildCommandTable({ media, state: () => state.snapshot() }), log);
-  // MQTT first, so a media failure at start is reported; stopped last, so the last events get out.
-  const order: Part[] = [mqtt, ...(media ? [media] : []), state, requests];
+  const events = new EventPublisher({ config, log, bus, mqtt });
+  // MQTT and the event outbox first, so nothing another part reports at start is lost; stopped last,
+  // so the last events get out.
+  const order: Part[] = [mqtt, events, ...(media ? [media] : []), state, requests];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,
