@@ -10,6 +10,7 @@ import { buildCommandTable } from './features/commands.js';
 import { EventPublisher } from './features/event-publisher.js';
 import { RequestHandler } from './features/requests.js';
 import { StatePublisher } from './features/state.js';
+import { Telemetry } from './features/telemetry.js';
 import { MqttLink } from './mqtt/client.js';
 import { VERSION } from './version.js';
 
@@ -43,7 +44,8 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const events = new EventPublisher({ config, log, bus, mqtt });
   // MQTT and the event outbox first, so nothing another part reports at start is lost; stopped last,
   // so the last events get out.
-  const order: Part[] = [mqtt, events, ...(media ? [media] : []), state, requests];
+  const telemetry = new Telemetry({ config, log, mqtt, media });
+  const order: Part[] = [mqtt, events, ...(media ? [media] : []), state, requests, telemetry];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

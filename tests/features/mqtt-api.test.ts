@@ -16,6 +16,7 @@ describe('MQTT API of a running box (real mosquitto)', () => {
     broker = await startMosquitto();
     watch = await watchMqtt(broker.url, `${BASE}/#`);
     const config = minimalConfig(broker.url, {
+      mqtt: { url: broker.url, telemetryIntervalS: 1 },
       profile: 'software',
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
       sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
@@ -42,6 +43,22 @@ describe('MQTT API of a running box (real mosquitto)', () => {
     expect(state).toMatchObject({ role: 'broadcast', class: null, layout: 'pip', outputs: [{ name: 'link', kind: 'srt' }], devices: { cameras: {}, projectors: {} } });
     expect(state.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(state.configHash).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('sends telemetry every telemetryIntervalS with the system and media figures', async () => {
+    const t = JSON.parse((await watch.waitFor(`${BASE}/telemetry`, () => true, 5000)).payload);
+    expect(t.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(t.cpuPercent).toBeLessThanOrEqual(100);
+    expect(t.memoryMB).toBeGreaterThan(30);
+    expect(t.diskFreeMB).toBeGreaterThan(0);
+    expect(t.uptimeS).toBeGreaterThanOrEqual(0);
+    expect(t).toHaveProperty('temperatureC');
+    expect(t).toHaveProperty('throttled');
+    expect(t.pipeline.fps).toBeGreaterThan(5);
+    expect(t.pipeline.latencyMs).toBeGreaterThan(0);
+    expect(t.outputs.link).toMatchObject({ state: 'running' });
+    expect(t.outputs.link.bitrateKbps).toBeGreaterThan(10);
+    expect(t.sources).toEqual({ board: { state: 'live' }, teacher: { state: 'live' } });
   });
 
   it('changes the layout on request and republishes the state', async () => {

@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Part } from '../core/lifecycle.js';
+import type { MediaEngine } from '../media/engine.js';
+import type { MqttLink } from '../mqtt/client.js';
+import { topics } from '../mqtt/topics.js';
+import { CpuMeter, diskFreeMB, temperatureC, throttled } from './system-stats.js';
+
+export interface TelemetryContext {
+  config: Config;
+  log: Logger;
+  mqtt: MqttLink;
+  media: MediaEngine | undefined;
+}
+
+/** `<base>/telemetry` every `telemetryIntervalS`: QoS 0, not retained (a missed sample is replaced by the next). */
+export class Telemetry implements Part {
+  readonly name = 'telemetry';
+  private timer: NodeJS.Timeout | undefined;
+  private cpu = new CpuMeter();
+
+  constructor(private readonly ctx: TelemetryContext) {}
+
+  async start(): Promise<void> {
+    mkdirSync(this.ctx.config.dataDir, { recursive: true });
+    this.cpu = new CpuMeter();
+    this.timer = setInterval(() => void this.send(), this.ctx.config.mqtt.telemetryIntervalS * 1000);
+  }
+
+  sample(): Record<string, unknown> {
+    const stats = this.ctx.media?.stats();
+    const recordDirs = this.ctx.config.outputs.flatMap((o) => (o.kind === 'record' ? [o.dir] : []));
+    const free = [this.ctx.config.dataDir, ...recordDirs].map(diskFreeMB).filter((n): n is number => n !== null);
+    return {
+      ts: new Date().toISOString(),
+      cpuPercent: this.cpu.percent(),
+      memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024),
+      temperatureC: temperatureC(),
+      throttled: throttled(),
+      diskFreeMB: free.length ? Math.min(...free) : null,
+      uptimeS: Math.round(process.uptime()),
+      pipeline: stats ? { fps: stats.fps, droppedFrames: stats.droppedFrames, latencyMs: stats.latencyMs } : null,
+      outputs: stats ? Object.fromEntries(Object.entries(stats.outputs).map(([n, o]) => [n, { bitrateKbps: o.bitrateKbps, state: o.state }])) : {},
+      sources: stats?.sources ?? {},
+    };
+  }
+
+  private async send(): Promise<void> {
+    if (!this.ctx.mqtt.connected) return;
+    try {
+      await this.ctx.mqtt.publish(topics.telemetry(this.ctx.mqtt.base), JSON.stringify(this.sample()), { qos: 0 });
+    } catch (err) {
+      this.ctx.log.debug({ part: 'telemetry', err }, 'telemetry not sent');
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+  }
+}
