@@ -8,9 +8,16 @@ import { topics } from '../mqtt/topics.js';
  * `<base>/request/<command>` -> exactly one response: on the request's MQTT 5 Response Topic (with its
  * Correlation Data) when it has one, else on `<base>/response/<command>`.
  */
+/** Requests handled at once; the rest wait as raw messages (a flood must not balloon the heap). */
+const MAX_IN_FLIGHT = 16;
+/** Past this many waiting, new requests are answered at once with an error instead of queued. */
+const MAX_WAITING = 50_000;
+
 export class RequestHandler implements Part {
   readonly name = 'requests';
   private stopped = false;
+  private inFlight = 0;
+  private readonly waiting: IncomingMessage[] = [];
 
   constructor(
     private readonly mqtt: MqttLink,
@@ -19,7 +26,27 @@ export class RequestHandler implements Part {
   ) {}
 
   async start(): Promise<void> {
-    this.mqtt.subscribe(topics.request(this.mqtt.base, '#'), (m) => void this.onRequest(m));
+    this.mqtt.subscribe(topics.request(this.mqtt.base, '#'), (m) => this.enqueue(m));
+  }
+
+  private enqueue(m: IncomingMessage): void {
+    if (this.waiting.length >= MAX_WAITING) {
+      this.log.warn({ part: 'requests' }, 'request queue full: request dropped');
+      return;
+    }
+    this.waiting.push(m);
+    this.next();
+  }
+
+  private next(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0) {
+      const m = this.waiting.shift()!;
+      this.inFlight++;
+      void this.onRequest(m).finally(() => {
+        this.inFlight--;
+        this.next();
+      });
+    }
   }
 
   private async onRequest(m: IncomingMessage): Promise<void> {
