@@ -15,12 +15,12 @@ export interface Mosquitto {
 }
 
 /** A real mosquitto for one test file, on a free loopback port. `extraConfig` adds lines (TLS, ACL...). */
-export async function startMosquitto(options: { extraConfig?: string; listener?: string } = {}): Promise<Mosquitto> {
+export async function startMosquitto(options: { extraConfig?: string; port?: number } = {}): Promise<Mosquitto> {
   const bin = requireTool('mosquitto');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'classbox-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [options.listener ?? `listener ${port} 127.0.0.1`, options.extraConfig ?? 'allow_anonymous true', 'persistence false', 'log_dest none', ''].join('\n'));
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, options.extraConfig ?? 'allow_anonymous true', 'persistence false', 'log_dest none', ''].join('\n'));
   let child: ChildProcess | undefined;
 
   const start = async () => {
