@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { buildCommandTable } from './features/commands.js';
 import { EventPublisher } from './features/event-publisher.js';
 import { RequestHandler } from './features/requests.js';
+import { HomeAssistantDiscovery } from './features/home-assistant.js';
 import { StatePublisher } from './features/state.js';
 import { Telemetry } from './features/telemetry.js';
 import { MqttLink } from './mqtt/client.js';
@@ -45,7 +46,8 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // MQTT and the event outbox first, so nothing another part reports at start is lost; stopped last,
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
-  const order: Part[] = [mqtt, events, ...(media ? [media] : []), state, requests, telemetry];
+  const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
+  const order: Part[] = [mqtt, events, ...(media ? [media] : []), state, requests, telemetry, ...discovery];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

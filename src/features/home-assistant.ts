@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../core/events.js';
+import type { Part } from '../core/lifecycle.js';
+import type { MqttLink } from '../mqtt/client.js';
+import { topics } from '../mqtt/topics.js';
+import { VERSION } from '../version.js';
+
+export interface HomeAssistantContext {
+  config: Config;
+  log: Logger;
+  bus: EventBus;
+  mqtt: MqttLink;
+}
+
+type Entity = { component: string; id: string; config: Record<string, unknown> };
+
+/**
+ * Home Assistant MQTT discovery: each room appears as a device with its controls and sensors, without
+ * any YAML on the Home Assistant side. Entries are retained (else lost when Home Assistant restarts)
+ * and published again whenever Home Assistant announces itself online.
+ */
+export class HomeAssistantDiscovery implements Part {
+  readonly name = 'home-assistant';
+  private readonly node: string;
+
+  constructor(private readonly ctx: HomeAssistantContext) {
+    this.node = `classbox_${ctx.config.site}_${ctx.config.room}`;
+  }
+
+  entities(): Entity[] {
+    const base = this.ctx.mqtt.base;
+    const c = this.ctx.config;
+    const common = {
+      avty_t: topics.availability(base),
+      dev: { ids: [this.node], name: `${c.room} (${c.site})`, mf: 'classbox', mdl: `classroom box (${c.role})`, sw: VERSION },
+    };
+    const request = (command: string) => topics.request(base, command);
+    const entity = (component: string, id: string, config: Record<string, unknown>): Entity => ({ component, id, config: { ...common, uniq_id: `${this.node}_${id}`, obj_id: `${this.node}_${id}`, ...config } });
+    const sources = Object.keys(c.sources);
+    const list: Entity[] = [];
+    if (sources.length > 0) {
+      list.push(
+        entity('select', 'layout', {
+          name: 'Layout',
+          options: ['pip', 'side-by-side', 'grid', ...sources.map((s) => `single:${s}`)],
+          cmd_t: request('layout/set'),
+          cmd_tpl: '{"id": "home-assistant", "layout": "{{ value }}"}',
+          stat_t: topics.state(base),
+          val_tpl: '{{ value_json.layout }}',
+        }),
+        entity('sensor', 'pipeline', { name: 'Pipeline', stat_t: topics.state(base), val_tpl: '{{ value_json.pipeline.state }}', icon: 'mdi:video-box' }),
+        entity('sensor', 'fps', { name: 'Frame rate', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.pipeline.fps if value_json.pipeline else 0 }}', unit_of_meas: 'fps', stat_cla: 'measurement' }),
+        entity('button', 'restart_pipeline', { name: 'Restart pipeline', cmd_t: request('pipeline/restart'), pl_prs: '{"id": "home-assistant"}', ent_cat: 'config' }),
+      );
+      for (const o of c.outputs) {
+        if (o.kind === 'record') continue;
+        const key = o.name.replace(/-/g, '_');
+        list.push(
+          entity('button', `start_${key}`, { name: `Start ${o.name}`, cmd_t: request('stream/start'), pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }) }),
+          entity('button', `stop_${key}`, { name: `Stop ${o.name}`, cmd_t: request('stream/stop'), pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }) }),
+        );
+      }
+    }
+    list.push(
+      entity('sensor', 'cpu', { name: 'CPU', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.cpuPercent }}', unit_of_meas: '%', stat_cla: 'measurement', ent_cat: 'diagnostic' }),
+      entity('sensor', 'temperature', { name: 'Temperature', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.temperatureC }}', unit_of_meas: '°C', dev_cla: 'temperature', stat_cla: 'measurement', ent_cat: 'diagnostic' }),
+      entity('sensor', 'disk_free', { name: 'Disk free', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.diskFreeMB }}', unit_of_meas: 'MB', dev_cla: 'data_size', stat_cla: 'measurement', ent_cat: 'diagnostic' }),
+    );
+    return list;
+  }
+
+  private configTopic(e: Entity): string {
+    return `${this.ctx.config.mqtt.homeAssistant.prefix}/${e.component}/${this.node}/${e.id}/config`;
+  }
+
+  async start(): Promise<void> {
+    this.ctx.bus.on(this, 'mqtt.connected', () => void this.publishAll());
+    this.ctx.mqtt.subscribe(`${this.ctx.config.mqtt.homeAssistant.prefix}/status`, (m) => {
+      if (m.payload.toString() === 'online') void this.publishAll();
+    });
+    if (this.ctx.mqtt.connected) await this.publishAll();
+  }
+
+  async publishAll(): Promise<void> {
+    if (!this.ctx.mqtt.connected) return;
+    try {
+      await Promise.all(this.entities().map((e) => this.ctx.mqtt.publish(this.configTopic(e), JSON.stringify(e.config), { qos: 1, retain: true })));
+    } catch (err) {
+      this.ctx.log.warn({ part: 'home-assistant', err }, 'discovery not published');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.ctx.bus.removeAll(this);
+  }
+}
