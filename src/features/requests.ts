@@ -10,14 +10,17 @@ import { topics } from '../mqtt/topics.js';
  */
 /** Requests handled at once; the rest wait as raw messages (a flood must not balloon the heap). */
 const MAX_IN_FLIGHT = 16;
-/** Past this many waiting, new requests are answered at once with an error instead of queued. */
-const MAX_WAITING = 50_000;
+/** Past this many waiting, the MQTT link stops reading (the broker holds the rest): bounded memory. */
+const HIGH_WATER = 64;
 
 export class RequestHandler implements Part {
   readonly name = 'requests';
   private stopped = false;
   private inFlight = 0;
   private readonly waiting: IncomingMessage[] = [];
+  private readonly blocked: Array<() => void> = [];
+  private errorsSinceReport = 0;
+  private lastReport = 0;
 
   constructor(
     private readonly mqtt: MqttLink,
@@ -26,14 +29,11 @@ export class RequestHandler implements Part {
   ) {}
 
   async start(): Promise<void> {
+    this.mqtt.setIncomingGate(() => (this.waiting.length < HIGH_WATER ? undefined : new Promise<void>((resolve) => this.blocked.push(resolve))));
     this.mqtt.subscribe(topics.request(this.mqtt.base, '#'), (m) => this.enqueue(m));
   }
 
   private enqueue(m: IncomingMessage): void {
-    if (this.waiting.length >= MAX_WAITING) {
-      this.log.warn({ part: 'requests' }, 'request queue full: request dropped');
-      return;
-    }
     this.waiting.push(m);
     this.next();
   }
@@ -41,6 +41,7 @@ export class RequestHandler implements Part {
   private next(): void {
     while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0) {
       const m = this.waiting.shift()!;
+      if (this.waiting.length < HIGH_WATER) for (const open of this.blocked.splice(0)) open();
       this.inFlight++;
       void this.onRequest(m).finally(() => {
         this.inFlight--;
@@ -52,18 +53,34 @@ export class RequestHandler implements Part {
   private async onRequest(m: IncomingMessage): Promise<void> {
     const command = m.topic.slice(topics.request(this.mqtt.base, '').length);
     const response = await this.table.handle(command, m.payload);
-    if (response.status === 'error') this.log.info({ part: 'requests', command: command.slice(0, 100), id: response.id, code: response.error.code }, response.error.message);
+    if (response.status === 'error') this.noteError(command, response.id, response.error.code, response.error.message);
     // The requester's Response Topic (never a wildcard); the broker's ACL decides what a box may publish.
     const target = m.responseTopic && !/[#+]/.test(m.responseTopic) ? m.responseTopic : topics.response(this.mqtt.base, command);
     if (this.stopped) return;
-    try {
-      await this.mqtt.publish(target, JSON.stringify(response), m.correlationData ? { qos: 1, correlationData: m.correlationData } : { qos: 1 });
-    } catch (err) {
+    // Handed to MQTT.js, not awaited: waiting for the PUBACK here would deadlock with the incoming gate
+    // (a closed gate also stops the PUBACKs from being read). MQTT.js still delivers it at QoS 1.
+    this.mqtt.publish(target, JSON.stringify(response), m.correlationData ? { qos: 1, correlationData: m.correlationData } : { qos: 1 }).catch((err: unknown) => {
       this.log.warn({ part: 'requests', err }, 'response not published');
+    });
+  }
+
+  /**
+   * Each refused request at debug level; at info, at most one line a minute with the count, so that a
+   * misbehaving client cannot flood the logs (or the memory behind a slow log reader).
+   */
+  private noteError(command: string, id: string | null, code: string, message: string): void {
+    this.log.debug({ part: 'requests', command: command.slice(0, 100), id, code }, message);
+    this.errorsSinceReport++;
+    const now = Date.now();
+    if (now - this.lastReport >= 60_000) {
+      this.log.info({ part: 'requests', refused: this.errorsSinceReport, last: { command: command.slice(0, 100), code } }, 'requests refused');
+      this.errorsSinceReport = 0;
+      this.lastReport = now;
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const open of this.blocked.splice(0)) open();
   }
 }

@@ -38,6 +38,7 @@ export class MqttLink implements Part {
   private client: MqttClient | undefined;
   private readonly log: Logger;
   private readonly subscriptions = new Map<string, (m: IncomingMessage) => void>();
+  private gate: (() => Promise<void> | undefined) | undefined;
 
   constructor(private readonly ctx: MqttLinkContext) {
     this.base = baseTopic(ctx.config);
@@ -90,6 +91,13 @@ export class MqttLink implements Part {
       this.ctx.bus.emit('mqtt.connected', { url });
     });
     client.on('close', () => this.ctx.bus.emit('mqtt.disconnected', { url }));
+    // MQTT.js reads the next packet (and acknowledges this one) only when handleMessage calls back:
+    // holding the callback while the gate is closed slows a flood down at TCP, and the broker keeps it.
+    client.handleMessage = (_packet, done) => {
+      const wait = this.gate?.();
+      if (wait) wait.then(() => done(), () => done());
+      else done();
+    };
     client.on('message', (topic, payload, packet) => {
       for (const [filter, handler] of this.subscriptions) {
         if (!matches(filter, topic)) continue;
@@ -122,6 +130,11 @@ export class MqttLink implements Part {
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** Backpressure: while the returned promise is pending, no further message is read. */
+  setIncomingGate(gate: () => Promise<void> | undefined): void {
+    this.gate = gate;
   }
 
   /** Handles messages on `filter` (one handler per filter); subscribed now and at every connect. */

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+/** Memory measurements, one file at a time with nothing else running (see vitest.config.ts). */
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.alone.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    maxWorkers: 1,
+    reporters: ['default'],
+  },
+});
