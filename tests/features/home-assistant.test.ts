@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
+import { freeUdpPort } from '../helpers/net.js';
 import { minimalConfig, writeTempConfig } from '../helpers/temp-config.js';
 
 const NODE = 'classbox_test-school_room-1';
@@ -20,7 +21,7 @@ describe('Home Assistant discovery', () => {
       profile: 'software',
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
       sources: { board: { kind: 'test' }, teacher: { kind: 'test' } },
-      outputs: [{ name: 'cloud-live', kind: 'srt', url: 'srt://127.0.0.1:47950?mode=listener' }],
+      outputs: [{ name: 'cloud-live', kind: 'srt', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` }],
     });
     box = startCli(['run', '--config', writeTempConfig(config)]);
     await watch.waitFor(`homeassistant/select/${NODE}/layout/config`, () => true, 20_000);

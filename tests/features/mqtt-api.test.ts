@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
+import { freeUdpPort } from '../helpers/net.js';
 import { minimalConfig, writeTempConfig } from '../helpers/temp-config.js';
 
 const BASE = 'classbox/test-school/room-1';
@@ -20,7 +21,7 @@ describe('MQTT API of a running box (real mosquitto)', () => {
       profile: 'software',
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
       sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
-      outputs: [{ name: 'link', kind: 'srt', url: 'srt://127.0.0.1:47901?mode=listener' }],
+      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` }],
     });
     box = startCli(['run', '--config', writeTempConfig(config)]);
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).pipeline.state === 'running', 20_000);

@@ -41,3 +41,24 @@ export async function waitUntil<T>(check: () => T | Promise<T>, what: string, ti
     await sleep(everyMs);
   }
 }
+
+const handedOut = new Set<number>();
+
+/** A UDP port (SRT runs over UDP) that was free a moment ago, never the same one twice in a process. */
+export async function freeUdpPort(): Promise<number> {
+  const { createSocket } = await import('node:dgram');
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createSocket('udp4');
+      s.once('error', reject);
+      s.bind(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startEngine } from '../helpers/media-engine.js';
-import { freePort, sleep, waitUntil } from '../helpers/net.js';
+import { freePort, freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 
 const run = promisify(execFile);
@@ -18,7 +18,7 @@ async function streams(target: string): Promise<string[]> {
 describe('audio mixed into the outputs', () => {
   it('records and streams AAC with the H.264 picture (record, SRT, HLS)', async () => {
     const dir = tempDir();
-    const port = await freePort();
+    const port = await freeUdpPort();
     const h = startEngine({
       audio: { device: 'test' },
       video: { width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeIntervalS: 1 },

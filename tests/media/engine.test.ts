@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTestVideo, probe } from '../helpers/media.js';
 import { startEngine } from '../helpers/media-engine.js';
-import { freePort, sleep, waitUntil } from '../helpers/net.js';
+import { freePort, freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 
 const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 800 };
@@ -97,7 +97,7 @@ describe('media engine on real GStreamer (software profile)', () => {
   });
 
   it('streams over SRT from a broadcast to a receive pipeline on loopback', async () => {
-    const port = await freePort();
+    const port = await freeUdpPort();
     const anchor = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] });
     const receiver = startEngine({ role: 'receive', display: { sink: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } }, outputs: [] });
     await anchor.engine.start();
@@ -112,8 +112,8 @@ describe('media engine on real GStreamer (software profile)', () => {
   });
 
   it('receive role: plays the anchor lesson and sends the student camera back to the anchor over SRT', async () => {
-    const lessonPort = await freePort();
-    const returnPort = await freePort();
+    const lessonPort = await freeUdpPort();
+    const returnPort = await freeUdpPort();
     const anchor = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${lessonPort}?mode=listener` }] });
     const receiver = startEngine({
       role: 'receive',

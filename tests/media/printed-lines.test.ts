@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { buildGraph } from '../../src/media/graph.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
 import { makeTestVideo, probe } from '../helpers/media.js';
-import { freePort } from '../helpers/net.js';
+import { freePort, freeUdpPort } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -55,7 +55,7 @@ describe('classbox pipeline lines run by hand (software profile)', () => {
   });
 
   it('receive: the printed line plays an SRT stream from another box', async () => {
-    const port = await freePort();
+    const port = await freeUdpPort();
     const config = loadConfig({ base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } } }, env: {} });
     const sender = runLine(`gst-launch-1.0 -e videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ! srtsink "uri=srt://127.0.0.1:${port}?mode=listener" wait-for-connection=false`, 8);
     await new Promise((r) => setTimeout(r, 1000));
