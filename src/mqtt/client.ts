@@ -83,6 +83,9 @@ export class MqttLink implements Part {
     const client = connect(url, this.options());
     this.client = client;
     client.on('connect', () => {
+      // Small request/response messages: without TCP_NODELAY, Nagle's algorithm meeting the broker's
+      // delayed ACK holds each response about 40 ms (measured: 88 -> 44 ms round trip, see bench).
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.log.info({ url, protocol: this.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1' }, 'connected');
       // The persistent session normally keeps them; subscribing again costs nothing and covers a broker
       // that lost its sessions (restart without persistence).
