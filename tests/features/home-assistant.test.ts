@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
-import { freeUdpPort } from '../helpers/net.js';
+import { freeUdpPort, waitUntil } from '../helpers/net.js';
 import { minimalConfig, writeTempConfig } from '../helpers/temp-config.js';
 
 const NODE = 'classbox_test-school_room-1';
@@ -24,7 +24,8 @@ describe('Home Assistant discovery', () => {
       outputs: [{ name: 'cloud-live', kind: 'srt', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` }],
     });
     box = startCli(['run', '--config', writeTempConfig(config)]);
-    await watch.waitFor(`homeassistant/select/${NODE}/layout/config`, () => true, 20_000);
+    // Nine entries, published together but arriving one by one.
+    await waitUntil(() => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 9, 'all discovery entries', 20_000);
   });
   afterAll(async () => {
     await box.stop('SIGTERM');
