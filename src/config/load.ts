@@ -22,8 +22,8 @@ export interface LoadOptions {
 
 let keyCache: { all: Set<string>; top: Set<string> } | undefined;
 
-/** Every property name the schema knows, for matching env-variable segments to camelCase keys. */
-function schemaKeys(): { all: Set<string>; top: Set<string> } {
+/** Every property name the schema knows (for env-variable segments, and for the docs check). */
+export function schemaKeys(): { all: Set<string>; top: Set<string> } {
   if (keyCache) return keyCache;
   const all = new Set<string>();
   const walk = (node: unknown): void => {

@@ -130,10 +130,7 @@ export class MediaEngine implements Part {
         if (this.sources.has('audio')) p.pullLoop('aud-out', (buf) => this.onAudio(buf));
         this.applySlates(p);
       },
-      onUp: (_p, attempt) => {
-        if (attempt > 0) this.emitState();
-        this.emitState();
-      },
+      onUp: () => this.emitState(),
       onDown: (reason, attempt) => {
         this.filePrefix = defaultFilePrefix(this.ctx.config);
         this.ctx.bus.emit('pipeline.restarted', { pipeline: 'composite', reason, attempt });
