@@ -16,6 +16,12 @@ export interface ClassboxEvents {
   'media.state': { state: MediaPipelineState };
   'playback.ended': { media: string };
   'playback.failed': { media: string; reason: string };
+  'device.online': { device: string; kind: 'camera' | 'projector' | 'gpio' };
+  'device.offline': { device: string; kind: 'camera' | 'projector' | 'gpio'; reason: string };
+  /** Something the state snapshot says of a device changed (projector power, input, lamp hours...). */
+  'device.changed': { device: string };
+  /** A debounced GPIO input edge, with the request it is configured to trigger. */
+  'gpio.input': { name: string; value: 0 | 1; action: string | undefined };
 }
 
 export type MediaPipelineState = 'starting' | 'running' | 'degraded' | 'restarting' | 'stopped';

@@ -6,7 +6,15 @@ export interface ReconnectOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   /** Runs after every (re)open before the link counts as up: VISCA Address Set, ESC/VP.net handshake. */
-  onOpen?: (link: ByteLink) => Promise<void>;
+  onOpen?: (link: OpeningLink) => Promise<void>;
+}
+
+/** The link as a start-up handshake sees it: it may write and listen before the link counts as up. */
+export interface OpeningLink {
+  readonly description: string;
+  write(data: Buffer): Promise<void>;
+  /** Returns the function that removes the listener. */
+  onData(fn: (chunk: Buffer) => void): () => void;
 }
 
 export type LinkStatus = { up: true } | { up: false; reason: string };
@@ -97,7 +105,7 @@ export class ReconnectingLink {
         this.setUp(false, err?.message ?? 'closed');
         this.schedule();
       });
-      await this.options.onOpen?.(link);
+      await this.options.onOpen?.({ description: link.description, write: (d) => link.write(d), onData: (fn) => this.onData(fn) });
       if (!this.wanted) return void (await link.close());
       this.delay = this.initialDelay;
       this.setUp(true);

@@ -41,7 +41,7 @@ describe('Pelco framer', () => {
     const d = encodePelcoD(3, { kind: 'preset', action: 'recall', number: 2 });
     const p = encodePelcoP(4, { kind: 'zoom', direction: 'in' });
     const bad = Buffer.from(d);
-    bad[6] ^= 1;
+    bad[6] = bad[6]! ^ 1;
     const stream = Buffer.concat([Buffer.from([1, 2, 0xff, 9]), bad, d, Buffer.from([0x55]), p]);
     const got = [...framer.push(stream.subarray(0, 10)), ...framer.push(stream.subarray(10))];
     expect(got).toEqual([

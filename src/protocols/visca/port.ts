@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { ClassboxError } from '../../core/errors.js';
-import type { ByteLink } from '../../transports/link.js';
-import type { ReconnectingLink } from '../../transports/reconnecting-link.js';
+import type { OpeningLink, ReconnectingLink } from '../../transports/reconnecting-link.js';
 import { ADDRESS_SET, IF_CLEAR_BROADCAST, ViscaFramer, decodeReply, type ViscaReply } from './codec.js';
 import { ViscaSession, type ViscaTimeouts } from './session.js';
 
@@ -46,14 +45,14 @@ export class ViscaPort {
   }
 
   /** The start-up sequence, run on every (re)open before the port counts as up. Silence is logged, not fatal: the camera may still be booting. */
-  async initialise(link: ByteLink): Promise<void> {
+  async initialise(link: OpeningLink): Promise<void> {
     const addressSet = await this.exchange(link, ADDRESS_SET, (r) => r.kind === 'addressSet');
     if (addressSet?.kind === 'addressSet') this.camerasOnChain = Math.max(0, addressSet.next - 1);
     else this.log.warn({ port: link.description }, 'no camera answered Address Set');
     await this.exchange(link, IF_CLEAR_BROADCAST, (r) => r.kind === 'ifClear');
   }
 
-  private exchange(link: ByteLink, bytes: Buffer, match: (r: ViscaReply) => boolean): Promise<ViscaReply | undefined> {
+  private exchange(link: OpeningLink, bytes: Buffer, match: (r: ViscaReply) => boolean): Promise<ViscaReply | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.broadcastWaiter = undefined;

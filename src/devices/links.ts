@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+import type { CameraConfig, ProjectorConfig } from '../config/schema.js';
+import type { ByteLink } from '../transports/link.js';
+import { ReconnectingLink, type ReconnectOptions } from '../transports/reconnecting-link.js';
+import { SerialLink } from '../transports/serial.js';
+import { TcpLink } from '../transports/tcp.js';
+
+type LinkConfig = Pick<CameraConfig, 'port' | 'host' | 'baudRate' | 'dataBits' | 'stopBits' | 'parity' | 'rs485'>;
+
+/** `/dev/ttyUSB0` or `host:port`: devices on the same key share one link (a VISCA daisy chain). */
+export function linkKey(c: LinkConfig, defaultTcpPort?: number): string {
+  return c.host !== undefined ? `${c.host}:${c.port ?? defaultTcpPort}` : String(c.port);
+}
+
+export function linkFactory(c: LinkConfig, timeoutMs: number, defaultTcpPort?: number): () => ByteLink {
+  if (c.host !== undefined) {
+    const host = c.host;
+    const port = typeof c.port === 'number' ? c.port : defaultTcpPort!;
+    return () => new TcpLink(host, port, timeoutMs);
+  }
+  const settings = { path: String(c.port), baudRate: c.baudRate, dataBits: c.dataBits, stopBits: c.stopBits, parity: c.parity, rs485: c.rs485 };
+  return () => new SerialLink(settings);
+}
+
+/** The kept-open links of a room, one per port or host, started and stopped together. */
+export class LinkPool {
+  private readonly links = new Map<string, ReconnectingLink>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly reconnect: Pick<ReconnectOptions, 'initialDelayMs' | 'maxDelayMs'> = {},
+  ) {}
+
+  get(c: LinkConfig | ProjectorConfig, timeoutMs: number, options: { defaultTcpPort?: number; onOpen?: ReconnectOptions['onOpen'] } = {}): ReconnectingLink {
+    const key = linkKey(c as LinkConfig, options.defaultTcpPort);
+    let link = this.links.get(key);
+    if (!link) {
+      link = new ReconnectingLink(linkFactory(c as LinkConfig, timeoutMs, options.defaultTcpPort), key, { ...this.reconnect, ...(options.onOpen ? { onOpen: options.onOpen } : {}) });
+      const l = link;
+      link.onStatus((s) => (s.up ? this.log.info({ link: key }, 'device link up') : this.log.warn({ link: key, reason: s.reason }, 'device link down')));
+      this.links.set(key, l);
+    }
+    return link;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.links.values()].map((l) => l.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.links.values()].map((l) => l.stop()));
+  }
+}

@@ -1,0 +1,92 @@
+import { ClassboxError } from '../../core/errors.js';
+import type { ReconnectingLink } from '../../transports/reconnecting-link.js';
+import { LineFramer } from '../line-framer.js';
+import type { CommandSet } from './command-set.js';
+
+type Waiter = { match: RegExp | undefined; resolve: (m: RegExpExecArray | string[]) => void; reject: (e: ClassboxError) => void };
+
+/**
+ * A conversation with a projector whose commands come from a command set: one command at a time, the
+ * answer is the first line that matches what the command expects (echoes and other chatter are passed
+ * over), or an error line. Unsolicited notices (Optoma's INFOn) go to `onNotice`.
+ */
+export class AsciiSession {
+  private readonly framer: LineFramer;
+  private readonly errors: Array<{ re: RegExp; code: 'device_busy' | 'device_error' }>;
+  private readonly notices: Array<{ re: RegExp; power: string }>;
+  private waiter: Waiter | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+  onNotice: (power: string) => void = () => {};
+
+  constructor(
+    private readonly link: ReconnectingLink,
+    private readonly set: CommandSet,
+    private readonly label: string,
+  ) {
+    this.framer = new LineFramer(set.terminators);
+    this.errors = set.errors.map((e) => ({ re: new RegExp(e.match, 'i'), code: e.code }));
+    this.notices = set.notices.map((n) => ({ re: new RegExp(n.match), power: n.power }));
+    link.onData((chunk) => {
+      for (const line of this.framer.push(chunk)) this.line(line);
+      clearTimeout(this.idleTimer);
+      if (set.idleEndMs !== undefined && this.framer.pending.length > 0) {
+        this.idleTimer = setTimeout(() => this.line(this.framer.takePartial()), set.idleEndMs);
+      }
+    });
+  }
+
+  private line(raw: string): void {
+    const line = raw.trim();
+    if (!line) return;
+    const notice = this.notices.find((n) => n.re.test(line));
+    if (notice) return this.onNotice(notice.power);
+    const w = this.waiter;
+    if (!w) return;
+    const error = this.errors.find((e) => e.re.test(line));
+    if (error) {
+      this.waiter = undefined;
+      return w.reject(new ClassboxError(error.code, `${this.label}: projector answered ${JSON.stringify(line.slice(0, 40))}`));
+    }
+    const m = w.match ? w.match.exec(line) : [line];
+    if (!m) return;
+    this.waiter = undefined;
+    w.resolve(m);
+  }
+
+  /** Sends bytes and resolves with the match of the first answering line. */
+  send(bytes: Buffer, match: string | undefined, timeoutMs: number): Promise<RegExpExecArray | string[]> {
+    const run = this.tail.then(
+      () => this.exchange(bytes, match, timeoutMs),
+      () => this.exchange(bytes, match, timeoutMs),
+    );
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async exchange(bytes: Buffer, match: string | undefined, timeoutMs: number): Promise<RegExpExecArray | string[]> {
+    const answer = new Promise<RegExpExecArray | string[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new ClassboxError('device_timeout', `${this.label}: no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiter = {
+        match: match === undefined ? undefined : new RegExp(match, 'i'),
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+    });
+    try {
+      await this.link.write(bytes);
+    } catch (err) {
+      this.waiter?.reject(err as ClassboxError);
+    }
+    return answer;
+  }
+}
