@@ -13,9 +13,12 @@ export const baudRate = () => z.literal(BAUD_RATES);
 
 export const tcpPort = () => z.number().int('must be a whole number').min(1).max(65535);
 
-/** Unix device paths only: no spaces, no quotes, nothing a launch line or a shell could misread. */
+/**
+ * Absolute Unix paths of devices: /dev/ttyUSB0, /dev/serial/by-id/..., or a simulator's pty link
+ * elsewhere. No spaces, no quotes, nothing a launch line or a shell could misread.
+ */
 export const devicePath = () =>
-  z.string().regex(/^\/dev\/[A-Za-z0-9._\/-]+$/, 'must be a device path like /dev/ttyUSB0');
+  z.string().regex(/^\/[A-Za-z0-9._\/:+-]+$/, 'must be a device path like /dev/ttyUSB0');
 
 /** Host names and IPv4/IPv6 literals. */
 export const host = () =>
