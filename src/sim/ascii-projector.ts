@@ -60,14 +60,14 @@ export class AsciiProjectorSim extends SerialSim {
     if (key === 'pow') {
       if (value === '?') return `${echo}*POW=${state === 'on' || state === 'warming' ? 'ON' : 'OFF'}#\r`;
       if (value !== 'on' && value !== 'off') return `${echo}*Illegal format#\r`;
-      return this.model.power(value === 'on') ? echo : `${echo}*Block item#\r`;
+      return this.model.power(value === 'on') ? `${echo}*POW=${value.toUpperCase()}#\r` : `${echo}*Block item#\r`;
     }
     if (key === 'ltim' && value === '?') return `${echo}*LTIM=${this.model.lampHours()}#\r`;
     if (key === 'sour') {
       if (state !== 'on') return `${echo}*Block item#\r`;
       if (value === '?') return `${echo}*SOUR=${this.source.toUpperCase()}#\r`;
       this.source = value;
-      return echo;
+      return `${echo}*SOUR=${value.toUpperCase()}#\r`;
     }
     return `${echo}*Unsupported item#\r`;
   }

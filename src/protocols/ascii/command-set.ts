@@ -26,7 +26,8 @@ export const commandSetSchema = z.strictObject({
   description: z.string(),
   baudRate: z.number().int().default(9600),
   terminators: z.string().min(1).default('\r'),
-  idleEndMs: z.number().int().min(10).max(2000).optional(),
+  /** Answers that come without a terminator (Optoma's P/F): taken as soon as the partial line matches. */
+  bareAnswer: regex.optional(),
   power: z.strictObject({ on: action, off: action, query }),
   input: z.strictObject({ set: action, query: query.omit({ values: true }).optional() }).optional(),
   lamp: z.strictObject({ query: query.omit({ values: true }) }).optional(),

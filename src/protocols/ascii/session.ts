@@ -15,7 +15,7 @@ export class AsciiSession {
   private readonly errors: Array<{ re: RegExp; code: 'device_busy' | 'device_error' }>;
   private readonly notices: Array<{ re: RegExp; power: string }>;
   private waiter: Waiter | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly bare: RegExp | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   onNotice: (power: string) => void = () => {};
 
@@ -27,12 +27,10 @@ export class AsciiSession {
     this.framer = new LineFramer(set.terminators);
     this.errors = set.errors.map((e) => ({ re: new RegExp(e.match, 'i'), code: e.code }));
     this.notices = set.notices.map((n) => ({ re: new RegExp(n.match), power: n.power }));
+    this.bare = set.bareAnswer === undefined ? undefined : new RegExp(set.bareAnswer);
     link.onData((chunk) => {
       for (const line of this.framer.push(chunk)) this.line(line);
-      clearTimeout(this.idleTimer);
-      if (set.idleEndMs !== undefined && this.framer.pending.length > 0) {
-        this.idleTimer = setTimeout(() => this.line(this.framer.takePartial()), set.idleEndMs);
-      }
+      if (this.bare?.test(this.framer.pending)) this.line(this.framer.takePartial());
     });
   }
 
@@ -71,7 +69,8 @@ export class AsciiSession {
         reject(new ClassboxError('device_timeout', `${this.label}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiter = {
-        match: match === undefined ? undefined : new RegExp(match, 'i'),
+        // Answers are matched case-sensitively: BenQ's echo of `*pow=on#` must not pass for its `*POW=ON#`.
+        match: match === undefined ? undefined : new RegExp(match),
         resolve: (m) => {
           clearTimeout(timer);
           resolve(m);
