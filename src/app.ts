@@ -6,6 +6,8 @@ import { MediaEngine } from './media/engine.js';
 import type { PipelineRunner } from './media/runner.js';
 import type { BoardProfile } from './media/profiles.js';
 import { createHash } from 'node:crypto';
+import { Devices } from './devices/devices.js';
+import type { GpioChip } from './transports/gpio.js';
 import { buildCommandTable } from './features/commands.js';
 import { EventPublisher } from './features/event-publisher.js';
 import { RequestHandler } from './features/requests.js';
@@ -20,6 +22,7 @@ export interface Service {
   readonly bus: EventBus;
   readonly mqtt: MqttLink;
   readonly media: MediaEngine | undefined;
+  readonly devices: Devices;
   start(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
@@ -32,6 +35,8 @@ export interface ServiceParts {
   /** GStreamer, or a stand-in in tests. Without it the service runs no media (a box with only devices). */
   runner?: PipelineRunner;
   profile?: BoardProfile;
+  /** GPIO lines: the board's where it has them, else simulated (the demo hands in its own). */
+  gpioChip?: GpioChip;
 }
 
 export function createService(config: Config, log: Logger, parts: ServiceParts = {}): Service {
@@ -40,20 +45,31 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
   const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
-  const state = new StatePublisher({ config, log, bus, mqtt, media, configHash });
-  const requests = new RequestHandler(mqtt, buildCommandTable({ media, state: () => state.snapshot() }), log);
+  const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
+  const state = new StatePublisher({ config, log, bus, mqtt, media, devices, configHash });
+  const table = buildCommandTable({ media, devices, state: () => state.snapshot() });
+  const requests = new RequestHandler(mqtt, table, log);
+  // A GPIO input runs its configured request exactly as if it had come over MQTT.
+  bus.on(requests, 'gpio.input', ({ name, action }) => {
+    if (!action) return;
+    void table.handle(action, Buffer.from(JSON.stringify({ id: `gpio:${name}` }))).then((r) => {
+      if (r.status === 'ok') log.info({ part: 'gpio', line: name, action }, 'button action done');
+      else log.warn({ part: 'gpio', line: name, action, error: r.error }, 'button action refused');
+    });
+  });
   const events = new EventPublisher({ config, log, bus, mqtt });
   // MQTT and the event outbox first, so nothing another part reports at start is lost; stopped last,
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, ...(media ? [media] : []), state, requests, telemetry, ...discovery];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), state, requests, telemetry, ...discovery];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,
     bus,
     mqtt,
     media,
+    devices,
     async start() {
       await lifecycle.start();
       bus.emit('service.started', { version: VERSION });

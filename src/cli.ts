@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { configJsonSchema } from './config/schema.js';
-import { EXIT_USAGE, loadConfigOrExit, notAvailable } from './commands/config-or-exit.js';
+import { EXIT_USAGE, loadConfigOrExit } from './commands/config-or-exit.js';
+import { projectorCommand, ptzCommand } from './commands/device-cli.js';
+import { SIMULATORS, simulate } from './commands/simulate.js';
 import { runDemo } from './commands/demo.js';
 import { runDoctor } from './commands/doctor.js';
 import { printPipeline } from './commands/pipeline.js';
@@ -60,30 +62,55 @@ program
     await printPipeline(config, opts);
   });
 
-const ptz = program
+program
   .command('ptz')
-  .description('drive a PTZ camera straight over its serial line: ptz CAMERA recall|save N, move DIR [SPEED], stop')
+  .description('drive a PTZ camera straight over its line: ptz CAMERA recall|save N, move DIR [SPEED], stop, home, status')
   .argument('<camera>', 'camera name from devices.cameras')
-  .argument('<action>', 'recall | save | move | stop')
-  .argument('[args...]', 'preset number or name, or direction and speed')
-  .requiredOption('-c, --config <file>', 'YAML config file');
-ptz.action(() => notAvailable('ptz', 'device control'));
+  .argument('<action>', 'recall | save | move | stop | home | status')
+  .argument('[args...]', 'preset number or name; or direction (up, down, left, right, upleft, upright, downleft, downright) and speed 1-100')
+  .requiredOption('-c, --config <file>', 'YAML config file')
+  .option('--duration <ms>', 'move: how long to move before the stop', '1000')
+  .action(async (camera: string, action: string, args: string[], opts: { config: string; duration: string }) => {
+    const config = loadConfigOrExit(opts.config);
+    const durationMs = Number(opts.duration);
+    if (!Number.isInteger(durationMs) || durationMs < 50 || durationMs > 30_000) {
+      process.stderr.write('classbox ptz: --duration is 50-30000 ms\n');
+      process.exit(EXIT_USAGE);
+    }
+    process.exitCode = await ptzCommand(config, camera, action, args, { durationMs });
+  });
 
 program
   .command('projector')
-  .description('drive a projector: projector NAME power on|off, projector NAME status')
+  .description('drive a projector: projector NAME power on|off, projector NAME input IN, projector NAME status')
   .argument('<name>', 'projector name from devices.projectors')
-  .argument('<action>', 'power | status')
-  .argument('[args...]', 'on | off')
+  .argument('<action>', 'power | input | status')
+  .argument('[args...]', 'on | off, or an input name or code')
   .requiredOption('-c, --config <file>', 'YAML config file')
-  .action(() => notAvailable('projector', 'device control'));
+  .option('--wait', 'wait through warm-up or cool-down instead of answering busy')
+  .action(async (name: string, action: string, args: string[], opts: { config: string; wait?: boolean }) => {
+    const config = loadConfigOrExit(opts.config);
+    process.exitCode = await projectorCommand(config, name, action, args, { wait: opts.wait === true });
+  });
 
 program
   .command('simulate')
-  .description('run a device simulator (visca, pelco-d, epson, pjlink) for bench work and training')
-  .argument('<device>', 'visca | pelco-d | epson | pjlink')
-  .argument('[args...]')
-  .action(() => notAvailable('simulate', 'device control'));
+  .description(`run a device simulator for bench work and training (${SIMULATORS.join(', ')}); prints the port to configure`)
+  .argument('<device>', SIMULATORS.join(' | '))
+  .option('--link <path>', 'serial devices: where to make the gateway end of the pty (default ./classbox-<device>)')
+  .option('--tcp-port <port>', 'pjlink: TCP port to listen on', '4352')
+  .option('--password <password>', 'pjlink: require this password')
+  .option('--cameras <n>', 'visca: cameras daisy-chained on the line', '1')
+  .option('--warm-up <s>', 'projectors: warm-up and cool-down time', '5')
+  .action(async (device: string, opts: { link?: string; tcpPort: string; password?: string; cameras: string; warmUp: string }) => {
+    await simulate(device, {
+      ...(opts.link ? { link: opts.link } : {}),
+      tcpPort: Number(opts.tcpPort),
+      ...(opts.password ? { password: opts.password } : {}),
+      cameras: Math.min(7, Math.max(1, Number(opts.cameras) || 1)),
+      warmUpS: Math.max(0, Number(opts.warmUp) || 0),
+    });
+  });
 
 program
   .command('schema')

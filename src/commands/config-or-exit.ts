@@ -16,9 +16,3 @@ export function loadConfigOrExit(file: string | undefined): Config {
     throw err;
   }
 }
-
-/** A capability this version does not have yet: said plainly, exit 2, nothing started. */
-export function notAvailable(command: string, capability: string): never {
-  process.stderr.write(`classbox ${command}: not available in this version (arrives with ${capability})\n`);
-  process.exit(EXIT_USAGE);
-}

@@ -136,6 +136,11 @@ export class Devices implements Part {
     return c;
   }
 
+  /** The camera's named presets (name -> memory number). */
+  presetsOf(camera: string): Record<string, number> {
+    return this.ctx.config.devices.cameras[camera]?.presets ?? {};
+  }
+
   projector(name: string): Projector {
     const p = this.projectors.get(name);
     if (!p) throw new ClassboxError('not_found', `no projector "${name.slice(0, 64)}" (configured: ${[...this.projectors.keys()].join(', ') || 'none'})`);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ClassboxError } from '../core/errors.js';
+import { ClassboxError, toClassboxError } from '../core/errors.js';
 import type { DeviceHealth } from './health.js';
 import type { PowerState, ProjectorDriver, ProjectorReport } from './projector-driver.js';
 
@@ -23,6 +23,8 @@ export interface ProjectorState {
   lampHours?: number;
   faults?: Record<string, string>;
   reason?: string;
+  /** Why the last poll failed, while it keeps failing (a wrong password, a refused query...). */
+  error?: { code: string; message: string };
 }
 
 export interface WaitOption {
@@ -50,6 +52,7 @@ export class Projector {
   private poller: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
   private closed = false;
+  private pollError: ClassboxError | undefined;
   /** Called when what the state snapshot says of this projector changes. */
   onChange: () => void = () => {};
 
@@ -80,6 +83,7 @@ export class Projector {
       ...(r?.lampHours !== undefined ? { lampHours: r.lampHours } : {}),
       ...(r?.faults ? { faults: r.faults } : {}),
       ...(this.health.reason !== undefined && !this.health.online ? { reason: this.health.reason } : {}),
+      ...(this.pollError ? { error: { code: this.pollError.code, message: this.pollError.message } } : {}),
     };
   }
 
@@ -106,7 +110,9 @@ export class Projector {
     const before = JSON.stringify(this.state());
     try {
       this.learn(await this.health.observe(this.driver.query()));
+      this.pollError = undefined;
     } catch (err) {
+      this.pollError = toClassboxError(err);
       this.log.debug({ err }, 'projector poll failed');
     }
     if (JSON.stringify(this.state()) !== before) this.onChange();

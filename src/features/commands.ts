@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { layout as layoutSchema } from '../config/media-schema.js';
 import { ClassboxError } from '../core/errors.js';
+import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
 import { command, CommandTable, noArgs } from '../mqtt/rpc.js';
+import { registerDeviceCommands } from './device-commands.js';
 
 export interface CommandContext {
   media: MediaEngine | undefined;
+  devices: Devices;
   state: () => Record<string, unknown>;
 }
 
@@ -21,15 +24,6 @@ const LATER: Record<string, string> = {
   'class/toggle': 'classroom orchestration',
   'record/start': 'the recording lifecycle',
   'record/stop': 'the recording lifecycle',
-  'ptz/recall': 'device control',
-  'ptz/save': 'device control',
-  'ptz/move': 'device control',
-  'ptz/stop': 'device control',
-  'ptz/zoom': 'device control',
-  'projector/power': 'device control',
-  'projector/input': 'device control',
-  'projector/status': 'device control',
-  'gpio/set': 'device control',
 };
 
 /** The one command table: request name -> argument schema -> handler (CONTRACT §4). */
@@ -71,6 +65,7 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
       }),
     );
   }
+  registerDeviceCommands(table, ctx.devices);
   for (const [name, capability] of Object.entries(LATER)) {
     table.register(
       name,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ClassboxEvents, EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
+import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
@@ -16,11 +17,12 @@ export interface StateContext {
   bus: EventBus;
   mqtt: MqttLink;
   media: MediaEngine | undefined;
+  devices: Devices;
   configHash: string;
 }
 
 /** What the centre sees of a room at a glance; retained, so a dashboard that connects later gets it too. */
-export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'configHash'>): Record<string, unknown> {
+export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices' | 'configHash'>): Record<string, unknown> {
   const media = ctx.media;
   return {
     role: ctx.config.role,
@@ -28,17 +30,14 @@ export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'configH
     layout: media?.layout ?? ctx.config.layout,
     pipeline: { state: media?.pipelineState() ?? 'stopped' },
     outputs: media?.outputStates() ?? ctx.config.outputs.map((o) => ({ name: o.name, kind: o.kind, state: 'stopped' })),
-    devices: {
-      cameras: Object.fromEntries(Object.keys(ctx.config.devices.cameras).map((n) => [n, { online: false }])),
-      projectors: Object.fromEntries(Object.keys(ctx.config.devices.projectors).map((n) => [n, { online: false, power: null }])),
-    },
+    devices: ctx.devices.snapshot(),
     version: VERSION,
     configHash: ctx.configHash,
   };
 }
 
 /** Events that change what the snapshot says. */
-const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted'];
+const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted', 'device.changed'];
 
 /**
  * Publishes the retained state on every change (debounced) and on every (re)connect: a broker restart

@@ -19,12 +19,10 @@ describe('classbox CLI', () => {
     expect(missing.stderr).toMatch(/--config <file>/);
   });
 
-  it.each([
-    [['simulate', 'visca'], 'device control'],
-  ])('%s says plainly it is not available yet, exit 2', async (args, capability) => {
-    const r = await runCli(args);
+  it('simulate refuses an unknown device with exit 2', async () => {
+    const r = await runCli(['simulate', 'teleprompter']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`classbox ${args[0]}: not available in this version (arrives with ${capability})`);
+    expect(r.stderr).toMatch(/unknown device "teleprompter" \(one of visca, pelco-d, epson, pjlink, benq, optoma\)/);
   });
 
   it('doctor --json reports GStreamer, x264enc and no v4l2h264enc on this machine, and the software profile', async () => {
