@@ -64,14 +64,14 @@ export class PelcoPtz implements PtzCamera {
     }
   }
 
-  recall(preset: number): Promise<void> {
+  async recall(preset: number): Promise<void> {
     this.checkPreset(preset);
-    return this.send({ kind: 'preset', action: 'recall', number: preset });
+    await this.send({ kind: 'preset', action: 'recall', number: preset });
   }
 
-  save(preset: number): Promise<void> {
+  async save(preset: number): Promise<void> {
     this.checkPreset(preset);
-    return this.send({ kind: 'preset', action: 'save', number: preset });
+    await this.send({ kind: 'preset', action: 'save', number: preset });
   }
 
   move(direction: PanTiltDirection, speedPercent: number, limitMs = DEFAULT_MOVE_LIMIT_MS): Promise<void> {

@@ -72,9 +72,10 @@ export class SimulatedGpioChip implements GpioChip {
     this.set(line, up);
   }
 
-  /** Sets an input's resting level without reporting an edge (a pulled-up button at rest is 1). */
+  /** Sets a line's resting level without reporting an edge (a pulled-up button at rest is 1); before or after it is opened. */
   rest(line: number, value: Bit): void {
-    const l = this.lines.get(line);
-    if (l) l.value = value;
+    const l = this.lines.get(line) ?? { value, direction: 'in' as const, edge: 'none' as const, watchers: [], writes: [] };
+    l.value = value;
+    this.lines.set(line, l);
   }
 }

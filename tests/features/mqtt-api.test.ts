@@ -78,7 +78,7 @@ describe('MQTT API of a running box (real mosquitto)', () => {
       ['layout/set', { id: 'b3', layout: 'single:ghost' }, 'not_found'],
       ['stream/start', { id: 'b4', output: 'nowhere' }, 'not_found'],
       ['teleport', { id: 'b5' }, 'unknown_command'],
-      ['ptz/recall', { id: 'b6', camera: 'teacher-cam', preset: 1 }, 'unknown_command'],
+      ['ptz/recall', { id: 'b6', camera: 'teacher-cam', preset: 1 }, 'not_found'],
     ];
     for (const [command, body, code] of cases) {
       const r = await request(command, body);
