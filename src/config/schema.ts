@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { filePath, name } from './fields.js';
 import { devices } from './devices-schema.js';
+import { listCommandSets } from '../protocols/ascii/command-set.js';
 import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
 import { http, mqtt, schedule } from './service-schema.js';
 
@@ -52,6 +53,26 @@ export const configSchema = z
         if (number > cam.maxPreset) {
           ctx.addIssue({ code: 'custom', path: ['devices', 'cameras', camName, 'presets', preset], message: `must be <= maxPreset (${cam.maxPreset})` });
         }
+      }
+    }
+
+    // Cameras on one line share it: one protocol, the same line settings, a different address each.
+    const lines = new Map<string, { name: string; protocol: string; baudRate: number; address: number }[]>();
+    for (const [camName, cam] of Object.entries(cameras)) {
+      const key = cam.host !== undefined ? `${cam.host}:${cam.port}` : String(cam.port);
+      const others = lines.get(key) ?? [];
+      for (const o of others) {
+        const at = ['devices', 'cameras', camName];
+        if (o.protocol !== cam.protocol) ctx.addIssue({ code: 'custom', path: [...at, 'protocol'], message: `shares its line with ${o.name}, which speaks ${o.protocol}` });
+        else if (o.baudRate !== cam.baudRate) ctx.addIssue({ code: 'custom', path: [...at, 'baudRate'], message: `shares its line with ${o.name}, which is set to ${o.baudRate}` });
+        else if (o.address === cam.address) ctx.addIssue({ code: 'custom', path: [...at, 'address'], message: `${o.name} on the same line has address ${o.address} too` });
+      }
+      lines.set(key, [...others, { name: camName, protocol: cam.protocol, baudRate: cam.baudRate, address: cam.address }]);
+    }
+    const commandSets = listCommandSets();
+    for (const [projName, p] of Object.entries(config.devices.projectors)) {
+      if (p.protocol === 'ascii' && !commandSets.includes(p.commandSet)) {
+        ctx.addIssue({ code: 'custom', path: ['devices', 'projectors', projName, 'commandSet'], message: `no command set "${p.commandSet}" in device-profiles/projectors (known: ${commandSets.join(', ')})` });
       }
     }
 

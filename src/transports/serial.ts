@@ -7,7 +7,11 @@ export interface SerialSettings {
   dataBits?: 7 | 8;
   stopBits?: 1 | 2;
   parity?: 'none' | 'even' | 'odd';
-  /** RS-485 adapters whose transmitter the kernel enables with RTS (TIOCSRS485). */
+  /**
+   * Half-duplex RS-485 adapters that switch their transmitter with RTS: raised for each write and
+   * dropped once the bytes have left. Adapters with automatic direction control (most FTDI and CH340
+   * RS-485 dongles) need none of this and work with rs485: false.
+   */
   rs485?: boolean;
 }
 
@@ -60,10 +64,13 @@ export class SerialLink implements ByteLink {
           this.closeFn(closeErr ?? undefined);
         });
         port.on('error', () => {});
-        if (s.rs485) {
-          // RS-485 half duplex: the adapter's driver switches the transmitter on RTS.
-          port.set({ rts: true }, () => resolve());
-        } else resolve();
+        // RS-485: receive by default; the transmitter is switched on only while writing.
+        if (!s.rs485) return resolve();
+        port.set({ rts: false }, (rtsErr) => {
+          if (!rtsErr) return resolve();
+          this.port = undefined;
+          port.close(() => reject(new Error(`rs485: ${s.path} has no RTS line to switch the transmitter (${rtsErr.message}); use rs485: false for adapters with automatic direction control`)));
+        });
       });
     });
   }
@@ -71,9 +78,21 @@ export class SerialLink implements ByteLink {
   write(data: Buffer): Promise<void> {
     const port = this.port;
     if (!port?.isOpen) return Promise.reject(new Error(`${this.settings.path} is not open`));
-    return new Promise((resolve, reject) => {
-      port.write(data, (err) => (err ? reject(err) : resolve()));
-    });
+    if (!this.settings.rs485) {
+      return new Promise((resolve, reject) => {
+        port.write(data, (err) => (err ? reject(err) : resolve()));
+      });
+    }
+    const step = (fn: (cb: (err: Error | null | undefined) => void) => void) => new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+    return (async () => {
+      await step((cb) => port.set({ rts: true }, cb));
+      try {
+        await step((cb) => port.write(data, cb));
+        await step((cb) => port.drain(cb));
+      } finally {
+        await step((cb) => port.set({ rts: false }, cb)).catch(() => undefined);
+      }
+    })();
   }
 
   close(): Promise<void> {

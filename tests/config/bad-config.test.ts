@@ -34,6 +34,8 @@ const CASES: Array<{ kind: string; yaml: string | null; line: RegExp }> = [
   { kind: 'class uses an unknown preset', yaml: `${VALID}schedule:\n  classes:\n    - { name: math, days: [mon], start: "08:00", end: "08:45", mode: live, preset: { teacher-cam: lectern } }\n`, line: /^schedule\.classes\[0\]\.preset\.teacher-cam: camera "teacher-cam" has no preset "lectern"$/ },
   { kind: 'bad time zone', yaml: `${VALID}schedule: { timezone: Mars/Olympus }\n`, line: /^schedule\.timezone: must be an IANA time zone/ },
   { kind: 'open page without token', yaml: `${VALID}http: { host: 0.0.0.0 }\n`, line: /^http\.token: required when host is not loopback/ },
+  { kind: 'two cameras, one address, one line', yaml: `${VALID}    students: { protocol: visca, port: /dev/ttyUSB0, address: 1 }\n`, line: /^devices\.cameras\.students\.address: teacher-cam on the same line has address 1 too$/ },
+  { kind: 'unknown projector command set', yaml: `${VALID}  projectors:\n    main: { protocol: ascii, commandSet: acme, port: /dev/ttyUSB1 }\n`, line: /^devices\.projectors\.main\.commandSet: no command set "acme" in device-profiles\/projectors \(known: benq, optoma\)$/ },
   { kind: 'missing secret file', yaml: VALID.replace('mqtt: { url: "mqtt://127.0.0.1:1" }', 'mqtt: { url: "mqtt://127.0.0.1:1", passwordFile: /nonexistent/secret }'), line: /^mqtt\.passwordFile: cannot read \/nonexistent\/secret \(ENOENT\)$/ },
 ];
 
