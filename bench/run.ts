@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt`.
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices`.
 // Results are printed as Markdown tables for docs/benchmarks.md.
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { compositeJob, ffmpegJob, FPS, FRAMES, H, W } from './composite-job.js';
 import { interleave, measure, requireBenchTools, table, type Measured } from './lib.js';
 import { liveConfigDoc } from './media-live.js';
 import { rtt } from './mqtt-rtt.js';
+import { deviceLatency } from './device-latency.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -90,8 +91,9 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = which === 'live' || which === 'rtt' ? [] : await inputs();
+const files = ['live', 'rtt', 'devices'].includes(which) ? [] : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
 if (which === 'all' || which === 'layout') await layout(files);
 if (which === 'all' || which === 'live') await live();
 if (which === 'all' || which === 'rtt') await rtt();
+if (which === 'all' || which === 'devices') await deviceLatency();
