@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createService, type Service } from '../app.js';
+import { createService, type Service, type ServiceParts } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { GstRunner } from '../media/gst-runner.js';
 import { resolveProfile } from '../media/resolve-profile.js';
@@ -11,10 +11,10 @@ const SHUTDOWN_DEADLINE_MS = 5000;
  * Runs a service until SIGTERM/SIGINT, then stops every part in reverse order within the deadline.
  * `extraStop` runs after the service (the demo closes its broker there).
  */
-export async function serve(config: Config, log: Logger, extraStop?: () => Promise<void>): Promise<Service> {
+export async function serve(config: Config, log: Logger, extraStop?: () => Promise<void>, parts: Pick<ServiceParts, 'gpioChip'> = {}): Promise<Service> {
   const { profile, reason } = await resolveProfile(config);
   log.info({ profile: profile.name, reason }, 'board profile');
-  const service = createService(config, log, { runner: new GstRunner(), profile });
+  const service = createService(config, log, { runner: new GstRunner(), profile, ...parts });
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;

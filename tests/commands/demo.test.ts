@@ -9,6 +9,19 @@ describe('classbox demo (npm start)', () => {
       const m = await demo.waitForOutput(/MQTT broker listening at (mqtt:\/\/127\.0\.0\.1:(\d+))/, 15_000);
       const watch = await watchMqtt(m[1]!, 'classbox/#');
       await watch.waitFor('classbox/demo-school/room-101/availability', (p) => p === 'online', 10_000);
+      // The simulated room hardware is there and answering.
+      const state = await watch.waitFor(
+        'classbox/demo-school/room-101/state',
+        (p) => {
+          const d = JSON.parse(p).devices;
+          return d.cameras['teacher-cam']?.online && d.cameras['students-cam']?.online && d.projectors.main?.online && d.projectors.side?.online;
+        },
+        15_000,
+      );
+      expect(JSON.parse(state.payload).devices.gpio.onair).toMatchObject({ direction: 'out' });
+      await watch.client.publishAsync('classbox/demo-school/room-101/request/ptz/recall', JSON.stringify({ id: 'd1', camera: 'students-cam', preset: 'front' }), { qos: 1 });
+      const r = await watch.waitFor('classbox/demo-school/room-101/response/ptz/recall', () => true, 10_000);
+      expect(JSON.parse(r.payload)).toMatchObject({ id: 'd1', status: 'ok', data: { preset: 2 } });
       await watch.close();
       // Retained: a dashboard subscribing later is told at once.
       const late = await watchMqtt(m[1]!, 'classbox/demo-school/room-101/availability');
