@@ -55,12 +55,53 @@ export class HomeAssistantDiscovery implements Part {
       );
       for (const o of c.outputs) {
         if (o.kind === 'record') continue;
-        const key = o.name.replace(/-/g, '_');
+        const id = o.name.replace(/-/g, '_');
         list.push(
-          entity('button', `start_${key}`, { name: `Start ${o.name}`, cmd_t: request('stream/start'), pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }) }),
-          entity('button', `stop_${key}`, { name: `Stop ${o.name}`, cmd_t: request('stream/stop'), pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }) }),
+          entity('button', `start_${id}`, { name: `Start ${o.name}`, cmd_t: request('stream/start'), pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }) }),
+          entity('button', `stop_${id}`, { name: `Stop ${o.name}`, cmd_t: request('stream/stop'), pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }) }),
         );
       }
+    }
+    const key = (n: string) => n.replace(/-/g, '_');
+    for (const [cam, config] of Object.entries(c.devices.cameras)) {
+      list.push(entity('binary_sensor', `camera_${key(cam)}_online`, { name: `${cam} online`, stat_t: topics.state(base), val_tpl: `{{ 'ON' if value_json.devices.cameras['${cam}'].online else 'OFF' }}`, dev_cla: 'connectivity', ent_cat: 'diagnostic' }));
+      for (const preset of Object.keys(config.presets)) {
+        list.push(entity('button', `camera_${key(cam)}_preset_${key(preset)}`, { name: `${cam} ${preset}`, icon: 'mdi:cctv', cmd_t: request('ptz/recall'), pl_prs: JSON.stringify({ id: 'home-assistant', camera: cam, preset }) }));
+      }
+    }
+    for (const projector of Object.keys(c.devices.projectors)) {
+      const at = `value_json.devices.projectors['${projector}']`;
+      list.push(
+        entity('switch', `projector_${key(projector)}`, {
+          name: `Projector ${projector}`,
+          icon: 'mdi:projector',
+          cmd_t: request('projector/power'),
+          pl_on: JSON.stringify({ id: 'home-assistant', projector, on: true, wait: true }),
+          pl_off: JSON.stringify({ id: 'home-assistant', projector, on: false, wait: true }),
+          stat_t: topics.state(base),
+          val_tpl: `{{ 'ON' if ${at}.power in ['on', 'warming'] else 'OFF' }}`,
+          stat_on: 'ON',
+          stat_off: 'OFF',
+        }),
+        entity('sensor', `projector_${key(projector)}_power`, { name: `Projector ${projector} state`, stat_t: topics.state(base), val_tpl: `{{ ${at}.power }}`, ent_cat: 'diagnostic' }),
+        entity('sensor', `projector_${key(projector)}_lamp`, { name: `Projector ${projector} lamp hours`, stat_t: topics.state(base), val_tpl: `{{ ${at}.lampHours }}`, unit_of_meas: 'h', stat_cla: 'total_increasing', ent_cat: 'diagnostic' }),
+      );
+    }
+    for (const [line, g] of Object.entries(c.devices.gpio)) {
+      if (g.direction !== 'out') continue;
+      list.push(
+        entity('switch', `gpio_${key(line)}`, {
+          name: g.shows === 'on-air' ? 'On-air light' : line,
+          icon: g.shows === 'on-air' ? 'mdi:broadcast' : 'mdi:electric-switch',
+          cmd_t: request('gpio/set'),
+          pl_on: JSON.stringify({ id: 'home-assistant', name: line, value: 1 }),
+          pl_off: JSON.stringify({ id: 'home-assistant', name: line, value: 0 }),
+          stat_t: topics.state(base),
+          val_tpl: `{{ 'ON' if value_json.devices.gpio['${line}'].value == 1 else 'OFF' }}`,
+          stat_on: 'ON',
+          stat_off: 'OFF',
+        }),
+      );
     }
     list.push(
       entity('sensor', 'cpu', { name: 'CPU', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.cpuPercent }}', unit_of_meas: '%', stat_cla: 'measurement', ent_cat: 'diagnostic' }),
