@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { stringify } from 'yaml';
+import { createPtyPair } from '../src/sim/pty.js';
+import { ViscaCameraSim } from '../src/sim/visca-camera.js';
 import { table } from './lib.js';
 
 const N = Number(process.env.BENCH_REQUESTS ?? 1000);
@@ -16,7 +18,7 @@ function percentile(xs: number[], p: number): number {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 100) / 100;
 }
 
-async function roundTrips(client: MqttClient, command: string): Promise<number[]> {
+async function roundTrips(client: MqttClient, command: string, args: Record<string, unknown> = {}): Promise<number[]> {
   const times: number[] = [];
   let resolve: (() => void) | undefined;
   client.on('message', () => resolve?.());
@@ -24,7 +26,7 @@ async function roundTrips(client: MqttClient, command: string): Promise<number[]
   for (let i = 0; i < N + 50; i++) {
     const t0 = performance.now();
     const got = new Promise<void>((r) => (resolve = r));
-    await client.publishAsync(`${BASE}/request/${command}`, JSON.stringify({ id: String(i) }), { qos: 1 });
+    await client.publishAsync(`${BASE}/request/${command}`, JSON.stringify({ id: String(i), ...args }), { qos: 1 });
     await got;
     if (i >= 50) times.push(performance.now() - t0); // after warm-up
   }
@@ -52,12 +54,20 @@ export async function rtt(): Promise<void> {
   const floor = await roundTrips(requester, 'echo');
   await echo.endAsync();
 
+  // A VISCA camera simulator on a pty, so that ptz/recall goes all the way to a device and back.
+  const pty = await createPtyPair();
+  const camera = new ViscaCameraSim(pty.b, { recallMs: 0 });
+  await camera.start();
+  camera.camera().presets.set(1, { pan: 0, tilt: 0, zoom: 0 });
   const config = join(dir, 'c.yaml');
-  writeFileSync(config, stringify({ site: 'bench', room: 'rtt', dataDir: join(dir, 'data'), log: { level: 'warn' }, mqtt: { url } }));
+  writeFileSync(config, stringify({ site: 'bench', room: 'rtt', dataDir: join(dir, 'data'), log: { level: 'warn' }, mqtt: { url }, devices: { cameras: { cam: { protocol: 'visca', port: pty.a } } } }));
   const box = spawn(process.execPath, ['bin/classbox.js', 'run', '--config', config], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 3000));
   const classbox = await roundTrips(requester, 'state/get');
+  const recall = await roundTrips(requester, 'ptz/recall', { camera: 'cam', preset: 1 });
   box.kill('SIGTERM');
+  await camera.stop();
+  await pty.close();
   await requester.endAsync();
   broker.kill('SIGTERM');
 
@@ -65,6 +75,7 @@ export async function rtt(): Promise<void> {
   console.log(
     table([
       { responder: 'classbox state/get', 'p50 ms': percentile(classbox, 50), 'p99 ms': percentile(classbox, 99), 'max ms': percentile(classbox, 100) },
+      { responder: 'classbox ptz/recall (VISCA simulator on a pty: command, ACK, Completion)', 'p50 ms': percentile(recall, 50), 'p99 ms': percentile(recall, 99), 'max ms': percentile(recall, 100) },
       { responder: 'bare MQTT.js echo (floor)', 'p50 ms': percentile(floor, 50), 'p99 ms': percentile(floor, 99), 'max ms': percentile(floor, 100) },
     ]),
   );
