@@ -98,14 +98,19 @@ program
   .description(`run a device simulator for bench work and training (${SIMULATORS.join(', ')}); prints the port to configure`)
   .argument('<device>', SIMULATORS.join(' | '))
   .option('--link <path>', 'serial devices: where to make the gateway end of the pty (default ./classbox-<device>)')
-  .option('--tcp-port <port>', 'pjlink: TCP port to listen on', '4352')
+  .option('--tcp-port <port>', 'pjlink: TCP port to listen on (4352); serial devices: serve on this TCP port instead of a pty')
   .option('--password <password>', 'pjlink: require this password')
   .option('--cameras <n>', 'visca: cameras daisy-chained on the line', '1')
   .option('--warm-up <s>', 'projectors: warm-up and cool-down time', '5')
-  .action(async (device: string, opts: { link?: string; tcpPort: string; password?: string; cameras: string; warmUp: string }) => {
+  .action(async (device: string, opts: { link?: string; tcpPort?: string; password?: string; cameras: string; warmUp: string }) => {
+    const tcpPort = opts.tcpPort === undefined ? undefined : Number(opts.tcpPort);
+    if (tcpPort !== undefined && (!Number.isInteger(tcpPort) || tcpPort < 0 || tcpPort > 65535)) {
+      process.stderr.write('classbox simulate: --tcp-port is 0-65535\n');
+      process.exit(EXIT_USAGE);
+    }
     await simulate(device, {
       ...(opts.link ? { link: opts.link } : {}),
-      tcpPort: Number(opts.tcpPort),
+      ...(tcpPort !== undefined ? { tcpPort } : {}),
       ...(opts.password ? { password: opts.password } : {}),
       cameras: Math.min(7, Math.max(1, Number(opts.cameras) || 1)),
       warmUpS: Math.max(0, Number(opts.warmUp) || 0),

@@ -40,21 +40,15 @@ async function withDevices(config: Config, fn: (d: Devices) => Promise<unknown>)
   }
 }
 
-function presetArg(config: Config, camera: string, value: string | undefined): number {
-  if (value === undefined) usage('a preset number or name is needed');
-  const named = config.devices.cameras[camera]?.presets[value];
-  if (named !== undefined) return named;
-  if (!/^\d+$/.test(value)) usage(`preset "${value}" is neither a number nor a named preset of ${camera}`);
-  return Number(value);
-}
-
 export async function ptzCommand(config: Config, camera: string, action: string, args: string[], options: { durationMs: number }): Promise<number> {
   const scoped = only(config, 'cameras', camera);
   switch (action) {
     case 'recall':
     case 'save': {
-      const n = presetArg(config, camera, args[0]);
+      const preset = args[0] ?? usage('a preset number or name is needed');
+      if (!/^\d+$/.test(preset) && !(preset in (config.devices.cameras[camera]?.presets ?? {}))) usage(`preset "${preset}" is neither a number nor a named preset of ${camera}`);
       return withDevices(scoped, async (d) => {
+        const n = d.presetNumber(camera, preset);
         await d.camera(camera)[action](n);
         return { camera, [action]: n };
       });

@@ -14,11 +14,22 @@ export const SIMULATORS = ['visca', 'pelco-d', 'epson', 'pjlink', 'benq', 'optom
 export interface SimulateOptions {
   /** Where the serial simulators put the gateway's end of their pty (a path to use as `port:`). */
   link?: string;
-  /** PJLink: TCP port to listen on. */
+  /** PJLink: TCP port to listen on (4352 by default); serial devices: serve on TCP instead of a pty (raw VISCA over IP, a serial-to-Ethernet bridge). */
   tcpPort?: number;
   password?: string;
   cameras?: number;
   warmUpS?: number;
+}
+
+function serialSim(device: string, path: string, options: SimulateOptions, timing: { warmUpMs: number; coolDownMs: number }): SerialSim {
+  const sims: Record<string, () => SerialSim> = {
+    visca: () => new ViscaCameraSim(path, { cameras: options.cameras ?? 1 }),
+    'pelco-d': () => new PelcoCameraSim(path, 1),
+    epson: () => new EpsonProjectorSim(path, timing),
+    benq: () => new AsciiProjectorSim(path, 'benq', timing),
+    optoma: () => new AsciiProjectorSim(path, 'optoma', timing),
+  };
+  return sims[device]!();
 }
 
 /**
@@ -37,18 +48,16 @@ export async function simulate(device: string, options: SimulateOptions): Promis
     const port = await sim.start(options.tcpPort ?? 4352, '127.0.0.1');
     process.stdout.write(`classbox simulate: PJLink projector on 127.0.0.1:${port}${options.password ? ' (with password)' : ' (no authentication)'}\n`);
     stop = () => sim.stop();
+  } else if (options.tcpPort !== undefined) {
+    const sim = serialSim(device, '', options, timing);
+    const port = await sim.listen(options.tcpPort);
+    process.stdout.write(`classbox simulate: ${device} device on 127.0.0.1:${port}; use host: 127.0.0.1, port: ${port}\n`);
+    stop = () => sim.stop();
   } else {
     const link = resolve(options.link ?? `classbox-${device}`);
     mkdirSync(resolve(link, '..'), { recursive: true });
     const pair = await createPtyPair(resolve(link, '..'), [link.split('/').pop()!, `.${link.split('/').pop()!}-device`]);
-    const sims: Record<string, () => SerialSim> = {
-      visca: () => new ViscaCameraSim(pair.b, { cameras: options.cameras ?? 1 }),
-      'pelco-d': () => new PelcoCameraSim(pair.b, 1),
-      epson: () => new EpsonProjectorSim(pair.b, timing),
-      benq: () => new AsciiProjectorSim(pair.b, 'benq', timing),
-      optoma: () => new AsciiProjectorSim(pair.b, 'optoma', timing),
-    };
-    const sim = sims[device]!();
+    const sim = serialSim(device, pair.b, options, timing);
     await sim.start();
     process.stdout.write(`classbox simulate: ${device} device ready; use port: ${pair.a}\n`);
     stop = async () => {

@@ -38,6 +38,12 @@ export class AsciiDriver implements ProjectorDriver {
     await this.session.send(render(a.send, { id: this.projectorId, input: code }), a.expect, this.timeoutMs);
   }
 
+  async setMute(on: boolean): Promise<void> {
+    const a = on ? this.set.mute?.on : this.set.mute?.off;
+    if (!a) throw new ClassboxError('device_error', `the ${this.set.name} command set has no mute command`);
+    await this.session.send(render(a.send, { id: this.projectorId }), a.expect, this.timeoutMs);
+  }
+
   async query(): Promise<ProjectorReport> {
     const q = this.set.power.query;
     const m = await this.session.send(render(q.send, { id: this.projectorId }), q.reply, this.timeoutMs);

@@ -136,9 +136,13 @@ export class Devices implements Part {
     return c;
   }
 
-  /** The camera's named presets (name -> memory number). */
-  presetsOf(camera: string): Record<string, number> {
-    return this.ctx.config.devices.cameras[camera]?.presets ?? {};
+  /** A preset as requests give it: a name from the camera's `presets`, or the memory number itself. */
+  presetNumber(camera: string, preset: string | number): number {
+    if (typeof preset === 'number') return preset;
+    const presets = this.ctx.config.devices.cameras[camera]?.presets ?? {};
+    if (preset in presets) return presets[preset]!;
+    if (/^\d+$/.test(preset)) return Number(preset);
+    throw new ClassboxError('not_found', `camera ${camera} has no preset "${preset.slice(0, 64)}" (named: ${Object.keys(presets).join(', ') || 'none'})`);
   }
 
   projector(name: string): Projector {

@@ -29,6 +29,10 @@ export class EpsonDriver implements ProjectorDriver {
     await this.session.send(`SOURCE ${code}`, Math.max(this.timeoutMs, 5000));
   }
 
+  async setMute(on: boolean): Promise<void> {
+    await this.session.send(on ? 'MUTE ON' : 'MUTE OFF', this.timeoutMs);
+  }
+
   async query(): Promise<ProjectorReport> {
     const pwr = (await this.session.send('PWR?', this.timeoutMs)).PWR;
     const report: ProjectorReport = { power: POWER_CODES[pwr as keyof typeof POWER_CODES] ?? 'unknown' };

@@ -24,6 +24,11 @@ export class PjlinkDriver implements ProjectorDriver {
     await this.session.run([{ command: 'INPT', parameter: code }]);
   }
 
+  async setMute(on: boolean): Promise<void> {
+    // AVMT 31/30: video and audio mute together.
+    await this.session.run([{ command: 'AVMT', parameter: on ? '31' : '30' }]);
+  }
+
   async query(): Promise<ProjectorReport> {
     const [power, lamp, erst, name] = await this.session.run([
       { command: 'POWR', parameter: '?' },

@@ -22,6 +22,8 @@ export interface ProjectorDriver {
   powerTimeoutMs(on: boolean): number;
   setPower(on: boolean): Promise<void>;
   setInput(code: string): Promise<void>;
+  /** Picture and sound mute (blank), e.g. while the room changes over. */
+  setMute(on: boolean): Promise<void>;
   query(): Promise<ProjectorReport>;
   /** Unsolicited state changes (Optoma INFOn). */
   onNotice?: (power: PowerState) => void;

@@ -21,6 +21,9 @@ export interface ProjectorState {
   power: PowerState | null;
   input?: string;
   lampHours?: number;
+  muted?: boolean;
+  /** The name the projector gives itself (PJLink NAME). */
+  name?: string;
   faults?: Record<string, string>;
   reason?: string;
   /** Why the last poll failed, while it keeps failing (a wrong password, a refused query...). */
@@ -53,6 +56,7 @@ export class Projector {
   private unlisten: (() => void) | undefined;
   private closed = false;
   private pollError: ClassboxError | undefined;
+  private muted: boolean | undefined;
   /** Called when what the state snapshot says of this projector changes. */
   onChange: () => void = () => {};
 
@@ -81,6 +85,8 @@ export class Projector {
       power: this.currentPower(),
       ...(r?.input !== undefined ? { input: r.input } : {}),
       ...(r?.lampHours !== undefined ? { lampHours: r.lampHours } : {}),
+      ...(this.muted !== undefined ? { muted: this.muted } : {}),
+      ...(r?.name !== undefined ? { name: r.name } : {}),
       ...(r?.faults ? { faults: r.faults } : {}),
       ...(this.health.reason !== undefined && !this.health.online ? { reason: this.health.reason } : {}),
       ...(this.pollError ? { error: { code: this.pollError.code, message: this.pollError.message } } : {}),
@@ -202,6 +208,19 @@ export class Projector {
     if (this.driver.reportsTransitions) await this.poll();
     this.onChange();
     this.log.info({ on }, 'projector power switched');
+    return this.state();
+  }
+
+  /** Picture and sound mute; only a projector that is on can blank its picture. */
+  async setMute(on: boolean, options: WaitOption = {}): Promise<ProjectorState> {
+    await this.until(() => {
+      const p = this.currentPower();
+      return p === 'warming' || p === 'cooling' ? this.waitFor(true) : { s: 0, why: '' };
+    }, options);
+    if (this.currentPower() === 'standby') throw new ClassboxError('conflict', `${this.name} is in standby: power it on first`);
+    await this.health.observe(this.driver.setMute(on));
+    this.muted = on;
+    this.onChange();
     return this.state();
   }
 

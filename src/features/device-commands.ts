@@ -13,44 +13,25 @@ const speed = z.number().min(1).max(100).default(50);
 const cameraLane = (a: { camera: string }) => `camera:${a.camera}`;
 const projectorLane = (a: { projector: string }) => `projector:${a.projector}`;
 
-function presetNumber(devices: Devices, camera: string, p: string | number): number {
-  if (typeof p === 'number') return p;
-  const presets = devices.presetsOf(camera);
-  if (p in presets) return presets[p]!;
-  if (/^\d+$/.test(p)) return Number(p);
-  throw new ClassboxError('not_found', `camera ${camera} has no preset "${p.slice(0, 64)}" (named: ${Object.keys(presets).join(', ') || 'none'})`);
-}
-
 /** ptz/*, projector/* and gpio/set (CONTRACT §4). */
 export function registerDeviceCommands(table: CommandTable, devices: Devices): void {
   const cam = (name: string) => devices.camera(name);
+  for (const action of ['recall', 'save'] as const) {
+    table.register(
+      `ptz/${action}`,
+      command({
+        schema: z.strictObject({ camera: deviceName, preset }),
+        lane: cameraLane,
+        handler: async ({ camera, preset: p }) => {
+          const c = cam(camera);
+          const n = devices.presetNumber(camera, p);
+          await c[action](n);
+          return { camera, preset: n };
+        },
+      }),
+    );
+  }
   table
-    .register(
-      'ptz/recall',
-      command({
-        schema: z.strictObject({ camera: deviceName, preset }),
-        lane: cameraLane,
-        handler: async ({ camera, preset: p }) => {
-          const c = cam(camera);
-          const n = presetNumber(devices, camera, p);
-          await c.recall(n);
-          return { camera, preset: n };
-        },
-      }),
-    )
-    .register(
-      'ptz/save',
-      command({
-        schema: z.strictObject({ camera: deviceName, preset }),
-        lane: cameraLane,
-        handler: async ({ camera, preset: p }) => {
-          const c = cam(camera);
-          const n = presetNumber(devices, camera, p);
-          await c.save(n);
-          return { camera, preset: n };
-        },
-      }),
-    )
     .register(
       'ptz/move',
       command({
@@ -111,6 +92,14 @@ export function registerDeviceCommands(table: CommandTable, devices: Devices): v
         schema: z.strictObject({ projector: deviceName, input: z.string().min(1).max(64), wait: z.boolean().default(false) }),
         lane: projectorLane,
         handler: async ({ projector, input, wait }) => ({ projector, ...(await devices.projector(projector).setInput(input, { wait })) }),
+      }),
+    )
+    .register(
+      'projector/mute',
+      command({
+        schema: z.strictObject({ projector: deviceName, on: z.boolean(), wait: z.boolean().default(false) }),
+        lane: projectorLane,
+        handler: async ({ projector, on, wait }) => ({ projector, ...(await devices.projector(projector).setMute(on, { wait })) }),
       }),
     )
     .register(

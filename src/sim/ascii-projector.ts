@@ -11,6 +11,7 @@ export class AsciiProjectorSim extends SerialSim {
   readonly model: ProjectorModel;
   readonly commands: string[] = [];
   source: string;
+  muted = false;
   private lastState: string;
   private watch: NodeJS.Timeout | undefined;
 
@@ -61,6 +62,11 @@ export class AsciiProjectorSim extends SerialSim {
       if (value === '?') return `${echo}*POW=${state === 'on' || state === 'warming' ? 'ON' : 'OFF'}#\r`;
       if (value !== 'on' && value !== 'off') return `${echo}*Illegal format#\r`;
       return this.model.power(value === 'on') ? `${echo}*POW=${value.toUpperCase()}#\r` : `${echo}*Block item#\r`;
+    }
+    if (key === 'blank' && (value === 'on' || value === 'off')) {
+      if (state !== 'on') return `${echo}*Block item#\r`;
+      this.muted = value === 'on';
+      return `${echo}*BLANK=${value.toUpperCase()}#\r`;
     }
     if (key === 'ltim' && value === '?') return `${echo}*LTIM=${this.model.lampHours()}#\r`;
     if (key === 'sour') {

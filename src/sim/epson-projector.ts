@@ -13,6 +13,7 @@ export class EpsonProjectorSim extends SerialSim {
   readonly model: ProjectorModel;
   readonly commands: string[] = [];
   source = '30';
+  muted = false;
 
   constructor(path: string, options: ProjectorModelOptions = {}, baudRate = 9600) {
     super(path, baudRate);
@@ -36,6 +37,10 @@ export class EpsonProjectorSim extends SerialSim {
     if (command === 'LAMP?') return `LAMP=${this.model.lampHours()}\r`;
     if (state !== 'on') return 'ERR\r';
     if (command === 'SOURCE?') return `SOURCE=${this.source}\r`;
+    if (command === 'MUTE ON' || command === 'MUTE OFF') {
+      this.muted = command === 'MUTE ON';
+      return '';
+    }
     const source = /^SOURCE ([0-9A-F]{2})$/.exec(command);
     if (source) {
       this.source = source[1]!;

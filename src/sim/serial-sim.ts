@@ -1,5 +1,24 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import { SerialLink } from '../transports/serial.js';
 import type { ByteLink } from '../transports/link.js';
+
+/** An accepted TCP connection as a ByteLink (the device end of a serial-to-Ethernet bridge). */
+function socketLink(socket: Socket): ByteLink {
+  let dataFn: (c: Buffer) => void = () => {};
+  socket.on('data', (c) => dataFn(c));
+  socket.on('error', () => undefined);
+  return {
+    description: `${socket.remoteAddress}:${socket.remotePort}`,
+    open: async () => undefined,
+    write: (d) => new Promise((resolve, reject) => socket.write(d, (err) => (err ? reject(err) : resolve()))),
+    close: async () => void socket.destroy(),
+    get isOpen() {
+      return !socket.destroyed;
+    },
+    onData: (fn) => (dataFn = fn),
+    onClose: (fn) => void socket.once('close', () => fn()),
+  };
+}
 
 /** Bytes a simulator received, with when: tests assert order and timing on them. */
 export interface Received {
@@ -13,6 +32,7 @@ export interface Received {
  */
 export abstract class SerialSim {
   protected link: ByteLink | undefined;
+  private server: Server | undefined;
   /** Every chunk of bytes as it arrived (framing is the subclass's job). */
   readonly rx: Received[] = [];
   /** When set, the device hears everything and answers nothing (powered off, wrong baud rate...). */
@@ -32,9 +52,28 @@ export abstract class SerialSim {
     await this.link.open();
   }
 
+  /**
+   * Serves the device on a TCP port instead (raw VISCA over IP, a serial-to-Ethernet bridge): the
+   * latest connection is the line. Resolves with the port.
+   */
+  async listen(port = 0, host = '127.0.0.1'): Promise<number> {
+    this.server = createServer((socket) => {
+      void this.link?.close();
+      void this.start(socketLink(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as { port: number }).port;
+  }
+
   async stop(): Promise<void> {
     await this.link?.close();
     this.link = undefined;
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
   }
 
   /** All bytes received so far, as one buffer. */

@@ -44,7 +44,9 @@ describe('PJLink projector over real TCP (simulator)', () => {
     // ...or queued until the projector can take it.
     await projector.setInput('32', { wait: true });
     expect(sim.model.input).toBe('32');
-    expect(projector.state()).toMatchObject({ power: 'on', input: '32' });
+    await projector.setMute(true);
+    expect(sim.mute).toBe('31');
+    expect(projector.state()).toMatchObject({ power: 'on', input: '32', muted: true, name: 'classbox-sim' });
   });
 
   it('a wrong password is auth_failed', async () => {
@@ -131,7 +133,9 @@ describe('Epson ESC/VP21 projector over a real pty (simulator)', () => {
     expect(p.state().power).toBe('warming');
     await p.setInput('vga', { wait: true });
     expect(sim.source).toBe('11');
-    expect(sim.commands).toEqual(expect.arrayContaining(['PWR?', 'LAMP?', 'PWR ON', 'SOURCE 11']));
+    await p.setMute(true);
+    expect(sim.muted).toBe(true);
+    expect(sim.commands).toEqual(expect.arrayContaining(['PWR?', 'LAMP?', 'PWR ON', 'SOURCE 11', 'MUTE ON']));
     expect((await failure(p.setInput('bogus!'))).code).toBe('invalid_request');
     sim.model.power(false);
     await new Promise((r) => setTimeout(r, 600));
@@ -163,7 +167,9 @@ describe('ASCII command sets (device-profiles/projectors)', () => {
     const err = await failure(p.setPower(false));
     expect(err.code).toBe('device_busy');
     await p.setInput('hdmi2', { wait: true }).catch(() => undefined);
-    await waitUntil(async () => (await p.poll()).power === 'on', 'on after warm-up');
+    await waitUntil(async () => (await p.poll()).power === 'on' && sim.model.state() === 'on', 'on after warm-up');
+    await p.setMute(true);
+    expect(sim.muted).toBe(true);
   });
 
   it('Optoma: ~0000 1 answered P without CR; INFO notices update the state', async () => {
@@ -182,5 +188,6 @@ describe('ASCII command sets (device-profiles/projectors)', () => {
     expect((await failure(p.setInput('1'))).code).toBe('device_busy');
     await p.setInput('15', { wait: true });
     expect(sim.source).toBe('15');
+    expect((await failure(p.setMute(true))).message).toMatch(/optoma command set has no mute command/);
   });
 });

@@ -168,6 +168,24 @@ describe('VISCA camera over a real pty (simulator)', () => {
     expect(sim.camera(2).pan).toBeLessThan(0);
   });
 
+  it('raw VISCA over TCP (an IP camera or a serial-to-Ethernet bridge) works the same, and reconnects', async () => {
+    const sim = new ViscaCameraSim('', { recallMs: 20 });
+    const port = await sim.listen();
+    cleanups.push(() => sim.stop());
+    const d = await startDevices({ cameras: { ip: { protocol: 'visca', host: '127.0.0.1', port, timeoutMs: 300 } } });
+    cleanups.push(() => d.stop());
+    const cam = d.room.camera('ip');
+    await waitUntil(() => cam.online, 'online over TCP');
+    expect(hex(sim.frames[0]!)).toBe('883001ff');
+    await cam.save(4);
+    await cam.recall(4);
+    await sim.stop();
+    await waitUntil(() => !cam.online, 'offline when the bridge goes away', 3000);
+    await sim.listen(port);
+    await waitUntil(() => cam.online, 'online again', 5000);
+    await cam.home();
+  });
+
   it('a network change announced by a camera re-runs Address Set', async () => {
     const { sim, cam } = await rig();
     await waitUntil(() => cam.online, 'online');

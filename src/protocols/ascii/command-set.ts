@@ -31,6 +31,8 @@ export const commandSetSchema = z.strictObject({
   power: z.strictObject({ on: action, off: action, query }),
   input: z.strictObject({ set: action, query: query.omit({ values: true }).optional() }).optional(),
   lamp: z.strictObject({ query: query.omit({ values: true }) }).optional(),
+  /** Picture (and sound) mute: BenQ calls it blank. */
+  mute: z.strictObject({ on: action, off: action }).optional(),
   errors: z.array(z.strictObject({ match: regex, code: z.enum(['device_busy', 'device_error']) })).default([]),
   notices: z.array(z.strictObject({ match: regex, power: z.enum(['on', 'standby', 'warming', 'cooling']) })).default([]),
 });
