@@ -19,7 +19,7 @@ export class AsciiDriver implements ProjectorDriver {
   ) {
     this.protocol = `ascii:${set.name}`;
     const values = Object.values(set.power.query.values ?? {});
-    this.reportsTransitions = values.includes('warming') || set.notices.length > 0;
+    this.reportsTransitions = values.includes('warming');
     session.onNotice = (power) => this.onNotice?.(power as PowerState);
   }
 

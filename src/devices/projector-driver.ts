@@ -16,7 +16,10 @@ export interface ProjectorDriver {
   readonly protocol: string;
   /** The kept-open link, for protocols that have one (serial, ESC/VP.net); PJLink connects per exchange. */
   readonly link: ReconnectingLink | undefined;
-  /** Whether the projector itself says when it warms up and cools down; if not, the configured times are used. */
+  /**
+   * Whether the projector's status answer says when it warms up and cools down; if not, the configured
+   * times are used (a notice such as Optoma's INFO1 starts such an estimate too).
+   */
   readonly reportsTransitions: boolean;
   /** How long a power command may take before its answer (Epson answers power on after warming up). */
   powerTimeoutMs(on: boolean): number;

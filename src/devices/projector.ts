@@ -67,7 +67,7 @@ export class Projector {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    driver.onNotice = (power) => this.learn({ power });
+    driver.onNotice = (power) => this.learn({ power }, true);
   }
 
   get name(): string {
@@ -125,11 +125,19 @@ export class Projector {
     return this.state();
   }
 
-  private learn(report: Partial<ProjectorReport>): void {
+  private learn(report: Partial<ProjectorReport>, notice = false): void {
     if (report.power !== undefined) {
       this.power = report.power;
-      // The projector's own word on a transition beats our estimate.
-      if (this.driver.reportsTransitions) this.transition = undefined;
+      if (notice && (report.power === 'warming' || report.power === 'cooling')) {
+        // A notice says when a transition starts, not when it ends: estimate the end.
+        const s = report.power === 'warming' ? (this.policy.warmUpS ?? DEFAULT_WARM_UP_S) : (this.policy.coolDownS ?? DEFAULT_COOL_DOWN_S);
+        this.transition = { state: report.power, until: this.now() + s * 1000 };
+        // What it will be once the estimate has run out.
+        this.power = report.power === 'warming' ? 'on' : 'standby';
+      } else if (this.driver.reportsTransitions || notice) {
+        // The projector's own word on a transition beats our estimate.
+        this.transition = undefined;
+      }
       if (report.power === 'on' && this.lastOnAt === undefined) this.lastOnAt = this.now();
     }
     this.report = { ...this.report, ...report } as ProjectorReport;

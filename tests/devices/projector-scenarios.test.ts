@@ -178,13 +178,14 @@ describe('ASCII command sets (device-profiles/projectors)', () => {
     const sim = new AsciiProjectorSim(pty.b, 'optoma', { warmUpMs: 300 });
     await sim.start();
     cleanups.push(() => sim.stop());
-    const d = await startDevices({ projectors: { main: { protocol: 'ascii', commandSet: 'optoma', port: pty.a, timeoutMs: 400 } } });
+    const d = await startDevices({ projectors: { main: { protocol: 'ascii', commandSet: 'optoma', port: pty.a, timeoutMs: 400, warmUpS: 1 } } });
     cleanups.push(() => d.stop());
     const p = d.room.projector('main');
     expect(p.state()).toMatchObject({ online: true, power: 'standby', lampHours: 1234 });
     await p.setPower(true);
     expect(sim.commands).toContain('~0000 1');
-    await waitUntil(() => p.state().power === 'warming', 'INFO1 seen');
+    expect(p.state().power).toBe('warming'); // the query says on; INFO1 and the warm-up estimate say warming
+    await waitUntil(() => sim.rx.length > 0 && p.state().power === 'warming', 'still warming after INFO1');
     expect((await failure(p.setInput('1'))).code).toBe('device_busy');
     await p.setInput('15', { wait: true });
     expect(sim.source).toBe('15');

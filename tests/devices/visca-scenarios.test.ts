@@ -161,6 +161,7 @@ describe('VISCA camera over a real pty (simulator)', () => {
     cleanups.push(() => d.stop());
     expect(hex(sim.frames[0]!)).toBe('883001ff');
     await d.room.camera('students').move('upleft', 100);
+    await new Promise((r) => setTimeout(r, 50));
     await d.room.camera('students').stopMove();
     await d.room.camera('teacher').home();
     expect(sim.framesMatching('820106010101').length).toBeGreaterThan(0);
