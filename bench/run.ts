@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices`.
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet`.
 // Results are printed as Markdown tables for docs/benchmarks.md.
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { interleave, measure, requireBenchTools, table, type Measured } from './
 import { liveConfigDoc } from './media-live.js';
 import { rtt } from './mqtt-rtt.js';
 import { deviceLatency } from './device-latency.js';
+import { fleet } from './fleet.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -91,9 +92,11 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = ['live', 'rtt', 'devices'].includes(which) ? [] : await inputs();
+const files = ['live', 'rtt', 'devices', 'fleet'].includes(which) ? [] : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
 if (which === 'all' || which === 'layout') await layout(files);
 if (which === 'all' || which === 'live') await live();
 if (which === 'all' || which === 'rtt') await rtt();
 if (which === 'all' || which === 'devices') await deviceLatency();
+if (which === 'all' || which === 'fleet') await fleet();
+process.exit(0);

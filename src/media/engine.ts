@@ -25,6 +25,8 @@ export interface MediaEngineContext {
   bus: EventBus;
   runner: PipelineRunner;
   profile: BoardProfile;
+  /** Whether the record outputs run from the start (default true); the classroom records during classes only. */
+  recording?: boolean;
 }
 
 export interface OutputStats {
@@ -82,10 +84,43 @@ export class MediaEngine implements Part {
   private lastFrameAt = 0;
   private readonly log: Logger;
   private filePrefix = '';
+  private recording: boolean;
+  /** Put into recording names while a class records (its name), so a class's files are found by name. */
+  private recordTag: string | undefined;
 
   constructor(private readonly ctx: MediaEngineContext) {
     this.currentLayout = initialLayout(ctx.config, ctx.config.role);
     this.log = ctx.log.child({ part: 'media' });
+    this.recording = ctx.recording ?? true;
+  }
+
+  get isRecording(): boolean {
+    return this.recording && this.ctx.config.outputs.some((o) => o.kind === 'record');
+  }
+
+  /** `<site>-<room>[-<class>]-<time>`: a fresh name at every composite start, so no segment is overwritten. */
+  private prefix(): string {
+    const p = defaultFilePrefix(this.ctx.config);
+    if (!this.recordTag) return p;
+    return `${p.slice(0, p.length - 16)}-${this.recordTag}${p.slice(p.length - 16)}`;
+  }
+
+  /**
+   * Starts or stops the record outputs. The composite is ended with end-of-stream first, so the open
+   * segment is closed whole, and started again with or without them (a second's gap on the network
+   * outputs, at the start and end of a class).
+   */
+  async setRecording(on: boolean, tag?: string): Promise<void> {
+    if (on === this.recording && (on ? tag : undefined) === this.recordTag) return;
+    this.recording = on;
+    this.recordTag = on ? tag : undefined;
+    const main = this.main;
+    if (!main) return;
+    await main.stop(1500);
+    this.filePrefix = this.prefix();
+    main.start();
+    this.log.info({ recording: on, tag }, on ? 'recording started' : 'recording stopped');
+    this.emitState();
   }
 
   get layout(): string {
@@ -94,11 +129,11 @@ export class MediaEngine implements Part {
 
   /** The pipelines as the service runs them (for `classbox pipeline` and tests). */
   render(): MediaGraph {
-    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, filePrefix: this.filePrefix });
+    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, filePrefix: this.filePrefix, record: this.recording });
   }
 
   async start(): Promise<void> {
-    this.filePrefix = defaultFilePrefix(this.ctx.config);
+    this.filePrefix = this.prefix();
     this.graph = this.render();
     const g = this.graph;
     if (g.main) this.main = this.superviseMain(g.main);
@@ -118,7 +153,7 @@ export class MediaEngine implements Part {
       runner: this.ctx.runner,
       log: this.log,
       // Rebuilt at each restart: the live layout and a fresh recording name.
-      launch: () => this.ensureDirs() && launchString(buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, filePrefix: this.filePrefix }).main!.tokens),
+      launch: () => this.ensureDirs() && launchString(buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, filePrefix: this.filePrefix, record: this.recording }).main!.tokens),
       backoffMs: MAIN_BACKOFF_MS,
       checkMs: 500,
       isUp: () => this.encoded.frames > this.lastEncodedFrames,
@@ -132,7 +167,7 @@ export class MediaEngine implements Part {
       },
       onUp: () => this.emitState(),
       onDown: (reason, attempt) => {
-        this.filePrefix = defaultFilePrefix(this.ctx.config);
+        this.filePrefix = this.prefix();
         this.ctx.bus.emit('pipeline.restarted', { pipeline: 'composite', reason, attempt });
         this.emitState();
       },

@@ -47,7 +47,7 @@ function displayChain(config: Config, profile: BoardProfile): Chain {
  * into the compositor at the layout's geometry; one encode; a tee to the recording and to the appsink
  * that feeds the network outputs.
  */
-function compositeChains(config: Config, profile: BoardProfile, sourceNames: string[], layout: string, filePrefix: string, inlineOutputs: boolean): Chain[] {
+function compositeChains(config: Config, profile: BoardProfile, sourceNames: string[], layout: string, filePrefix: string, inlineOutputs: boolean, record = true): Chain[] {
   const canvas = canvasOf(config);
   const rects = layoutRects(layout, sourceNames, canvas.width, canvas.height);
   const padProps: Record<string, number> = {};
@@ -79,7 +79,7 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
   const audioQueue: Chain = [{ element: 'queue', properties: { 'max-size-time': 0, 'max-size-bytes': 0, 'max-size-buffers': 0 } }];
   if (audio) chains.push(audioEncodeChain(config));
   for (const o of config.outputs) {
-    if (o.kind !== 'record') continue;
+    if (o.kind !== 'record' || !record) continue;
     chains.push([{ ref: 'enc-tee.' }, ...recordChain(o, filePrefix)]);
     // aacparse turns ADTS into the raw AAC (with codec_data) that Matroska takes.
     if (audio) chains.push([{ ref: 'aud-tee.' }, ...audioQueue, { element: 'aacparse' }, { ref: `${recorderName(o.name)}.audio_0` }]);
@@ -117,6 +117,8 @@ export interface GraphOptions {
   filePrefix?: string;
   /** For playback: the file or URL to play. */
   media?: string;
+  /** Whether the record outputs are in the composite (a box records during classes). Default true. */
+  record?: boolean;
 }
 
 /**
@@ -163,7 +165,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens([c]) }));
 
   const layout = options.layout ?? initialLayout(config, role);
-  const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false)) } : null;
+  const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false, options.record ?? true)) } : null;
   const network = main ? config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record') : [];
   const audio = main && hasAudio(config) ? audioSourceChain(config) : null;
   const outputs = network.map((o) => {
