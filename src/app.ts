@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
 import { Devices } from './devices/devices.js';
 import type { GpioChip } from './transports/gpio.js';
 import { buildCommandTable } from './features/commands.js';
+import { Classroom } from './features/classroom.js';
+import { Player } from './media/player.js';
+import { ClassboxError, toClassboxError } from './core/errors.js';
 import { EventPublisher } from './features/event-publisher.js';
 import { RequestHandler } from './features/requests.js';
 import { HomeAssistantDiscovery } from './features/home-assistant.js';
@@ -43,26 +46,37 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const bus = new EventBus();
   bus.onListenerError = (err, event) => log.error({ err, event }, 'event listener failed');
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
-  const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
+  // A box records and streams during classes only: the classroom turns them on.
+  const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile, recording: false }) : undefined;
+  const player = parts.runner && parts.profile && config.display.sink !== 'none' ? new Player({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
-  const state = new StatePublisher({ config, log, bus, mqtt, media, devices, configHash });
-  const table = buildCommandTable({ media, devices, state: () => state.snapshot() });
+  const classroom = new Classroom({ config, log, bus, media, devices, player });
+  const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, configHash });
+  const table = buildCommandTable({ media, devices, classroom, player, state: () => state.snapshot() });
   const requests = new RequestHandler(mqtt, table, log);
   // A GPIO input runs its configured request exactly as if it had come over MQTT.
   bus.on(requests, 'gpio.input', ({ name, action }) => {
     if (!action) return;
-    void table.handle(action, Buffer.from(JSON.stringify({ id: `gpio:${name}` }))).then((r) => {
-      if (r.status === 'ok') log.info({ part: 'gpio', line: name, action }, 'button action done');
-      else log.warn({ part: 'gpio', line: name, action, error: r.error }, 'button action refused');
-    });
+    // The teacher's button: its classes are journaled as started by the button.
+    const run =
+      action === 'class/toggle'
+        ? classroom.toggle('button')
+        : table.handle(action, Buffer.from(JSON.stringify({ id: `gpio:${name}` }))).then((r) => {
+            if (r.status === 'error') throw new ClassboxError(r.error.code, r.error.message);
+            return r.data;
+          });
+    run.then(
+      (data) => log.info({ part: 'gpio', line: name, action, data }, 'button action done'),
+      (err: unknown) => log.warn({ part: 'gpio', line: name, action, err: toClassboxError(err) }, 'button action refused'),
+    );
   });
   const events = new EventPublisher({ config, log, bus, mqtt });
   // MQTT and the event outbox first, so nothing another part reports at start is lost; stopped last,
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), state, requests, telemetry, ...discovery];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, state, requests, telemetry, ...discovery];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

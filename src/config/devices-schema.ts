@@ -75,6 +75,8 @@ const projectorTiming = {
   minOffS: z.number().int().min(0).max(3600).default(0),
   /** Named inputs: name -> the protocol's input code (PJLink "31", Epson "30", ...). */
   inputs: z.record(name(), z.string().regex(/^[A-Za-z0-9]{1,8}$/, 'must be 1-8 letters or digits')).default({}),
+  /** The input a class starts on (a name from `inputs`, or a code). */
+  classInput: z.string().regex(/^[A-Za-z0-9-]{1,48}$/, 'must be an input name or code').optional(),
 };
 
 const pjlinkProjector = z

@@ -20,6 +20,11 @@ export interface ClassboxEvents {
   'device.offline': { device: string; kind: 'camera' | 'projector' | 'gpio'; reason: string };
   /** Something the state snapshot says of a device changed (projector power, input, lamp hours...). */
   'device.changed': { device: string };
+  'class.started': { id: string; name: string; mode: string; source: string; startedAt: string; endsAt: string };
+  'class.ended': import('../features/session-journal.js').SessionSummary;
+  /** A step of room sequencing that failed; the class goes on without it. */
+  'class.step_failed': { class: string; step: string; device?: string; code: string; message: string };
+  'recording.changed': { recording: boolean };
   /** A debounced GPIO input edge, with the request it is configured to trigger. */
   'gpio.input': { name: string; value: 0 | 1; action: string | undefined };
 }

@@ -5,10 +5,15 @@ import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
 import { command, CommandTable, noArgs } from '../mqtt/rpc.js';
 import { registerDeviceCommands } from './device-commands.js';
+import { registerClassCommands } from './class-commands.js';
+import type { Classroom } from './classroom.js';
+import type { Player } from '../media/player.js';
 
 export interface CommandContext {
   media: MediaEngine | undefined;
   devices: Devices;
+  classroom: Classroom;
+  player: Player | undefined;
   state: () => Record<string, unknown>;
 }
 
@@ -19,9 +24,6 @@ function needMedia(media: MediaEngine | undefined): MediaEngine {
 
 /** Contract commands whose capability this version does not have yet: a clear answer, never silence. */
 const LATER: Record<string, string> = {
-  'class/start': 'classroom orchestration',
-  'class/stop': 'classroom orchestration',
-  'class/toggle': 'classroom orchestration',
   'record/start': 'the recording lifecycle',
   'record/stop': 'the recording lifecycle',
 };
@@ -66,6 +68,7 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
     );
   }
   registerDeviceCommands(table, ctx.devices);
+  registerClassCommands(table, ctx.classroom, ctx.player);
   for (const [name, capability] of Object.entries(LATER)) {
     table.register(
       name,

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { ClassboxEvents, EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { Devices } from '../devices/devices.js';
+import type { Classroom } from './classroom.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
@@ -18,15 +19,17 @@ export interface StateContext {
   mqtt: MqttLink;
   media: MediaEngine | undefined;
   devices: Devices;
+  classroom: Classroom;
   configHash: string;
 }
 
 /** What the centre sees of a room at a glance; retained, so a dashboard that connects later gets it too. */
-export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices' | 'configHash'>): Record<string, unknown> {
+export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices' | 'classroom' | 'configHash'>): Record<string, unknown> {
   const media = ctx.media;
   return {
     role: ctx.config.role,
-    class: null,
+    class: ctx.classroom.snapshot(),
+    recording: media?.isRecording ?? false,
     layout: media?.layout ?? ctx.config.layout,
     pipeline: { state: media?.pipelineState() ?? 'stopped' },
     outputs: media?.outputStates() ?? ctx.config.outputs.map((o) => ({ name: o.name, kind: o.kind, state: 'stopped' })),
@@ -37,7 +40,7 @@ export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices
 }
 
 /** Events that change what the snapshot says. */
-const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted', 'device.changed'];
+const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted', 'device.changed', 'class.started', 'class.ended'];
 
 /**
  * Publishes the retained state on every change (debounced) and on every (re)connect: a broker restart

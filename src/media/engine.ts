@@ -78,7 +78,7 @@ export class MediaEngine implements Part {
   private main: SupervisedPipeline | undefined;
   /** Every input pipeline by name: video sources, `audio`, and the received lesson. */
   private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; sink: string }>();
-  private readonly outputs = new Map<string, { sp: SupervisedPipeline; kind: string; meter: Meter }>();
+  private readonly outputs = new Map<string, { sp: SupervisedPipeline; kind: string; meter: Meter; wanted: boolean }>();
   private readonly encoded = new Meter();
   private lastEncodedFrames = 0;
   private lastFrameAt = 0;
@@ -273,7 +273,7 @@ export class MediaEngine implements Part {
         this.emitState();
       },
     });
-    this.outputs.set(name, { sp, kind, meter });
+    this.outputs.set(name, { sp, kind, meter, wanted: true });
   }
 
   /** Changes the layout on the running composite: compositor pad geometry only, nothing restarts. */
@@ -306,6 +306,7 @@ export class MediaEngine implements Part {
     if (!out) throw new ClassboxError('not_found', `no output "${name}" (outputs: ${this.ctx.config.outputs.map((o) => o.name).join(', ') || 'none'})`);
     const net = this.outputs.get(name);
     if (!net) throw new ClassboxError('invalid_request', `output "${name}" is a ${out.kind} output; stream/start and stream/stop take network outputs (rtmp, srt, hls)`);
+    net.wanted = on;
     if (on) net.sp.start();
     else await net.sp.stop();
     this.emitState();
@@ -339,7 +340,7 @@ export class MediaEngine implements Part {
     if (!main || main.state === 'stopped') return 'stopped';
     if (main.state === 'down') return 'restarting';
     if (main.state === 'starting') return 'starting';
-    const degraded = [...this.sources.values()].some((s) => s.lostAt !== null) || [...this.outputs.values()].some((o) => o.sp.state !== 'running');
+    const degraded = [...this.sources.values()].some((s) => s.lostAt !== null) || [...this.outputs.values()].some((o) => o.wanted && o.sp.state !== 'running');
     return degraded ? 'degraded' : 'running';
   }
 

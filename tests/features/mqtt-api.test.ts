@@ -47,7 +47,10 @@ describe('MQTT API of a running box (real mosquitto)', () => {
   });
 
   it('sends telemetry every telemetryIntervalS with the system and media figures', async () => {
-    const t = JSON.parse((await watch.waitFor(`${BASE}/telemetry`, () => true, 5000)).payload);
+    // Outputs run during classes: start one so that the link is up.
+    expect((await request('class/start', { id: 'c1', mode: 'live', name: 'telemetry' })).status).toBe('ok');
+    const since = watch.messages.length;
+    const t = JSON.parse((await watch.waitFor(`${BASE}/telemetry`, (p) => JSON.parse(p).outputs.link?.state === 'running', 10_000, since)).payload);
     expect(t.cpuPercent).toBeGreaterThanOrEqual(0);
     expect(t.cpuPercent).toBeLessThanOrEqual(100);
     expect(t.memoryMB).toBeGreaterThan(30);

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { CLASS_MODES } from '../config/service-schema.js';
+import { layout as layoutSchema } from '../config/media-schema.js';
+import { ClassboxError } from '../core/errors.js';
+import type { Player } from '../media/player.js';
+import { command, noArgs, type CommandTable } from '../mqtt/rpc.js';
+import type { Classroom } from './classroom.js';
+
+const preset = z.union([z.number().int().min(0).max(255), z.string().min(1).max(64)]);
+
+/** class/*, sessions/list and the implanted lesson's playback/* (CONTRACT §4 and beyond). */
+export function registerClassCommands(table: CommandTable, classroom: Classroom, player: Player | undefined): void {
+  const lane = () => 'class';
+  table
+    .register(
+      'class/start',
+      command({
+        schema: z.strictObject({
+          mode: z.enum(CLASS_MODES),
+          name: z.string().min(1).max(64).optional(),
+          layout: layoutSchema.optional(),
+          minutes: z.number().int().min(1).max(600).optional(),
+          preset: z.record(z.string().min(1).max(64), preset).optional(),
+          projector: z.record(z.string().min(1).max(64), z.enum(['on', 'off'])).optional(),
+          media: z.string().min(1).max(1024).optional(),
+        }),
+        lane,
+        handler: (args) => classroom.begin(args),
+      }),
+    )
+    .register('class/stop', command({ schema: noArgs(), lane, handler: () => classroom.end('requested') }))
+    .register('class/toggle', command({ schema: noArgs(), lane, handler: () => classroom.toggle('request') }))
+    .register('class/extend', command({ schema: z.strictObject({ minutes: z.number().int().min(1).max(240) }), lane, handler: ({ minutes }) => classroom.extend(minutes) }))
+    .register('sessions/list', command({ schema: z.strictObject({ limit: z.number().int().min(1).max(500).default(20) }), handler: ({ limit }) => ({ sessions: classroom.sessions(limit) }) }));
+
+  const needPlayer = (): Player => {
+    if (!player) throw new ClassboxError('conflict', 'this box plays no lessons (no display)');
+    return player;
+  };
+  table
+    .register('playback/play', command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().play(), needPlayer().status()) }))
+    .register('playback/pause', command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().pause(), needPlayer().status()) }))
+    .register('playback/seek', command({ schema: z.strictObject({ seconds: z.number().min(0).max(86_400) }), lane: () => 'player', handler: ({ seconds }) => (needPlayer().seek(seconds), needPlayer().status()) }))
+    .register('playback/stop', command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().stop(), needPlayer().status()) }));
+}

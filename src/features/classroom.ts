@@ -1,0 +1,296 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { ClassboxError, toClassboxError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import type { Part } from '../core/lifecycle.js';
+import type { Devices } from '../devices/devices.js';
+import type { MediaEngine } from '../media/engine.js';
+import type { Player } from '../media/player.js';
+import { SessionJournal, type Incident, type SessionSummary } from './session-journal.js';
+
+export type ClassMode = 'live' | 'recorded' | 'implanted' | 'observation';
+
+export interface ClassRequest {
+  mode: ClassMode;
+  name?: string | undefined;
+  layout?: string | undefined;
+  /** Minutes the class lasts (ad-hoc classes; the failsafe maximum still applies). */
+  minutes?: number | undefined;
+  /** Camera -> preset (name or number); by default each camera's first named preset. */
+  preset?: Record<string, string | number> | undefined;
+  /** Projector -> on/off; by default every projector on. */
+  projector?: Record<string, 'on' | 'off'> | undefined;
+  /** Implanted classes: the recorded lesson to play. */
+  media?: string | undefined;
+  source?: SessionSummary['source'];
+}
+
+interface Running {
+  id: string;
+  name: string;
+  mode: ClassMode;
+  source: SessionSummary['source'];
+  startedAt: number;
+  endsAt: number;
+  layout: string | undefined;
+  outputs: string[];
+  recorded: boolean;
+  incidents: Incident[];
+  timer: NodeJS.Timeout;
+}
+
+export interface ClassroomContext {
+  config: Config;
+  log: Logger;
+  bus: EventBus;
+  media: MediaEngine | undefined;
+  devices: Devices;
+  player?: Player | undefined;
+  now?: () => number;
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'class';
+
+/**
+ * The classroom that runs itself: a class session in one of the four modes, with the room set up
+ * around it (projector on and on the right input, cameras to their presets, on-air light, layout) and
+ * put back after it. A step that fails is reported and the class goes on without it: a broken projector
+ * must not stop a broadcast. Every class ends by request, at its end time, or at the failsafe maximum.
+ */
+export class Classroom implements Part {
+  readonly name = 'classroom';
+  private current: Running | undefined;
+  private projectorOff: NodeJS.Timeout | undefined;
+  private readonly journal: SessionJournal;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly ctx: ClassroomContext) {
+    this.journal = new SessionJournal(join(ctx.config.dataDir, 'sessions.jsonl'));
+    this.log = ctx.log.child({ part: 'classroom' });
+    this.now = ctx.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    const incident = (type: string) => (detail: string) => {
+      if (!this.current) return;
+      this.current.incidents.push({ at: new Date(this.now()).toISOString(), type, detail });
+      // Bounded: a flapping source must not grow a session without end.
+      if (this.current.incidents.length > 200) this.current.incidents.splice(0, this.current.incidents.length - 200);
+    };
+    this.ctx.bus.on(this, 'source.lost', (e) => incident('source.lost')(`${e.source}: ${e.reason}`));
+    this.ctx.bus.on(this, 'device.offline', (e) => incident('device.offline')(`${e.device}: ${e.reason}`));
+    this.ctx.bus.on(this, 'output.down', (e) => incident('output.down')(`${e.output}: ${e.reason}`));
+    this.ctx.bus.on(this, 'pipeline.restarted', (e) => incident('pipeline.restarted')(`${e.pipeline}: ${e.reason}`));
+    // Idle: nothing goes out and nothing is recorded until a class starts.
+    await this.setOutputs(false);
+  }
+
+  async stop(): Promise<void> {
+    if (this.current) await this.end('service stopping').catch((err: unknown) => this.log.error({ err }, 'class not ended cleanly'));
+    clearTimeout(this.projectorOff);
+    this.ctx.bus.removeAll(this);
+  }
+
+  /** The class as the state snapshot shows it. */
+  snapshot(): { id: string; mode: ClassMode; name: string; startedAt: string; endsAt: string } | null {
+    const c = this.current;
+    return c ? { id: c.id, mode: c.mode, name: c.name, startedAt: new Date(c.startedAt).toISOString(), endsAt: new Date(c.endsAt).toISOString() } : null;
+  }
+
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  sessions(limit: number): SessionSummary[] {
+    return this.journal.list(limit);
+  }
+
+  async begin(req: ClassRequest): Promise<NonNullable<ReturnType<Classroom['snapshot']>>> {
+    if (this.current) throw new ClassboxError('conflict', `class "${this.current.name}" (${this.current.mode}) is running since ${new Date(this.current.startedAt).toISOString()}: stop it first`);
+    if (req.mode === 'implanted' && !req.media) throw new ClassboxError('invalid_request', 'media: an implanted class needs the recorded lesson to play');
+    if (req.mode === 'implanted' && !this.ctx.player) throw new ClassboxError('conflict', 'this box cannot play lessons (no display)');
+    const now = this.now();
+    const name = req.name ?? `${req.mode}-class`;
+    const maxMs = this.ctx.config.schedule.maxClassMinutes * 60_000;
+    const endsAt = now + Math.min(maxMs, (req.minutes ?? this.ctx.config.schedule.maxClassMinutes) * 60_000);
+    const stamp = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15);
+    const c: Running = { id: `${stamp}-${slug(name)}`, name, mode: req.mode, source: req.source ?? 'request', startedAt: now, endsAt, layout: req.layout, outputs: [], recorded: false, incidents: [], timer: this.endTimer(endsAt - now) };
+    this.current = c;
+    clearTimeout(this.projectorOff);
+    this.log.info({ class: c.id, mode: c.mode }, 'class starting');
+
+    // Media first: the lesson must not wait for a projector to warm up.
+    await this.step(c, 'media', undefined, () => this.startMedia(c, req));
+    if (req.layout && this.ctx.media) await this.step(c, 'layout', undefined, async () => this.ctx.media!.setLayout(req.layout!));
+    await this.onAir(c);
+    const presets = req.preset ?? this.defaultPresets();
+    await Promise.all(Object.entries(presets).map(([cam, p]) => this.step(c, 'camera preset', cam, () => this.ctx.devices.camera(cam).recall(this.ctx.devices.presetNumber(cam, p)))));
+    // Projectors warm up for half a minute or more: that goes on in the background.
+    const projectors = req.projector ?? Object.fromEntries([...this.ctx.devices.projectors.keys()].map((p) => [p, 'on' as const]));
+    void Promise.all(Object.entries(projectors).map(([p, power]) => this.step(c, 'projector', p, () => this.projectorFor(p, power === 'on'))));
+
+    const snapshot = this.snapshot()!;
+    this.ctx.bus.emit('class.started', { id: c.id, name: c.name, mode: c.mode, source: c.source, startedAt: snapshot.startedAt, endsAt: snapshot.endsAt });
+    return snapshot;
+  }
+
+  async end(reason = 'requested'): Promise<SessionSummary> {
+    const c = this.current;
+    if (!c) throw new ClassboxError('conflict', 'no class is running');
+    clearTimeout(c.timer);
+    await this.step(c, 'media', undefined, () => this.stopMedia(c));
+    await this.onAir(undefined);
+    this.current = undefined;
+    this.scheduleProjectorsOff();
+    const endedAt = this.now();
+    const summary: SessionSummary = {
+      id: c.id,
+      name: c.name,
+      mode: c.mode,
+      source: c.source,
+      startedAt: new Date(c.startedAt).toISOString(),
+      endedAt: new Date(endedAt).toISOString(),
+      durationS: Math.round((endedAt - c.startedAt) / 1000),
+      endReason: reason,
+      outputs: c.outputs,
+      recorded: c.recorded,
+      incidents: c.incidents,
+    };
+    try {
+      this.journal.append(summary);
+    } catch (err) {
+      this.log.error({ err }, 'session journal not written');
+    }
+    this.log.info({ class: c.id, reason, durationS: summary.durationS, incidents: c.incidents.length }, 'class ended');
+    this.ctx.bus.emit('class.ended', summary);
+    return summary;
+  }
+
+  async toggle(source: SessionSummary['source'] = 'request'): Promise<{ started: boolean }> {
+    if (this.current) {
+      await this.end(source === 'button' ? 'button' : 'requested');
+      return { started: false };
+    }
+    await this.begin({ mode: 'live', source });
+    return { started: true };
+  }
+
+  /** More time for the running class (the failsafe maximum counts from its start). */
+  extend(minutes: number): { endsAt: string } {
+    const c = this.current;
+    if (!c) throw new ClassboxError('conflict', 'no class is running');
+    const limit = c.startedAt + this.ctx.config.schedule.maxClassMinutes * 60_000;
+    if (c.endsAt >= limit) throw new ClassboxError('conflict', `class already runs to its maximum of ${this.ctx.config.schedule.maxClassMinutes} minutes`);
+    c.endsAt = Math.min(limit, c.endsAt + minutes * 60_000);
+    clearTimeout(c.timer);
+    c.timer = this.endTimer(c.endsAt - this.now());
+    return { endsAt: new Date(c.endsAt).toISOString() };
+  }
+
+  private endTimer(ms: number): NodeJS.Timeout {
+    const t = setTimeout(() => void this.end('end time reached').catch(() => undefined), Math.max(0, ms));
+    t.unref?.();
+    return t;
+  }
+
+  /** Runs one sequencing step; a failure becomes an incident and a `class.step_failed` event. */
+  private async step(c: Running, step: string, device: string | undefined, fn: () => Promise<unknown> | unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      const e = toClassboxError(err);
+      c.incidents.push({ at: new Date(this.now()).toISOString(), type: `${step} failed`, detail: `${device ? `${device}: ` : ''}${e.code}: ${e.message}` });
+      this.log.warn({ class: c.id, step, device, err: e }, 'class step failed; the class goes on');
+      this.ctx.bus.emit('class.step_failed', { class: c.id, step, ...(device ? { device } : {}), code: e.code, message: e.message });
+    }
+  }
+
+  private defaultPresets(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [cam, conf] of Object.entries(this.ctx.config.devices.cameras)) {
+      const first = Object.keys(conf.presets)[0];
+      if (first) out[cam] = first;
+    }
+    return out;
+  }
+
+  private async projectorFor(name: string, on: boolean): Promise<void> {
+    const p = this.ctx.devices.projector(name);
+    await p.setPower(on, { wait: true });
+    const input = this.ctx.config.devices.projectors[name]?.classInput;
+    if (on && input) await p.setInput(input, { wait: true });
+  }
+
+  /** Projectors off after the configured delay, unless a class starts before. */
+  private scheduleProjectorsOff(): void {
+    const delay = this.ctx.config.schedule.projectorOffDelayMinutes * 60_000;
+    clearTimeout(this.projectorOff);
+    this.projectorOff = setTimeout(() => {
+      for (const name of this.ctx.devices.projectors.keys()) {
+        void this.ctx.devices
+          .projector(name)
+          .setPower(false, { wait: true })
+          .catch((err: unknown) => this.log.warn({ projector: name, err }, 'projector not switched off after class'));
+      }
+    }, delay);
+    this.projectorOff.unref?.();
+  }
+
+  /** The on-air light: on while live, blinking while recording only, off when idle. */
+  private async onAir(c: Running | undefined): Promise<void> {
+    const gpio = this.ctx.devices.gpio;
+    if (!gpio) return;
+    for (const [line, conf] of Object.entries(this.ctx.config.devices.gpio)) {
+      if (conf.shows !== 'on-air') continue;
+      const live = c && (c.mode === 'live');
+      const recordingOnly = c && c.mode === 'recorded';
+      const run = () => (live ? gpio.set(line, 1) : recordingOnly ? gpio.blink(line, 1000) : gpio.set(line, 0));
+      if (c) await this.step(c, 'on-air light', line, run);
+      else await Promise.resolve(run()).catch((err: unknown) => this.log.warn({ line, err }, 'on-air light not switched off'));
+    }
+  }
+
+  private networkOutputs(): string[] {
+    return this.ctx.config.outputs.filter((o) => o.kind !== 'record').map((o) => o.name);
+  }
+
+  private async setOutputs(on: boolean, c?: Running): Promise<void> {
+    const media = this.ctx.media;
+    if (!media) return;
+    for (const o of this.networkOutputs()) {
+      await media.setOutput(o, on);
+      if (on && c) c.outputs.push(o);
+    }
+  }
+
+  private async startMedia(c: Running, req: ClassRequest): Promise<void> {
+    const media = this.ctx.media;
+    if (c.mode === 'implanted') {
+      this.ctx.player!.open(req.media!);
+      this.ctx.player!.play();
+      return;
+    }
+    if (!media) return;
+    // live: out to the platform and the other schools, and recorded; recorded: recorded only;
+    // observation: the anchor's lesson on the display (the receive role's input runs anyway), nothing out.
+    const record = c.mode === 'live' || c.mode === 'recorded';
+    if (record && this.ctx.config.outputs.some((o) => o.kind === 'record')) {
+      await media.setRecording(true, slug(c.name));
+      c.recorded = true;
+    }
+    await this.setOutputs(c.mode === 'live', c);
+  }
+
+  private async stopMedia(c: Running): Promise<void> {
+    if (c.mode === 'implanted') {
+      this.ctx.player?.stop();
+      return;
+    }
+    const media = this.ctx.media;
+    if (!media) return;
+    await this.setOutputs(false);
+    if (c.recorded) await media.setRecording(false);
+  }
+}
