@@ -26,6 +26,7 @@ export interface Service {
   readonly mqtt: MqttLink;
   readonly media: MediaEngine | undefined;
   readonly devices: Devices;
+  readonly classroom: Classroom;
   start(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
@@ -84,6 +85,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     mqtt,
     media,
     devices,
+    classroom,
     async start() {
       await lifecycle.start();
       bus.emit('service.started', { version: VERSION });

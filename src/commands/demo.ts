@@ -20,7 +20,7 @@ export async function runDemo(options: { port?: number } = {}): Promise<void> {
   process.stdout.write(`classbox demo: MQTT broker listening at ${broker.url}\n`);
   process.stdout.write(`classbox demo: topics under ${config.mqtt.prefix}/${config.site}/${config.room}/ (try: mosquitto_sub -p ${broker.port} -t 'classbox/#' -v)\n`);
   for (const line of room.describe()) process.stdout.write(`classbox demo: simulated ${line}\n`);
-  await serve(
+  const service = await serve(
     config,
     log,
     async () => {
@@ -29,4 +29,7 @@ export async function runDemo(options: { port?: number } = {}): Promise<void> {
     },
     { gpioChip: room.gpio },
   );
+  // The demo shows a lesson at once: a live class (recording, cameras to their presets, projectors on).
+  const started = await service.classroom.begin({ mode: 'live', name: 'demo lesson', minutes: 45 });
+  process.stdout.write(`classbox demo: class "${started.name}" (live) started; stop it with request/class/stop\n`);
 }

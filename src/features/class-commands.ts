@@ -29,6 +29,22 @@ export function registerClassCommands(table: CommandTable, classroom: Classroom,
       }),
     )
     .register('class/stop', command({ schema: noArgs(), lane, handler: () => classroom.end('requested') }))
+    .register(
+      'class/mode',
+      // One command for a dashboard's mode selector (Home Assistant's select): idle stops the class,
+      // another mode ends the running class and starts one in that mode.
+      command({
+        schema: z.strictObject({ mode: z.enum(['idle', 'live', 'recorded', 'observation']) }),
+        lane,
+        handler: async ({ mode }) => {
+          const running = classroom.snapshot();
+          if (running?.mode === mode) return { mode, changed: false };
+          if (running) await classroom.end(`mode changed to ${mode}`);
+          if (mode !== 'idle') await classroom.begin({ mode });
+          return { mode, changed: running !== null || mode !== 'idle' };
+        },
+      }),
+    )
     .register('class/toggle', command({ schema: noArgs(), lane, handler: () => classroom.toggle('request') }))
     .register('class/extend', command({ schema: z.strictObject({ minutes: z.number().int().min(1).max(240) }), lane, handler: ({ minutes }) => classroom.extend(minutes) }))
     .register('sessions/list', command({ schema: z.strictObject({ limit: z.number().int().min(1).max(500).default(20) }), handler: ({ limit }) => ({ sessions: classroom.sessions(limit) }) }));

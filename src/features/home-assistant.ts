@@ -62,6 +62,17 @@ export class HomeAssistantDiscovery implements Part {
         );
       }
     }
+    list.push(
+      entity('select', 'class_mode', {
+        name: 'Class',
+        icon: 'mdi:google-classroom',
+        options: ['idle', 'live', 'recorded', 'observation'],
+        cmd_t: request('class/mode'),
+        cmd_tpl: '{"id": "home-assistant", "mode": "{{ value }}"}',
+        stat_t: topics.state(base),
+        val_tpl: "{{ value_json['class'].mode if value_json['class'] else 'idle' }}",
+      }),
+    );
     const key = (n: string) => n.replace(/-/g, '_');
     for (const [cam, config] of Object.entries(c.devices.cameras)) {
       list.push(entity('binary_sensor', `camera_${key(cam)}_online`, { name: `${cam} online`, stat_t: topics.state(base), val_tpl: `{{ 'ON' if value_json.devices.cameras['${cam}'].online else 'OFF' }}`, dev_cla: 'connectivity', ent_cat: 'diagnostic' }));

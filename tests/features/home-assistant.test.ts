@@ -24,8 +24,8 @@ describe('Home Assistant discovery', () => {
       outputs: [{ name: 'cloud-live', kind: 'srt', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` }],
     });
     box = startCli(['run', '--config', writeTempConfig(config)]);
-    // Nine entries, published together but arriving one by one.
-    await waitUntil(() => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 9, 'all discovery entries', 20_000);
+    // Ten entries, published together but arriving one by one.
+    await waitUntil(() => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 10, 'all discovery entries', 20_000);
   });
   afterAll(async () => {
     await box.stop('SIGTERM');
@@ -36,14 +36,14 @@ describe('Home Assistant discovery', () => {
   it('announces the room as a device with its layout select, buttons and sensors, all with availability', async () => {
     const entries = watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
     const ids = entries.map((m) => m.topic.replace(`/${NODE}/`, ' ').replace('homeassistant/', '').replace('/config', '')).sort();
-    expect(ids).toEqual(['button restart_pipeline', 'button start_cloud_live', 'button stop_cloud_live', 'select layout', 'sensor cpu', 'sensor disk_free', 'sensor fps', 'sensor pipeline', 'sensor temperature']);
+    expect(ids).toEqual(['button restart_pipeline', 'button start_cloud_live', 'button stop_cloud_live', 'select class_mode', 'select layout', 'sensor cpu', 'sensor disk_free', 'sensor fps', 'sensor pipeline', 'sensor temperature']);
     for (const e of entries) {
       const c = JSON.parse(e.payload);
       expect(c.avty_t).toBe(`${BASE}/availability`);
       expect(c.uniq_id).toMatch(/^[a-zA-Z0-9_-]+$/);
       expect(c.dev.ids).toEqual([NODE]);
     }
-    const layout = JSON.parse(entries.find((m) => m.topic.includes('/select/'))!.payload);
+    const layout = JSON.parse(entries.find((m) => m.topic.includes('/select/') && m.topic.includes('/layout/'))!.payload);
     expect(layout.options).toEqual(['pip', 'side-by-side', 'grid', 'single:board', 'single:teacher']);
   });
 
@@ -52,6 +52,21 @@ describe('Home Assistant discovery', () => {
     const since = watch.messages.length;
     await watch.client.publishAsync(layout.cmd_t, layout.cmd_tpl.replace('{{ value }}', 'side-by-side'), { qos: 1 });
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).layout === 'side-by-side', 5000, since);
+  });
+
+  it('the class select starts, switches and stops classes as Home Assistant drives it', async () => {
+    const select = JSON.parse(watch.messages.find((m) => m.topic === `homeassistant/select/${NODE}/class_mode/config`)!.payload);
+    const since = watch.messages.length;
+    const choose = (v: string) => watch.client.publishAsync(select.cmd_t, select.cmd_tpl.replace('{{ value }}', v), { qos: 1 });
+    await choose('live');
+    await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.mode === 'live', 10_000, since);
+    await choose('recorded');
+    await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.mode === 'recorded', 10_000, since);
+    await choose('idle');
+    await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class === null && JSON.parse(p).recording === false, 10_000, since);
+    const endedEvents = () => watch.messages.slice(since).filter((m) => m.topic === `${BASE}/event` && JSON.parse(m.payload).type === 'class.ended');
+    const ended = await waitUntil(() => (endedEvents().length >= 2 ? endedEvents() : undefined), 'both class.ended events');
+    expect(ended.map((m) => JSON.parse(m.payload).endReason)).toEqual(['mode changed to recorded', 'mode changed to idle']);
   });
 
   it('publishes the entries again when Home Assistant comes online', async () => {

@@ -3,24 +3,32 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
 import { probe } from '../helpers/media.js';
-import { freePort, sleep, waitUntil } from '../helpers/net.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { watchMqtt } from '../helpers/mqtt-watch.js';
+import { sleep, waitUntil } from '../helpers/net.js';
 import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
 describe('recording survives kill -9', () => {
   it('leaves every segment playable, the open one up to its last second or two', async () => {
     const rec = tempDir();
-    const port = await freePort();
+    const broker = await startMosquitto();
     const config = writeTempConfig({
       site: 'crash-school',
       room: 'room-9',
       profile: 'software',
       dataDir: tempDir(),
-      mqtt: { url: `mqtt://127.0.0.1:${port}` },
+      mqtt: { url: broker.url },
       video: { width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeIntervalS: 1 },
       sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
       outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 10 }],
     });
     const box = startCli(['run', '--config', config]);
+    // A box records during classes: start one.
+    const watch = await watchMqtt(broker.url, 'classbox/crash-school/room-9/#');
+    await watch.waitFor('classbox/crash-school/room-9/availability', (p) => p === 'online', 20_000);
+    await watch.client.publishAsync('classbox/crash-school/room-9/request/class/start', JSON.stringify({ id: 'c', mode: 'recorded' }), { qos: 1 });
+    await watch.waitFor('classbox/crash-school/room-9/response/class/start', (p) => JSON.parse(p).status === 'ok', 20_000);
+    await watch.close();
     const mkvs = () => readdirSync(rec).filter((f) => f.endsWith('.mkv')).sort();
     await waitUntil(() => mkvs().length > 0, 'a segment file', 20_000);
     const t0 = Date.now();
@@ -28,6 +36,7 @@ describe('recording survives kill -9', () => {
     await sleep(13_000);
     const ranS = (Date.now() - t0) / 1000;
     await box.stop('SIGKILL');
+    await broker.stop();
     const files = mkvs();
     expect(files.length).toBe(2);
     const closed = await probe(join(rec, files[0]!));
