@@ -10,6 +10,7 @@ import { Devices } from './devices/devices.js';
 import type { GpioChip } from './transports/gpio.js';
 import { buildCommandTable } from './features/commands.js';
 import { Classroom } from './features/classroom.js';
+import { Scheduler } from './schedule/scheduler.js';
 import { Player } from './media/player.js';
 import { ClassboxError, toClassboxError } from './core/errors.js';
 import { EventPublisher } from './features/event-publisher.js';
@@ -27,6 +28,7 @@ export interface Service {
   readonly media: MediaEngine | undefined;
   readonly devices: Devices;
   readonly classroom: Classroom;
+  readonly scheduler: Scheduler;
   start(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
@@ -41,6 +43,8 @@ export interface ServiceParts {
   profile?: BoardProfile;
   /** GPIO lines: the board's where it has them, else simulated (the demo hands in its own). */
   gpioChip?: GpioChip;
+  /** The clock of the classroom and the timetable; tests drive it and call scheduler.tick() themselves. */
+  clock?: { now: () => number; autoTick: boolean };
 }
 
 export function createService(config: Config, log: Logger, parts: ServiceParts = {}): Service {
@@ -52,9 +56,11 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const player = parts.runner && parts.profile && config.display.sink !== 'none' ? new Player({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
-  const classroom = new Classroom({ config, log, bus, media, devices, player });
+  const now = parts.clock?.now;
+  const classroom = new Classroom({ config, log, bus, media, devices, player, ...(now ? { now } : {}) });
+  const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
   const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, configHash });
-  const table = buildCommandTable({ media, devices, classroom, player, state: () => state.snapshot() });
+  const table = buildCommandTable({ media, devices, classroom, scheduler, player, state: () => state.snapshot() });
   const requests = new RequestHandler(mqtt, table, log);
   // A GPIO input runs its configured request exactly as if it had come over MQTT.
   bus.on(requests, 'gpio.input', ({ name, action }) => {
@@ -77,7 +83,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, state, requests, telemetry, ...discovery];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, state, requests, scheduler, telemetry, ...discovery];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,
@@ -86,6 +92,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     media,
     devices,
     classroom,
+    scheduler,
     async start() {
       await lifecycle.start();
       bus.emit('service.started', { version: VERSION });

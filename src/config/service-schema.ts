@@ -29,7 +29,7 @@ export const mqtt = z
 
 const presetRef = z.union([name(), z.number().int().min(0).max(255)]);
 
-const scheduledClass = z
+export const scheduledClass = z
   .strictObject({
     name: name(),
     days: z.array(z.enum(DAYS)).min(1, 'needs at least one day'),

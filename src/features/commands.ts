@@ -7,12 +7,14 @@ import { command, CommandTable, noArgs } from '../mqtt/rpc.js';
 import { registerDeviceCommands } from './device-commands.js';
 import { registerClassCommands } from './class-commands.js';
 import type { Classroom } from './classroom.js';
+import type { Scheduler } from '../schedule/scheduler.js';
 import type { Player } from '../media/player.js';
 
 export interface CommandContext {
   media: MediaEngine | undefined;
   devices: Devices;
   classroom: Classroom;
+  scheduler: Scheduler;
   player: Player | undefined;
   state: () => Record<string, unknown>;
 }
@@ -69,6 +71,13 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
   }
   registerDeviceCommands(table, ctx.devices);
   registerClassCommands(table, ctx.classroom, ctx.player);
+  table.register(
+    'schedule/get',
+    command({
+      schema: z.strictObject({ days: z.number().int().min(1).max(31).default(7) }),
+      handler: ({ days }) => ({ classes: ctx.scheduler.upcoming(days) }),
+    }),
+  );
   for (const [name, capability] of Object.entries(LATER)) {
     table.register(
       name,
