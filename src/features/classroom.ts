@@ -121,8 +121,11 @@ export class Classroom implements Part {
     clearTimeout(this.projectorOff);
     this.log.info({ class: c.id, mode: c.mode }, 'class starting');
 
-    // Media first: the lesson must not wait for a projector to warm up.
+    // Media first: the lesson must not wait for a projector to warm up. The class has begun then, and
+    // what follows is the room being set up around it.
     await this.step(c, 'media', undefined, () => this.startMedia(c, req));
+    const snapshot = this.snapshot()!;
+    this.ctx.bus.emit('class.started', { id: c.id, name: c.name, mode: c.mode, source: c.source, startedAt: snapshot.startedAt, endsAt: snapshot.endsAt });
     if (req.layout && this.ctx.media) await this.step(c, 'layout', undefined, async () => this.ctx.media!.setLayout(req.layout!));
     await this.onAir(c);
     const presets = req.preset ?? this.defaultPresets();
@@ -130,9 +133,6 @@ export class Classroom implements Part {
     // Projectors warm up for half a minute or more: that goes on in the background.
     const projectors = req.projector ?? Object.fromEntries([...this.ctx.devices.projectors.keys()].map((p) => [p, 'on' as const]));
     void Promise.all(Object.entries(projectors).map(([p, power]) => this.step(c, 'projector', p, () => this.projectorFor(p, power === 'on'))));
-
-    const snapshot = this.snapshot()!;
-    this.ctx.bus.emit('class.started', { id: c.id, name: c.name, mode: c.mode, source: c.source, startedAt: snapshot.startedAt, endsAt: snapshot.endsAt });
     return snapshot;
   }
 
