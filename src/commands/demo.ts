@@ -15,7 +15,7 @@ export const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.yaml', imp
 export async function runDemo(options: { port?: number } = {}): Promise<void> {
   const broker = await startEmbeddedBroker({ port: options.port ?? 1883 });
   const room = await startDemoRoom();
-  const config = loadConfig({ file: DEMO_CONFIG, base: { devices: room.devices }, env: { ...process.env, CLASSBOX_MQTT__URL: broker.url } });
+  const config = loadConfig({ file: DEMO_CONFIG, base: { devices: room.devices, schedule: demoSchedule(new Date()) }, env: { ...process.env, CLASSBOX_MQTT__URL: broker.url } });
   const log = createLogger({ level: config.log.level });
   process.stdout.write(`classbox demo: MQTT broker listening at ${broker.url}\n`);
   process.stdout.write(`classbox demo: topics under ${config.mqtt.prefix}/${config.site}/${config.room}/ (try: mosquitto_sub -p ${broker.port} -t 'classbox/#' -v)\n`);
@@ -29,7 +29,24 @@ export async function runDemo(options: { port?: number } = {}): Promise<void> {
     },
     { gpioChip: room.gpio },
   );
-  // The demo shows a lesson at once: a live class (recording, cameras to their presets, projectors on).
-  const started = await service.classroom.begin({ mode: 'live', name: 'demo lesson', minutes: 45 });
-  process.stdout.write(`classbox demo: class "${started.name}" (live) started; stop it with request/class/stop\n`);
+  const next = service.scheduler.upcoming(1)[0];
+  if (next) process.stdout.write(`classbox demo: timetable: "${next.name}" (${next.mode}) from ${next.start} to ${next.end}\n`);
+}
+
+/**
+ * The demo's timetable: a live lesson from the next minute, for 45 minutes, in this machine's time
+ * zone, with the teacher camera on the podium and the main projector on.
+ */
+export function demoSchedule(now: Date): Record<string, unknown> {
+  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const wall = (d: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', weekday: 'short' }).formatToParts(d);
+  const parts = (d: Date) => Object.fromEntries(wall(d).map((p) => [p.type, p.value]));
+  const start = parts(new Date(now.getTime() + 60_000));
+  const endAt = parts(new Date(now.getTime() + 46 * 60_000));
+  const day = String(start.weekday).toLowerCase().slice(0, 3);
+  // A lesson that would run past midnight ends at 23:59.
+  const end = endAt.weekday === start.weekday ? `${endAt.hour}:${endAt.minute}` : '23:59';
+  const startTime = `${start.hour}:${start.minute}`;
+  if (startTime >= end) return { timezone, classes: [] };
+  return { timezone, classes: [{ name: 'demo-lesson', days: [day], start: startTime, end, mode: 'live', preset: { 'teacher-cam': 'podium', 'students-cam': 'class' }, projector: { main: 'on' } }] };
 }

@@ -1,3 +1,4 @@
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -38,6 +39,8 @@ interface Running {
   recorded: boolean;
   incidents: Incident[];
   timer: NodeJS.Timeout;
+  /** Wall-clock start (file times are real even when the classroom's clock is driven). */
+  realStart: number;
 }
 
 export interface ClassroomContext {
@@ -116,7 +119,7 @@ export class Classroom implements Part {
     const maxMs = this.ctx.config.schedule.maxClassMinutes * 60_000;
     const endsAt = now + Math.min(maxMs, (req.minutes ?? this.ctx.config.schedule.maxClassMinutes) * 60_000);
     const stamp = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15);
-    const c: Running = { id: `${stamp}-${slug(name)}`, name, mode: req.mode, source: req.source ?? 'request', startedAt: now, endsAt, layout: req.layout, outputs: [], recorded: false, incidents: [], timer: this.endTimer(endsAt - now) };
+    const c: Running = { id: `${stamp}-${slug(name)}`, name, mode: req.mode, source: req.source ?? 'request', startedAt: now, endsAt, layout: req.layout, outputs: [], recorded: false, incidents: [], timer: this.endTimer(endsAt - now), realStart: Date.now() };
     this.current = c;
     clearTimeout(this.projectorOff);
     this.log.info({ class: c.id, mode: c.mode }, 'class starting');
@@ -156,6 +159,7 @@ export class Classroom implements Part {
       endReason: reason,
       outputs: c.outputs,
       recorded: c.recorded,
+      bytesRecorded: c.recorded ? this.recordedBytes(c) : 0,
       incidents: c.incidents,
     };
     try {
@@ -250,6 +254,24 @@ export class Classroom implements Part {
       if (c) await this.step(c, 'on-air light', line, run);
       else await Promise.resolve(run()).catch((err: unknown) => this.log.warn({ line, err }, 'on-air light not switched off'));
     }
+  }
+
+  /** The class's recording files: named with its name's slug, written since it started. */
+  private recordedBytes(c: Running): number {
+    let total = 0;
+    for (const o of this.ctx.config.outputs) {
+      if (o.kind !== 'record') continue;
+      try {
+        for (const f of readdirSync(o.dir)) {
+          if (!f.includes(`-${slug(c.name)}-`)) continue;
+          const st = statSync(join(o.dir, f));
+          if (st.mtimeMs >= c.realStart - 1000) total += st.size;
+        }
+      } catch {
+        // the recording disk is gone: nothing to count
+      }
+    }
+    return total;
   }
 
   private networkOutputs(): string[] {

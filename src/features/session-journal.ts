@@ -19,6 +19,8 @@ export interface SessionSummary {
   endReason: string;
   outputs: string[];
   recorded: boolean;
+  /** Bytes of the class's recording files on this box when it ended. */
+  bytesRecorded: number;
   incidents: Incident[];
 }
 

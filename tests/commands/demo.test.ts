@@ -19,8 +19,12 @@ describe('classbox demo (npm start)', () => {
         15_000,
       );
       expect(JSON.parse(state.payload).devices.gpio.onair).toMatchObject({ direction: 'out' });
-      // A lesson runs at once: live, recorded, on-air light on.
-      await watch.waitFor('classbox/demo-school/room-101/state', (p) => JSON.parse(p).class?.mode === 'live' && JSON.parse(p).recording === true && JSON.parse(p).devices.gpio.onair.value === 1, 15_000);
+      // Its timetable has a live lesson from the next minute.
+      await watch.client.publishAsync('classbox/demo-school/room-101/request/schedule/get', JSON.stringify({ id: 's1', days: 1 }), { qos: 1 });
+      const schedule = JSON.parse((await watch.waitFor('classbox/demo-school/room-101/response/schedule/get', () => true, 10_000)).payload);
+      const lesson = schedule.data.classes[0];
+      expect(lesson).toMatchObject({ name: 'demo-lesson', mode: 'live' });
+      expect(Date.parse(lesson.start) - Date.now()).toBeLessThanOrEqual(60_000);
       await watch.client.publishAsync('classbox/demo-school/room-101/request/ptz/recall', JSON.stringify({ id: 'd1', camera: 'students-cam', preset: 'front' }), { qos: 1 });
       const r = await watch.waitFor('classbox/demo-school/room-101/response/ptz/recall', () => true, 10_000);
       expect(JSON.parse(r.payload)).toMatchObject({ id: 'd1', status: 'ok', data: { preset: 2 } });

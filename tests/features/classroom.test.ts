@@ -132,6 +132,7 @@ describe('classroom: a class runs itself', () => {
     expect(gpio.value(17)).toBe(0);
     const ended = await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'class.ended', 5000, since);
     expect(JSON.parse(ended.payload).durationS).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(ended.payload).bytesRecorded).toBeGreaterThan(10_000);
     const files = readdirSync(recordings).filter((f) => f.includes('math-7b'));
     expect(files.length).toBeGreaterThanOrEqual(1);
     expect(files.every((f) => statSync(join(recordings, f)).size > 0)).toBe(true);
