@@ -53,7 +53,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
   // A box records and streams during classes only: the classroom turns them on.
   const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile, recording: false }) : undefined;
-  const player = parts.runner && parts.profile && config.display.sink !== 'none' ? new Player({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
+  const player = parts.runner && parts.profile ? new Player({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
   const now = parts.clock?.now;

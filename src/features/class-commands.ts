@@ -54,6 +54,7 @@ export function registerClassCommands(table: CommandTable, classroom: Classroom,
     return player;
   };
   table
+    .register('playback/status', command({ schema: noArgs(), handler: () => needPlayer().status() }))
     .register('playback/play', command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().play(), needPlayer().status()) }))
     .register('playback/pause', command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().pause(), needPlayer().status()) }))
     .register('playback/seek', command({ schema: z.strictObject({ seconds: z.number().min(0).max(86_400) }), lane: () => 'player', handler: ({ seconds }) => (needPlayer().seek(seconds), needPlayer().status()) }))
