@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 1,
+    // Memory is read after a forced collection: V8 collects lazily, and RSS without one is noise.
+    execArgv: ['--expose-gc'],
     reporters: ['default'],
   },
 });

@@ -4,6 +4,29 @@ import { ClassboxError, toClassboxError, type ErrorCode } from '../core/errors.j
 
 /** Requests larger than this are refused before parsing (a box is no place for megabyte JSON). */
 export const MAX_REQUEST_BYTES = 64 * 1024;
+/** No request of the contract nests deeper than a few levels; deeper JSON is refused before parsing. */
+export const MAX_REQUEST_DEPTH = 16;
+
+/**
+ * How deep a JSON text nests, read byte by byte without parsing (strings and their escapes skipped).
+ * Refusing deep JSON before JSON.parse spares the heap: 5,000 levels are 5,000 arrays for nothing.
+ */
+export function jsonDepth(buf: Buffer): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
 
 export type Response =
   | { id: string | null; status: 'ok'; data: unknown }
@@ -42,6 +65,7 @@ export class CommandTable {
     let id: string | null = null;
     try {
       if (payload.length > MAX_REQUEST_BYTES) throw new ClassboxError('invalid_request', `request larger than ${MAX_REQUEST_BYTES / 1024} KB`);
+      if (jsonDepth(payload) > MAX_REQUEST_DEPTH) throw new ClassboxError('invalid_request', `request nested deeper than ${MAX_REQUEST_DEPTH} levels`);
       let body: unknown;
       try {
         body = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'));

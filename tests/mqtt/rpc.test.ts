@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ClassboxError } from '../../src/core/errors.js';
-import { command, CommandTable, noArgs } from '../../src/mqtt/rpc.js';
+import { command, CommandTable, jsonDepth, noArgs } from '../../src/mqtt/rpc.js';
 
 const table = () =>
   new CommandTable()
@@ -48,5 +48,14 @@ describe('CommandTable', () => {
     await Promise.all([t.handle('ptz/move', req({ camera: 'a', ms: 60 })), t.handle('ptz/move', req({ camera: 'a', ms: 10 })), t.handle('ptz/move', req({ camera: 'b', ms: 30 }))]);
     // a-60 finishes before a-10 starts; b runs beside them.
     expect(log).toEqual(['b-30', 'a-60', 'a-10']);
+  });
+
+  it('refuses JSON nested deeper than 16 levels before parsing it; brackets inside strings do not count', async () => {
+    expect(jsonDepth(Buffer.from('{"a": [1, {"b": "[[[[[[[[[[[[[[[[[[[[\\"]]"}]}'))).toBe(3);
+    expect(jsonDepth(Buffer.from(`${'['.repeat(5000)}${']'.repeat(5000)}`))).toBe(5000);
+    const t = new CommandTable().register('state/get', command({ schema: noArgs(), handler: () => ({}) }));
+    const r = await t.handle('state/get', Buffer.from(`${'['.repeat(17)}${']'.repeat(17)}`));
+    expect(r).toMatchObject({ status: 'error', error: { code: 'invalid_request', message: 'request nested deeper than 16 levels' } });
+    expect((await t.handle('state/get', Buffer.from('{"id": "x"}'))).status).toBe('ok');
   });
 });
