@@ -56,6 +56,8 @@ export class Projector {
   private unlisten: (() => void) | undefined;
   private closed = false;
   private pollError: ClassboxError | undefined;
+  /** Commands run one after another: a switch-off queued behind a switch-on that waits for warm-up comes after it. */
+  private tail: Promise<unknown> = Promise.resolve();
   private muted: boolean | undefined;
   /** Called when what the state snapshot says of this projector changes. */
   onChange: () => void = () => {};
@@ -190,7 +192,17 @@ export class Projector {
     }
   }
 
-  async setPower(on: boolean, options: WaitOption = {}): Promise<ProjectorState> {
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  setPower(on: boolean, options: WaitOption = {}): Promise<ProjectorState> {
+    return this.serial(() => this.switchPower(on, options));
+  }
+
+  private async switchPower(on: boolean, options: WaitOption): Promise<ProjectorState> {
     await this.until(() => this.waitFor(on), options);
     const deadline = this.now() + this.waitBudgetMs();
     for (;;) {
@@ -220,7 +232,11 @@ export class Projector {
   }
 
   /** Picture and sound mute; only a projector that is on can blank its picture. */
-  async setMute(on: boolean, options: WaitOption = {}): Promise<ProjectorState> {
+  setMute(on: boolean, options: WaitOption = {}): Promise<ProjectorState> {
+    return this.serial(() => this.mute(on, options));
+  }
+
+  private async mute(on: boolean, options: WaitOption): Promise<ProjectorState> {
     await this.until(() => {
       const p = this.currentPower();
       return p === 'warming' || p === 'cooling' ? this.waitFor(true) : { s: 0, why: '' };
@@ -233,7 +249,11 @@ export class Projector {
   }
 
   /** `input` is a configured name or the protocol's own code. */
-  async setInput(input: string, options: WaitOption = {}): Promise<ProjectorState> {
+  setInput(input: string, options: WaitOption = {}): Promise<ProjectorState> {
+    return this.serial(() => this.switchInput(input, options));
+  }
+
+  private async switchInput(input: string, options: WaitOption): Promise<ProjectorState> {
     const code = this.policy.inputs[input] ?? input;
     if (!/^[A-Za-z0-9]{1,8}$/.test(code)) throw new ClassboxError('invalid_request', `input: "${input}" is neither a configured input (${Object.keys(this.policy.inputs).join(', ') || 'none'}) nor a code`);
     await this.until(() => {

@@ -135,7 +135,7 @@ export class Classroom implements Part {
     await Promise.all(Object.entries(presets).map(([cam, p]) => this.step(c, 'camera preset', cam, () => this.ctx.devices.camera(cam).recall(this.ctx.devices.presetNumber(cam, p)))));
     // Projectors warm up for half a minute or more: that goes on in the background.
     const projectors = req.projector ?? Object.fromEntries([...this.ctx.devices.projectors.keys()].map((p) => [p, 'on' as const]));
-    void Promise.all(Object.entries(projectors).map(([p, power]) => this.step(c, 'projector', p, () => this.projectorFor(p, power === 'on'))));
+    void Promise.all(Object.entries(projectors).map(([p, power]) => this.step(c, 'projector', p, () => this.projectorFor(p, power === 'on', () => this.current === c))));
     return snapshot;
   }
 
@@ -205,6 +205,8 @@ export class Classroom implements Part {
       await fn();
     } catch (err) {
       const e = toClassboxError(err);
+      // A step still running when its class ended (a projector still warming up) belongs to no one now.
+      if (this.current !== c && step !== 'media') return void this.log.debug({ class: c.id, step, device, err: e }, 'step of an ended class failed');
       c.incidents.push({ at: new Date(this.now()).toISOString(), type: `${step} failed`, detail: `${device ? `${device}: ` : ''}${e.code}: ${e.message}` });
       this.log.warn({ class: c.id, step, device, err: e }, 'class step failed; the class goes on');
       this.ctx.bus.emit('class.step_failed', { class: c.id, step, ...(device ? { device } : {}), code: e.code, message: e.message });
@@ -220,11 +222,25 @@ export class Classroom implements Part {
     return out;
   }
 
-  private async projectorFor(name: string, on: boolean): Promise<void> {
+  /** Power, then the class input once warm; `wanted` says whether the class that asked is still on. */
+  private async projectorFor(name: string, on: boolean, wanted: () => boolean = () => true): Promise<void> {
     const p = this.ctx.devices.projector(name);
     await p.setPower(on, { wait: true });
     const input = this.ctx.config.devices.projectors[name]?.classInput;
-    if (on && input) await p.setInput(input, { wait: true });
+    if (on && input && wanted()) await p.setInput(input, { wait: true });
+  }
+
+  /**
+   * Switches the projectors a coming class uses on ahead of it, so that the picture is there when the
+   * lesson starts (warm-up takes half a minute or more). Failures are logged; the class reports its own.
+   */
+  prepare(projectors: Record<string, 'on' | 'off'> | undefined): void {
+    clearTimeout(this.projectorOff);
+    const wanted = projectors ?? Object.fromEntries([...this.ctx.devices.projectors.keys()].map((p) => [p, 'on' as const]));
+    for (const [name, power] of Object.entries(wanted)) {
+      if (power !== 'on' || !this.ctx.devices.projectors.has(name)) continue;
+      void this.projectorFor(name, true).catch((err: unknown) => this.log.warn({ projector: name, err }, 'projector not warmed up ahead of the class'));
+    }
   }
 
   /** Projectors off after the configured delay, unless a class starts before. */

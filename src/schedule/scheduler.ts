@@ -28,6 +28,8 @@ export interface SchedulerContext {
 }
 
 const MAX_TICK_MS = 30_000;
+/** Projectors are switched on this long before a scheduled class, to be warm when it starts. */
+export const WARM_UP_LEAD_MS = 60_000;
 
 /**
  * Runs the timetable: the config's weekly classes, a weekly schedule pushed over MQTT, and an
@@ -42,6 +44,8 @@ export class Scheduler implements Part {
   private running: { occurrence: Occurrence; id: string } | undefined;
   /** Occurrences already started (or stopped by hand): never started twice. */
   private readonly handled = new Set<string>();
+  /** Occurrences whose projectors were switched on ahead. */
+  private readonly prepared = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
   private fetchFailing = false;
@@ -118,6 +122,13 @@ export class Scheduler implements Part {
       if (this.ctx.classroom.snapshot()?.id === id) await this.ctx.classroom.end('end time reached').catch(() => undefined);
       this.log.info({ class: occurrence.name }, 'scheduled class over');
     }
+    // Warm the projectors up for the next class, unless a class is on (it has them on already).
+    const coming = upcoming.find((o) => o.start > now && o.start - now <= WARM_UP_LEAD_MS && !this.prepared.has(o.key));
+    if (coming && !this.ctx.classroom.snapshot()) {
+      this.prepared.add(coming.key);
+      this.log.info({ class: coming.name }, 'switching projectors on ahead of the class');
+      this.ctx.classroom.prepare(coming.projector && Object.keys(coming.projector).length > 0 ? coming.projector : undefined);
+    }
     if (due) {
       this.handled.add(due.key);
       const current = this.ctx.classroom.snapshot();
@@ -134,7 +145,7 @@ export class Scheduler implements Part {
       }
     }
     if (this.ctx.autoTick === false) return;
-    const next = upcoming.flatMap((o) => [o.start, o.end]).filter((t) => t > now);
+    const next = upcoming.flatMap((o) => [o.start - WARM_UP_LEAD_MS, o.start, o.end]).filter((t) => t > now);
     const wait = Math.min(MAX_TICK_MS, ...next.map((t) => t - now + 50));
     this.timer = setTimeout(() => void this.tick(), Math.max(50, wait));
     this.timer.unref?.();

@@ -123,8 +123,11 @@ describe('a school day on a driven clock', () => {
     // Wall times in Berlin: 01:30 CET, 03:10 CEST (the clock jumped at 02:00), the feed's 09:00 UTC.
     expect(upcoming).toEqual(['early-math 2026-03-29T00:30:00.000Z', 'late-physics 2026-03-29T01:10:00.000Z', 'Assembly 2026-03-29T09:00:00.000Z']);
 
-    await advance('2026-03-29T00:29:00Z');
+    await advance('2026-03-29T00:28:00Z');
+    expect(projector.commands.filter((c) => c.startsWith('%1POWR 1'))).toHaveLength(0);
+    await advance('2026-03-29T00:29:00Z'); // a minute ahead: the projector warms up before the class
     expect(service.classroom.snapshot()).toBeNull();
+    await waitUntil(() => projector.commands.includes('%1POWR 1'), 'projector switched on ahead of the class');
     await advance('2026-03-29T00:30:00Z'); // 01:30 CET
     expect(service.classroom.snapshot()).toMatchObject({ name: 'early-math', mode: 'live' });
     await waitUntil(() => projector.model.input === '32', 'projector on its class input after warm-up', 10_000);
@@ -175,7 +178,9 @@ describe('a school day on a driven clock', () => {
     const recalls = camera.framesMatching('8101043f02').map((f) => f[5]);
     expect(recalls).toEqual([1, 2, 1, 1]); // podium, board, then the first named preset for the ad-hoc and the feed's classes
     const pj = projector.commands.filter((c) => /^%1(POWR [01]|INPT \d)/.test(c));
-    expect(pj.slice(0, 4)).toEqual(['%1POWR 1', '%1INPT 32', '%1POWR 0', '%1POWR 1']);
+    // Warmed up a minute ahead, asserted again when the class starts (someone may have switched it
+    // meanwhile), off after the class, on again for the next.
+    expect(pj.slice(0, 6)).toEqual(['%1POWR 1', '%1INPT 32', '%1POWR 1', '%1INPT 32', '%1POWR 0', '%1POWR 1']);
     const sessions = service.classroom.sessions(10).map((s) => `${s.name}:${s.source}`);
     expect(sessions).toEqual(['Assembly:schedule', 'extra lesson:request', 'late-physics:schedule', 'early-math:schedule']);
   }, 90_000);
