@@ -11,6 +11,7 @@ import type { GpioChip } from './transports/gpio.js';
 import { buildCommandTable } from './features/commands.js';
 import { Classroom } from './features/classroom.js';
 import { Scheduler } from './schedule/scheduler.js';
+import { Fleet } from './fleet/fleet.js';
 import { Player } from './media/player.js';
 import { ClassboxError, toClassboxError } from './core/errors.js';
 import { EventPublisher } from './features/event-publisher.js';
@@ -29,6 +30,7 @@ export interface Service {
   readonly devices: Devices;
   readonly classroom: Classroom;
   readonly scheduler: Scheduler;
+  readonly fleet: Fleet;
   start(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
@@ -45,6 +47,8 @@ export interface ServiceParts {
   gpioChip?: GpioChip;
   /** The clock of the classroom and the timetable; tests drive it and call scheduler.tick() themselves. */
   clock?: { now: () => number; autoTick: boolean };
+  /** Where BALENA_* variables come from (tests hand in their own). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function createService(config: Config, log: Logger, parts: ServiceParts = {}): Service {
@@ -58,9 +62,10 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
   const now = parts.clock?.now;
   const classroom = new Classroom({ config, log, bus, media, devices, player, ...(now ? { now } : {}) });
+  const fleet = new Fleet({ config, log, bus, classroom, ...(parts.env ? { env: parts.env } : {}) });
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
-  const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, configHash });
-  const table = buildCommandTable({ media, devices, classroom, scheduler, player, state: () => state.snapshot() });
+  const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, fleet, configHash });
+  const table = buildCommandTable({ config, media, devices, classroom, scheduler, fleet, player, state: () => state.snapshot() });
   const requests = new RequestHandler(mqtt, table, log);
   // A GPIO input runs its configured request exactly as if it had come over MQTT.
   bus.on(requests, 'gpio.input', ({ name, action }) => {
@@ -83,7 +88,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, state, requests, scheduler, telemetry, ...discovery];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, fleet, state, requests, scheduler, telemetry, ...discovery];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,
@@ -93,6 +98,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     devices,
     classroom,
     scheduler,
+    fleet,
     async start() {
       await lifecycle.start();
       bus.emit('service.started', { version: VERSION });

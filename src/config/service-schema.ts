@@ -58,6 +58,14 @@ export const schedule = z
   })
   .default({ timezone: 'UTC', classes: [], icalPollS: 300, maxClassMinutes: 180, projectorOffDelayMinutes: 10 });
 
+/** Balena: the update lock held during classes. `auto`: on when running under balena (BALENA=1). */
+export const fleet = z
+  .strictObject({
+    updateLock: z.enum(['auto', 'on', 'off']).default('auto'),
+    updateLockFile: filePath().default('/tmp/balena/updates.lock'),
+  })
+  .default({ updateLock: 'auto', updateLockFile: '/tmp/balena/updates.lock' });
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
 export const http = z

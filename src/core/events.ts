@@ -25,6 +25,7 @@ export interface ClassboxEvents {
   /** A step of room sequencing that failed; the class goes on without it. */
   'class.step_failed': { class: string; step: string; device?: string; code: string; message: string };
   'recording.changed': { recording: boolean };
+  'fleet.lock': { state: 'held' | 'released' };
   'schedule.updated': { source: 'pushed' | 'ical'; classes: number };
   'schedule.rejected': { source: 'pushed'; reason: string };
   'schedule.fetch_failed': { url: string; reason: string; cached: boolean };

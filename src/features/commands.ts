@@ -8,9 +8,14 @@ import { registerDeviceCommands } from './device-commands.js';
 import { registerClassCommands } from './class-commands.js';
 import type { Classroom } from './classroom.js';
 import type { Scheduler } from '../schedule/scheduler.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { Config } from '../config/schema.js';
+import { redactConfig } from '../config/redact.js';
 import type { Player } from '../media/player.js';
 
 export interface CommandContext {
+  config: Config;
+  fleet: Fleet;
   media: MediaEngine | undefined;
   devices: Devices;
   classroom: Classroom;
@@ -71,6 +76,18 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
   }
   registerDeviceCommands(table, ctx.devices);
   registerClassCommands(table, ctx.classroom, ctx.player);
+  table.register('config/get', command({ schema: noArgs(), handler: () => redactConfig(ctx.config) }));
+  for (const action of ['reboot', 'restart'] as const) {
+    table.register(
+      `system/${action}`,
+      command({
+        // Without force, a running class is never cut: the request is done when the class has ended.
+        schema: z.strictObject({ force: z.boolean().default(false) }),
+        lane: () => 'system',
+        handler: ({ force }) => ctx.fleet.request(action, force),
+      }),
+    );
+  }
   table.register(
     'schedule/get',
     command({

@@ -4,6 +4,7 @@ import type { ClassboxEvents, EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { Devices } from '../devices/devices.js';
 import type { Classroom } from './classroom.js';
+import type { Fleet } from '../fleet/fleet.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
@@ -20,11 +21,12 @@ export interface StateContext {
   media: MediaEngine | undefined;
   devices: Devices;
   classroom: Classroom;
+  fleet: Fleet;
   configHash: string;
 }
 
 /** What the centre sees of a room at a glance; retained, so a dashboard that connects later gets it too. */
-export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices' | 'classroom' | 'configHash'>): Record<string, unknown> {
+export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices' | 'classroom' | 'fleet' | 'configHash'>): Record<string, unknown> {
   const media = ctx.media;
   return {
     role: ctx.config.role,
@@ -36,11 +38,12 @@ export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices
     devices: ctx.devices.snapshot(),
     version: VERSION,
     configHash: ctx.configHash,
+    updateLock: ctx.fleet.lockState,
   };
 }
 
 /** Events that change what the snapshot says. */
-const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted', 'device.changed', 'class.started', 'class.ended'];
+const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted', 'device.changed', 'class.started', 'class.ended', 'fleet.lock'];
 
 /**
  * Publishes the retained state on every change (debounced) and on every (re)connect: a broker restart
