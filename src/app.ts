@@ -12,6 +12,7 @@ import { buildCommandTable } from './features/commands.js';
 import { Classroom } from './features/classroom.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { Fleet } from './fleet/fleet.js';
+import { SystemdWatchdog } from './fleet/watchdog.js';
 import { Player } from './media/player.js';
 import { ClassboxError, toClassboxError } from './core/errors.js';
 import { EventPublisher } from './features/event-publisher.js';
@@ -62,6 +63,8 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
   const now = parts.clock?.now;
   const classroom = new Classroom({ config, log, bus, media, devices, player, ...(now ? { now } : {}) });
+  // Healthy while the media engine runs (or there is none); a broker outage is no reason to restart.
+  const watchdog = new SystemdWatchdog(log, () => !media || media.pipelineState() !== 'stopped', parts.env ?? process.env);
   const fleet = new Fleet({ config, log, bus, classroom, ...(parts.env ? { env: parts.env } : {}) });
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
   const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, fleet, configHash });
@@ -88,7 +91,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, fleet, state, requests, scheduler, telemetry, ...discovery];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, fleet, state, requests, scheduler, telemetry, ...discovery, watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,
