@@ -4,6 +4,8 @@ import { H264_DECODERS, H264_ENCODERS, REQUIRED_ELEMENTS, probeGstreamer } from 
 import { gpioAccess, readBoardModel, renderNodes, serialPorts, videoDevices } from '../doctor/machine.js';
 import { chooseProfile } from '../media/profile-choice.js';
 import { probeBroker } from '../mqtt/probe.js';
+import { clockChecks, deviceChecks, sourceChecks } from '../doctor/room-checks.js';
+import { loadBoardProfile } from '../media/profiles.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info';
 
@@ -65,7 +67,11 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
     }
     const broker = await probeBroker(config);
     checks.push({ name: 'broker', status: broker.ok ? 'ok' : 'fail', detail: broker.detail });
+    const profileName = configured && configured !== 'auto' ? configured : choice.profile;
+    if (profileName && gst.version) checks.push(...(await sourceChecks(config, loadBoardProfile(profileName))));
+    checks.push(...(await deviceChecks(config)));
   }
+  checks.push(...clockChecks(config));
 
   return {
     healthy: !checks.some((c) => c.status === 'fail'),
@@ -82,7 +88,7 @@ export async function runDoctor(options: { config?: Config | undefined; json: bo
   const report = await buildDoctorReport(options.config);
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
-    for (const c of report.checks) process.stdout.write(`${MARK[c.status]} ${c.name.padEnd(14)} ${c.detail}\n`);
+    for (const c of report.checks) process.stdout.write(`${MARK[c.status]} ${c.name.padEnd(20)} ${c.detail}\n`);
     process.stdout.write(report.healthy ? 'healthy\n' : 'problems found\n');
   }
   return report.healthy ? 0 : 1;

@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PjlinkProjectorSim } from '../../src/sim/pjlink-projector.js';
+import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
+import { runCli } from '../helpers/cli.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { createPtyPair, type PtyPair } from '../helpers/pty.js';
+import { minimalConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
+
+/** What an installer sees: every configured part of the room opened or asked, with a clear line for what fails. */
+describe('classbox doctor --config: the room', () => {
+  let broker: Mosquitto;
+  let pty: PtyPair;
+  let camera: ViscaCameraSim;
+  let projector: PjlinkProjectorSim;
+  let report: { healthy: boolean; checks: Array<{ name: string; status: string; detail: string }> };
+  let code: number | null;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    pty = await createPtyPair();
+    camera = new ViscaCameraSim(pty.b);
+    await camera.start();
+    projector = new PjlinkProjectorSim({ password: 'pw', lampHours: 321 });
+    const pjPort = await projector.start();
+    const config = minimalConfig(broker.url, {
+      profile: 'software',
+      sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: join(tempDir(), 'missing.mp4') } },
+      devices: {
+        cameras: {
+          'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 300 },
+          'students-cam': { protocol: 'visca', port: '/dev/ttyUSB-not-plugged', timeoutMs: 300 },
+        },
+        projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, password: 'pw', timeoutMs: 500 } },
+        gpio: { onair: { line: 17, direction: 'out' } },
+      },
+    });
+    const r = await runCli(['doctor', '--json', '--config', writeTempConfig(config)], { timeoutMs: 60_000 });
+    code = r.code;
+    report = JSON.parse(r.stdout);
+  });
+  afterAll(async () => {
+    await camera.stop();
+    await pty.close();
+    await projector.stop();
+    await broker.stop();
+  });
+
+  const check = (name: string) => report.checks.find((c) => c.name === name);
+
+  it('opens each source for one frame: the test source delivers, the missing file says why', () => {
+    expect(check('source board')).toMatchObject({ status: 'ok' });
+    expect(check('source teacher')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/missing\.mp4|not found|No such file/i) });
+  });
+
+  it('asks each camera and projector: the simulator answers, the unplugged port fails clearly', () => {
+    expect(check('camera teacher-cam')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^VISCA on .*: power on$/) });
+    expect(check('camera students-cam')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^\/dev\/ttyUSB-not-plugged: .*(No such file|ENOENT|cannot open)/i) });
+    expect(check('projector main')).toMatchObject({ status: 'ok', detail: 'pjlink: power standby, lamp 321 h' });
+    expect(check('gpio onair')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/simulated/) });
+  });
+
+  it('reports broker, clock and time zone; problems make exit 1', () => {
+    expect(check('broker')).toMatchObject({ status: 'ok' });
+    expect(check('clock')).toBeDefined();
+    expect(check('time zone')?.detail).toMatch(/^machine /);
+    expect(report.healthy).toBe(false);
+    expect(code).toBe(1);
+  });
+});
