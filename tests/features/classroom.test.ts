@@ -11,7 +11,7 @@ import { SimulatedGpioChip } from '../../src/sim/gpio.js';
 import { PjlinkProjectorSim } from '../../src/sim/pjlink-projector.js';
 import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
+import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freeUdpPort, waitUntil } from '../helpers/net.js';
 import { createPtyPair, type PtyPair } from '../helpers/pty.js';
 import { tempDir } from '../helpers/temp-config.js';
@@ -91,12 +91,7 @@ describe('classroom: a class runs itself', () => {
     await broker.stop();
   });
 
-  const request = async (command: string, body: Record<string, unknown> = {}) => {
-    const since = watch.messages.length;
-    const id = `${command}-${Math.random().toString(36).slice(2, 8)}`;
-    await watch.client.publishAsync(`${BASE}/request/${command}`, JSON.stringify({ id, ...body }), { qos: 1 });
-    return JSON.parse((await watch.waitFor(`${BASE}/response/${command}`, (p) => JSON.parse(p).id === id, 20_000, since)).payload);
-  };
+  const request = (command: string, body: Record<string, unknown> = {}) => requester(watch, BASE)(command, body);
   const events = (since = 0) => watch.messages.slice(since).filter((m) => m.topic === `${BASE}/event`).map((m) => JSON.parse(m.payload));
 
   it('idle: nothing recorded, nothing streamed', async () => {

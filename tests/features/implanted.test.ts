@@ -7,7 +7,7 @@ import { GstRunner } from '../../src/media/gst-runner.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
 import { makeTestVideo } from '../helpers/media.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
+import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 
@@ -35,12 +35,7 @@ describe('implanted class', () => {
     await broker.stop();
   });
 
-  const request = async (command: string, body: Record<string, unknown> = {}) => {
-    const since = watch.messages.length;
-    const id = `${command}-${Math.random().toString(36).slice(2, 8)}`;
-    await watch.client.publishAsync(`${BASE}/request/${command}`, JSON.stringify({ id, ...body }), { qos: 1 });
-    return JSON.parse((await watch.waitFor(`${BASE}/response/${command}`, (p) => JSON.parse(p).id === id, 10_000, since)).payload);
-  };
+  const request = (command: string, body: Record<string, unknown> = {}) => requester(watch, BASE)(command, body);
 
   it('plays the chosen lesson with pause, seek and stop; the end of the class stops it', async () => {
     expect((await request('class/start', { mode: 'implanted' })).error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^media:/) });

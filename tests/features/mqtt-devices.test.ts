@@ -3,7 +3,7 @@ import { PjlinkProjectorSim } from '../../src/sim/pjlink-projector.js';
 import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
+import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { waitUntil } from '../helpers/net.js';
 import { createPtyPair, type PtyPair } from '../helpers/pty.js';
 import { minimalConfig, writeTempConfig } from '../helpers/temp-config.js';
@@ -49,13 +49,7 @@ describe('device requests over MQTT (real mosquitto, simulators over pty and TCP
     await broker.stop();
   });
 
-  const request = async (command: string, body: Record<string, unknown>) => {
-    const since = watch.messages.length;
-    const id = `${command}-${Math.random().toString(36).slice(2, 8)}`;
-    await watch.client.publishAsync(`${BASE}/request/${command}`, JSON.stringify({ id, ...body }), { qos: 1 });
-    const r = await watch.waitFor(`${BASE}/response/${command}`, (p) => JSON.parse(p).id === id, 15_000, since);
-    return JSON.parse(r.payload);
-  };
+  const request = (command: string, body: Record<string, unknown> = {}) => requester(watch, BASE)(command, body);
 
   it('state shows each device: camera online, projector online with power and lamp hours, GPIO levels', async () => {
     const state = JSON.parse((await watch.waitFor(`${BASE}/state`)).payload);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, type Service } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
+import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 
@@ -60,12 +60,7 @@ describe('balena update lock and Supervisor requests', () => {
     await broker.stop();
   });
 
-  const request = async (command: string, body: Record<string, unknown> = {}) => {
-    const since = watch.messages.length;
-    const id = `${command}-${Math.random().toString(36).slice(2, 8)}`;
-    await watch.client.publishAsync(`${BASE}/request/${command}`, JSON.stringify({ id, ...body }), { qos: 1 });
-    return JSON.parse((await watch.waitFor(`${BASE}/response/${command}`, (p) => JSON.parse(p).id === id, 10_000, since)).payload);
-  };
+  const request = (command: string, body: Record<string, unknown> = {}) => requester(watch, BASE)(command, body);
 
   it('idle: the stale lock is gone and the state says released', async () => {
     expect(existsSync(lockFile)).toBe(false);

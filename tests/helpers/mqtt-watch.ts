@@ -29,3 +29,17 @@ export async function watchMqtt(url: string, filter: string | string[], options:
     close: () => client.endAsync(true),
   };
 }
+
+/**
+ * A requester on a watched box: sends `<base>/request/<command>` with a fresh id and resolves with the
+ * parsed response that carries that id.
+ */
+export function requester(watch: MqttWatch, base: string, timeoutMs = 20_000) {
+  return async (command: string, body: Record<string, unknown> = {}) => {
+    const since = watch.messages.length;
+    const id = `${command}-${Math.random().toString(36).slice(2, 8)}`;
+    await watch.client.publishAsync(`${base}/request/${command}`, JSON.stringify({ id, ...body }), { qos: 1 });
+    const r = await watch.waitFor(`${base}/response/${command}`, (p) => JSON.parse(p).id === id, timeoutMs, since);
+    return JSON.parse(r.payload) as any;
+  };
+}
