@@ -13,6 +13,7 @@ import { Classroom } from './features/classroom.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { Fleet } from './fleet/fleet.js';
 import { SystemdWatchdog } from './fleet/watchdog.js';
+import { Recorder } from './recording/recorder.js';
 import { Player } from './media/player.js';
 import { ClassboxError, toClassboxError } from './core/errors.js';
 import { EventPublisher } from './features/event-publisher.js';
@@ -32,6 +33,7 @@ export interface Service {
   readonly classroom: Classroom;
   readonly scheduler: Scheduler;
   readonly fleet: Fleet;
+  readonly recorder: Recorder | undefined;
   start(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
@@ -65,6 +67,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const classroom = new Classroom({ config, log, bus, media, devices, player, ...(now ? { now } : {}) });
   // Healthy while the media engine runs (or there is none); a broker outage is no reason to restart.
   const watchdog = new SystemdWatchdog(log, () => !media || media.pipelineState() !== 'stopped', parts.env ?? process.env);
+  const recorder = media && parts.runner && config.outputs.some((o) => o.kind === 'record') ? new Recorder({ config, log, bus, media, runner: parts.runner }) : undefined;
   const fleet = new Fleet({ config, log, bus, classroom, ...(parts.env ? { env: parts.env } : {}) });
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
   const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, fleet, configHash });
@@ -91,7 +94,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, fleet, state, requests, scheduler, telemetry, ...discovery, watchdog];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,
@@ -102,6 +105,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     classroom,
     scheduler,
     fleet,
+    recorder,
     async start() {
       await lifecycle.start();
       bus.emit('service.started', { version: VERSION });

@@ -46,6 +46,12 @@ const recordOutput = z.strictObject({
   kind: z.literal('record'),
   dir: filePath().default('./recordings'),
   segmentS: z.number().int().min(10).max(7200).default(600),
+  /** Closed segments older than this are deleted (the class being recorded never is). */
+  retentionDays: z.number().min(0.01).max(3650).optional(),
+  /** The recordings of this output never take more than this; the oldest go first. */
+  maxSizeGB: z.number().min(0.1).max(100_000).optional(),
+  /** Free space kept on the recording disk: below it `disk.low` is reported and the oldest segments make room. */
+  minFreeMB: z.number().int().min(0).max(10_000_000).default(2048),
 });
 const rtmpOutput = z.strictObject({ name: name(), kind: z.literal('rtmp'), url: url(['rtmp', 'rtmps']), autoStart: z.boolean().default(true) });
 const srtOutput = z.strictObject({ name: name(), kind: z.literal('srt'), url: url(['srt']), passphraseFile: filePath().optional(), autoStart: z.boolean().default(true) });

@@ -25,6 +25,10 @@ export interface ClassboxEvents {
   /** A step of room sequencing that failed; the class goes on without it. */
   'class.step_failed': { class: string; step: string; device?: string; code: string; message: string };
   'recording.changed': { recording: boolean };
+  /** A recording segment closed whole: where, how long, how big, and its SHA-256. */
+  'recording.segment': { path: string; class: string | null; index: number; durationS: number; bytes: number; sha256: string };
+  'recording.deleted': { path: string; reason: string };
+  'disk.low': { dir: string; freeMB: number; minFreeMB: number };
   'fleet.lock': { state: 'held' | 'released' };
   'schedule.updated': { source: 'pushed' | 'ical'; classes: number };
   'schedule.rejected': { source: 'pushed'; reason: string };

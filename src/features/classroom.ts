@@ -53,7 +53,7 @@ export interface ClassroomContext {
   now?: () => number;
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'class';
+export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'class';
 
 /**
  * The classroom that runs itself: a class session in one of the four modes, with the room set up

@@ -94,6 +94,11 @@ export class MediaEngine implements Part {
     this.recording = ctx.recording ?? true;
   }
 
+  /** The name prefix of the files being written now; undefined when nothing records. */
+  get recordingPrefix(): string | undefined {
+    return this.isRecording && this.main?.state !== 'stopped' ? this.filePrefix : undefined;
+  }
+
   get isRecording(): boolean {
     return this.recording && this.ctx.config.outputs.some((o) => o.kind === 'record');
   }

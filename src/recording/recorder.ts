@@ -1,0 +1,216 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../core/events.js';
+import type { Part } from '../core/lifecycle.js';
+import { slug } from '../features/classroom.js';
+import type { MediaEngine } from '../media/engine.js';
+import type { PipelineRunner } from '../media/runner.js';
+import { segmentDurationS, sha256File } from './segment-info.js';
+
+export interface SegmentRecord {
+  path: string;
+  class: string | null;
+  index: number;
+  durationS: number;
+  bytes: number;
+  sha256: string;
+  closedAt: string;
+  uploaded: boolean;
+}
+
+interface Index {
+  segments: SegmentRecord[];
+  /** Recording name tag -> class id, so segments closed after a restart still find their class. */
+  tags: Record<string, string>;
+}
+
+type RecordOutput = Extract<Config['outputs'][number], { kind: 'record' }>;
+
+export interface RecorderContext {
+  config: Config;
+  log: Logger;
+  bus: EventBus;
+  media: MediaEngine;
+  runner: PipelineRunner;
+  scanMs?: number;
+}
+
+/**
+ * Watches the recording folders: each segment that closes (a newer one started, the class ended, or
+ * classbox restarted after a crash) is measured (duration, bytes, SHA-256), announced as
+ * `recording.segment`, and listed in its class's manifest, in order. Keeps the disk within its limits:
+ * retention by age and size, and room kept free, never touching the segment being written.
+ */
+export class Recorder implements Part {
+  readonly name = 'recorder';
+  private index: Index = { segments: [], tags: {} };
+  private readonly known = new Set<string>();
+  private scanning: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private lowSince = new Map<string, boolean>();
+  private currentClass: string | undefined;
+  private readonly dir: string;
+  private readonly log: Logger;
+
+  constructor(private readonly ctx: RecorderContext) {
+    this.dir = join(ctx.config.dataDir, 'recordings');
+    this.log = ctx.log.child({ part: 'recorder' });
+  }
+
+  private get outputs(): RecordOutput[] {
+    return this.ctx.config.outputs.filter((o): o is RecordOutput => o.kind === 'record');
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(join(this.dir, 'classes'), { recursive: true });
+    try {
+      this.index = JSON.parse(readFileSync(join(this.dir, 'index.json'), 'utf8')) as Index;
+    } catch {
+      this.index = { segments: [], tags: {} };
+    }
+    for (const s of this.index.segments) this.known.add(s.path);
+    this.ctx.bus.on(this, 'class.started', (c) => {
+      this.index.tags[slug(c.name)] = c.id;
+      this.currentClass = c.id;
+      this.save();
+    });
+    this.ctx.bus.on(this, 'class.ended', () => {
+      this.currentClass = undefined;
+      void this.scan();
+    });
+    // Segments closed by a crash (or before this version) are measured now.
+    await this.scan();
+    this.timer = setInterval(() => void this.scan(), this.ctx.scanMs ?? 2000);
+    this.timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.ctx.bus.removeAll(this);
+    await this.scanning;
+  }
+
+  segments(): SegmentRecord[] {
+    return [...this.index.segments];
+  }
+
+  /** One pass: measure what closed, then keep the disk within its limits. Passes never overlap. */
+  scan(): Promise<void> {
+    this.scanning = this.scanning.then(() => this.pass()).catch((err: unknown) => this.log.error({ err }, 'recording scan failed'));
+    return this.scanning;
+  }
+
+  private async pass(): Promise<void> {
+    const writing = this.ctx.media.recordingPrefix;
+    for (const out of this.outputs) {
+      let files: string[];
+      try {
+        files = readdirSync(out.dir).filter((f) => f.endsWith('.mkv')).sort();
+      } catch {
+        continue; // the disk is not there (yet)
+      }
+      const open = writing ? files.filter((f) => f.startsWith(`${writing}-`)).at(-1) : undefined;
+      for (const f of files) {
+        const path = join(out.dir, f);
+        if (f === open || this.known.has(path)) continue;
+        await this.closed(path, f);
+      }
+      this.keepLimits(out, open ? join(out.dir, open) : undefined);
+    }
+  }
+
+  private async closed(path: string, file: string): Promise<void> {
+    this.known.add(path);
+    const m = /^(.*)-(\d{8}-\d{6})-(\d{5})\.mkv$/.exec(file);
+    const head = m?.[1] ?? '';
+    const roomPrefix = `${this.ctx.config.site}-${this.ctx.config.room}`;
+    const tag = head.startsWith(`${roomPrefix}-`) ? head.slice(roomPrefix.length + 1) : '';
+    const cls = tag ? (this.index.tags[tag] ?? null) : null;
+    let bytes: number;
+    try {
+      bytes = statSync(path).size;
+    } catch {
+      return;
+    }
+    const [sha256, durationS] = await Promise.all([sha256File(path), segmentDurationS(this.ctx.runner, path).catch(() => 0)]);
+    const index = cls ? this.index.segments.filter((s) => s.class === cls).length : Number(m?.[3] ?? 0);
+    const record: SegmentRecord = { path, class: cls, index, durationS, bytes, sha256, closedAt: new Date().toISOString(), uploaded: false };
+    this.index.segments.push(record);
+    this.save();
+    if (cls) this.writeManifest(cls);
+    this.log.info({ path, class: cls, durationS, bytes }, 'segment closed');
+    this.ctx.bus.emit('recording.segment', { path, class: cls, index, durationS, bytes, sha256 });
+  }
+
+  /** `<dataDir>/recordings/classes/<class>.json`: the class's segments in order. */
+  private writeManifest(cls: string): void {
+    const segments = this.index.segments.filter((s) => s.class === cls).map(({ path, index, durationS, bytes, sha256 }) => ({ index, file: basename(path), path, durationS, bytes, sha256 }));
+    const file = join(this.dir, 'classes', `${cls}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify({ class: cls, segments, totalS: segments.reduce((a, s) => a + s.durationS, 0) }, null, 2));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private save(): void {
+    const file = join(this.dir, 'index.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(this.index));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  /**
+   * Retention by age, then by size, then free space: the oldest closed segments go first, uploaded
+   * ones before others and other classes' before the running class's; the segment being written never.
+   */
+  private keepLimits(out: RecordOutput, open: string | undefined): void {
+    const mine = () =>
+      this.index.segments
+        .filter((s) => s.path.startsWith(`${out.dir}/`) && s.path !== open && existsSync(s.path))
+        .sort((a, b) => Number(b.uploaded) - Number(a.uploaded) || Number(a.class === this.currentClass) - Number(b.class === this.currentClass) || a.closedAt.localeCompare(b.closedAt));
+    if (out.retentionDays !== undefined) {
+      const before = Date.now() - out.retentionDays * 86_400_000;
+      for (const s of mine()) if (Date.parse(s.closedAt) < before) this.remove(s, `older than ${out.retentionDays} days`);
+    }
+    if (out.maxSizeGB !== undefined) {
+      const limit = out.maxSizeGB * 1024 ** 3;
+      const list = mine();
+      let total = list.reduce((a, s) => a + s.bytes, 0);
+      for (const s of list) {
+        if (total <= limit) break;
+        this.remove(s, `recordings over ${out.maxSizeGB} GB`);
+        total -= s.bytes;
+      }
+    }
+    const free = () => {
+      const fs = statfsSync(out.dir);
+      return Math.floor((fs.bavail * fs.bsize) / 1024 / 1024);
+    };
+    let freeMB = free();
+    if (freeMB >= out.minFreeMB) {
+      this.lowSince.delete(out.dir);
+      return;
+    }
+    if (!this.lowSince.get(out.dir)) {
+      this.lowSince.set(out.dir, true);
+      this.log.warn({ dir: out.dir, freeMB, minFreeMB: out.minFreeMB }, 'recording disk low');
+      this.ctx.bus.emit('disk.low', { dir: out.dir, freeMB, minFreeMB: out.minFreeMB });
+    }
+    for (const s of mine()) {
+      if (freeMB >= out.minFreeMB) break;
+      this.remove(s, `disk low (${freeMB} MB free)`);
+      freeMB = free();
+    }
+  }
+
+  private remove(s: SegmentRecord, reason: string): void {
+    try {
+      unlinkSync(s.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return void this.log.error({ err, path: s.path }, 'segment not deleted');
+    }
+    this.index.segments = this.index.segments.filter((x) => x !== s);
+    this.save();
+    this.log.info({ path: s.path, reason }, 'segment deleted');
+    this.ctx.bus.emit('recording.deleted', { path: s.path, reason });
+  }
+}
