@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -25,6 +25,8 @@ export interface ClassRequest {
   /** Implanted classes: the recorded lesson to play. */
   media?: string | undefined;
   source?: SessionSummary['source'];
+  /** A class that was running when classbox stopped unexpectedly, taken up again under its own id. */
+  resume?: { id: string; startedAt: number; endsAt: number };
 }
 
 interface Running {
@@ -88,6 +90,28 @@ export class Classroom implements Part {
     this.ctx.bus.on(this, 'pipeline.restarted', (e) => incident('pipeline.restarted')(`${e.pipeline}: ${e.reason}`));
     // Idle: nothing goes out and nothing is recorded until a class starts.
     await this.setOutputs(false);
+    mkdirSync(this.ctx.config.dataDir, { recursive: true });
+    await this.resumeAfterCrash();
+  }
+
+  private get runningFile(): string {
+    return join(this.ctx.config.dataDir, 'running-class.json');
+  }
+
+  /**
+   * A class that was on when classbox died (a crash, a power cut) goes on under its own id until its
+   * end: its recording set continues, and the session it ends up in is one session.
+   */
+  private async resumeAfterCrash(): Promise<void> {
+    let saved: (ClassRequest & { resume: NonNullable<ClassRequest['resume']> }) | undefined;
+    try {
+      saved = JSON.parse(readFileSync(this.runningFile, 'utf8'));
+    } catch {
+      return;
+    }
+    if (!saved || saved.resume.endsAt <= this.now()) return void rmSync(this.runningFile, { force: true });
+    this.log.warn({ class: saved.resume.id }, 'class was running when classbox stopped: resuming it');
+    await this.begin(saved).catch((err: unknown) => this.log.error({ err }, 'class not resumed'));
   }
 
   async stop(): Promise<void> {
@@ -97,9 +121,9 @@ export class Classroom implements Part {
   }
 
   /** The class as the state snapshot shows it. */
-  snapshot(): { id: string; mode: ClassMode; name: string; startedAt: string; endsAt: string } | null {
+  snapshot(): { id: string; mode: ClassMode; name: string; source: SessionSummary['source']; startedAt: string; endsAt: string } | null {
     const c = this.current;
-    return c ? { id: c.id, mode: c.mode, name: c.name, startedAt: new Date(c.startedAt).toISOString(), endsAt: new Date(c.endsAt).toISOString() } : null;
+    return c ? { id: c.id, mode: c.mode, name: c.name, source: c.source, startedAt: new Date(c.startedAt).toISOString(), endsAt: new Date(c.endsAt).toISOString() } : null;
   }
 
   get running(): boolean {
@@ -119,8 +143,14 @@ export class Classroom implements Part {
     const maxMs = this.ctx.config.schedule.maxClassMinutes * 60_000;
     const endsAt = now + Math.min(maxMs, (req.minutes ?? this.ctx.config.schedule.maxClassMinutes) * 60_000);
     const stamp = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15);
-    const c: Running = { id: `${stamp}-${slug(name)}`, name, mode: req.mode, source: req.source ?? 'request', startedAt: now, endsAt, layout: req.layout, outputs: [], recorded: false, incidents: [], timer: this.endTimer(endsAt - now), realStart: Date.now() };
+    const r = req.resume;
+    const c: Running = { id: r?.id ?? `${stamp}-${slug(name)}`, name, mode: req.mode, source: req.source ?? 'request', startedAt: r?.startedAt ?? now, endsAt: r?.endsAt ?? endsAt, layout: req.layout, outputs: [], recorded: false, incidents: r ? [{ at: new Date(now).toISOString(), type: 'resumed', detail: 'classbox restarted during the class' }] : [], timer: this.endTimer((r?.endsAt ?? endsAt) - now), realStart: Date.now() };
     this.current = c;
+    try {
+      writeFileSync(this.runningFile, JSON.stringify({ ...req, name, resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt } }));
+    } catch (err) {
+      this.log.warn({ err }, 'running class not saved');
+    }
     clearTimeout(this.projectorOff);
     this.log.info({ class: c.id, mode: c.mode }, 'class starting');
 
@@ -146,6 +176,7 @@ export class Classroom implements Part {
     await this.step(c, 'media', undefined, () => this.stopMedia(c));
     await this.onAir(undefined);
     this.current = undefined;
+    if (reason !== 'service stopping') rmSync(this.runningFile, { force: true });
     this.scheduleProjectorsOff();
     const endedAt = this.now();
     const summary: SessionSummary = {

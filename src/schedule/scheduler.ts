@@ -132,6 +132,11 @@ export class Scheduler implements Part {
     if (due) {
       this.handled.add(due.key);
       const current = this.ctx.classroom.snapshot();
+      if (current && current.source === 'schedule' && current.name === due.name) {
+        // This class, resumed after a restart of classbox: the timetable takes it up as it is.
+        this.running = { occurrence: due, id: current.id };
+        return this.sleep(upcoming, now);
+      }
       if (current) {
         // Pre-empted only at the scheduled class's start time, and said so.
         await this.ctx.classroom.end(`pre-empted by scheduled class "${due.name}"`);
@@ -144,6 +149,10 @@ export class Scheduler implements Part {
         this.log.error({ err, class: due.name }, 'scheduled class could not start');
       }
     }
+    this.sleep(upcoming, now);
+  }
+
+  private sleep(upcoming: Occurrence[], now: number): void {
     if (this.ctx.autoTick === false) return;
     const next = upcoming.flatMap((o) => [o.start - WARM_UP_LEAD_MS, o.start, o.end]).filter((t) => t > now);
     const wait = Math.min(MAX_TICK_MS, ...next.map((t) => t - now + 50));
