@@ -14,6 +14,7 @@ import { Scheduler } from './schedule/scheduler.js';
 import { Fleet } from './fleet/fleet.js';
 import { SystemdWatchdog } from './fleet/watchdog.js';
 import { Recorder } from './recording/recorder.js';
+import { Uploader } from './recording/uploader.js';
 import { Player } from './media/player.js';
 import { ClassboxError, toClassboxError } from './core/errors.js';
 import { EventPublisher } from './features/event-publisher.js';
@@ -68,10 +69,11 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // Healthy while the media engine runs (or there is none); a broker outage is no reason to restart.
   const watchdog = new SystemdWatchdog(log, () => !media || media.pipelineState() !== 'stopped', parts.env ?? process.env);
   const recorder = media && parts.runner && config.outputs.some((o) => o.kind === 'record') ? new Recorder({ config, log, bus, media, runner: parts.runner }) : undefined;
+  const uploader = recorder && config.upload ? new Uploader({ config, upload: config.upload, log, bus, onUploaded: (path) => recorder.markUploaded(path, config.upload!.deleteAfterUpload) }) : undefined;
   const fleet = new Fleet({ config, log, bus, classroom, ...(parts.env ? { env: parts.env } : {}) });
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
   const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, fleet, configHash });
-  const table = buildCommandTable({ config, media, devices, classroom, scheduler, fleet, player, state: () => state.snapshot() });
+  const table = buildCommandTable({ config, uploader, media, devices, classroom, scheduler, fleet, player, state: () => state.snapshot() });
   const requests = new RequestHandler(mqtt, table, log);
   // A GPIO input runs its configured request exactly as if it had come over MQTT.
   bus.on(requests, 'gpio.input', ({ name, action }) => {
@@ -94,7 +96,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, watchdog];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(recorder ? [recorder] : []), ...(uploader ? [uploader] : []), fleet, state, requests, scheduler, telemetry, ...discovery, watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

@@ -86,6 +86,7 @@ function readSecrets(config: Config, baseDir: string): ConfigProblem[] {
   for (const [name, p] of Object.entries(config.devices.projectors)) {
     if (p.protocol === 'pjlink' && p.passwordFile) p.password = read(`devices.projectors.${name}.passwordFile`, p.passwordFile);
   }
+  if (config.upload?.secretAccessKeyFile) config.upload.secretAccessKey = read('upload.secretAccessKeyFile', config.upload.secretAccessKeyFile);
   return problems;
 }
 

@@ -3,7 +3,7 @@ import { filePath, name } from './fields.js';
 import { devices } from './devices-schema.js';
 import { listCommandSets } from '../protocols/ascii/command-set.js';
 import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
-import { fleet, http, mqtt, schedule } from './service-schema.js';
+import { fleet, http, mqtt, schedule, upload } from './service-schema.js';
 
 /**
  * The one schema of the config file (CONTRACT §3). Unknown keys are errors at every level:
@@ -31,6 +31,7 @@ export const configSchema = z
     schedule,
     http,
     fleet,
+    upload,
   })
   .superRefine((config, ctx) => {
     const sources = Object.keys(config.sources);

@@ -58,6 +58,31 @@ export const schedule = z
   })
   .default({ timezone: 'UTC', classes: [], icalPollS: 300, maxClassMinutes: 180, projectorOffDelayMinutes: 10 });
 
+/**
+ * Where closed recording segments go: S3 or an S3-compatible store (MinIO, Ceph, a provincial
+ * platform's object storage). Uploads run in the background, resume after outages and restarts.
+ */
+export const upload = z
+  .strictObject({
+    /** An S3-compatible endpoint; AWS S3 itself when absent. */
+    endpoint: url(['http', 'https']).optional(),
+    region: z.string().regex(/^[a-z0-9-]{2,32}$/).default('us-east-1'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    /** Before each object key, e.g. `recordings/`; the key is then <prefix><site>/<room>/<class>/<file>. */
+    prefix: z.string().regex(/^[A-Za-z0-9._/-]{0,200}$/).default(''),
+    accessKeyId: z.string().min(1).max(128).optional(),
+    secretAccessKey: z.string().max(256).optional(),
+    secretAccessKeyFile: filePath().optional(),
+    forcePathStyle: z.boolean().default(true),
+    /** Upload bandwidth cap (a school's uplink is shared with its lessons). */
+    bandwidthKbps: z.number().int().min(8).max(10_000_000).optional(),
+    partSizeMB: z.number().int().min(5).max(512).default(8),
+    /** Delete the local copy once the upload is verified (size and SHA-256). */
+    deleteAfterUpload: z.boolean().default(false),
+  })
+  .refine((u) => !(u.secretAccessKey !== undefined && u.secretAccessKeyFile !== undefined), { path: ['secretAccessKeyFile'], message: 'give secretAccessKey or secretAccessKeyFile, not both' })
+  .optional();
+
 /** Balena: the update lock held during classes. `auto`: on when running under balena (BALENA=1). */
 export const fleet = z
   .strictObject({

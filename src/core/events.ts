@@ -28,6 +28,9 @@ export interface ClassboxEvents {
   /** A recording segment closed whole: where, how long, how big, and its SHA-256. */
   'recording.segment': { path: string; class: string | null; index: number; durationS: number; bytes: number; sha256: string };
   'recording.deleted': { path: string; reason: string };
+  'upload.started': { path: string; key: string; bytes: number };
+  'upload.completed': { path: string; key: string; bytes: number; sha256: string };
+  'upload.retrying': { path: string; key: string; attempt: number; reason: string; retryInS: number };
   'disk.low': { dir: string; freeMB: number; minFreeMB: number };
   'fleet.lock': { state: 'held' | 'released' };
   'schedule.updated': { source: 'pushed' | 'ical'; classes: number };

@@ -11,10 +11,12 @@ import type { Scheduler } from '../schedule/scheduler.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Config } from '../config/schema.js';
 import { redactConfig } from '../config/redact.js';
+import type { Uploader } from '../recording/uploader.js';
 import type { Player } from '../media/player.js';
 
 export interface CommandContext {
   config: Config;
+  uploader: Uploader | undefined;
   fleet: Fleet;
   media: MediaEngine | undefined;
   devices: Devices;
@@ -76,6 +78,16 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
   }
   registerDeviceCommands(table, ctx.devices);
   registerClassCommands(table, ctx.classroom, ctx.player);
+  table.register(
+    'uploads/list',
+    command({
+      schema: z.strictObject({ limit: z.number().int().min(1).max(1000).default(50) }),
+      handler: ({ limit }) => {
+        if (!ctx.uploader) throw new ClassboxError('conflict', 'no upload is configured (upload: in the config)');
+        return { uploads: ctx.uploader.list().slice(-limit).reverse().map(({ path, key, class: cls, bytes, state, parts, attempts, lastError, queuedAt, completedAt }) => ({ path, key, class: cls, bytes, state, partsDone: parts.length, attempts, lastError, queuedAt, completedAt })) };
+      },
+    }),
+  );
   table.register('config/get', command({ schema: noArgs(), handler: () => redactConfig(ctx.config) }));
   for (const action of ['reboot', 'restart'] as const) {
     table.register(

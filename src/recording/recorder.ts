@@ -92,6 +92,15 @@ export class Recorder implements Part {
     await this.scanning;
   }
 
+  /** An upload was verified: the segment may go first when room is needed, or at once if so configured. */
+  markUploaded(path: string, deleteLocal: boolean): void {
+    const s = this.index.segments.find((x) => x.path === path);
+    if (!s) return;
+    s.uploaded = true;
+    this.save();
+    if (deleteLocal) this.remove(s, 'uploaded and verified');
+  }
+
   segments(): SegmentRecord[] {
     return [...this.index.segments];
   }
