@@ -70,6 +70,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const watchdog = new SystemdWatchdog(log, () => !media || media.pipelineState() !== 'stopped', parts.env ?? process.env);
   const recorder = media && parts.runner && config.outputs.some((o) => o.kind === 'record') ? new Recorder({ config, log, bus, media, runner: parts.runner }) : undefined;
   const uploader = recorder && config.upload ? new Uploader({ config, upload: config.upload, log, bus, onUploaded: (path) => recorder.markUploaded(path, config.upload!.deleteAfterUpload) }) : undefined;
+  if (recorder && uploader) recorder.onPending = (segments) => segments.forEach((s) => uploader.enqueue(s));
   const fleet = new Fleet({ config, log, bus, classroom, ...(parts.env ? { env: parts.env } : {}) });
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
   const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, fleet, configHash });
@@ -96,7 +97,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(recorder ? [recorder] : []), ...(uploader ? [uploader] : []), fleet, state, requests, scheduler, telemetry, ...discovery, watchdog];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

@@ -53,6 +53,8 @@ export class Recorder implements Part {
   private currentClass: string | undefined;
   private readonly dir: string;
   private readonly log: Logger;
+  /** Told at start of the closed segments not uploaded yet (the uploader takes them up). */
+  onPending: (segments: SegmentRecord[]) => void = () => {};
 
   constructor(private readonly ctx: RecorderContext) {
     this.dir = join(ctx.config.dataDir, 'recordings');
@@ -82,6 +84,7 @@ export class Recorder implements Part {
     });
     // Segments closed by a crash (or before this version) are measured now.
     await this.scan();
+    this.onPending(this.index.segments.filter((s) => !s.uploaded && existsSync(s.path)));
     this.timer = setInterval(() => void this.scan(), this.ctx.scanMs ?? 2000);
     this.timer.unref?.();
   }
