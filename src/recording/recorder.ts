@@ -146,7 +146,7 @@ export class Recorder implements Part {
     } catch {
       return;
     }
-    const [sha256, durationS] = await Promise.all([sha256File(path), segmentDurationS(this.ctx.runner, path).catch(() => 0)]);
+    const [sha256, durationS] = await Promise.all([sha256File(path), segmentDurationS(this.ctx.runner, path, this.ctx.config.video.fps).catch(() => 0)]);
     const index = cls ? this.index.segments.filter((s) => s.class === cls).length : Number(m?.[3] ?? 0);
     const record: SegmentRecord = { path, class: cls, index, durationS, bytes, sha256, closedAt: new Date().toISOString(), uploaded: false };
     this.index.segments.push(record);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { PipelineRunner } from '../media/runner.js';
+import { renderedFrames, type PipelineRunner } from '../media/runner.js';
 
 /** SHA-256 of a file, streamed (segments are hundreds of MB). */
 export function sha256File(path: string): Promise<string> {
@@ -14,21 +14,23 @@ export function sha256File(path: string): Promise<string> {
 }
 
 /**
- * Duration of a Matroska segment as GStreamer reads it (demuxed to a fakesink and paused: no decode),
- * so the box needs no ffprobe. A segment cut short by a crash has no Duration element: the demuxer
- * then scans to its last cluster.
+ * Duration of a Matroska segment as GStreamer reads it, so the box needs no ffprobe: its video frames
+ * are counted, demuxed as fast as the disk reads (no decode: a 10-minute segment takes about a second),
+ * at the recording's frame rate. Neither the header nor positions will do: a segment cut short by a
+ * crash or a pipeline restart has no Duration element, and demuxers then report the last timestamp,
+ * which runs on from the previous segment's.
  */
-export async function segmentDurationS(runner: PipelineRunner, path: string, timeoutMs = 5000): Promise<number> {
-  const p = runner.create(`filesrc location="${path.replace(/"/g, '')}" ! matroskademux ! fakesink`);
+export async function segmentDurationS(runner: PipelineRunner, path: string, fps: number, timeoutMs = 30_000): Promise<number> {
+  const p = runner.create(`filesrc location="${path.replace(/"/g, '')}" ! matroskademux ! fakesink name=count sync=false`);
+  let ended = false;
+  p.onMessage((m) => {
+    if (m.type === 'eos' || m.type === 'error') ended = true;
+  });
   try {
-    p.pause();
+    p.play();
     const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      const d = p.duration();
-      if (d > 0) return Math.round(d * 1000) / 1000;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return 0;
+    while (Date.now() < until && !ended) await new Promise((r) => setTimeout(r, 20));
+    return Math.round((renderedFrames(p.get('count', 'stats')) / fps) * 1000) / 1000;
   } finally {
     p.stop();
   }

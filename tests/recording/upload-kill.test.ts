@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ describe('kill -9 during an upload', () => {
       sources: { board: { kind: 'test' } },
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
       outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600, minFreeMB: 0 }],
-      upload: { endpoint: s3.url, bucket: 'lessons', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', partSizeMB: 5, bandwidthKbps: 16_000 },
+      upload: { endpoint: s3.url, bucket: 'lessons', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', partSizeMB: 5, bandwidthKbps: 16_000, deleteAfterUpload: true },
     });
     const first = startCli(['run', '--config', config]);
     const parts = () => {
@@ -70,6 +70,8 @@ describe('kill -9 during an upload', () => {
       const obj = await client.send(new GetObjectCommand({ Bucket: 'lessons', Key: list.data.uploads[0].key }));
       expect(sha(Buffer.from(await obj.Body!.transformToByteArray()))).toBe(sha(data));
       client.destroy();
+      // Verified, so the local copy goes (deleteAfterUpload).
+      await waitUntil(() => !existsSync(path), 'local copy deleted after the verified upload');
     } finally {
       await second.stop('SIGTERM');
     }
