@@ -15,6 +15,8 @@ import { Fleet } from './fleet/fleet.js';
 import { SystemdWatchdog } from './fleet/watchdog.js';
 import { Recorder } from './recording/recorder.js';
 import { Uploader } from './recording/uploader.js';
+import { HttpServer } from './http/server.js';
+import { buildMetrics } from './http/metrics.js';
 import { Player } from './media/player.js';
 import { ClassboxError, toClassboxError } from './core/errors.js';
 import { EventPublisher } from './features/event-publisher.js';
@@ -35,6 +37,7 @@ export interface Service {
   readonly scheduler: Scheduler;
   readonly fleet: Fleet;
   readonly recorder: Recorder | undefined;
+  readonly http: HttpServer | undefined;
   start(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
@@ -51,6 +54,8 @@ export interface ServiceParts {
   gpioChip?: GpioChip;
   /** The clock of the classroom and the timetable; tests drive it and call scheduler.tick() themselves. */
   clock?: { now: () => number; autoTick: boolean };
+  /** Off: no local HTTP server (tests that run several services in one process). */
+  http?: boolean;
   /** Where BALENA_* variables come from (tests hand in their own). */
   env?: NodeJS.ProcessEnv;
 }
@@ -97,7 +102,13 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // so the last events get out.
   const telemetry = new Telemetry({ config, log, mqtt, media });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, watchdog];
+  const unhealthy = () => {
+    if (media && media.pipelineState() === 'stopped') return 'media pipeline stopped';
+    if (media && media.pipelineState() === 'restarting') return 'media pipeline restarting';
+    return undefined;
+  };
+  const http = parts.http === false ? undefined : new HttpServer({ config, log, metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }), unhealthy });
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, ...(http ? [http] : []), watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,
@@ -109,6 +120,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     scheduler,
     fleet,
     recorder,
+    http,
     async start() {
       await lifecycle.start();
       bus.emit('service.started', { version: VERSION });

@@ -1,0 +1,62 @@
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Devices } from '../devices/devices.js';
+import type { EventPublisher } from '../features/event-publisher.js';
+import type { Classroom } from '../features/classroom.js';
+import type { MediaEngine } from '../media/engine.js';
+import type { MqttLink } from '../mqtt/client.js';
+import type { Uploader } from '../recording/uploader.js';
+
+export interface MetricsSources {
+  media: MediaEngine | undefined;
+  devices: Devices;
+  mqtt: MqttLink;
+  events: EventPublisher;
+  classroom: Classroom;
+  uploader: Uploader | undefined;
+}
+
+const PIPELINE_STATES = ['starting', 'running', 'degraded', 'restarting', 'stopped'] as const;
+
+/**
+ * The box in Prometheus terms (base units, `_total` for counters, labels for what varies), read from
+ * the live parts at each scrape: nothing is kept twice. Process metrics (CPU seconds, resident memory,
+ * event-loop lag, heap) come from prom-client's defaults.
+ */
+export function buildMetrics(src: MetricsSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+    new Gauge({ name, help, labelNames, registers: [registry], collect(this: Gauge) { this.reset(); collect(this); } });
+
+  gauge('classbox_pipeline_state', 'Media pipeline state (1 for the current one).', ['state'], (g) => {
+    const now = src.media?.pipelineState() ?? 'stopped';
+    for (const s of PIPELINE_STATES) g.set({ state: s }, s === now ? 1 : 0);
+  });
+  gauge('classbox_encoded_frames_per_second', 'Frames per second out of the encoder.', [], (g) => g.set(src.media?.stats().fps ?? 0));
+  gauge('classbox_dropped_frames', 'Frames the composite dropped since it started.', [], (g) => g.set(src.media?.stats().droppedFrames ?? 0));
+  gauge('classbox_output_up', 'Whether an output runs (1) or not (0).', ['output', 'kind'], (g) => {
+    for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {})) g.set({ output: name, kind: o.kind }, o.state === 'running' ? 1 : 0);
+  });
+  gauge('classbox_output_bitrate_bits_per_second', 'What an output sends.', ['output', 'kind'], (g) => {
+    for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {})) g.set({ output: name, kind: o.kind }, (o.bitrateKbps ?? 0) * 1000);
+  });
+  gauge('classbox_recording', 'Whether the box is recording.', [], (g) => g.set(src.media?.isRecording ? 1 : 0));
+  gauge('classbox_device_up', 'Whether a camera or projector answers.', ['device', 'kind'], (g) => {
+    for (const [name, c] of src.devices.cameras) g.set({ device: name, kind: 'camera' }, c.online ? 1 : 0);
+    for (const [name, p] of src.devices.projectors) g.set({ device: name, kind: 'projector' }, p.online ? 1 : 0);
+  });
+  gauge('classbox_projector_lamp_hours', 'Lamp hours a projector reports.', ['device'], (g) => {
+    for (const [name, p] of src.devices.projectors) {
+      const h = p.state().lampHours;
+      if (h !== undefined) g.set({ device: name }, h);
+    }
+  });
+  gauge('classbox_mqtt_connected', 'Whether the broker connection is up.', [], (g) => g.set(src.mqtt.connected ? 1 : 0));
+  gauge('classbox_events_pending', 'Events on disk waiting for the broker.', [], (g) => g.set(src.events.pending));
+  gauge('classbox_class_active', 'Whether a class runs, by mode.', ['mode'], (g) => {
+    const c = src.classroom.snapshot();
+    for (const m of ['live', 'recorded', 'implanted', 'observation']) g.set({ mode: m }, c?.mode === m ? 1 : 0);
+  });
+  gauge('classbox_uploads_pending', 'Recording segments waiting to be uploaded.', [], (g) => g.set(src.uploader?.list().filter((i) => i.state !== 'done').length ?? 0));
+  return registry;
+}

@@ -1,0 +1,81 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createService, type Service } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import { GstRunner } from '../../src/media/gst-runner.js';
+import { loadBoardProfile } from '../../src/media/profiles.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { freePort, waitUntil } from '../helpers/net.js';
+import { tempDir } from '../helpers/temp-config.js';
+
+const services: Service[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.stop();
+});
+
+async function box(http: Record<string, unknown>, withMedia = false) {
+  const broker = await startMosquitto();
+  const config = loadConfig({
+    base: {
+      site: 'test-school',
+      room: 'room-1',
+      dataDir: tempDir(),
+      mqtt: { url: broker.url },
+      http,
+      ...(withMedia ? { profile: 'software', video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 }, sources: { board: { kind: 'test' } } } : {}),
+    },
+    env: {},
+  });
+  const s = createService(config, pino({ level: 'silent' }), withMedia ? { runner: new GstRunner(), profile: loadBoardProfile('software') } : {});
+  services.push(s);
+  await s.start();
+  const stop = s.stop.bind(s);
+  s.stop = async (r?: string) => {
+    await stop(r);
+    await broker.stop();
+  };
+  return s;
+}
+
+describe('local HTTP', () => {
+  it('/healthz is 200 with the media running, /metrics speaks Prometheus', async () => {
+    const port = await freePort();
+    await box({ host: '127.0.0.1', port }, true);
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 'healthy', 20_000);
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await waitUntil(async () => {
+      const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return /^classbox_pipeline_state\{state="running"\} 1$/m.test(t) ? t : undefined;
+    }, 'pipeline running in the metrics', 20_000);
+    expect(text).toMatch(/^# TYPE classbox_pipeline_state gauge$/m);
+    expect(text).toMatch(/^classbox_pipeline_state\{state="running"\} 1$/m);
+    expect(text).toMatch(/^classbox_mqtt_connected 1$/m);
+    expect(text).toMatch(/^classbox_class_active\{mode="live"\} 0$/m);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect((await fetch(`http://127.0.0.1:${port}/nothing`)).status).toBe(404);
+  });
+
+  it('on a non-loopback address every request needs the Bearer token', async () => {
+    const port = await freePort();
+    await box({ host: '0.0.0.0', port, token: 'a-token-of-16-chars-or-more' });
+    const url = `http://127.0.0.1:${port}/healthz`;
+    const refused = await fetch(url);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await fetch(url, { headers: { authorization: 'Bearer wrong-token-of-the-same-l' } })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Bearer a-token-of-16-chars-or-more' } })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+  });
+
+  it('a taken port does not stop the box', async () => {
+    const port = await freePort();
+    const first = await box({ host: '127.0.0.1', port });
+    const second = await box({ host: '127.0.0.1', port });
+    expect(first.http!.port).toBe(port);
+    expect(second.classroom.running).toBe(false); // up and doing its work
+    expect(second.http!.port).toBe(0);
+  });
+});
