@@ -17,6 +17,7 @@ import { Recorder } from './recording/recorder.js';
 import { Uploader } from './recording/uploader.js';
 import { HttpServer } from './http/server.js';
 import { buildMetrics } from './http/metrics.js';
+import { Preview } from './webrtc/preview.js';
 import { Player } from './media/player.js';
 import { ClassboxError, toClassboxError } from './core/errors.js';
 import { EventPublisher } from './features/event-publisher.js';
@@ -38,6 +39,7 @@ export interface Service {
   readonly fleet: Fleet;
   readonly recorder: Recorder | undefined;
   readonly http: HttpServer | undefined;
+  readonly preview: Preview | undefined;
   start(): Promise<void>;
   stop(reason?: string): Promise<void>;
 }
@@ -107,8 +109,9 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     if (media && media.pipelineState() === 'restarting') return 'media pipeline restarting';
     return undefined;
   };
-  const http = parts.http === false ? undefined : new HttpServer({ config, log, metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }), unhealthy });
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, ...(http ? [http] : []), watchdog];
+  const preview = media ? new Preview({ media, devices, log, maxViewers: config.http.maxViewers }) : undefined;
+  const http = parts.http === false ? undefined : new HttpServer({ config, log, metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }), unhealthy, preview });
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, ...(preview ? [preview] : []), ...(http ? [http] : []), watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,
@@ -121,6 +124,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     fleet,
     recorder,
     http,
+    preview,
     async start() {
       await lifecycle.start();
       bus.emit('service.started', { version: VERSION });

@@ -5,6 +5,8 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { isLoopback } from '../config/service-schema.js';
 import type { Part } from '../core/lifecycle.js';
+import { ClassboxError, toClassboxError } from '../core/errors.js';
+import type { Preview } from '../webrtc/preview.js';
 
 export interface HttpContext {
   config: Config;
@@ -12,7 +14,29 @@ export interface HttpContext {
   metrics: Registry;
   /** Undefined when healthy, else why not (a 503 says it). */
   unhealthy: () => string | undefined;
+  /** The WebRTC preview (WHEP), when the box runs media. */
+  preview?: Preview | undefined;
 }
+
+const MAX_BODY = 64 * 1024;
+
+function body(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new ClassboxError('invalid_request', 'body larger than 64 KB'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const STATUS: Partial<Record<string, number>> = { invalid_request: 400, invalid_json: 400, not_found: 404, conflict: 409, device_busy: 503 };
 
 /**
  * The box's local HTTP (CONTRACT §6): `/healthz` and `/metrics`. Bound to loopback by default; on any
@@ -47,7 +71,21 @@ export class HttpServer implements Part {
       res.setHeader('www-authenticate', 'Bearer');
       return send(401, JSON.stringify({ error: { code: 'auth_failed', message: 'a Bearer token is needed (http.token)' } }));
     }
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const preview = this.ctx.preview;
+    if (path === '/whep' && req.method === 'POST') {
+      if (!preview) return send(409, JSON.stringify({ error: { code: 'conflict', message: 'this box runs no media to preview' } }));
+      try {
+        const { id, answer } = await preview.offer(await body(req));
+        res.writeHead(201, { 'content-type': 'application/sdp', location: `/whep/${id}`, 'cache-control': 'no-store' });
+        return void res.end(answer);
+      } catch (err) {
+        const e = toClassboxError(err);
+        return send(STATUS[e.code] ?? 500, JSON.stringify({ error: { code: e.code, message: e.message } }));
+      }
+    }
+    const session = /^\/whep\/([0-9a-f-]{36})$/.exec(path);
+    if (session && req.method === 'DELETE') return preview?.close(session[1]!) ? send(200, '{}') : send(404, JSON.stringify({ error: { code: 'not_found', message: 'no such session' } }));
     if (req.method !== 'GET') return send(405, JSON.stringify({ error: { code: 'invalid_request', message: `${req.method} not allowed` } }));
     if (path === '/healthz') {
       const reason = this.ctx.unhealthy();

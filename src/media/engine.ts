@@ -94,6 +94,17 @@ export class MediaEngine implements Part {
     this.recording = ctx.recording ?? true;
   }
 
+  private previewSink: ((frame: Buffer) => void) | undefined;
+
+  /**
+   * Small I420 frames of the composite (PREVIEW size) for the technician's WebRTC preview, or none:
+   * the branch's valve is open only while someone watches.
+   */
+  setPreviewSink(sink: ((frame: Buffer) => void) | undefined): void {
+    this.previewSink = sink;
+    this.main?.pipeline?.set('preview-valve', 'drop', sink === undefined);
+  }
+
   /** The name prefix of the files being written now; undefined when nothing records. */
   get recordingPrefix(): string | undefined {
     return this.isRecording && this.main?.state !== 'stopped' ? this.filePrefix : undefined;
@@ -167,6 +178,8 @@ export class MediaEngine implements Part {
         this.lastEncodedFrames = this.encoded.frames;
         this.lastFrameAt = Date.now();
         p.pullLoop('net-out', (buf) => this.onEncoded(buf));
+        p.pullLoop('preview-out', (buf) => this.previewSink?.(buf));
+        p.set('preview-valve', 'drop', this.previewSink === undefined);
         if (this.sources.has('audio')) p.pullLoop('aud-out', (buf) => this.onAudio(buf));
         this.applySlates(p);
       },

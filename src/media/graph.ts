@@ -59,6 +59,8 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
     [
       { element: 'compositor', name: 'mix', properties: { background: 'black', ...padProps } },
       { caps: `video/x-raw,width=${canvas.width},height=${canvas.height},framerate=${canvas.fps}/1` },
+      // The service takes the technician's preview off the raw picture (not in the printed line).
+      ...(inlineOutputs ? [] : [{ element: 'tee', name: 'raw-tee' }]),
       { element: 'queue', properties: { 'max-size-buffers': 3, 'max-size-time': 0, 'max-size-bytes': 0 } },
       ...encoderChain(profile, config.video.bitrateKbps, gop),
       { element: 'h264parse', properties: { 'config-interval': -1 } },
@@ -99,6 +101,19 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
         { element: 'appsink', name: 'aud-out', properties: { sync: false, 'max-buffers': 200, drop: true } },
       ]);
     }
+    // The preview: small I420 frames for WebRTC viewers, behind a valve that is open only while someone
+    // watches, and leaky all the way so that a slow viewer never holds the composite back.
+    chains.push([
+      { ref: 'raw-tee.' },
+      { element: 'valve', name: 'preview-valve', properties: { drop: true } },
+      { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0 } },
+      { element: 'videoscale' },
+      { element: 'videorate', properties: { 'drop-only': true } },
+      { element: 'videoconvert' },
+      { caps: `video/x-raw,format=I420,width=${PREVIEW.width},height=${PREVIEW.height},framerate=${PREVIEW.fps}/1,pixel-aspect-ratio=1/1` },
+      // async=false: with the valve shut this sink never prerolls, and must not hold the pipeline's start.
+      { element: 'appsink', name: 'preview-out', properties: { sync: false, async: false, 'max-buffers': 1, drop: true } },
+    ]);
     // Always present in the service: it measures the encoded stream (fps, bitrate, stalls) and feeds
     // the network outputs, each in its own pipeline.
     chains.push([
@@ -109,6 +124,9 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
   }
   return chains;
 }
+
+/** The technician's preview: 640x360 at 15 fps, I420 (what WebRTC's video source takes). */
+export const PREVIEW = { width: 640, height: 360, fps: 15 } as const;
 
 export interface GraphOptions {
   /** The layout to build with (the live one, which `layout/set` may have changed). */

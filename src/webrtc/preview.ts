@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ClassboxError, toClassboxError } from '../core/errors.js';
+import type { Devices } from '../devices/devices.js';
+import type { Part } from '../core/lifecycle.js';
+import { PREVIEW } from '../media/graph.js';
+import type { MediaEngine } from '../media/engine.js';
+import { DIRECTIONS, type PanTiltDirection } from '../protocols/visca/codec.js';
+import { wrtc, type DataChannel, type PeerConnection, type VideoSource } from './wrtc.js';
+
+/** No joystick message for this long while a camera moves: the viewer is gone or stuck, stop it. */
+export const DEAD_MAN_MS = 500;
+const ICE_GATHER_MS = 2000;
+
+interface Viewer {
+  id: string;
+  pc: PeerConnection;
+  source: VideoSource;
+  /** Cameras this viewer moves: the move sent, and its dead-man timer. */
+  moving: Map<string, { timer: NodeJS.Timeout; move: string }>;
+}
+
+export interface PreviewContext {
+  media: MediaEngine | undefined;
+  devices: Devices;
+  log: Logger;
+  maxViewers: number;
+}
+
+/**
+ * The technician's live preview over WebRTC (WHEP: an SDP offer in, the answer out) and the PTZ
+ * joystick over the same connection's data channel. Frames come small (640x360 at 15 fps, I420) from
+ * the composite's preview branch, whose valve opens only while someone watches; a slow viewer drops
+ * frames in WebRTC's own queue and never holds the pipeline. A joystick move repeats while held: when
+ * the messages stop (a closed tab, a dropped link) the camera is stopped after 500 ms.
+ */
+export class Preview implements Part {
+  readonly name = 'preview';
+  private readonly viewers = new Map<string, Viewer>();
+  private readonly log: Logger;
+
+  constructor(private readonly ctx: PreviewContext) {
+    this.log = ctx.log.child({ part: 'preview' });
+  }
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    for (const id of [...this.viewers.keys()]) this.close(id);
+  }
+
+  private frame(buf: Buffer): void {
+    const frame = { width: PREVIEW.width, height: PREVIEW.height, data: new Uint8ClampedArray(buf.buffer, buf.byteOffset, buf.length) };
+    for (const v of this.viewers.values()) {
+      try {
+        v.source.onFrame(frame);
+      } catch (err) {
+        this.log.debug({ err, viewer: v.id }, 'frame refused');
+      }
+    }
+  }
+
+  /** WHEP: answers an offer; the id names the session for its DELETE. */
+  async offer(sdp: string): Promise<{ id: string; answer: string }> {
+    if (!this.ctx.media) throw new ClassboxError('conflict', 'this box runs no media to preview');
+    if (this.viewers.size >= this.ctx.maxViewers) throw new ClassboxError('device_busy', `${this.ctx.maxViewers} viewers already (http.maxViewers)`);
+    if (!/^v=0\r?\n/.test(sdp) || sdp.length > 64 * 1024) throw new ClassboxError('invalid_request', 'the body must be an SDP offer');
+    const id = randomUUID();
+    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+    const source = new wrtc.nonstandard.RTCVideoSource();
+    const v: Viewer = { id, pc, source, moving: new Map() };
+    pc.addTrack(source.createTrack());
+    pc.ondatachannel = ({ channel }) => this.joystick(v, channel);
+    pc.onconnectionstatechange = () => {
+      if (['failed', 'closed', 'disconnected'].includes(pc.connectionState)) this.close(id);
+    };
+    this.viewers.set(id, v);
+    if (this.viewers.size === 1) this.ctx.media.setPreviewSink((buf) => this.frame(buf));
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      // No trickle: the answer carries the candidates (a LAN, no STUN needed).
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') return resolve();
+        const t = setTimeout(resolve, ICE_GATHER_MS);
+        pc.onicegatheringstatechange = () => {
+          if (pc.iceGatheringState === 'complete') {
+            clearTimeout(t);
+            resolve();
+          }
+        };
+      });
+    } catch (err) {
+      this.close(id);
+      throw new ClassboxError('invalid_request', `offer not accepted: ${(err as Error).message}`);
+    }
+    this.log.info({ viewer: id, viewers: this.viewers.size }, 'preview viewer joined');
+    return { id, answer: pc.localDescription!.sdp };
+  }
+
+  close(id: string): boolean {
+    const v = this.viewers.get(id);
+    if (!v) return false;
+    this.viewers.delete(id);
+    for (const camera of v.moving.keys()) this.release(v, camera, 'viewer gone');
+    try {
+      v.pc.close();
+    } catch {
+      // already closed
+    }
+    if (this.viewers.size === 0) this.ctx.media?.setPreviewSink(undefined);
+    this.log.info({ viewer: id, viewers: this.viewers.size }, 'preview viewer left');
+    return true;
+  }
+
+  private release(v: Viewer, camera: string, why: string): void {
+    clearTimeout(v.moving.get(camera)?.timer);
+    v.moving.delete(camera);
+    this.ctx.devices
+      .camera(camera)
+      .stopMove()
+      .catch((err: unknown) => this.log.warn({ err, camera, why }, 'stop not sent'));
+  }
+
+  /**
+   * `{"type":"move","camera","direction","speed"}` repeated while held (every 200 ms), `{"type":"stop",
+   * "camera"}` on release, `{"type":"zoom","camera","direction"}`, `{"type":"recall","camera","preset"}`.
+   * Each answers `{"ok":true}` or `{"ok":false,"code","message"}` on the channel.
+   */
+  private joystick(v: Viewer, channel: DataChannel): void {
+    // The page's channel closes with its tab: the viewer is gone (sooner than ICE would say so).
+    channel.onclose = () => {
+      for (const camera of [...v.moving.keys()]) this.release(v, camera, 'channel closed');
+      this.close(v.id);
+    };
+    channel.onmessage = (e) => {
+      void this.command(v, typeof e.data === 'string' ? e.data : Buffer.from(e.data).toString('utf8')).then(
+        () => channel.readyState === 'open' && channel.send('{"ok":true}'),
+        (err: unknown) => {
+          const c = toClassboxError(err);
+          if (channel.readyState === 'open') channel.send(JSON.stringify({ ok: false, code: c.code, message: c.message }));
+        },
+      );
+    };
+  }
+
+  private async command(v: Viewer, text: string): Promise<void> {
+    let m: { type?: unknown; camera?: unknown; direction?: unknown; speed?: unknown; preset?: unknown };
+    try {
+      m = JSON.parse(text.slice(0, 1024));
+    } catch {
+      throw new ClassboxError('invalid_json', 'joystick messages are JSON');
+    }
+    if (typeof m.camera !== 'string') throw new ClassboxError('invalid_request', 'camera: required');
+    const cam = this.ctx.devices.camera(m.camera);
+    switch (m.type) {
+      case 'move': {
+        if (!DIRECTIONS.includes(m.direction as PanTiltDirection)) throw new ClassboxError('invalid_request', `direction: one of ${DIRECTIONS.join(', ')}`);
+        const speed = typeof m.speed === 'number' ? Math.min(100, Math.max(1, m.speed)) : 50;
+        const camera = m.camera;
+        const move = `${String(m.direction)}:${speed}`;
+        const before = v.moving.get(camera);
+        clearTimeout(before?.timer);
+        v.moving.set(camera, { timer: setTimeout(() => this.release(v, camera, 'dead-man'), DEAD_MAN_MS), move });
+        // A held button repeats its move: the camera is told once (and again when the move changes);
+        // the repeats keep the dead-man quiet.
+        if (before?.move !== move) await cam.move(m.direction as PanTiltDirection, speed);
+        return;
+      }
+      case 'stop':
+        clearTimeout(v.moving.get(m.camera)?.timer);
+        v.moving.delete(m.camera);
+        await cam.stopMove();
+        return;
+      case 'zoom':
+        if (m.direction !== 'in' && m.direction !== 'out' && m.direction !== 'stop') throw new ClassboxError('invalid_request', 'direction: in, out or stop');
+        await cam.zoom(m.direction);
+        return;
+      case 'recall':
+        await cam.recall(this.ctx.devices.presetNumber(m.camera, typeof m.preset === 'number' || typeof m.preset === 'string' ? m.preset : ''));
+        return;
+      default:
+        throw new ClassboxError('unknown_command', 'type: move, stop, zoom or recall');
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The part of node-webrtc (@roamhq/wrtc, the maintained fork; its binary ships in the npm package)
+ * that classbox uses, typed here: its own types lean on the browser's DOM library, which a Node
+ * service does not load.
+ */
+export interface DataChannel {
+  readonly label: string;
+  readyState: string;
+  onmessage: ((e: { data: string | ArrayBuffer }) => void) | null;
+  onclose: (() => void) | null;
+  send(data: string): void;
+  close(): void;
+}
+
+export interface PeerConnection {
+  connectionState: string;
+  iceGatheringState: string;
+  localDescription: { type: string; sdp: string } | null;
+  onconnectionstatechange: (() => void) | null;
+  onicegatheringstatechange: (() => void) | null;
+  ondatachannel: ((e: { channel: DataChannel }) => void) | null;
+  ontrack: ((e: { track: MediaTrack }) => void) | null;
+  addTrack(track: MediaTrack): unknown;
+  addTransceiver(kind: string, init: { direction: string }): unknown;
+  createDataChannel(label: string): DataChannel;
+  setRemoteDescription(d: { type: string; sdp: string }): Promise<void>;
+  setLocalDescription(d?: { type: string; sdp: string }): Promise<void>;
+  createAnswer(): Promise<{ type: string; sdp: string }>;
+  createOffer(): Promise<{ type: string; sdp: string }>;
+  close(): void;
+}
+
+export interface MediaTrack {
+  stop(): void;
+}
+
+export interface VideoSource {
+  createTrack(): MediaTrack;
+  onFrame(frame: { width: number; height: number; data: Uint8ClampedArray }): void;
+}
+
+export interface VideoSink {
+  onframe: ((e: { frame: { width: number; height: number } }) => void) | null;
+  stop(): void;
+}
+
+interface Wrtc {
+  RTCPeerConnection: new (config?: Record<string, unknown>) => PeerConnection;
+  nonstandard: { RTCVideoSource: new () => VideoSource; RTCVideoSink: new (track: MediaTrack) => VideoSink };
+}
+
+export const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
