@@ -110,7 +110,14 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     return undefined;
   };
   const preview = media ? new Preview({ media, devices, log, maxViewers: config.http.maxViewers }) : undefined;
-  const http = parts.http === false ? undefined : new HttpServer({ config, log, metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }), unhealthy, preview });
+  const page = () => ({
+    room: `${config.site} / ${config.room}`,
+    state: { ...state.snapshot(), mqtt: mqtt.connected },
+    presets: Object.fromEntries(Object.entries(config.devices.cameras).map(([n, c]) => [n, c.presets])),
+    layouts: ['pip', 'side-by-side', 'grid', ...Object.keys(config.sources).map((s) => `single:${s}`)],
+    telemetry: { media: media?.stats() ?? null, memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024), uptimeS: Math.round(process.uptime()) },
+  });
+  const http = parts.http === false ? undefined : new HttpServer({ config, log, metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }), unhealthy, preview, api: { page, table } });
   const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, ...(preview ? [preview] : []), ...(http ? [http] : []), watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {

@@ -7,6 +7,9 @@ import { isLoopback } from '../config/service-schema.js';
 import type { Part } from '../core/lifecycle.js';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
 import type { Preview } from '../webrtc/preview.js';
+import type { CommandTable } from '../mqtt/rpc.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export interface HttpContext {
   config: Config;
@@ -16,7 +19,11 @@ export interface HttpContext {
   unhealthy: () => string | undefined;
   /** The WebRTC preview (WHEP), when the box runs media. */
   preview?: Preview | undefined;
+  /** The page's API: what it shows, and the one command table every request goes through. */
+  api?: { page: () => Record<string, unknown>; table: CommandTable };
 }
+
+const PAGE = readFileSync(fileURLToPath(new URL('./page.html', import.meta.url)), 'utf8');
 
 const MAX_BODY = 64 * 1024;
 
@@ -86,12 +93,26 @@ export class HttpServer implements Part {
     }
     const session = /^\/whep\/([0-9a-f-]{36})$/.exec(path);
     if (session && req.method === 'DELETE') return preview?.close(session[1]!) ? send(200, '{}') : send(404, JSON.stringify({ error: { code: 'not_found', message: 'no such session' } }));
+    const api = this.ctx.api;
+    const command = /^\/api\/request\/([a-z/]{1,64})$/.exec(path);
+    if (api && command && req.method === 'POST') {
+      let payload: Buffer;
+      try {
+        payload = Buffer.from(await body(req));
+      } catch (err) {
+        const e = toClassboxError(err);
+        return send(400, JSON.stringify({ id: null, status: 'error', error: { code: e.code, message: e.message } }));
+      }
+      return send(200, JSON.stringify(await api.table.handle(command[1]!, payload)));
+    }
     if (req.method !== 'GET') return send(405, JSON.stringify({ error: { code: 'invalid_request', message: `${req.method} not allowed` } }));
     if (path === '/healthz') {
       const reason = this.ctx.unhealthy();
       return reason ? send(503, JSON.stringify({ status: 'unhealthy', reason })) : send(200, JSON.stringify({ status: 'ok' }));
     }
     if (path === '/metrics') return send(200, await this.ctx.metrics.metrics(), this.ctx.metrics.contentType);
+    if (path === '/' && api) return send(200, PAGE, 'text/html; charset=utf-8');
+    if (path === '/api/state' && api) return send(200, JSON.stringify(api.page()));
     return send(404, JSON.stringify({ error: { code: 'not_found', message: `no ${path}` } }));
   }
 
