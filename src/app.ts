@@ -114,6 +114,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     room: `${config.site} / ${config.room}`,
     state: { ...state.snapshot(), mqtt: mqtt.connected },
     presets: Object.fromEntries(Object.entries(config.devices.cameras).map(([n, c]) => [n, c.presets])),
+    inputs: Object.fromEntries(Object.entries(config.devices.projectors).map(([n, p]) => [n, Object.keys(p.inputs)])),
     layouts: ['pip', 'side-by-side', 'grid', ...Object.keys(config.sources).map((s) => `single:${s}`)],
     telemetry: { media: media?.stats() ?? null, memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024), uptimeS: Math.round(process.uptime()) },
   });

@@ -48,7 +48,7 @@ describe('technician page in Chromium', () => {
         layout: 'grid',
         devices: {
           cameras: { 'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 300, presets: { podium: 1, board: 2 } } },
-          projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, timeoutMs: 500 } },
+          projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, timeoutMs: 500, inputs: { hdmi: '32' } } },
         },
       },
       env: {},
@@ -131,11 +131,15 @@ describe('technician page in Chromium', () => {
     camera.camera().presets.set(2, { pan: 700, tilt: 0, zoom: 0 });
     const page = await browser.newPage();
     await page.goto(url);
+    // Presets travel on the preview's data channel: wait until the preview is up.
+    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 20_000 });
     await page.getByRole('button', { name: 'board', exact: true }).first().waitFor();
     await page.locator('#presets').getByRole('button', { name: 'board' }).click();
     await waitUntil(() => camera.camera().pan === 700, 'preset recalled');
     await page.locator('#projectors').getByRole('button', { name: 'on' }).click();
     await waitUntil(() => projector.model.switches.length === 1, 'projector switched on');
+    await page.locator('#projectors').getByRole('button', { name: 'hdmi' }).click();
+    await waitUntil(() => projector.model.input === '32', 'projector on hdmi (after its warm-up)', 5000);
     await page.getByRole('button', { name: 'Start live' }).click();
     await waitUntil(() => service.classroom.snapshot()?.mode === 'live', 'class started');
     await expect.poll(() => page.textContent('#class'), { timeout: 5000 }).toMatch(/^live:/);
