@@ -83,7 +83,8 @@ export class HttpServer implements Part {
     if (path === '/whep' && req.method === 'POST') {
       if (!preview) return send(409, JSON.stringify({ error: { code: 'conflict', message: 'this box runs no media to preview' } }));
       try {
-        const { id, answer } = await preview.offer(await body(req));
+        const feed = new URL(req.url ?? '/', 'http://box').searchParams.get('source') ?? undefined;
+        const { id, answer } = await preview.offer(await body(req), feed);
         res.writeHead(201, { 'content-type': 'application/sdp', location: `/whep/${id}`, 'cache-control': 'no-store' });
         return void res.end(answer);
       } catch (err) {

@@ -18,6 +18,8 @@ const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
 /** The composite counts as stalled when no encoded frame left it for this long. */
 const MAIN_STALL_MS = 5000;
+/** The preview feed of the composite; the others are named by their source. */
+export const COMPOSITE = 'composite';
 
 export interface MediaEngineContext {
   config: Config;
@@ -94,15 +96,23 @@ export class MediaEngine implements Part {
     this.recording = ctx.recording ?? true;
   }
 
-  private previewSink: ((frame: Buffer) => void) | undefined;
+  private readonly previewSinks = new Map<string, (frame: Buffer) => void>();
+
+  /** What can be previewed: the composite, and each local source on its own. */
+  previewFeeds(): string[] {
+    return [COMPOSITE, ...(this.graph?.padOrder ?? [])];
+  }
 
   /**
-   * Small I420 frames of the composite (PREVIEW size) for the technician's WebRTC preview, or none:
-   * the branch's valve is open only while someone watches.
+   * Small I420 frames (PREVIEW size) of the composite or of one source for the technician's WebRTC
+   * preview, or none: each branch's valve is open only while someone watches it.
    */
-  setPreviewSink(sink: ((frame: Buffer) => void) | undefined): void {
-    this.previewSink = sink;
-    this.main?.pipeline?.set('preview-valve', 'drop', sink === undefined);
+  setPreviewSink(feed: string, sink: ((frame: Buffer) => void) | undefined): void {
+    if (!this.previewFeeds().includes(feed)) throw new ClassboxError('not_found', `nothing to preview as "${feed}" (${this.previewFeeds().join(', ')})`);
+    if (sink) this.previewSinks.set(feed, sink);
+    else this.previewSinks.delete(feed);
+    if (feed === COMPOSITE) this.main?.pipeline?.set('preview-valve', 'drop', sink === undefined);
+    else this.sources.get(feed)?.sp.pipeline?.set(`${feed}-preview-valve`, 'drop', sink === undefined);
   }
 
   /** The name prefix of the files being written now; undefined when nothing records. */
@@ -178,8 +188,8 @@ export class MediaEngine implements Part {
         this.lastEncodedFrames = this.encoded.frames;
         this.lastFrameAt = Date.now();
         p.pullLoop('net-out', (buf) => this.onEncoded(buf));
-        p.pullLoop('preview-out', (buf) => this.previewSink?.(buf));
-        p.set('preview-valve', 'drop', this.previewSink === undefined);
+        p.pullLoop('preview-out', (buf) => this.previewSinks.get(COMPOSITE)?.(buf));
+        p.set('preview-valve', 'drop', !this.previewSinks.has(COMPOSITE));
         if (this.sources.has('audio')) p.pullLoop('aud-out', (buf) => this.onAudio(buf));
         this.applySlates(p);
       },
@@ -241,6 +251,14 @@ export class MediaEngine implements Part {
       checkMs: 200,
       loopOnEos: this.ctx.config.sources[name]?.kind === 'file' && this.ctx.config.sources[name].loop,
       isUp: (p) => renderedFrames(p.get(sink, 'stats')) > 0,
+      ...(slate
+        ? {
+            onStarted: (p: RunningPipeline) => {
+              p.pullLoop(`${name}-preview-out`, (buf) => this.previewSinks.get(name)?.(buf));
+              p.set(`${name}-preview-valve`, 'drop', !this.previewSinks.has(name));
+            },
+          }
+        : {}),
       onUp: () => {
         setSlate(false);
         if (entry.lostAt !== null) {

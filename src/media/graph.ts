@@ -101,19 +101,7 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
         { element: 'appsink', name: 'aud-out', properties: { sync: false, 'max-buffers': 200, drop: true } },
       ]);
     }
-    // The preview: small I420 frames for WebRTC viewers, behind a valve that is open only while someone
-    // watches, and leaky all the way so that a slow viewer never holds the composite back.
-    chains.push([
-      { ref: 'raw-tee.' },
-      { element: 'valve', name: 'preview-valve', properties: { drop: true } },
-      { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0 } },
-      { element: 'videoscale' },
-      { element: 'videorate', properties: { 'drop-only': true } },
-      { element: 'videoconvert' },
-      { caps: `video/x-raw,format=I420,width=${PREVIEW.width},height=${PREVIEW.height},framerate=${PREVIEW.fps}/1,pixel-aspect-ratio=1/1` },
-      // async=false: with the valve shut this sink never prerolls, and must not hold the pipeline's start.
-      { element: 'appsink', name: 'preview-out', properties: { sync: false, async: false, 'max-buffers': 1, drop: true } },
-    ]);
+    chains.push(previewBranch('raw-tee.', 'preview'));
     // Always present in the service: it measures the encoded stream (fps, bitrate, stalls) and feeds
     // the network outputs, each in its own pipeline.
     chains.push([
@@ -127,6 +115,30 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
 
 /** The technician's preview: 640x360 at 15 fps, I420 (what WebRTC's video source takes). */
 export const PREVIEW = { width: 640, height: 360, fps: 15 } as const;
+
+/**
+ * A preview branch off a tee: small I420 frames for WebRTC viewers into the appsink `<name>-out`, behind
+ * the valve `<name>-valve` that is open only while someone watches, and leaky all the way so that a slow
+ * viewer never holds the pipeline back.
+ */
+export function previewBranch(teeRef: string, name: string): Chain {
+  return [
+    { ref: teeRef },
+    { element: 'valve', name: `${name}-valve`, properties: { drop: true } },
+    { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0 } },
+    { element: 'videoscale' },
+    { element: 'videorate', properties: { 'drop-only': true } },
+    { element: 'videoconvert' },
+    { caps: `video/x-raw,format=I420,width=${PREVIEW.width},height=${PREVIEW.height},framerate=${PREVIEW.fps}/1,pixel-aspect-ratio=1/1` },
+    // async=false: with the valve shut this sink never prerolls, and must not hold the pipeline's start.
+    { element: 'appsink', name: `${name}-out`, properties: { sync: false, async: false, 'max-buffers': 1, drop: true } },
+  ];
+}
+
+/** A source's own pipeline as the service runs it: a tee before its channel, and its preview branch. */
+function withSourcePreview(chain: Chain, name: string): Chain[] {
+  return [[...chain.slice(0, -1), { element: 'tee', name: `${name}-tee` }, chain.at(-1)!], previewBranch(`${name}-tee.`, `${name}-preview`)];
+}
 
 export interface GraphOptions {
   /** The layout to build with (the live one, which `layout/set` may have changed). */
@@ -180,7 +192,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   const local = entries.filter(([n]) => n !== remote?.[0]);
   const names = local.map(([n]) => n);
   const sourceChains = local.map(([n, s]) => sourcePipelineChain(n, channelName(config, n), s, profile, canvas));
-  const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens([c]) }));
+  const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens(withSourcePreview(c, names[i]!)) }));
 
   const layout = options.layout ?? initialLayout(config, role);
   const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false, options.record ?? true)) } : null;

@@ -4,7 +4,7 @@ import { ClassboxError, toClassboxError } from '../core/errors.js';
 import type { Devices } from '../devices/devices.js';
 import type { Part } from '../core/lifecycle.js';
 import { PREVIEW } from '../media/graph.js';
-import type { MediaEngine } from '../media/engine.js';
+import { COMPOSITE, type MediaEngine } from '../media/engine.js';
 import { DIRECTIONS, type PanTiltDirection } from '../protocols/visca/codec.js';
 import { wrtc, type DataChannel, type PeerConnection, type VideoSource } from './wrtc.js';
 
@@ -14,6 +14,8 @@ const ICE_GATHER_MS = 2000;
 
 interface Viewer {
   id: string;
+  /** `composite`, or a source's name. */
+  feed: string;
   pc: PeerConnection;
   source: VideoSource;
   /** Cameras this viewer moves: the move sent, and its dead-man timer. */
@@ -53,9 +55,10 @@ export class Preview implements Part {
     for (const id of [...this.viewers.keys()]) this.close(id);
   }
 
-  private frame(buf: Buffer): void {
+  private frame(feed: string, buf: Buffer): void {
     const frame = { width: PREVIEW.width, height: PREVIEW.height, data: new Uint8ClampedArray(buf.buffer, buf.byteOffset, buf.length) };
     for (const v of this.viewers.values()) {
+      if (v.feed !== feed) continue;
       try {
         v.source.onFrame(frame);
       } catch (err) {
@@ -64,22 +67,23 @@ export class Preview implements Part {
     }
   }
 
-  /** WHEP: answers an offer; the id names the session for its DELETE. */
-  async offer(sdp: string): Promise<{ id: string; answer: string }> {
+  /** WHEP: answers an offer for the composite or one source; the id names the session for its DELETE. */
+  async offer(sdp: string, feed = COMPOSITE): Promise<{ id: string; answer: string }> {
     if (!this.ctx.media) throw new ClassboxError('conflict', 'this box runs no media to preview');
+    if (!this.ctx.media.previewFeeds().includes(feed)) throw new ClassboxError('not_found', `nothing to preview as "${feed.slice(0, 64)}" (${this.ctx.media.previewFeeds().join(', ')})`);
     if (this.viewers.size >= this.ctx.maxViewers) throw new ClassboxError('device_busy', `${this.ctx.maxViewers} viewers already (http.maxViewers)`);
     if (!/^v=0\r?\n/.test(sdp) || sdp.length > 64 * 1024) throw new ClassboxError('invalid_request', 'the body must be an SDP offer');
     const id = randomUUID();
     const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
     const source = new wrtc.nonstandard.RTCVideoSource();
-    const v: Viewer = { id, pc, source, moving: new Map() };
+    const v: Viewer = { id, feed, pc, source, moving: new Map() };
     pc.addTrack(source.createTrack());
     pc.ondatachannel = ({ channel }) => this.joystick(v, channel);
     pc.onconnectionstatechange = () => {
       if (['failed', 'closed', 'disconnected'].includes(pc.connectionState)) this.close(id);
     };
     this.viewers.set(id, v);
-    if (this.viewers.size === 1) this.ctx.media.setPreviewSink((buf) => this.frame(buf));
+    if (this.watching(feed) === 1) this.ctx.media.setPreviewSink(feed, (buf) => this.frame(feed, buf));
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp });
       await pc.setLocalDescription(await pc.createAnswer());
@@ -102,6 +106,10 @@ export class Preview implements Part {
     return { id, answer: pc.localDescription!.sdp };
   }
 
+  private watching(feed: string): number {
+    return [...this.viewers.values()].filter((v) => v.feed === feed).length;
+  }
+
   close(id: string): boolean {
     const v = this.viewers.get(id);
     if (!v) return false;
@@ -112,7 +120,7 @@ export class Preview implements Part {
     } catch {
       // already closed
     }
-    if (this.viewers.size === 0) this.ctx.media?.setPreviewSink(undefined);
+    if (this.watching(v.feed) === 0) this.ctx.media?.setPreviewSink(v.feed, undefined);
     this.log.info({ viewer: id, viewers: this.viewers.size }, 'preview viewer left');
     return true;
   }

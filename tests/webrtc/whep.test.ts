@@ -12,7 +12,7 @@ import { createPtyPair, type PtyPair } from '../helpers/pty.js';
 import { tempDir } from '../helpers/temp-config.js';
 
 /** A viewer as a browser would be one: a WebRTC peer (node-webrtc) doing WHEP, then the joystick. */
-async function viewer(url: string): Promise<{ pc: PeerConnection; channel: DataChannel; frames: () => number; width: () => number; session: string; replies: string[] }> {
+async function viewer(url: string, feed = ''): Promise<{ pc: PeerConnection; channel: DataChannel; frames: () => number; width: () => number; session: string; replies: string[] }> {
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
   pc.addTransceiver('video', { direction: 'recvonly' });
   const channel = pc.createDataChannel('ptz');
@@ -33,7 +33,7 @@ async function viewer(url: string): Promise<{ pc: PeerConnection; channel: DataC
     pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
     setTimeout(r, 2000);
   });
-  const res = await fetch(`${url}/whep`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+  const res = await fetch(`${url}/whep${feed ? `?source=${feed}` : ''}`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
   expect(res.status).toBe(201);
   const session = res.headers.get('location')!;
   await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
@@ -90,6 +90,17 @@ describe('WebRTC preview (WHEP) and the joystick over its data channel', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(v.frames()).toBeGreaterThan(n + 5);
     expect((await fetch(`${url}${v.session}`, { method: 'DELETE' })).status).toBe(200);
+    v.pc.close();
+    await waitUntil(() => service.preview!.viewerCount === 0, 'viewer gone');
+  });
+
+  it('each source on its own on request; an unknown one is not_found', async () => {
+    await waitUntil(() => service.preview!.viewerCount === 0, 'earlier viewers gone');
+    const v = await viewer(url, 'teacher');
+    await waitUntil(() => v.frames() > 10, 'frames of the teacher source', 15_000);
+    expect(v.width()).toBe(640);
+    const bad = await fetch(`${url}/whep?source=nobody`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
+    expect(bad.status).toBe(404);
     v.pc.close();
     await waitUntil(() => service.preview!.viewerCount === 0, 'viewer gone');
   });
