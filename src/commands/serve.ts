@@ -22,6 +22,7 @@ export async function serve(config: Config, log: Logger, extraStop?: () => Promi
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
       log.error('shutdown deadline passed; exiting');
+      service.media?.halt();
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     force.unref();
@@ -30,6 +31,7 @@ export async function serve(config: Config, log: Logger, extraStop?: () => Promi
       .then(() => extraStop?.())
       .then(
         () => {
+          service.media?.halt();
           log.flush();
           process.exit(0);
         },

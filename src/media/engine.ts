@@ -410,6 +410,17 @@ export class MediaEngine implements Part {
     return { fps: enc.fps, droppedFrames: dropped, latencyMs, outputs, sources };
   }
 
+  /**
+   * Every pipeline to NULL at once, no end-of-stream: the last thing before the process exits. An
+   * appsink pull holds a libuv pool thread until its pipeline stops, and Node's exit joins those
+   * threads: a pipeline left running (a stop that ran out of time) would hang the exit for good.
+   */
+  halt(): void {
+    for (const sp of [...this.outputs.values()].map((o) => o.sp).concat(this.main ? [this.main] : [], [...this.sources.values()].map((s) => s.sp))) {
+      void sp.stop(0).catch(() => undefined);
+    }
+  }
+
   async stop(): Promise<void> {
     for (const o of this.outputs.values()) await o.sp.stop();
     // End of stream through the composite lets the muxer close the last segment properly.
