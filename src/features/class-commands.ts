@@ -29,6 +29,8 @@ export function registerClassCommands(table: CommandTable, classroom: Classroom,
       }),
     )
     .register('class/stop', command({ schema: noArgs(), lane, handler: () => classroom.end('requested') }))
+    .register('record/start', command({ schema: noArgs(), lane, handler: () => classroom.recordStart() }))
+    .register('record/stop', command({ schema: noArgs(), lane, handler: () => classroom.recordStop() }))
     .register(
       'class/mode',
       // One command for a dashboard's mode selector (Home Assistant's select): idle stops the class,

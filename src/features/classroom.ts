@@ -212,6 +212,29 @@ export class Classroom implements Part {
     return { started: true };
   }
 
+  /**
+   * `record/start`: records the running class (a live one that was not), or starts a recorded class
+   * when none runs.
+   */
+  async recordStart(): Promise<{ recording: true; class: string }> {
+    const c = this.current;
+    if (!c) return { recording: true, class: (await this.begin({ mode: 'recorded', name: 'recording' })).id };
+    if (c.mode === 'implanted' || c.mode === 'observation') throw new ClassboxError('conflict', `a ${c.mode} class has nothing of its own to record`);
+    if (!this.ctx.media || !this.ctx.config.outputs.some((o) => o.kind === 'record')) throw new ClassboxError('conflict', 'this box has no record output');
+    await this.ctx.media.setRecording(true, slug(c.name));
+    c.recorded = true;
+    return { recording: true, class: c.id };
+  }
+
+  /** `record/stop`: ends a recorded class; a live class goes on without recording. */
+  async recordStop(): Promise<{ recording: false; class: string | null }> {
+    const c = this.current;
+    if (!c || !c.recorded) throw new ClassboxError('conflict', 'nothing is being recorded');
+    if (c.mode === 'recorded') return { recording: false, class: (await this.end('recording stopped')).id };
+    await this.ctx.media!.setRecording(false);
+    return { recording: false, class: c.id };
+  }
+
   /** More time for the running class (the failsafe maximum counts from its start). */
   extend(minutes: number): { endsAt: string } {
     const c = this.current;

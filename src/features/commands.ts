@@ -31,12 +31,6 @@ function needMedia(media: MediaEngine | undefined): MediaEngine {
   return media;
 }
 
-/** Contract commands whose capability this version does not have yet: a clear answer, never silence. */
-const LATER: Record<string, string> = {
-  'record/start': 'the recording lifecycle',
-  'record/stop': 'the recording lifecycle',
-};
-
 /** The one command table: request name -> argument schema -> handler (CONTRACT §4). */
 export function buildCommandTable(ctx: CommandContext): CommandTable {
   const table = new CommandTable()
@@ -107,16 +101,5 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
       handler: ({ days }) => ({ classes: ctx.scheduler.upcoming(days) }),
     }),
   );
-  for (const [name, capability] of Object.entries(LATER)) {
-    table.register(
-      name,
-      command({
-        schema: z.looseObject({}),
-        handler: () => {
-          throw new ClassboxError('unknown_command', `${name} is not available in this version (arrives with ${capability})`);
-        },
-      }),
-    );
-  }
   return table;
 }

@@ -161,6 +161,22 @@ describe('classroom: a class runs itself', () => {
     expect((await request('class/stop')).data).toMatchObject({ mode: 'recorded', outputs: [] });
   });
 
+  it('record/start and record/stop: a recorded class when idle; a live class records or not', async () => {
+    expect((await request('record/stop')).error.code).toBe('conflict');
+    const started = await request('record/start');
+    expect(started.data.recording).toBe(true);
+    expect(service.classroom.snapshot()?.mode).toBe('recorded');
+    expect((await request('record/stop')).data.recording).toBe(false);
+    expect(service.classroom.snapshot()).toBeNull();
+    expect((await request('class/start', { mode: 'live', name: 'lecture' })).status).toBe('ok');
+    expect((await request('record/stop')).status).toBe('ok');
+    expect(service.media!.isRecording).toBe(false);
+    expect((await request('record/start')).status).toBe('ok');
+    expect(service.media!.isRecording).toBe(true);
+    expect(service.classroom.snapshot()?.mode).toBe('live');
+    await request('class/stop');
+  }, 60_000);
+
   it('bad class requests get their codes', async () => {
     expect((await request('class/start', { mode: 'lecture' })).error.code).toBe('invalid_request');
     expect((await request('class/start', { mode: 'implanted' })).error.code).toBe('invalid_request');
