@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
+import { SerialQueue } from '../core/serial-queue.js';
 import type { DeviceHealth } from './health.js';
 import type { PowerState, ProjectorDriver, ProjectorReport } from './projector-driver.js';
 
@@ -57,7 +58,7 @@ export class Projector {
   private closed = false;
   private pollError: ClassboxError | undefined;
   /** Commands run one after another: a switch-off queued behind a switch-on that waits for warm-up comes after it. */
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private muted: boolean | undefined;
   /** Called when what the state snapshot says of this projector changes. */
   onChange: () => void = () => {};
@@ -192,14 +193,8 @@ export class Projector {
     }
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
   setPower(on: boolean, options: WaitOption = {}): Promise<ProjectorState> {
-    return this.serial(() => this.switchPower(on, options));
+    return this.queue.run(() => this.switchPower(on, options));
   }
 
   private async switchPower(on: boolean, options: WaitOption): Promise<ProjectorState> {
@@ -233,7 +228,7 @@ export class Projector {
 
   /** Picture and sound mute; only a projector that is on can blank its picture. */
   setMute(on: boolean, options: WaitOption = {}): Promise<ProjectorState> {
-    return this.serial(() => this.mute(on, options));
+    return this.queue.run(() => this.mute(on, options));
   }
 
   private async mute(on: boolean, options: WaitOption): Promise<ProjectorState> {
@@ -250,7 +245,7 @@ export class Projector {
 
   /** `input` is a configured name or the protocol's own code. */
   setInput(input: string, options: WaitOption = {}): Promise<ProjectorState> {
-    return this.serial(() => this.switchInput(input, options));
+    return this.queue.run(() => this.switchInput(input, options));
   }
 
   private async switchInput(input: string, options: WaitOption): Promise<ProjectorState> {

@@ -1,4 +1,5 @@
 import { ClassboxError } from '../../core/errors.js';
+import { SerialQueue } from '../../core/serial-queue.js';
 import type { ReconnectingLink } from '../../transports/reconnecting-link.js';
 import { LineFramer } from '../line-framer.js';
 import type { CommandSet } from './command-set.js';
@@ -16,7 +17,7 @@ export class AsciiSession {
   private readonly notices: Array<{ re: RegExp; power: string }>;
   private waiter: Waiter | undefined;
   private readonly bare: RegExp | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   onNotice: (power: string) => void = () => {};
 
   constructor(
@@ -54,12 +55,7 @@ export class AsciiSession {
 
   /** Sends bytes and resolves with the match of the first answering line. */
   send(bytes: Buffer, match: string | undefined, timeoutMs: number): Promise<RegExpExecArray | string[]> {
-    const run = this.tail.then(
-      () => this.exchange(bytes, match, timeoutMs),
-      () => this.exchange(bytes, match, timeoutMs),
-    );
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.exchange(bytes, match, timeoutMs));
   }
 
   private async exchange(bytes: Buffer, match: string | undefined, timeoutMs: number): Promise<RegExpExecArray | string[]> {

@@ -1,4 +1,5 @@
 import { ClassboxError } from '../../core/errors.js';
+import { SerialQueue } from '../../core/serial-queue.js';
 import type { ReconnectingLink } from '../../transports/reconnecting-link.js';
 import { PROMPT, encode, parseAnswer } from './codec.js';
 
@@ -9,7 +10,7 @@ import { PROMPT, encode, parseAnswer } from './codec.js';
 export class EscVp21Session {
   private text = '';
   private waiter: ((text: string) => void) | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly link: ReconnectingLink,
@@ -30,12 +31,7 @@ export class EscVp21Session {
 
   /** Sends one command and resolves with the `KEY=value` pairs it answered before the prompt. */
   send(command: string, timeoutMs: number): Promise<Record<string, string>> {
-    const run = this.tail.then(
-      () => this.exchange(command, timeoutMs),
-      () => this.exchange(command, timeoutMs),
-    );
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.exchange(command, timeoutMs));
   }
 
   private async exchange(command: string, timeoutMs: number): Promise<Record<string, string>> {

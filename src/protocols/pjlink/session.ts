@@ -1,4 +1,5 @@
 import { ClassboxError } from '../../core/errors.js';
+import { SerialQueue } from '../../core/serial-queue.js';
 import { TcpLink } from '../../transports/tcp.js';
 import { LineFramer } from '../line-framer.js';
 import { ERRORS, authDigest, encodeCommand, parseAnswer, parseGreeting, type PjlinkCommand } from './codec.js';
@@ -21,17 +22,12 @@ export type Exchange = { command: PjlinkCommand; parameter: string };
  * Calls are serialized: many projectors accept one connection at a time.
  */
 export class PjlinkSession {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(private readonly options: PjlinkOptions) {}
 
   run(exchanges: Exchange[]): Promise<string[]> {
-    const run = this.tail.then(
-      () => this.converse(exchanges),
-      () => this.converse(exchanges),
-    );
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.converse(exchanges));
   }
 
   private async converse(exchanges: Exchange[]): Promise<string[]> {
