@@ -118,6 +118,7 @@ export class Devices implements Part {
       if (chip.simulated) this.log.info('no GPIO on this machine: the configured lines are simulated');
       this.gpio = new GpioLines(chip, gpioConfig, this.log.child({ part: 'gpio' }));
       this.gpio.onInput = (e) => this.ctx.bus.emit('gpio.input', e);
+      this.gpio.onChange = (device) => this.ctx.bus.emit('device.changed', { device });
       await this.gpio.start();
     }
   }

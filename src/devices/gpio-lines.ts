@@ -22,6 +22,8 @@ type Open = { name: string; config: GpioConfig; line: GpioLine; stable: Bit; deb
 export class GpioLines {
   private readonly open = new Map<string, Open>();
   onInput: (e: GpioInputEvent) => void = () => {};
+  /** A line's level as the state snapshot shows it changed (set, blink started, a debounced input). */
+  onChange: (name: string) => void = () => {};
 
   constructor(
     private readonly chip: GpioChip,
@@ -76,6 +78,7 @@ export class GpioLines {
       o.stable = raw;
       const logical = (raw ^ (o.config.activeLow ? 1 : 0)) as Bit;
       o.logical = logical;
+      this.onChange(o.name);
       const wanted = o.config.edge === 'both' || (o.config.edge === 'rising' && logical === 1) || (o.config.edge === 'falling' && logical === 0);
       if (wanted) this.onInput({ name: o.name, value: logical, action: o.config.action });
     }, o.config.debounceMs);
@@ -97,6 +100,7 @@ export class GpioLines {
     clearInterval(o.blink);
     o.blink = undefined;
     await this.write(o, value);
+    this.onChange(name);
   }
 
   /** Blinks an output with the given period (the on-air light while recording only). */
@@ -106,6 +110,7 @@ export class GpioLines {
     await this.write(o, 1);
     o.blink = setInterval(() => void this.write(o, o.logical === 1 ? 0 : 1), periodMs / 2);
     o.blink.unref?.();
+    this.onChange(name);
   }
 
   /** Logical levels of every open line, for the state snapshot. */

@@ -66,6 +66,9 @@ describe('GPIO lines (simulated chip, as on a machine without a header)', () => 
     expect(toggles).toBeGreaterThanOrEqual(4);
     await gpio.set('onair', 0);
     expect(gpio.levels().onair).toEqual({ direction: 'out', value: 0 });
+    // The state snapshot shows the levels: each set and blink (not each blink toggle) says the line changed.
+    const changed = d.events.filter((e) => e.type === 'device.changed').map((e) => (e.payload as { device: string }).device);
+    expect(changed).toEqual(['onair', 'relay', 'onair', 'onair']);
 
     await chip.press(27, { bounces: 5, holdMs: 80, activeLow: true });
     await waitUntil(() => d.events.some((e) => e.type === 'gpio.input'), 'button event');
@@ -73,6 +76,7 @@ describe('GPIO lines (simulated chip, as on a machine without a header)', () => 
     const inputs = d.events.filter((e) => e.type === 'gpio.input');
     expect(inputs).toHaveLength(1);
     expect(inputs[0]!.payload).toEqual({ name: 'button', value: 0, action: 'class/toggle' });
+    expect(d.events.filter((e) => e.type === 'device.changed').at(-1)!.payload).toEqual({ device: 'button' });
 
     await expect(gpio.set('button', 1)).rejects.toMatchObject({ code: 'invalid_request' });
     await expect(gpio.set('nothing', 1)).rejects.toMatchObject({ code: 'not_found' });
