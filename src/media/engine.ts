@@ -10,6 +10,7 @@ import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
 import { renderedFrames, type PipelineRunner, type RunningPipeline } from './runner.js';
 import { SupervisedPipeline } from './supervised-pipeline.js';
+import { RateMeter } from './rate-meter.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
 const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
@@ -45,28 +46,6 @@ export interface MediaStats {
   sources: Record<string, { state: 'live' | 'lost' | 'starting' }>;
 }
 
-/** Counts bytes and frames between two stats reads. */
-class Meter {
-  bytes = 0;
-  frames = 0;
-  private lastBytes = 0;
-  private lastFrames = 0;
-  private lastAt = Date.now();
-  add(n: number): void {
-    this.bytes += n;
-    this.frames++;
-  }
-  rates(): { kbps: number; fps: number } {
-    const now = Date.now();
-    const s = Math.max(0.001, (now - this.lastAt) / 1000);
-    const r = { kbps: Math.round(((this.bytes - this.lastBytes) * 8) / 1000 / s), fps: Math.round(((this.frames - this.lastFrames) / s) * 10) / 10 };
-    this.lastBytes = this.bytes;
-    this.lastFrames = this.frames;
-    this.lastAt = now;
-    return r;
-  }
-}
-
 /**
  * Runs a classroom's media as separate supervised pipelines: one per source (into intervideo channels),
  * the composite (layout, one encode, recording, appsink), and one per network output (appsrc). A source
@@ -80,8 +59,8 @@ export class MediaEngine implements Part {
   private main: SupervisedPipeline | undefined;
   /** Every input pipeline by name: video sources, `audio`, and the received lesson. */
   private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; sink: string }>();
-  private readonly outputs = new Map<string, { sp: SupervisedPipeline; kind: string; meter: Meter; wanted: boolean }>();
-  private readonly encoded = new Meter();
+  private readonly outputs = new Map<string, { sp: SupervisedPipeline; kind: string; meter: RateMeter; wanted: boolean }>();
+  private readonly encoded = new RateMeter();
   private lastEncodedFrames = 0;
   private lastFrameAt = 0;
   private readonly log: Logger;
@@ -287,7 +266,7 @@ export class MediaEngine implements Part {
   private superviseOutput(spec: PipelineSpec): void {
     const name = spec.id.replace(/^output:/, '');
     const kind = this.ctx.config.outputs.find((o) => o.name === name)!.kind;
-    const meter = new Meter();
+    const meter = new RateMeter();
     const sp = new SupervisedPipeline({
       id: spec.id,
       runner: this.ctx.runner,
