@@ -56,6 +56,15 @@ describe('local HTTP', () => {
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect((await fetch(`http://127.0.0.1:${port}/nothing`)).status).toBe(404);
+
+    // Rates are the same for every reader: two scrapes back to back both see the 15 fps the box encodes.
+    await new Promise((r) => setTimeout(r, 2000));
+    const fps = async () => Number(/^classbox_encoded_frames_per_second (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1]);
+    const [first, second] = [await fps(), await fps()];
+    for (const f of [first, second]) {
+      expect(f).toBeGreaterThan(10);
+      expect(f).toBeLessThan(20);
+    }
   });
 
   it('on a non-loopback address every request needs the Bearer token', async () => {
