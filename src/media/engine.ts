@@ -390,9 +390,9 @@ export class MediaEngine implements Part {
   }
 
   /**
-   * Every pipeline to NULL at once, no end-of-stream: the last thing before the process exits. An
-   * appsink pull holds a libuv pool thread until its pipeline stops, and Node's exit joins those
-   * threads: a pipeline left running (a stop that ran out of time) would hang the exit for good.
+   * Every pipeline to NULL at once, no end-of-stream: the last thing before the process exits, so no
+   * pull or bus wait is still holding a libuv pool thread (each gives up within 250 ms in any case)
+   * and the devices the pipelines hold (cameras, the display) are released.
    */
   halt(): void {
     for (const sp of [...this.outputs.values()].map((o) => o.sp).concat(this.main ? [this.main] : [], [...this.sources.values()].map((s) => s.sp))) {

@@ -3,7 +3,8 @@ import type { BusMessage, PipelineRunner, RunningPipeline } from './runner.js';
 
 interface GstElement {
   [property: string]: unknown;
-  pull?(cb: (buf: Buffer | null) => void): void;
+  /** A sample, null at end of stream or once stopped, undefined when none came within the binding's wait. */
+  pull?(cb: (buf: Buffer | null | undefined) => void): void;
   push?(buf: Buffer): void;
 }
 
@@ -94,7 +95,7 @@ class GstRunningPipeline implements RunningPipeline {
       if (this.stopped) return;
       sink.pull!((buf) => {
         if (buf === null || this.stopped) return;
-        onSample(buf);
+        if (buf !== undefined) onSample(buf);
         next();
       });
     };
