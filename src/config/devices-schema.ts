@@ -54,6 +54,19 @@ export const viscaCamera = z
   })
   .superRefine((v, ctx) => checkLink(v, ctx));
 
+/**
+ * Sony VISCA over IP: UDP to port 52381, a header with sequence numbers before each VISCA packet, one
+ * camera per address (always VISCA address 1). Most network PTZ cameras in classrooms speak it.
+ */
+export const viscaIpCamera = z.strictObject({
+  protocol: z.literal('visca-ip'),
+  host: host(),
+  port: tcpPort().default(52381),
+  timeoutMs: cameraBase.timeoutMs,
+  presets: cameraBase.presets,
+  maxPreset: cameraBase.maxPreset,
+});
+
 export const pelcoCamera = z
   .strictObject({
     protocol: z.literal(['pelco-d', 'pelco-p']),
@@ -62,7 +75,7 @@ export const pelcoCamera = z
   })
   .superRefine((v, ctx) => checkLink(v, ctx));
 
-export const camera = z.discriminatedUnion('protocol', [viscaCamera, pelcoCamera]);
+export const camera = z.discriminatedUnion('protocol', [viscaCamera, viscaIpCamera, pelcoCamera]);
 
 const projectorTiming = {
   timeoutMs: timeoutMs(3000),

@@ -61,15 +61,17 @@ export const configSchema = z
     // Cameras on one line share it: one protocol, the same line settings, a different address each.
     const lines = new Map<string, { name: string; protocol: string; baudRate: number; address: number }[]>();
     for (const [camName, cam] of Object.entries(cameras)) {
-      const key = cam.host !== undefined ? `${cam.host}:${cam.port}` : String(cam.port);
+      const key = cam.protocol === 'visca-ip' ? `udp:${cam.host}:${cam.port}` : cam.host !== undefined ? `${cam.host}:${cam.port}` : String(cam.port);
+      const baudRate = 'baudRate' in cam ? cam.baudRate : 0;
+      const address = 'address' in cam ? cam.address : 1;
       const others = lines.get(key) ?? [];
       for (const o of others) {
         const at = ['devices', 'cameras', camName];
         if (o.protocol !== cam.protocol) ctx.addIssue({ code: 'custom', path: [...at, 'protocol'], message: `shares its line with ${o.name}, which speaks ${o.protocol}` });
-        else if (o.baudRate !== cam.baudRate) ctx.addIssue({ code: 'custom', path: [...at, 'baudRate'], message: `shares its line with ${o.name}, which is set to ${o.baudRate}` });
-        else if (o.address === cam.address) ctx.addIssue({ code: 'custom', path: [...at, 'address'], message: `${o.name} on the same line has address ${o.address} too` });
+        else if (o.baudRate !== baudRate) ctx.addIssue({ code: 'custom', path: [...at, 'baudRate'], message: `shares its line with ${o.name}, which is set to ${o.baudRate}` });
+        else if (o.address === address) ctx.addIssue({ code: 'custom', path: [...at, cam.protocol === 'visca-ip' ? 'host' : 'address'], message: `${o.name} ${cam.protocol === 'visca-ip' ? 'is the same camera' : `on the same line has address ${o.address} too`}` });
       }
-      lines.set(key, [...others, { name: camName, protocol: cam.protocol, baudRate: cam.baudRate, address: cam.address }]);
+      lines.set(key, [...others, { name: camName, protocol: cam.protocol, baudRate, address }]);
     }
     const commandSets = listCommandSets();
     for (const [projName, p] of Object.entries(config.devices.projectors)) {

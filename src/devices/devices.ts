@@ -7,6 +7,7 @@ import { loadCommandSet } from '../protocols/ascii/command-set.js';
 import { AsciiSession } from '../protocols/ascii/session.js';
 import { EscVp21Session } from '../protocols/escvp21/session.js';
 import { PjlinkSession } from '../protocols/pjlink/session.js';
+import { ViscaIpPort } from '../protocols/visca/ip-port.js';
 import { ViscaPort } from '../protocols/visca/port.js';
 import { OnoffChip, gpioAccessible, type GpioChip } from '../transports/gpio.js';
 import { SimulatedGpioChip } from '../sim/gpio.js';
@@ -66,6 +67,11 @@ export class Devices implements Part {
         }
         const link = this.links.get(c, c.timeoutMs);
         this.cameras.set(name, new ViscaPtz({ name, address: c.address, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}) }, link, port, health));
+      } else if (c.protocol === 'visca-ip') {
+        let port: ViscaIpPort | undefined;
+        const link = this.links.udp(c.host, c.port, (l) => port!.initialise(l));
+        port = new ViscaIpPort(link, log, c.timeoutMs);
+        this.cameras.set(name, new ViscaPtz({ name, protocol: 'visca-ip', address: 1, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}) }, link, port, health));
       } else {
         this.cameras.set(name, new PelcoPtz({ name, variant: c.protocol, address: c.address, maxPreset: c.maxPreset }, this.links.get(c, c.timeoutMs), health));
       }

@@ -4,8 +4,9 @@ import type { ByteLink } from '../transports/link.js';
 import { ReconnectingLink, type ReconnectOptions } from '../transports/reconnecting-link.js';
 import { SerialLink } from '../transports/serial.js';
 import { TcpLink } from '../transports/tcp.js';
+import { UdpLink } from '../transports/udp.js';
 
-type LinkConfig = Pick<CameraConfig, 'port' | 'host' | 'baudRate' | 'dataBits' | 'stopBits' | 'parity' | 'rs485'>;
+type LinkConfig = Pick<Extract<CameraConfig, { protocol: 'visca' }>, 'port' | 'host' | 'baudRate' | 'dataBits' | 'stopBits' | 'parity' | 'rs485'>;
 
 /** `/dev/ttyUSB0` or `host:port`: devices on the same key share one link (a VISCA daisy chain). */
 export function linkKey(c: LinkConfig, defaultTcpPort?: number): string {
@@ -31,14 +32,22 @@ export class LinkPool {
     private readonly reconnect: Pick<ReconnectOptions, 'initialDelayMs' | 'maxDelayMs'> = {},
   ) {}
 
-  get(c: LinkConfig | ProjectorConfig, timeoutMs: number, options: { defaultTcpPort?: number; onOpen?: ReconnectOptions['onOpen'] } = {}): ReconnectingLink {
+  /** A UDP link to one network device (VISCA over IP); a UDP socket is never shared. */
+  udp(host: string, port: number, onOpen: ReconnectOptions['onOpen']): ReconnectingLink {
+    return this.add(`udp://${host}:${port}`, () => new UdpLink(host, port), onOpen);
+  }
+
+  get(c: LinkConfig | ProjectorConfig | CameraConfig, timeoutMs: number, options: { defaultTcpPort?: number; onOpen?: ReconnectOptions['onOpen'] } = {}): ReconnectingLink {
     const key = linkKey(c as LinkConfig, options.defaultTcpPort);
+    return this.add(key, linkFactory(c as LinkConfig, timeoutMs, options.defaultTcpPort), options.onOpen);
+  }
+
+  private add(key: string, factory: () => ByteLink, onOpen: ReconnectOptions['onOpen']): ReconnectingLink {
     let link = this.links.get(key);
     if (!link) {
-      link = new ReconnectingLink(linkFactory(c as LinkConfig, timeoutMs, options.defaultTcpPort), key, { ...this.reconnect, ...(options.onOpen ? { onOpen: options.onOpen } : {}) });
-      const l = link;
+      link = new ReconnectingLink(factory, key, { ...this.reconnect, ...(onOpen ? { onOpen } : {}) });
       link.onStatus((s) => (s.up ? this.log.info({ link: key }, 'device link up') : this.log.warn({ link: key, reason: s.reason }, 'device link down')));
-      this.links.set(key, l);
+      this.links.set(key, link);
     }
     return link;
   }

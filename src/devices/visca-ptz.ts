@@ -1,13 +1,14 @@
 import { ClassboxError } from '../core/errors.js';
 import { PAN_SPEED_MAX, TILT_SPEED_MAX, encodeCommand, encodeInquiry, inquiryAnswers, type PanTiltDirection, type ViscaCommand } from '../protocols/visca/codec.js';
-import type { ViscaPort } from '../protocols/visca/port.js';
-import type { ViscaSession } from '../protocols/visca/session.js';
+import type { ViscaSession, ViscaSessionSource } from '../protocols/visca/session.js';
 import type { ReconnectingLink } from '../transports/reconnecting-link.js';
 import type { DeviceHealth } from './health.js';
 import { DEFAULT_MOVE_LIMIT_MS, MoveGuard, scaleSpeed, type PtzCamera, type PtzStatus, type ZoomDirection } from './ptz-camera.js';
 
 export interface ViscaPtzOptions {
   name: string;
+  /** As the state reports it: `visca` (serial or raw TCP) or `visca-ip`. */
+  protocol?: string;
   address: number;
   timeoutMs: number;
   maxPreset: number;
@@ -15,9 +16,9 @@ export interface ViscaPtzOptions {
   pollMs?: number;
 }
 
-/** A VISCA camera on a (possibly shared, daisy-chained) port. */
+/** A VISCA camera on a (possibly shared, daisy-chained) serial port, raw TCP, or VISCA over IP. */
 export class ViscaPtz implements PtzCamera {
-  readonly protocol = 'visca';
+  readonly protocol: string;
   private readonly session: ViscaSession;
   private readonly guard: MoveGuard;
   private poller: NodeJS.Timeout | undefined;
@@ -26,9 +27,10 @@ export class ViscaPtz implements PtzCamera {
   constructor(
     private readonly options: ViscaPtzOptions,
     private readonly link: ReconnectingLink,
-    port: ViscaPort,
+    port: ViscaSessionSource,
     private readonly health: DeviceHealth,
   ) {
+    this.protocol = options.protocol ?? 'visca';
     // A recall completes when the camera arrives: allow it the time a slow pan across the room takes.
     this.session = port.session(options.address, { ackMs: options.timeoutMs, completionMs: Math.max(10_000, options.timeoutMs * 5) }, options.name);
     this.guard = new MoveGuard(() => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 1, tiltSpeed: 1 }, { urgent: true }));

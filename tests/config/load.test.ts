@@ -59,7 +59,7 @@ describe('loadConfig', () => {
     });
     expect(c.mqtt.url).toBe('mqtt://broker.school:1884');
     expect(c.mqtt.telemetryIntervalS).toBe(5);
-    expect(c.devices.cameras['teacher-cam']?.baudRate).toBe(38400);
+    expect(c.devices.cameras['teacher-cam']).toMatchObject({ baudRate: 38400 });
     expect(c.devices.cameras['student-cam']).toMatchObject({ protocol: 'pelco-d', port: '/dev/ttyUSB3' });
     expect(c.outputs[1]).toMatchObject({ kind: 'rtmp', url: 'rtmp://live.other/app/key2' });
     expect(c.room).toBe('room-202');

@@ -5,6 +5,7 @@ import { LineFramer } from '../../src/protocols/line-framer.js';
 import { PelcoFramer } from '../../src/protocols/pelco/codec.js';
 import { parseAnswer as parsePjlink, parseErrorStatus, parseGreeting, parseLamps } from '../../src/protocols/pjlink/codec.js';
 import { ViscaFramer, decodeReply, inquiryAnswers } from '../../src/protocols/visca/codec.js';
+import { decodeIp } from '../../src/protocols/visca/ip-codec.js';
 
 const MB = 1024 * 1024;
 
@@ -19,6 +20,21 @@ function* chunks(seedBytes = randomBytes(MB)): Generator<Buffer> {
 }
 
 describe('parsers take 1 MB of random bytes without throwing, and stay bounded', () => {
+  it('VISCA over IP datagrams (each chunk one datagram, some with a plausible header)', () => {
+    let decoded = 0;
+    for (const c of chunks()) {
+      // Half the datagrams get a header whose length field matches, so the payload path runs too.
+      const datagram = c.length > 8 && c[0]! % 2 === 0 ? Buffer.concat([c.subarray(0, 2), Buffer.from([0, Math.min(16, c.length - 8)]), c.subarray(4, 8), c.subarray(8, 8 + Math.min(16, c.length - 8))]) : c;
+      const m = decodeIp(datagram);
+      if (!m) continue;
+      decoded++;
+      expect(m.payload.length).toBeGreaterThanOrEqual(1);
+      expect(m.payload.length).toBeLessThanOrEqual(16);
+      decodeReply(m.payload);
+    }
+    expect(decoded).toBeGreaterThan(0);
+  });
+
   it('VISCA framer and reply decoder (both directions)', () => {
     for (const direction of ['replies', 'commands'] as const) {
       const framer = new ViscaFramer(direction);

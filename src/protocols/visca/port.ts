@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ClassboxError } from '../../core/errors.js';
 import type { OpeningLink, ReconnectingLink } from '../../transports/reconnecting-link.js';
 import { ADDRESS_SET, IF_CLEAR_BROADCAST, ViscaFramer, decodeReply, type ViscaReply } from './codec.js';
-import { ViscaSession, type ViscaTimeouts } from './session.js';
+import { ViscaSession, type ViscaSessionSource, type ViscaTimeouts } from './session.js';
 
 /**
  * One serial line with up to seven daisy-chained VISCA cameras. It frames the byte stream, routes each
@@ -10,7 +10,7 @@ import { ViscaSession, type ViscaTimeouts } from './session.js';
  * sequence: Address Set (broadcast) then IF_Clear (broadcast), again whenever a camera reports a
  * Network Change (power-up or a change in the chain).
  */
-export class ViscaPort {
+export class ViscaPort implements ViscaSessionSource {
   private readonly framer = new ViscaFramer();
   private readonly sessions = new Map<number, ViscaSession>();
   private broadcastWaiter: ((reply: ViscaReply) => boolean) | undefined;

@@ -6,6 +6,11 @@ export interface ViscaWire {
   write(data: Buffer): Promise<void>;
 }
 
+/** Where a camera's session comes from: a serial line with its daisy chain, or one camera over IP. */
+export interface ViscaSessionSource {
+  session(address: number, timeouts: ViscaTimeouts, label: string): ViscaSession;
+}
+
 export interface ViscaTimeouts {
   /** For the ACK (commands) or the answer (inquiries). */
   ackMs: number;
@@ -130,7 +135,12 @@ export class ViscaSession {
       case 'completion': {
         const bySocket = this.sockets.get(reply.socket);
         if (bySocket) return this.finish(bySocket, reply.data);
-        if (reply.socket !== 0) return;
+        // A Completion on a free socket while a command waits for its ACK: the ACK was lost (a datagram
+        // over IP, noise on a long RS-422 run) and the command ran. Done, rather than a time-out.
+        if (reply.socket !== 0) {
+          if (this.awaitingAck) this.finish(this.awaitingAck, reply.data);
+          return;
+        }
         // Socket 0: an inquiry's answer, or a device-setting command that completes without an ACK.
         const job = this.inquiry ?? this.awaitingAck;
         if (job) this.finish(job, reply.data);
