@@ -98,7 +98,7 @@ program
   .description(`run a device simulator for bench work and training (${SIMULATORS.join(', ')}); prints the port to configure`)
   .argument('<device>', SIMULATORS.join(' | '))
   .option('--link <path>', 'serial devices: where to make the gateway end of the pty (default ./classbox-<device>)')
-  .option('--tcp-port <port>', 'pjlink: TCP port to listen on (4352); serial devices: serve on this TCP port instead of a pty')
+  .option('--tcp-port <port>', 'pjlink: TCP port to listen on (4352); visca-ip: UDP port (52381); serial devices: serve on this TCP port instead of a pty')
   .option('--password <password>', 'pjlink: require this password')
   .option('--cameras <n>', 'visca: cameras daisy-chained on the line', '1')
   .option('--warm-up <s>', 'projectors: warm-up and cool-down time', '5')

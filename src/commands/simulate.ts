@@ -7,14 +7,15 @@ import { PjlinkProjectorSim } from '../sim/pjlink-projector.js';
 import { createPtyPair } from '../sim/pty.js';
 import type { SerialSim } from '../sim/serial-sim.js';
 import { ViscaCameraSim } from '../sim/visca-camera.js';
+import { ViscaIpCameraSim } from '../sim/visca-ip-camera.js';
 import { EXIT_USAGE } from './config-or-exit.js';
 
-export const SIMULATORS = ['visca', 'pelco-d', 'epson', 'pjlink', 'benq', 'optoma'] as const;
+export const SIMULATORS = ['visca', 'visca-ip', 'pelco-d', 'epson', 'pjlink', 'benq', 'optoma'] as const;
 
 export interface SimulateOptions {
   /** Where the serial simulators put the gateway's end of their pty (a path to use as `port:`). */
   link?: string;
-  /** PJLink: TCP port to listen on (4352 by default); serial devices: serve on TCP instead of a pty (raw VISCA over IP, a serial-to-Ethernet bridge). */
+  /** PJLink: TCP port (4352 by default); VISCA over IP: UDP port (52381); serial devices: serve on TCP instead of a pty (raw VISCA over TCP, a serial-to-Ethernet bridge). */
   tcpPort?: number;
   password?: string;
   cameras?: number;
@@ -47,6 +48,11 @@ export async function simulate(device: string, options: SimulateOptions): Promis
     const sim = new PjlinkProjectorSim({ ...timing, ...(options.password ? { password: options.password } : {}) });
     const port = await sim.start(options.tcpPort ?? 4352, '127.0.0.1');
     process.stdout.write(`classbox simulate: PJLink projector on 127.0.0.1:${port}${options.password ? ' (with password)' : ' (no authentication)'}\n`);
+    stop = () => sim.stop();
+  } else if (device === 'visca-ip') {
+    const sim = new ViscaIpCameraSim();
+    const port = await sim.start(options.tcpPort ?? 52381, '127.0.0.1');
+    process.stdout.write(`classbox simulate: VISCA over IP camera on udp 127.0.0.1:${port}; use protocol: visca-ip, host: 127.0.0.1, port: ${port}\n`);
     stop = () => sim.stop();
   } else if (options.tcpPort !== undefined) {
     const sim = serialSim(device, '', options, timing);

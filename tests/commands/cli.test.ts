@@ -22,7 +22,7 @@ describe('classbox CLI', () => {
   it('simulate refuses an unknown device with exit 2', async () => {
     const r = await runCli(['simulate', 'teleprompter']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown device "teleprompter" \(one of visca, pelco-d, epson, pjlink, benq, optoma\)/);
+    expect(r.stderr).toMatch(/unknown device "teleprompter" \(one of visca, visca-ip, pelco-d, epson, pjlink, benq, optoma\)/);
   });
 
   it('doctor --json reports GStreamer, x264enc and no v4l2h264enc on this machine, and the software profile', async () => {

@@ -10,6 +10,7 @@ describe('classbox ptz / projector against classbox simulate', () => {
   const camPort = join(dir, 'cam');
   let visca: RunningCli;
   let pjlink: RunningCli;
+  let viscaIp: RunningCli;
   let pjlinkPort: number;
   let config: string;
 
@@ -19,11 +20,16 @@ describe('classbox ptz / projector against classbox simulate', () => {
     pjlink = startCli(['simulate', 'pjlink', '--tcp-port', String(pjlinkPort), '--password', 'secret', '--warm-up', '0']);
     await visca.waitForOutput(/use port: /);
     await pjlink.waitForOutput(/PJLink projector on/);
+    viscaIp = startCli(['simulate', 'visca-ip', '--tcp-port', '0']);
+    const udpPort = Number((await viscaIp.waitForOutput(/use protocol: visca-ip, host: 127\.0\.0\.1, port: (\d+)/))[1]);
     config = writeTempConfig({
       site: 's',
       room: 'r',
       devices: {
-        cameras: { teacher: { protocol: 'visca', port: camPort, timeoutMs: 500, presets: { podium: 2 } } },
+        cameras: {
+          teacher: { protocol: 'visca', port: camPort, timeoutMs: 500, presets: { podium: 2 } },
+          net: { protocol: 'visca-ip', host: '127.0.0.1', port: udpPort, timeoutMs: 500 },
+        },
         projectors: {
           main: { protocol: 'pjlink', host: '127.0.0.1', port: pjlinkPort, password: 'secret', timeoutMs: 1000 },
           wrong: { protocol: 'pjlink', host: '127.0.0.1', port: pjlinkPort, password: 'nope', timeoutMs: 1000 },
@@ -34,6 +40,7 @@ describe('classbox ptz / projector against classbox simulate', () => {
   afterAll(async () => {
     await visca.stop('SIGINT');
     await pjlink.stop('SIGINT');
+    await viscaIp.stop('SIGINT');
   });
 
   it('ptz save/recall a named preset, move with a stop, status', async () => {
@@ -47,6 +54,16 @@ describe('classbox ptz / projector against classbox simulate', () => {
     expect(status.pan).toBeGreaterThan(0);
     expect((await runCli(['ptz', 'teacher', 'recall', 'podium', '-c', config])).code).toBe(0);
     expect(JSON.parse((await runCli(['ptz', 'teacher', 'status', '-c', config])).stdout).pan).toBe(0);
+  });
+
+  it('ptz over VISCA over IP: save, move, recall, status', async () => {
+    expect((await runCli(['ptz', 'net', 'save', '5', '-c', config])).code).toBe(0);
+    expect((await runCli(['ptz', 'net', 'move', 'left', '100', '--duration', '200', '-c', config])).code).toBe(0);
+    const moved = JSON.parse((await runCli(['ptz', 'net', 'status', '-c', config])).stdout);
+    expect(moved).toMatchObject({ online: true, power: 'on', moving: false });
+    expect(moved.pan).toBeLessThan(0);
+    expect((await runCli(['ptz', 'net', 'recall', '5', '-c', config])).code).toBe(0);
+    expect(JSON.parse((await runCli(['ptz', 'net', 'status', '-c', config])).stdout).pan).toBe(0);
   });
 
   it('projector power on and status; a wrong password says auth_failed, exit 1', async () => {
