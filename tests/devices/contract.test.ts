@@ -3,14 +3,15 @@ import type { Projector } from '../../src/devices/projector.js';
 import type { PtzCamera } from '../../src/devices/ptz-camera.js';
 import { PjlinkProjectorSim } from '../../src/sim/pjlink-projector.js';
 import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
+import { ViscaIpCameraSim } from '../../src/sim/visca-ip-camera.js';
 import { startDevices } from '../helpers/devices.js';
 import { waitUntil } from '../helpers/net.js';
 import { createPtyPair } from '../helpers/pty.js';
 
 /**
  * One contract, two targets: it runs against the simulators always, and against real hardware when
- * CLASSBOX_TEST_VISCA_PORT (a serial device with a VISCA camera at address 1) or
- * CLASSBOX_TEST_PJLINK_HOST (host[:port], password in CLASSBOX_TEST_PJLINK_PASSWORD) is set.
+ * CLASSBOX_TEST_VISCA_PORT (a serial device with a VISCA camera at address 1),
+ * CLASSBOX_TEST_VISCA_IP_HOST (host[:port] of a VISCA over IP camera) or CLASSBOX_TEST_PJLINK_HOST (host[:port], password in CLASSBOX_TEST_PJLINK_PASSWORD) is set.
  * On real hardware it only does what leaves the room as it was: inquiries, a short move with its
  * stop, home; no preset is overwritten and no lamp is switched.
  */
@@ -88,6 +89,17 @@ ptzContract({
   },
 });
 
+ptzContract({
+  name: 'VISCA over IP simulator on UDP',
+  real: false,
+  open: async () => {
+    const sim = new ViscaIpCameraSim();
+    const port = await sim.start();
+    const d = await startDevices({ cameras: { cam: { protocol: 'visca-ip', host: '127.0.0.1', port } } });
+    return { device: d.room.camera('cam'), close: async () => (await d.stop(), await sim.stop()) };
+  },
+});
+
 projectorContract({
   name: 'PJLink simulator on TCP',
   real: false,
@@ -100,18 +112,31 @@ projectorContract({
 });
 
 const viscaPort = process.env.CLASSBOX_TEST_VISCA_PORT;
+const viscaIpHost = process.env.CLASSBOX_TEST_VISCA_IP_HOST;
 const pjlinkHost = process.env.CLASSBOX_TEST_PJLINK_HOST;
-if (!viscaPort || !pjlinkHost) {
-  console.info(
-    `real-hardware contract: ${viscaPort ? '' : 'VISCA skipped (set CLASSBOX_TEST_VISCA_PORT=/dev/ttyUSB0)'}${!viscaPort && !pjlinkHost ? '; ' : ''}${pjlinkHost ? '' : 'PJLink skipped (set CLASSBOX_TEST_PJLINK_HOST=host[:port])'}`,
-  );
-}
+const skipped = [
+  viscaPort ? '' : 'VISCA skipped (set CLASSBOX_TEST_VISCA_PORT=/dev/ttyUSB0)',
+  viscaIpHost ? '' : 'VISCA over IP skipped (set CLASSBOX_TEST_VISCA_IP_HOST=host[:port])',
+  pjlinkHost ? '' : 'PJLink skipped (set CLASSBOX_TEST_PJLINK_HOST=host[:port])',
+].filter(Boolean);
+if (skipped.length > 0) console.info(`real-hardware contract: ${skipped.join('; ')}`);
 describe.skipIf(!viscaPort)('real VISCA camera', () => {
   ptzContract({
     name: `VISCA camera on ${viscaPort}`,
     real: true,
     open: async () => {
       const d = await startDevices({ cameras: { cam: { protocol: 'visca', port: viscaPort, baudRate: Number(process.env.CLASSBOX_TEST_VISCA_BAUD ?? 9600) } } });
+      return { device: d.room.camera('cam'), close: () => d.stop() };
+    },
+  });
+});
+describe.skipIf(!viscaIpHost)('real VISCA over IP camera', () => {
+  const [host, port] = (viscaIpHost ?? '').split(':');
+  ptzContract({
+    name: `VISCA over IP camera at ${viscaIpHost}`,
+    real: true,
+    open: async () => {
+      const d = await startDevices({ cameras: { cam: { protocol: 'visca-ip', host, port: Number(port ?? 52381) } } });
       return { device: d.room.camera('cam'), close: () => d.stop() };
     },
   });
