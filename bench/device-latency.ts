@@ -1,6 +1,7 @@
 // Command latency of the device layer: from the call to the first byte at the device end of a real
 // pty, p50/p99 over N commands, beside a bare serialport write of the same bytes (the floor) and the
 // wire time at 9600 baud (the physical floor of a real RS-232 line). `npm run bench -- devices`.
+import { createSocket } from 'node:dgram';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/load.js';
 import { EventBus } from '../src/core/events.js';
@@ -9,6 +10,8 @@ import { encodeCommand } from '../src/protocols/visca/codec.js';
 import { createPtyPair } from '../src/sim/pty.js';
 import { PelcoCameraSim } from '../src/sim/pelco-camera.js';
 import { ViscaCameraSim } from '../src/sim/visca-camera.js';
+import { ViscaIpCameraSim } from '../src/sim/visca-ip-camera.js';
+import { PAYLOAD, encodeIp } from '../src/protocols/visca/ip-codec.js';
 import { SerialLink } from '../src/transports/serial.js';
 import { table } from './lib.js';
 
@@ -69,15 +72,41 @@ export async function deviceLatency(): Promise<void> {
   await bare.open();
   const recall = encodeCommand(1, { kind: 'preset', action: 'recall', number: 1 });
 
-  // Rounds in turn, so that a machine whose speed drifts drifts for all three alike.
+  // classbox: VISCA over IP recall (UDP, sequence numbers, resend timer) answered by the simulator.
+  const ipSim = new ViscaIpCameraSim({ recallMs: 0 });
+  const ipPort = await ipSim.start();
+  ipSim.camera().presets.set(1, { pan: 0, tilt: 0, zoom: 0 });
+  const ipRoom = room({ cameras: { net: { protocol: 'visca-ip', host: '127.0.0.1', port: ipPort } } });
+  await ipRoom.start();
+  const net = ipRoom.camera('net');
+
+  // The UDP floor: the same 15-byte datagram sent with node's dgram directly to a bare receiver.
+  const udpRx: { at: number }[] = [];
+  const receiver = createSocket('udp4');
+  receiver.on('message', () => udpRx.push({ at: performance.now() }));
+  await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', () => r()));
+  const sender = createSocket('udp4');
+  await new Promise<void>((r) => sender.connect(receiver.address().port, '127.0.0.1', () => r()));
+  const datagram = encodeIp(PAYLOAD.command, 1, encodeCommand(1, { kind: 'preset', action: 'recall', number: 1 }));
+  const sendBare = () => new Promise<void>((resolve, reject) => sender.send(datagram, (err) => (err ? reject(err) : resolve())));
+
+  // Rounds in turn, so that a machine whose speed drifts drifts for all alike.
   const viscaTimes: number[] = [];
   const pelcoTimes: number[] = [];
   const bareTimes: number[] = [];
+  const ipTimes: number[] = [];
+  const udpTimes: number[] = [];
   for (let round = 0; round < 5; round++) {
     viscaTimes.push(...(await firstByteLatencies(visca.rx, () => cam.recall(1), N / 5)));
     pelcoTimes.push(...(await firstByteLatencies(pelco.rx, () => dome.recall(1), N / 5)));
     bareTimes.push(...(await firstByteLatencies(bareEnd.rx, () => bare.write(recall), N / 5)));
+    ipTimes.push(...(await firstByteLatencies(ipSim.inner.rx, () => net.recall(1), N / 5)));
+    udpTimes.push(...(await firstByteLatencies(udpRx, sendBare, N / 5)));
   }
+  await ipRoom.stop();
+  await ipSim.stop();
+  receiver.close();
+  sender.close();
   await viscaRoom.stop();
   await pelcoRoom.stop();
   await bare.close();
@@ -90,6 +119,13 @@ export async function deviceLatency(): Promise<void> {
       { path: 'classbox VISCA recall (session, sockets, health)', 'p50 ms': percentile(viscaTimes, 50), 'p99 ms': percentile(viscaTimes, 99), 'max ms': percentile(viscaTimes, 100), 'p50 vs bare': (percentile(viscaTimes, 50) / percentile(bareTimes, 50)).toFixed(2) },
       { path: 'classbox Pelco-D preset call', 'p50 ms': percentile(pelcoTimes, 50), 'p99 ms': percentile(pelcoTimes, 99), 'max ms': percentile(pelcoTimes, 100), 'p50 vs bare': (percentile(pelcoTimes, 50) / percentile(bareTimes, 50)).toFixed(2) },
       { path: 'bare node-serialport write (floor)', 'p50 ms': percentile(bareTimes, 50), 'p99 ms': percentile(bareTimes, 99), 'max ms': percentile(bareTimes, 100), 'p50 vs bare': '1.00' },
+    ]),
+  );
+  console.log(`\n### Device command latency over UDP: call -> the datagram at the camera end (${N} commands each, same rounds)\n`);
+  console.log(
+    table([
+      { path: 'classbox VISCA over IP recall (session, sequence, resend timer, health)', 'p50 ms': percentile(ipTimes, 50), 'p99 ms': percentile(ipTimes, 99), 'max ms': percentile(ipTimes, 100), 'p50 vs bare': (percentile(ipTimes, 50) / percentile(udpTimes, 50)).toFixed(2) },
+      { path: 'bare dgram send of the same datagram (floor)', 'p50 ms': percentile(udpTimes, 50), 'p99 ms': percentile(udpTimes, 99), 'max ms': percentile(udpTimes, 100), 'p50 vs bare': '1.00' },
     ]),
   );
   console.log(`\nWire time at 9600 baud 8N1 (the physical floor of a real line): VISCA recall 7 bytes = ${wireMs(7)} ms, its ACK and Completion 3 bytes each = ${wireMs(3)} ms; Pelco-D frame 7 bytes = ${wireMs(7)} ms.`);
