@@ -76,6 +76,7 @@ export class Devices implements Part {
         this.cameras.set(name, new PelcoPtz({ name, variant: c.protocol, address: c.address, maxPreset: c.maxPreset }, this.links.get(c, c.timeoutMs), health));
       }
     }
+    for (const [name, camera] of this.cameras) camera.onChange = () => ctx.bus.emit('device.changed', { device: name });
     for (const [name, p] of Object.entries(ctx.config.devices.projectors)) {
       const log = this.log.child({ device: name });
       const projector = new Projector(this.driver(name, p), { name, pollS: p.pollS, warmUpS: p.warmUpS, coolDownS: p.coolDownS, minOnS: p.minOnS, minOffS: p.minOffS, inputs: p.inputs }, this.health(name, 'projector'), log);

@@ -19,6 +19,7 @@ export interface PelcoPtzOptions {
 export class PelcoPtz implements PtzCamera {
   readonly protocol: string;
   private readonly guard: MoveGuard;
+  onChange: () => void = () => {};
   private unlisten: (() => void) | undefined;
 
   constructor(
@@ -27,7 +28,7 @@ export class PelcoPtz implements PtzCamera {
     private readonly health: DeviceHealth,
   ) {
     this.protocol = options.variant;
-    this.guard = new MoveGuard(() => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 0, tiltSpeed: 0 }));
+    this.guard = new MoveGuard(() => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 0, tiltSpeed: 0 }), () => this.onChange());
   }
 
   get name(): string {

@@ -21,6 +21,8 @@ export interface PtzCamera {
   readonly protocol: string;
   readonly online: boolean;
   readonly moving: boolean;
+  /** Called when what the state shows of the camera changes (moving or not). */
+  onChange: () => void;
   start(): Promise<void>;
   close(): Promise<void>;
   recall(preset: number): Promise<void>;
@@ -49,12 +51,26 @@ export const DEFAULT_MOVE_LIMIT_MS = 30_000;
  */
 export class MoveGuard {
   private timer: NodeJS.Timeout | undefined;
-  active = false;
+  private isActive = false;
 
-  constructor(private readonly sendStop: () => Promise<void>) {}
+  constructor(
+    private readonly sendStop: () => Promise<void>,
+    /** Called when the camera starts or stops moving (not for each repeat of a move), for the state. */
+    private readonly onChange: () => void = () => {},
+  ) {}
+
+  get active(): boolean {
+    return this.isActive;
+  }
+
+  private set(active: boolean): void {
+    if (this.isActive === active) return;
+    this.isActive = active;
+    this.onChange();
+  }
 
   async run(sendMove: () => Promise<void>, limitMs: number): Promise<void> {
-    this.active = true;
+    this.set(true);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.end().catch(() => undefined), limitMs);
     this.timer.unref?.();
@@ -69,7 +85,7 @@ export class MoveGuard {
   async end(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.active = false;
+    this.set(false);
     await this.sendStop();
   }
 }

@@ -21,6 +21,7 @@ export class ViscaPtz implements PtzCamera {
   readonly protocol: string;
   private readonly session: ViscaSession;
   private readonly guard: MoveGuard;
+  onChange: () => void = () => {};
   private poller: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
 
@@ -33,7 +34,7 @@ export class ViscaPtz implements PtzCamera {
     this.protocol = options.protocol ?? 'visca';
     // A recall completes when the camera arrives: allow it the time a slow pan across the room takes.
     this.session = port.session(options.address, { ackMs: options.timeoutMs, completionMs: Math.max(10_000, options.timeoutMs * 5) }, options.name);
-    this.guard = new MoveGuard(() => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 1, tiltSpeed: 1 }, { urgent: true }));
+    this.guard = new MoveGuard(() => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 1, tiltSpeed: 1 }, { urgent: true }), () => this.onChange());
   }
 
   get name(): string {

@@ -58,6 +58,19 @@ describe('VISCA camera over a real pty (simulator)', () => {
     expect(sim.framesMatching('8101043f0203')).toHaveLength(1);
   });
 
+  it('a move start and its end each say the camera changed (the state shows "moving")', async () => {
+    const { cam, events } = await rig();
+    await waitUntil(() => cam.online, 'online');
+    const changes = () => events.filter((e) => e.type === 'device.changed' && (e.payload as { device: string }).device === 'teacher').length;
+    const before = changes();
+    await cam.move('up', 50);
+    expect(changes()).toBe(before + 1);
+    await cam.move('up', 60); // a joystick repeating its move: still moving, no new change
+    expect(changes()).toBe(before + 1);
+    await cam.stopMove();
+    expect(changes()).toBe(before + 2);
+  });
+
   it('a move always ends with a stop, even when the move is refused', async () => {
     const { sim, cam } = await rig();
     await waitUntil(() => cam.online, 'online');
