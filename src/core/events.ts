@@ -21,6 +21,8 @@ export interface ClassboxEvents {
   /** Something the state snapshot says of a device changed (projector power, input, lamp hours...). */
   'device.changed': { device: string };
   'class.started': { id: string; name: string; mode: string; source: string; startedAt: string; endsAt: string };
+  /** `class/extend`: the running class ends later. */
+  'class.extended': { id: string; minutes: number; endsAt: string };
   'class.ended': import('../features/session-journal.js').SessionSummary;
   /** A step of room sequencing that failed; the class goes on without it. */
   'class.step_failed': { class: string; step: string; device?: string; code: string; message: string };

@@ -43,6 +43,8 @@ interface Running {
   timer: NodeJS.Timeout;
   /** Wall-clock start (file times are real even when the classroom's clock is driven). */
   realStart: number;
+  /** As asked, for a resume after a crash. */
+  request: ClassRequest;
 }
 
 export interface ClassroomContext {
@@ -144,13 +146,9 @@ export class Classroom implements Part {
     const endsAt = now + Math.min(maxMs, (req.minutes ?? this.ctx.config.schedule.maxClassMinutes) * 60_000);
     const stamp = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15);
     const r = req.resume;
-    const c: Running = { id: r?.id ?? `${stamp}-${slug(name)}`, name, mode: req.mode, source: req.source ?? 'request', startedAt: r?.startedAt ?? now, endsAt: r?.endsAt ?? endsAt, layout: req.layout, outputs: [], recorded: false, incidents: r ? [{ at: new Date(now).toISOString(), type: 'resumed', detail: 'classbox restarted during the class' }] : [], timer: this.endTimer((r?.endsAt ?? endsAt) - now), realStart: Date.now() };
+    const c: Running = { id: r?.id ?? `${stamp}-${slug(name)}`, name, mode: req.mode, source: req.source ?? 'request', startedAt: r?.startedAt ?? now, endsAt: r?.endsAt ?? endsAt, layout: req.layout, outputs: [], recorded: false, incidents: r ? [{ at: new Date(now).toISOString(), type: 'resumed', detail: 'classbox restarted during the class' }] : [], timer: this.endTimer((r?.endsAt ?? endsAt) - now), realStart: Date.now(), request: req };
     this.current = c;
-    try {
-      writeFileSync(this.runningFile, JSON.stringify({ ...req, name, resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt } }));
-    } catch (err) {
-      this.log.warn({ err }, 'running class not saved');
-    }
+    this.saveRunning(c);
     clearTimeout(this.projectorOff);
     this.log.info({ class: c.id, mode: c.mode }, 'class starting');
 
@@ -235,6 +233,15 @@ export class Classroom implements Part {
     return { recording: false, class: c.id };
   }
 
+  /** What a restart after a crash needs to resume the class: its request, id, start and (current) end. */
+  private saveRunning(c: Running): void {
+    try {
+      writeFileSync(this.runningFile, JSON.stringify({ ...c.request, name: c.name, resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt } }));
+    } catch (err) {
+      this.log.warn({ err }, 'running class not saved');
+    }
+  }
+
   /** More time for the running class (the failsafe maximum counts from its start). */
   extend(minutes: number): { endsAt: string } {
     const c = this.current;
@@ -244,7 +251,10 @@ export class Classroom implements Part {
     c.endsAt = Math.min(limit, c.endsAt + minutes * 60_000);
     clearTimeout(c.timer);
     c.timer = this.endTimer(c.endsAt - this.now());
-    return { endsAt: new Date(c.endsAt).toISOString() };
+    this.saveRunning(c);
+    const endsAt = new Date(c.endsAt).toISOString();
+    this.ctx.bus.emit('class.extended', { id: c.id, minutes, endsAt });
+    return { endsAt };
   }
 
   private endTimer(ms: number): NodeJS.Timeout {

@@ -43,7 +43,7 @@ export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices
 }
 
 /** Events that change what the snapshot says. */
-const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted', 'device.changed', 'class.started', 'class.ended', 'fleet.lock'];
+const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted', 'device.changed', 'class.started', 'class.extended', 'class.ended', 'fleet.lock'];
 
 /**
  * Publishes the retained state on every change (debounced) and on every (re)connect: a broker restart

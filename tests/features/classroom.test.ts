@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ describe('classroom: a class runs itself', () => {
   let gpio: SimulatedGpioChip;
   let service: Service;
   const recordings = tempDir('classbox-rec-');
+  const dataDir = tempDir();
 
   beforeAll(async () => {
     broker = await startMosquitto();
@@ -53,7 +54,7 @@ describe('classroom: a class runs itself', () => {
       base: {
         site: 'test-school',
         room: 'room-1',
-        dataDir: tempDir(),
+        dataDir,
         profile: 'software',
         mqtt: { url: broker.url, telemetryIntervalS: 60 },
         video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
@@ -155,7 +156,13 @@ describe('classroom: a class runs itself', () => {
     const writes = gpio.writes(17).length;
     await new Promise((r) => setTimeout(r, 1200));
     expect(gpio.writes(17).length).toBeGreaterThan(writes + 1); // blinking
-    expect((await request('class/extend', { minutes: 2 })).data.endsAt).toBeDefined();
+    const beforeExtend = watch.messages.length;
+    const extended = (await request('class/extend', { minutes: 2 })).data.endsAt as string;
+    expect(Date.parse(extended)).toBeGreaterThan(Date.now() + 2 * 60_000);
+    // The centre sees the new end at once (retained state, and an event), and a box that crashes now resumes to it.
+    await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.endsAt === extended, 5000, beforeExtend);
+    expect(events(beforeExtend).find((e) => e.type === 'class.extended')).toMatchObject({ endsAt: extended, minutes: 2 });
+    expect(JSON.parse(readFileSync(join(dataDir, 'running-class.json'), 'utf8')).resume.endsAt).toBe(Date.parse(extended));
     expect((await request('class/extend', { minutes: 10 })).data).toBeDefined();
     expect((await request('class/extend', { minutes: 10 })).error.code).toBe('conflict'); // at its 5-minute maximum
     expect((await request('class/stop')).data).toMatchObject({ mode: 'recorded', outputs: [] });
