@@ -65,7 +65,8 @@ export async function deviceChecks(config: Config): Promise<Check[]> {
       const where = d.cameras[name]!.host !== undefined ? `${d.cameras[name]!.host}:${d.cameras[name]!.port}` : String(d.cameras[name]!.port);
       try {
         const s = await cam.status();
-        const detail = cam.protocol === 'visca' ? `VISCA on ${where}: power ${s.power}` : `${cam.protocol} on ${where}: port open (the protocol has no inquiry)`;
+        const detail =
+          cam.protocol === 'visca' ? `VISCA on ${where}: power ${s.power}` : cam.protocol === 'visca-ip' ? `VISCA over IP at udp ${where}: power ${s.power}` : `${cam.protocol} on ${where}: port open (the protocol has no inquiry)`;
         checks.push({ name: `camera ${name}`, status: s.online ? 'ok' : 'fail', detail: s.online ? detail : `${where}: ${s.reason ?? 'not answering'}` });
       } catch (err) {
         const e = toClassboxError(err);

@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PjlinkProjectorSim } from '../../src/sim/pjlink-projector.js';
 import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
+import { ViscaIpCameraSim } from '../../src/sim/visca-ip-camera.js';
 import { runCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { freeUdpPort } from '../helpers/net.js';
 import { createPtyPair, type PtyPair } from '../helpers/pty.js';
 import { minimalConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
@@ -12,6 +14,7 @@ describe('classbox doctor --config: the room', () => {
   let broker: Mosquitto;
   let pty: PtyPair;
   let camera: ViscaCameraSim;
+  let netCamera: ViscaIpCameraSim;
   let projector: PjlinkProjectorSim;
   let report: { healthy: boolean; checks: Array<{ name: string; status: string; detail: string }> };
   let code: number | null;
@@ -21,6 +24,9 @@ describe('classbox doctor --config: the room', () => {
     pty = await createPtyPair();
     camera = new ViscaCameraSim(pty.b);
     await camera.start();
+    netCamera = new ViscaIpCameraSim();
+    const netPort = await netCamera.start();
+    const nobody = await freeUdpPort();
     projector = new PjlinkProjectorSim({ password: 'pw', lampHours: 321 });
     const pjPort = await projector.start();
     const config = minimalConfig(broker.url, {
@@ -30,6 +36,8 @@ describe('classbox doctor --config: the room', () => {
         cameras: {
           'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 300 },
           'students-cam': { protocol: 'visca', port: '/dev/ttyUSB-not-plugged', timeoutMs: 300 },
+          'rear-cam': { protocol: 'visca-ip', host: '127.0.0.1', port: netPort, timeoutMs: 300 },
+          'side-cam': { protocol: 'visca-ip', host: '127.0.0.1', port: nobody, timeoutMs: 300 },
         },
         projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, password: 'pw', timeoutMs: 500 } },
         gpio: { onair: { line: 17, direction: 'out' } },
@@ -41,6 +49,7 @@ describe('classbox doctor --config: the room', () => {
   });
   afterAll(async () => {
     await camera.stop();
+    await netCamera.stop();
     await pty.close();
     await projector.stop();
     await broker.stop();
@@ -56,6 +65,8 @@ describe('classbox doctor --config: the room', () => {
   it('asks each camera and projector: the simulator answers, the unplugged port fails clearly', () => {
     expect(check('camera teacher-cam')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^VISCA on .*: power on$/) });
     expect(check('camera students-cam')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^\/dev\/ttyUSB-not-plugged: .*(No such file|ENOENT|cannot open)/i) });
+    expect(check('camera rear-cam')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^VISCA over IP at udp 127\.0\.0\.1:\d+: power on$/) });
+    expect(check('camera side-cam')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^127\.0\.0\.1:\d+: .*within 300 ms/) });
     expect(check('projector main')).toMatchObject({ status: 'ok', detail: 'pjlink: power standby, lamp 321 h' });
     expect(check('gpio onair')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/simulated/) });
   });
