@@ -118,6 +118,16 @@ describe('VISCA over IP camera over real UDP (simulator)', () => {
     expect(await code(cam.recall(0))).toBe('device_error'); // no preset 0 stored: "not executable"
   });
 
+  it('a host name that does not resolve: offline with the reason, and requests fail at once with device_unavailable', async () => {
+    const d = await startDevices({ cameras: { far: { protocol: 'visca-ip', host: 'no-such-camera.invalid', timeoutMs: 300 } } });
+    cleanups.push(() => d.stop());
+    const cam = d.room.camera('far');
+    expect(cam.online).toBe(false);
+    const t0 = performance.now();
+    await expect(cam.recall(1)).rejects.toMatchObject({ code: 'device_unavailable', message: expect.stringMatching(/no-such-camera\.invalid/) });
+    expect(performance.now() - t0).toBeLessThan(100);
+  }, 20_000); // the failed name lookup itself may take seconds where DNS is slow
+
   it('refuses a visca-ip camera with a serial port, an address, or no host', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ protocol: 'visca-ip', host: '10.0.0.5', address: 2 }, 'devices.cameras.c.address: unknown key'],
