@@ -99,18 +99,25 @@ program
   .argument('<device>', SIMULATORS.join(' | '))
   .option('--link <path>', 'serial devices: where to make the gateway end of the pty (default ./classbox-<device>)')
   .option('--tcp-port <port>', 'pjlink: TCP port to listen on (4352); visca-ip: UDP port (52381); serial devices: serve on this TCP port instead of a pty')
+  .option('--udp-port <port>', 'serial devices: serve in UDP datagrams on this port instead of a pty (raw VISCA over UDP)')
   .option('--password <password>', 'pjlink: require this password')
   .option('--cameras <n>', 'visca: cameras daisy-chained on the line', '1')
   .option('--warm-up <s>', 'projectors: warm-up and cool-down time', '5')
-  .action(async (device: string, opts: { link?: string; tcpPort?: string; password?: string; cameras: string; warmUp: string }) => {
-    const tcpPort = opts.tcpPort === undefined ? undefined : Number(opts.tcpPort);
-    if (tcpPort !== undefined && (!Number.isInteger(tcpPort) || tcpPort < 0 || tcpPort > 65535)) {
-      process.stderr.write('classbox simulate: --tcp-port is 0-65535\n');
-      process.exit(EXIT_USAGE);
-    }
+  .action(async (device: string, opts: { link?: string; tcpPort?: string; udpPort?: string; password?: string; cameras: string; warmUp: string }) => {
+    const port = (flag: string, value: string | undefined): number | undefined => {
+      const n = value === undefined ? undefined : Number(value);
+      if (n !== undefined && (!Number.isInteger(n) || n < 0 || n > 65535)) {
+        process.stderr.write(`classbox simulate: ${flag} is 0-65535\n`);
+        process.exit(EXIT_USAGE);
+      }
+      return n;
+    };
+    const tcpPort = port('--tcp-port', opts.tcpPort);
+    const udpPort = port('--udp-port', opts.udpPort);
     await simulate(device, {
       ...(opts.link ? { link: opts.link } : {}),
       ...(tcpPort !== undefined ? { tcpPort } : {}),
+      ...(udpPort !== undefined ? { udpPort } : {}),
       ...(opts.password ? { password: opts.password } : {}),
       cameras: Math.min(7, Math.max(1, Number(opts.cameras) || 1)),
       warmUpS: Math.max(0, Number(opts.warmUp) || 0),

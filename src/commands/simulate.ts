@@ -17,6 +17,8 @@ export interface SimulateOptions {
   link?: string;
   /** PJLink: TCP port (4352 by default); VISCA over IP: UDP port (52381); serial devices: serve on TCP instead of a pty (raw VISCA over TCP, a serial-to-Ethernet bridge). */
   tcpPort?: number;
+  /** Serial devices: serve in UDP datagrams on this port instead of a pty (raw VISCA over UDP). */
+  udpPort?: number;
   password?: string;
   cameras?: number;
   warmUpS?: number;
@@ -53,6 +55,11 @@ export async function simulate(device: string, options: SimulateOptions): Promis
     const sim = new ViscaIpCameraSim();
     const port = await sim.start(options.tcpPort ?? 52381, '127.0.0.1');
     process.stdout.write(`classbox simulate: VISCA over IP camera on udp 127.0.0.1:${port}; use protocol: visca-ip, host: 127.0.0.1, port: ${port}\n`);
+    stop = () => sim.stop();
+  } else if (options.udpPort !== undefined) {
+    const sim = serialSim(device, '', options, timing);
+    const port = await sim.listenUdp(options.udpPort);
+    process.stdout.write(`classbox simulate: ${device} device on udp 127.0.0.1:${port}; use host: 127.0.0.1, port: ${port}, transport: udp\n`);
     stop = () => sim.stop();
   } else if (options.tcpPort !== undefined) {
     const sim = serialSim(device, '', options, timing);

@@ -51,8 +51,13 @@ export const viscaCamera = z
     protocol: z.literal('visca'),
     ...cameraBase,
     address: z.number().int().min(1).max(7).default(1),
+    /** With `host`: raw VISCA (no header) on a TCP port, or in UDP datagrams (e.g. port 1259 on many network cameras). */
+    transport: z.enum(['tcp', 'udp']).default('tcp'),
   })
-  .superRefine((v, ctx) => checkLink(v, ctx));
+  .superRefine((v, ctx) => {
+    checkLink(v, ctx);
+    if (v.transport === 'udp' && v.host === undefined) ctx.addIssue({ code: 'custom', path: ['transport'], message: 'udp needs host and port (a serial line has no transport)' });
+  });
 
 /**
  * Sony VISCA over IP: UDP to port 52381, a header with sequence numbers before each VISCA packet, one

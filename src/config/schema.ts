@@ -61,7 +61,8 @@ export const configSchema = z
     // Cameras on one line share it: one protocol, the same line settings, a different address each.
     const lines = new Map<string, { name: string; protocol: string; baudRate: number; address: number }[]>();
     for (const [camName, cam] of Object.entries(cameras)) {
-      const key = cam.protocol === 'visca-ip' ? `udp:${cam.host}:${cam.port}` : cam.host !== undefined ? `${cam.host}:${cam.port}` : String(cam.port);
+      const udp = cam.protocol === 'visca-ip' || (cam.protocol === 'visca' && cam.transport === 'udp');
+      const key = cam.host !== undefined ? `${udp ? 'udp://' : ''}${cam.host}:${cam.port}` : String(cam.port);
       const baudRate = 'baudRate' in cam ? cam.baudRate : 0;
       const address = 'address' in cam ? cam.address : 1;
       const others = lines.get(key) ?? [];

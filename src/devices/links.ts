@@ -6,17 +6,19 @@ import { SerialLink } from '../transports/serial.js';
 import { TcpLink } from '../transports/tcp.js';
 import { UdpLink } from '../transports/udp.js';
 
-type LinkConfig = Pick<Extract<CameraConfig, { protocol: 'visca' }>, 'port' | 'host' | 'baudRate' | 'dataBits' | 'stopBits' | 'parity' | 'rs485'>;
+type LinkConfig = Pick<Extract<CameraConfig, { protocol: 'visca' }>, 'port' | 'host' | 'baudRate' | 'dataBits' | 'stopBits' | 'parity' | 'rs485'> & { transport?: 'tcp' | 'udp' };
 
 /** `/dev/ttyUSB0` or `host:port`: devices on the same key share one link (a VISCA daisy chain). */
 export function linkKey(c: LinkConfig, defaultTcpPort?: number): string {
-  return c.host !== undefined ? `${c.host}:${c.port ?? defaultTcpPort}` : String(c.port);
+  if (c.host === undefined) return String(c.port);
+  return `${c.transport === 'udp' ? 'udp://' : ''}${c.host}:${c.port ?? defaultTcpPort}`;
 }
 
 export function linkFactory(c: LinkConfig, timeoutMs: number, defaultTcpPort?: number): () => ByteLink {
   if (c.host !== undefined) {
     const host = c.host;
     const port = typeof c.port === 'number' ? c.port : defaultTcpPort!;
+    if (c.transport === 'udp') return () => new UdpLink(host, port);
     return () => new TcpLink(host, port, timeoutMs);
   }
   const settings = { path: String(c.port), baudRate: c.baudRate, dataBits: c.dataBits, stopBits: c.stopBits, parity: c.parity, rs485: c.rs485 };

@@ -1,3 +1,4 @@
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SerialLink } from '../transports/serial.js';
 import type { ByteLink } from '../transports/link.js';
@@ -33,6 +34,7 @@ export interface Received {
 export abstract class SerialSim {
   protected link: ByteLink | undefined;
   private server: Server | undefined;
+  private udp: UdpSocket | undefined;
   /** Every chunk of bytes as it arrived (framing is the subclass's job). */
   readonly rx: Received[] = [];
   /** When set, the device hears everything and answers nothing (powered off, wrong baud rate...). */
@@ -68,9 +70,43 @@ export abstract class SerialSim {
     return (this.server.address() as { port: number }).port;
   }
 
+  /**
+   * Serves the device in UDP datagrams instead (raw VISCA over UDP, no header): replies go to whoever
+   * sent the last datagram. Resolves with the port.
+   */
+  async listenUdp(port = 0, host = '127.0.0.1'): Promise<number> {
+    const socket = createSocket('udp4');
+    this.udp = socket;
+    let peer: RemoteInfo | undefined;
+    let dataFn: (c: Buffer) => void = () => {};
+    socket.on('message', (msg, from) => {
+      peer = from;
+      dataFn(msg);
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => resolve());
+    });
+    await this.start({
+      description: `udp ${host}:${socket.address().port}`,
+      open: async () => undefined,
+      close: async () => undefined,
+      isOpen: true,
+      write: async (d) => {
+        if (peer) socket.send(d, peer.port, peer.address);
+      },
+      onData: (fn) => (dataFn = fn),
+      onClose: () => undefined,
+    });
+    return socket.address().port;
+  }
+
   async stop(): Promise<void> {
     await this.link?.close();
     this.link = undefined;
+    const udp = this.udp;
+    this.udp = undefined;
+    if (udp) await new Promise<void>((r) => udp.close(() => r()));
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((r) => server.close(() => r()));

@@ -19,6 +19,12 @@ describe('classbox CLI', () => {
     expect(missing.stderr).toMatch(/--config <file>/);
   });
 
+  it('simulate refuses a port out of range with exit 2 and one line', async () => {
+    const r = await runCli(['simulate', 'visca', '--udp-port', '70000']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('classbox simulate: --udp-port is 0-65535\n');
+  });
+
   it('simulate refuses an unknown device with exit 2', async () => {
     const r = await runCli(['simulate', 'teleprompter']);
     expect(r.code).toBe(2);

@@ -128,11 +128,12 @@ describe('VISCA over IP camera over real UDP (simulator)', () => {
     expect(performance.now() - t0).toBeLessThan(100);
   }, 20_000); // the failed name lookup itself may take seconds where DNS is slow
 
-  it('refuses a visca-ip camera with a serial port, an address, or no host', async () => {
+  it('refuses a visca-ip camera with a serial port, an address, or no host; raw VISCA over UDP without a host', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ protocol: 'visca-ip', host: '10.0.0.5', address: 2 }, 'devices.cameras.c.address: unknown key'],
       [{ protocol: 'visca-ip', port: 52381 }, 'devices.cameras.c.host'],
       [{ protocol: 'visca-ip', host: '10.0.0.5', port: '/dev/ttyUSB0' }, 'devices.cameras.c.port'],
+      [{ protocol: 'visca', port: '/dev/ttyUSB0', transport: 'udp' }, 'devices.cameras.c.transport: udp needs host and port'],
     ];
     for (const [camera, where] of cases) {
       await expect(startDevices({ cameras: { c: camera } })).rejects.toThrow(where);

@@ -200,6 +200,27 @@ describe('VISCA camera over a real pty (simulator)', () => {
     await cam.home();
   });
 
+  it('raw VISCA in UDP datagrams (no header, e.g. port 1259): moves, presets, a silent camera goes offline', async () => {
+    const sim = new ViscaCameraSim('', { recallMs: 20 });
+    const port = await sim.listenUdp();
+    cleanups.push(() => sim.stop());
+    const d = await startDevices({ cameras: { ip: { protocol: 'visca', host: '127.0.0.1', port, transport: 'udp', timeoutMs: 300 } } });
+    cleanups.push(() => d.stop());
+    const cam = d.room.camera('ip');
+    await waitUntil(() => cam.online, 'online over UDP');
+    await cam.move('left', 100);
+    await new Promise((r) => setTimeout(r, 100));
+    await cam.stopMove();
+    expect(sim.camera().pan).toBeLessThan(0);
+    await cam.save(4);
+    await cam.home();
+    await cam.recall(4);
+    expect(sim.camera().pan).toBe(sim.camera().presets.get(4)!.pan);
+    sim.silent = true;
+    expect(await code(cam.home())).toBe('device_timeout');
+    expect(cam.online).toBe(false);
+  });
+
   it('a network change announced by a camera re-runs Address Set', async () => {
     const { sim, cam } = await rig();
     await waitUntil(() => cam.online, 'online');
