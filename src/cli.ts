@@ -4,6 +4,7 @@ import { EXIT_USAGE, loadConfigOrExit } from './commands/config-or-exit.js';
 import { projectorCommand, ptzCommand } from './commands/device-cli.js';
 import { SIMULATORS, simulate } from './commands/simulate.js';
 import { runDemo } from './commands/demo.js';
+import { discover } from './commands/discover.js';
 import { runDoctor } from './commands/doctor.js';
 import { printPipeline } from './commands/pipeline.js';
 import { serve } from './commands/serve.js';
@@ -122,6 +123,23 @@ program
       cameras: Math.min(7, Math.max(1, Number(opts.cameras) || 1)),
       warmUpS: Math.max(0, Number(opts.warmUp) || 0),
     });
+  });
+
+program
+  .command('discover')
+  .description('find the PJLink class 2 projectors on the network and print the config lines for them')
+  .option('--target <address...>', 'where to search: a broadcast address or hosts', ['255.255.255.255'])
+  .option('--port <port>', 'PJLink port (UDP search and TCP details)', '4352')
+  .option('--listen <s>', 'seconds to wait for answers', '3')
+  .option('--json', 'JSON output')
+  .action(async (opts: { target: string[]; port: string; listen: string; json?: boolean }) => {
+    const port = Number(opts.port);
+    const listenS = Number(opts.listen);
+    if (!Number.isInteger(port) || port < 1 || port > 65535 || !(listenS > 0 && listenS <= 60)) {
+      process.stderr.write('classbox discover: --port is 1-65535 and --listen 0-60 seconds\n');
+      process.exit(EXIT_USAGE);
+    }
+    await discover({ targets: opts.target, port, listenS, json: opts.json === true });
   });
 
 program

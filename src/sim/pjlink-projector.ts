@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { authDigest } from '../protocols/pjlink/codec.js';
 import { LineFramer } from '../protocols/line-framer.js';
+import { SEARCH, searchAnswer } from '../protocols/pjlink/search.js';
 import { ProjectorModel, type ProjectorModelOptions } from './projector-model.js';
 
 export interface PjlinkSimOptions extends ProjectorModelOptions {
@@ -9,6 +11,8 @@ export interface PjlinkSimOptions extends ProjectorModelOptions {
   name?: string;
   /** Answer nothing at all after the greeting (a hung network stack). */
   silent?: boolean;
+  /** Class 2: the MAC address it answers a search with. */
+  mac?: string;
 }
 
 const POWR: Record<string, string> = { standby: '0', on: '1', cooling: '2', warming: '3' };
@@ -20,6 +24,7 @@ const POWR: Record<string, string> = { standby: '0', on: '1', cooling: '2', warm
 export class PjlinkProjectorSim {
   readonly model: ProjectorModel;
   private server: Server | undefined;
+  private search: UdpSocket | undefined;
   private readonly sockets = new Set<Socket>();
   /** Every command line received, in order (after authentication). */
   readonly commands: string[] = [];
@@ -41,7 +46,23 @@ export class PjlinkProjectorSim {
     return this.port;
   }
 
+  /** Class 2 search on UDP (the same port as the TCP one, 4352 on a real projector): answers with its MAC. */
+  async listenSearch(port = this.port, host = '127.0.0.1'): Promise<void> {
+    const socket = createSocket('udp4');
+    this.search = socket;
+    socket.on('message', (msg, from) => {
+      if (msg.equals(SEARCH) && !this.options.silent) socket.send(searchAnswer(this.options.mac ?? '00:11:22:33:44:55'), from.port, from.address);
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => resolve());
+    });
+  }
+
   async stop(): Promise<void> {
+    const search = this.search;
+    this.search = undefined;
+    if (search) await new Promise<void>((r) => search.close(() => r()));
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server = undefined;
@@ -113,7 +134,7 @@ export class PjlinkProjectorSim {
       case 'INFO':
         return ok('');
       case 'CLSS':
-        return ok('1');
+        return ok(this.options.mac ? '2' : '1');
       default:
         return ok('ERR1');
     }
