@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     expect(c.role).toBe('broadcast');
     expect(c.mqtt.prefix).toBe('classbox');
     expect(c.devices.cameras['teacher-cam']).toMatchObject({ protocol: 'visca', port: '/dev/ttyUSB0', address: 1, presets: { podium: 1, board: 2 } });
+    expect(c.devices.cameras['students-cam']).toEqual({ protocol: 'visca-ip', host: '10.0.0.31', port: 52381, timeoutMs: 1000, presets: { class: 1 }, maxPreset: 15 });
     expect(c.devices.projectors.main).toMatchObject({ protocol: 'pjlink', host: '10.0.0.20', port: 4352, password: 'secret' });
     expect(c.devices.gpio['start-button']).toMatchObject({ direction: 'in', edge: 'falling', debounceMs: 50, action: 'class/toggle' });
     expect(c.schedule.classes[0]).toMatchObject({ name: 'math', days: ['mon', 'wed', 'fri'], preset: { 'teacher-cam': 'podium' }, projector: { main: 'on' } });
