@@ -10,7 +10,6 @@ import type { ByteLink } from './link.js';
 export class UdpLink implements ByteLink {
   private socket: Socket | undefined;
   private dataFn: (chunk: Buffer) => void = () => {};
-  private closeFn: (err?: Error) => void = () => {};
 
   constructor(
     private readonly host: string,
@@ -29,9 +28,8 @@ export class UdpLink implements ByteLink {
     this.dataFn = fn;
   }
 
-  onClose(fn: (err?: Error) => void): void {
-    this.closeFn = fn;
-  }
+  /** Never called: a UDP socket has no connection that can go away (see the class comment). */
+  onClose(_fn: (err?: Error) => void): void {}
 
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -63,9 +61,6 @@ export class UdpLink implements ByteLink {
     const socket = this.socket;
     this.socket = undefined;
     if (!socket) return Promise.resolve();
-    return new Promise((resolve) => {
-      socket.close(() => resolve());
-      this.closeFn = () => {};
-    });
+    return new Promise((resolve) => socket.close(() => resolve()));
   }
 }

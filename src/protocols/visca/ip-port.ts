@@ -73,9 +73,9 @@ export class ViscaIpPort implements ViscaSessionSource {
       m.resends++;
       this.retransmissions++;
       this.transmit(m).catch(() => undefined);
-      m.timer = setTimeout(again, retryMs);
+      m.timer = setTimeout(again, retryMs).unref();
     };
-    m.timer = setTimeout(again, retryMs);
+    m.timer = setTimeout(again, retryMs).unref();
   }
 
   private settle(): void {
