@@ -115,7 +115,8 @@ export class ViscaIpPort implements ViscaSessionSource {
     this.settle();
     try {
       if (!(await this.reset((d) => this.link.write(d)))) return;
-      if (pending) {
+      // Unless the session gave up on it meanwhile and sent something newer.
+      if (pending && !this.inFlight) {
         this.sequence = nextSequence(this.sequence);
         const again: InFlight = { ...pending, sequence: this.sequence, resends: 0 };
         this.track(again);
