@@ -32,8 +32,10 @@ export async function startDemoRoom(): Promise<DemoRoom> {
   }
   const side = new EpsonProjectorSim(epsonLine.b, { warmUpMs: 20_000, coolDownMs: 20_000 });
   await side.start();
-  const main = new PjlinkProjectorSim({ password: 'demo', name: 'room-101 main', warmUpMs: 20_000, coolDownMs: 30_000 });
+  const main = new PjlinkProjectorSim({ password: 'demo', name: 'room-101 main', mac: '02:00:00:00:01:01', warmUpMs: 20_000, coolDownMs: 30_000 });
   const pjlinkPort = await main.start(0);
+  // Class 2 search on the same port number, so `classbox discover --target 127.0.0.1 --port N` finds it.
+  await main.listenSearch(pjlinkPort).catch(() => undefined);
   const gpio = new SimulatedGpioChip();
   gpio.rest(27, 1); // the start button's pull-up
   return {
@@ -54,7 +56,7 @@ export async function startDemoRoom(): Promise<DemoRoom> {
     gpio,
     describe: () => [
       `VISCA cameras teacher-cam (1) and students-cam (2) daisy-chained on ${cameraLine.a}`,
-      `PJLink projector "main" on 127.0.0.1:${pjlinkPort} (password demo)`,
+      `PJLink projector "main" on 127.0.0.1:${pjlinkPort} (password demo; classbox discover --target 127.0.0.1 --port ${pjlinkPort} finds it)`,
       `Epson projector "side" on ${epsonLine.a}`,
       'GPIO: on-air light on line 17, start button on line 27 (simulated)',
     ],

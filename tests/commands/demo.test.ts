@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { watchMqtt } from '../helpers/mqtt-watch.js';
 
 describe('classbox demo (npm start)', () => {
@@ -29,6 +29,10 @@ describe('classbox demo (npm start)', () => {
       const r = await watch.waitFor('classbox/demo-school/room-101/response/ptz/recall', () => true, 10_000);
       expect(JSON.parse(r.payload)).toMatchObject({ id: 'd1', status: 'ok', data: { preset: 2 } });
       await watch.close();
+      // Its projector can be found as an installer finds one.
+      const found = (await demo.waitForOutput(/classbox discover --target 127\.0\.0\.1 --port (\d+)/))[1]!;
+      const discovered = await runCli(['discover', '--target', '127.0.0.1', '--port', found, '--listen', '0.5', '--json']);
+      expect(JSON.parse(discovered.stdout)).toEqual([{ address: '127.0.0.1', mac: '02:00:00:00:01:01', passwordRequired: true }]);
       // Retained: a dashboard subscribing later is told at once.
       const late = await watchMqtt(m[1]!, 'classbox/demo-school/room-101/availability');
       expect(await late.waitFor('classbox/demo-school/room-101/availability')).toMatchObject({ payload: 'online', retain: true });
