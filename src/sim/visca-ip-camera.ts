@@ -9,6 +9,20 @@ export interface ViscaIpNetwork {
   dropIncoming: number;
   /** Replies from the camera to lose on their way back. */
   dropOutgoing: number;
+  /** Besides those, the share of the controller's datagrams lost at random (0-1), from a seeded generator. */
+  lossRate: number;
+}
+
+/** A small seeded generator (mulberry32), so a lossy run is the same run every time. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /**
@@ -18,7 +32,8 @@ export interface ViscaIpNetwork {
  */
 export class ViscaIpCameraSim {
   readonly inner: ViscaCameraSim;
-  readonly network: ViscaIpNetwork = { dropIncoming: 0, dropOutgoing: 0 };
+  readonly network: ViscaIpNetwork = { dropIncoming: 0, dropOutgoing: 0, lossRate: 0 };
+  private readonly random = seeded(52381);
   /** Every well-formed message received (dropped ones included), in order. */
   readonly messages: Array<{ type: number; sequence: number; payload: Buffer }> = [];
   private socket: Socket | undefined;
@@ -73,6 +88,7 @@ export class ViscaIpCameraSim {
       this.network.dropIncoming--;
       return;
     }
+    if (this.random() < this.network.lossRate) return;
     this.peer = from;
     if (this.inner.silent) return;
     if (m.type === PAYLOAD.control) {

@@ -110,6 +110,20 @@ describe('VISCA over IP camera over real UDP (simulator)', () => {
     expect(cam.online).toBe(true);
   });
 
+  it('a lossy network (15 % of commands lost): every request settles, nearly all succeed, and the camera ends where it was sent', async () => {
+    const { sim, cam } = await rig({ recallMs: 10 });
+    for (let n = 1; n <= 9; n++) sim.camera().presets.set(n, { pan: n * 100, tilt: 0, zoom: 0 });
+    sim.network.lossRate = 0.15;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 60; i++) outcomes.push(await code(cam.recall(1 + (i % 9))));
+    // Whatever was lost, an answer or a time-out: never a hang, never another kind of failure.
+    expect(outcomes.filter((o) => o !== 'ok' && o !== 'device_timeout')).toEqual([]);
+    expect(outcomes.filter((o) => o === 'ok').length).toBeGreaterThanOrEqual(54);
+    sim.network.lossRate = 0;
+    expect(await code(cam.recall(7))).toBe('ok');
+    expect(sim.camera().pan).toBe(700);
+  }, 30_000);
+
   it('garbage datagrams and replies for other sequence numbers are ignored', async () => {
     const { sim, cam } = await rig();
     for (let i = 0; i < 200; i++) sim.sendRaw(randomBytes(1 + (i % 40)));
