@@ -52,7 +52,9 @@ export class DeviceHealth {
       this.up();
       return result;
     } catch (err) {
-      if (err instanceof ClassboxError && (err.code === 'device_timeout' || err.code === 'device_unavailable')) this.down(err.message);
+      // A time-out after the device acknowledged (VISCA: ACK, then no Completion) still proves it is there.
+      if (err instanceof ClassboxError && err.details?.acknowledged === true) this.up();
+      else if (err instanceof ClassboxError && (err.code === 'device_timeout' || err.code === 'device_unavailable')) this.down(err.message);
       // Any other answer (an error reply, busy) still proves the device is there.
       else if (err instanceof ClassboxError && err.blame === 'device') this.up();
       throw err;

@@ -71,6 +71,17 @@ describe('VISCA camera over a real pty (simulator)', () => {
     expect(changes()).toBe(before + 2);
   });
 
+  it('a command ACKed but never completed times out, and the camera that ACKed stays online', async () => {
+    const { sim, cam, events } = await rig({}, { timeoutMs: 100 });
+    await waitUntil(() => cam.online, 'online');
+    sim.options.neverComplete = true;
+    const t0 = performance.now();
+    await expect(cam.home()).rejects.toMatchObject({ code: 'device_timeout', message: expect.stringMatching(/no Completion within/) });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(9_000); // the completion allowance: max(10 s, 5 x timeoutMs)
+    expect(cam.online).toBe(true);
+    expect(events.filter((e) => e.type === 'device.offline')).toEqual([]);
+  }, 20_000);
+
   it('a move always ends with a stop, even when the move is refused', async () => {
     const { sim, cam } = await rig();
     await waitUntil(() => cam.online, 'online');

@@ -102,9 +102,10 @@ export class ViscaSession {
     });
   }
 
-  private arm(job: Job, ms: number, what: string): void {
+  private arm(job: Job, ms: number, what: string, acknowledged = false): void {
     clearTimeout(job.timer);
-    job.timer = setTimeout(() => this.finish(job, new ClassboxError('device_timeout', `${this.label}: no ${what} within ${ms} ms`)), ms);
+    // After an ACK the camera has answered: a missing Completion is a stuck command, not a camera gone.
+    job.timer = setTimeout(() => this.finish(job, new ClassboxError('device_timeout', `${this.label}: no ${what} within ${ms} ms`, acknowledged ? { details: { acknowledged: true } } : {})), ms);
   }
 
   /** Settles a job wherever it is and lets the next one go. */
@@ -128,7 +129,7 @@ export class ViscaSession {
         if (!job) return;
         this.awaitingAck = undefined;
         this.sockets.set(reply.socket, job);
-        this.arm(job, this.timeouts.completionMs, 'Completion');
+        this.arm(job, this.timeouts.completionMs, 'Completion', true);
         this.pump();
         return;
       }
