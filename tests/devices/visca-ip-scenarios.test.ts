@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClassboxError } from '../../src/core/errors.js';
 import { PAYLOAD } from '../../src/protocols/visca/ip-codec.js';
 import { ViscaIpCameraSim } from '../../src/sim/visca-ip-camera.js';
 import { startDevices } from '../helpers/devices.js';
+import { outcome as code } from '../helpers/outcome.js';
 import { waitUntil } from '../helpers/net.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -20,15 +20,6 @@ async function rig(simOptions: ConstructorParameters<typeof ViscaIpCameraSim>[0]
   const cam = d.room.camera('teacher');
   await waitUntil(() => cam.online, 'camera online');
   return { sim, ...d, cam };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    return err instanceof ClassboxError ? err.code : `not a ClassboxError: ${String(err)}`;
-  }
 }
 
 /** The VISCA packets the camera received, as `seq:hex`. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClassboxError } from '../../src/core/errors.js';
 import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
 import { startDevices } from '../helpers/devices.js';
+import { outcome as code } from '../helpers/outcome.js';
 import { waitUntil } from '../helpers/net.js';
 import { createPtyPair, type PtyPair } from '../helpers/pty.js';
 
@@ -20,15 +21,6 @@ async function rig(simOptions: ConstructorParameters<typeof ViscaCameraSim>[1] =
   const d = await startDevices({ cameras: { teacher: { protocol: 'visca', port: pty.a, address: 1, timeoutMs: 300, presets: { podium: 1 }, ...camera } } });
   cleanups.push(() => d.stop());
   return { pty, sim, ...d, cam: d.room.camera('teacher') };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    return err instanceof ClassboxError ? err.code : `not a ClassboxError: ${String(err)}`;
-  }
 }
 
 describe('VISCA camera over a real pty (simulator)', () => {
