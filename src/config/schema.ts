@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { filePath, name } from './fields.js';
 import { devices } from './devices-schema.js';
 import { listCommandSets } from '../protocols/ascii/command-set.js';
+import { linkKey } from '../devices/link-key.js';
 import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
 import { fleet, http, mqtt, schedule, upload } from './service-schema.js';
 
@@ -61,8 +62,7 @@ export const configSchema = z
     // Cameras on one line share it: one protocol, the same line settings, a different address each.
     const lines = new Map<string, { name: string; protocol: string; baudRate: number; address: number }[]>();
     for (const [camName, cam] of Object.entries(cameras)) {
-      const udp = cam.protocol === 'visca-ip' || (cam.protocol === 'visca' && cam.transport === 'udp');
-      const key = cam.host !== undefined ? `${udp ? 'udp://' : ''}${cam.host}:${cam.port}` : String(cam.port);
+      const key = linkKey(cam);
       const baudRate = 'baudRate' in cam ? cam.baudRate : 0;
       const address = 'address' in cam ? cam.address : 1;
       const others = lines.get(key) ?? [];

@@ -16,7 +16,8 @@ import { EpsonDriver } from './epson-driver.js';
 import { escvpNetHandshake } from './escvp-net.js';
 import { GpioLines } from './gpio-lines.js';
 import { DeviceHealth, type HealthChange } from './health.js';
-import { LinkPool, linkKey } from './links.js';
+import { linkKey } from './link-key.js';
+import { LinkPool } from './links.js';
 import { PelcoPtz } from './pelco-ptz.js';
 import { PjlinkDriver } from './pjlink-driver.js';
 import { Projector, type ProjectorState } from './projector.js';
@@ -69,7 +70,7 @@ export class Devices implements Part {
         this.cameras.set(name, new ViscaPtz({ name, address: c.address, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}) }, link, port, health));
       } else if (c.protocol === 'visca-ip') {
         let port: ViscaIpPort | undefined;
-        const link = this.links.udp(c.host, c.port, (l) => port!.initialise(l));
+        const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => port!.initialise(l) });
         port = new ViscaIpPort(link, log, c.timeoutMs);
         this.cameras.set(name, new ViscaPtz({ name, protocol: 'visca-ip', address: 1, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}) }, link, port, health));
       } else {
