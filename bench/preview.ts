@@ -44,7 +44,7 @@ export async function preview(): Promise<void> {
       sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' }, students: { kind: 'test', pattern: 'pinwheel' } },
     }),
   );
-  const box = spawn(process.execPath, ['bin/classbox.js', 'run', '--config', config], { stdio: 'ignore', env: { ...process.env, UV_THREADPOOL_SIZE: '32' } });
+  const box = spawn(process.execPath, ['bin/classbox.js', 'run', '--config', config], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 6000));
   const url = `http://127.0.0.1:${port}`;
   const measure = async () => {

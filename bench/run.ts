@@ -71,7 +71,7 @@ async function layout(files: string[]): Promise<void> {
 
 async function live(): Promise<void> {
   const seconds = 20;
-  const { stdout } = await run(process.execPath, [...tsx, 'bench/media-live.ts', String(seconds), '47781'], { env: { ...process.env, UV_THREADPOOL_SIZE: '32' } });
+  const { stdout } = await run(process.execPath, [...tsx, 'bench/media-live.ts', String(seconds), '47781']);
   const node = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
   // gst-launch with the printed line of the same room, for the same time, plus start-up.
   const config = loadConfig({ base: liveConfigDoc(mkdtempSync(join(tmpdir(), 'bench-gst-')), 47782), env: {} });

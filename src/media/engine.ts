@@ -8,7 +8,7 @@ import { buildGraph, defaultFilePrefix, initialLayout, type MediaGraph, type Pip
 import { launchString } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
-import { renderedFrames, type PipelineRunner, type RunningPipeline } from './runner.js';
+import { renderedFrames, type PipelineRunner, type RunningPipeline, type SampleTiming } from './runner.js';
 import { SupervisedPipeline } from './supervised-pipeline.js';
 import { RateMeter } from './rate-meter.js';
 
@@ -166,10 +166,10 @@ export class MediaEngine implements Part {
       onStarted: (p) => {
         this.lastEncodedFrames = this.encoded.frames;
         this.lastFrameAt = Date.now();
-        p.pullLoop('net-out', (buf) => this.onEncoded(buf));
-        p.pullLoop('preview-out', (buf) => this.previewSinks.get(COMPOSITE)?.(buf));
+        p.pullLoop('net-out', (buf, timing) => this.onEncoded(buf, timing));
+        p.pullLoop('preview-out', (buf) => this.previewSinks.get(COMPOSITE)?.(buf), 2);
         p.set('preview-valve', 'drop', !this.previewSinks.has(COMPOSITE));
-        if (this.sources.has('audio')) p.pullLoop('aud-out', (buf) => this.onAudio(buf));
+        if (this.sources.has('audio')) p.pullLoop('aud-out', (buf, timing) => this.onAudio(buf, timing), 200);
         this.applySlates(p);
       },
       onUp: () => this.emitState(),
@@ -195,19 +195,19 @@ export class MediaEngine implements Part {
     return true;
   }
 
-  private onEncoded(buf: Buffer): void {
+  private onEncoded(buf: Buffer, timing: SampleTiming): void {
     this.encoded.add(buf.length);
     this.lastFrameAt = Date.now();
     for (const [name, o] of this.outputs) {
       if (o.sp.state === 'running' || o.sp.state === 'starting') {
-        if (o.sp.pipeline?.push(`${name}-in`, buf)) o.meter.add(buf.length);
+        if (o.sp.pipeline?.push(`${name}-in`, buf, timing)) o.meter.add(buf.length);
       }
     }
   }
 
-  private onAudio(buf: Buffer): void {
+  private onAudio(buf: Buffer, timing: SampleTiming): void {
     for (const [name, o] of this.outputs) {
-      if (o.sp.state === 'running' || o.sp.state === 'starting') o.sp.pipeline?.push(`${name}-ain`, buf);
+      if (o.sp.state === 'running' || o.sp.state === 'starting') o.sp.pipeline?.push(`${name}-ain`, buf, timing);
     }
   }
 
@@ -233,7 +233,7 @@ export class MediaEngine implements Part {
       ...(slate
         ? {
             onStarted: (p: RunningPipeline) => {
-              p.pullLoop(`${name}-preview-out`, (buf) => this.previewSinks.get(name)?.(buf));
+              p.pullLoop(`${name}-preview-out`, (buf) => this.previewSinks.get(name)?.(buf), 2);
               p.set(`${name}-preview-valve`, 'drop', !this.previewSinks.has(name));
             },
           }
@@ -390,9 +390,8 @@ export class MediaEngine implements Part {
   }
 
   /**
-   * Every pipeline to NULL at once, no end-of-stream: the last thing before the process exits, so no
-   * pull or bus wait is still holding a libuv pool thread (each gives up within 250 ms in any case)
-   * and the devices the pipelines hold (cameras, the display) are released.
+   * Every pipeline to NULL at once, no end-of-stream: the last thing before the process exits, so the
+   * devices the pipelines hold (cameras, the display) are released and no bus watch keeps the loop.
    */
   halt(): void {
     for (const sp of [...this.outputs.values()].map((o) => o.sp).concat(this.main ? [this.main] : [], [...this.sources.values()].map((s) => s.sp))) {

@@ -1,12 +1,16 @@
 import { createRequire } from 'node:module';
-import type { BusMessage, PipelineRunner, RunningPipeline } from './runner.js';
+import type { BusMessage, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
 
 interface GstElement {
   [property: string]: unknown;
-  /** A sample, null at end of stream or once stopped, undefined when none came within the binding's wait. */
-  pull?(cb: (buf: Buffer | null | undefined) => void): void;
-  push?(buf: Buffer): void;
+  /** Each sample as the appsink gets it (null at end of stream); null as the callback stops the feed. */
+  onSample?(cb: ((buf: Buffer | null, timing?: SampleTiming) => void) | null, maxQueued?: number): void;
+  feedDropped?(): number;
+  push?(buf: Buffer, timing?: SampleTiming): void;
 }
+
+/** A source timeline more than this far from the pipeline's clock has jumped (a restarted composite). */
+const REBASE_NS = 1_000_000_000;
 
 interface GstPipeline {
   play(): void;
@@ -21,6 +25,8 @@ interface GstPipeline {
   setPadProperty(element: string, pad: string, property: string, value: unknown): boolean;
   queryLatency(sink: string): number;
   pollBus(cb: (m: Record<string, unknown>) => void): void;
+  /** Clock time minus base time, in ns; -1 before the pipeline has a clock. */
+  runningTime(): number;
 }
 
 type Binding = { Pipeline: new (launch: string) => GstPipeline };
@@ -44,10 +50,14 @@ class GstRunningPipeline implements RunningPipeline {
   private readonly elements = new Map<string, GstElement | undefined>();
   private stopped = false;
   private polling = false;
+  private readonly feeds = new Set<GstElement>();
+  /** Added to incoming timestamps to put them on this pipeline's running time. */
+  private offsetNs: number | undefined;
 
   constructor(private readonly p: GstPipeline) {}
 
   play(): void {
+    this.stopped = false;
     this.startPolling();
     this.p.play();
   }
@@ -56,7 +66,12 @@ class GstRunningPipeline implements RunningPipeline {
   }
   stop(): void {
     this.stopped = true;
+    for (const f of this.feeds) f.onSample?.(null);
+    this.feeds.clear();
+    // The binding's stop also ends the bus watch.
     this.p.stop();
+    this.polling = false;
+    this.offsetNs = undefined;
   }
   sendEos(): void {
     this.p.sendEOS();
@@ -88,24 +103,30 @@ class GstRunningPipeline implements RunningPipeline {
   setPad(element: string, pad: string, property: string, value: number | string | boolean): boolean {
     return this.p.setPadProperty(element, pad, property, value);
   }
-  pullLoop(appsink: string, onSample: (buf: Buffer) => void): void {
+  pullLoop(appsink: string, onSample: (buf: Buffer, timing: SampleTiming) => void, maxQueued = 64): void {
     const sink = this.child(appsink);
-    if (!sink?.pull) throw new Error(`no appsink "${appsink}"`);
-    const next = () => {
-      if (this.stopped) return;
-      sink.pull!((buf) => {
-        if (buf === null || this.stopped) return;
-        if (buf !== undefined) onSample(buf);
-        next();
-      });
-    };
-    next();
+    if (!sink?.onSample) throw new Error(`no appsink "${appsink}"`);
+    this.feeds.add(sink);
+    sink.onSample((buf, timing) => {
+      if (buf && timing && !this.stopped) onSample(buf, timing);
+    }, maxQueued);
   }
-  push(appsrc: string, buf: Buffer): boolean {
+  push(appsrc: string, buf: Buffer, timing: SampleTiming): boolean {
     const src = this.child(appsrc);
     if (!src?.push || this.stopped) return false;
-    src.push(buf);
+    const now = this.p.runningTime();
+    const at = timing.dts >= 0 ? Math.min(timing.dts, timing.pts >= 0 ? timing.pts : timing.dts) : timing.pts;
+    // No clock yet (still starting) or an untimed sample: nothing to place it by, and a muxer given
+    // untimed buffers interleaves sound and picture wrongly.
+    if (now < 0 || at < 0) return false;
+    if (this.offsetNs === undefined || Math.abs(at + this.offsetNs - now) > REBASE_NS) this.offsetNs = now - at;
+    const move = (t: number) => (t >= 0 ? t + this.offsetNs! : -1);
+    src.push(buf, { pts: move(timing.pts), dts: move(timing.dts), duration: timing.duration, delta: timing.delta });
     return true;
+  }
+  /** Samples an appsink's feed dropped because the event loop fell behind. */
+  dropped(appsink: string): number {
+    return this.child(appsink)?.feedDropped?.() ?? 0;
   }
   forceKeyUnit(element: string): void {
     if (this.child(element)) this.p.forceKeyUnit(element, 1);

@@ -81,10 +81,14 @@ export const AAC_CAPS = 'audio/mpeg,mpegversion=4,stream-format=adts';
 
 /** Head of an output's audio branch in its own pipeline. */
 export function audioAppsrcHead(name: string): Chain {
-  return [{ element: 'appsrc', name: `${name}-ain`, properties: { 'is-live': true, format: 'time', 'do-timestamp': true, caps: AAC_CAPS } }];
+  return [{ element: 'appsrc', name: `${name}-ain`, properties: { 'is-live': true, format: 'time', 'do-timestamp': false, caps: AAC_CAPS } }];
 }
 
-/** Head of an output's own pipeline: the encoded stream pushed from the composite's appsink. */
+/**
+ * Head of an output's own pipeline: the encoded stream pushed from the composite's appsink with the
+ * encoder's timestamps (moved onto this pipeline's clock), not stamped on arrival: arrival times carry
+ * the event loop's jitter into the stream.
+ */
 export function appsrcHead(name: string): Chain {
-  return [{ element: 'appsrc', name: `${name}-in`, properties: { 'is-live': true, format: 'time', 'do-timestamp': true, caps: H264_CAPS } }];
+  return [{ element: 'appsrc', name: `${name}-in`, properties: { 'is-live': true, format: 'time', 'do-timestamp': false, caps: H264_CAPS } }];
 }

@@ -8,6 +8,15 @@ export interface BusMessage {
   newState?: string;
 }
 
+/** Timing of an encoded sample as the encoder stamped it (nanoseconds; -1 when none). */
+export interface SampleTiming {
+  pts: number;
+  dts: number;
+  duration: number;
+  /** Not a key frame. */
+  delta: boolean;
+}
+
 export interface RunningPipeline {
   play(): void;
   pause(): void;
@@ -22,9 +31,17 @@ export interface RunningPipeline {
   /** False when no such element. */
   set(element: string, property: string, value: string | number | boolean): boolean;
   setPad(element: string, pad: string, property: string, value: number | string | boolean): boolean;
-  /** Pulls samples from an appsink until the pipeline stops; `onSample` gets each buffer. */
-  pullLoop(appsink: string, onSample: (buf: Buffer) => void): void;
-  push(appsrc: string, buf: Buffer): boolean;
+  /**
+   * Delivers each sample of an appsink as it arrives, until the pipeline stops. No thread waits for
+   * samples: the appsink wakes the event loop. At most `maxQueued` wait for JS; older ones are dropped.
+   */
+  pullLoop(appsink: string, onSample: (buf: Buffer, timing: SampleTiming) => void, maxQueued?: number): void;
+  /**
+   * Pushes into an appsrc with the encoder's timing, moved onto this pipeline's clock by one offset
+   * (shared by all its appsrcs, so sound and picture stay together; taken anew when the source's
+   * timeline jumps, as after a composite restart).
+   */
+  push(appsrc: string, buf: Buffer, timing: SampleTiming): boolean;
   forceKeyUnit(element: string): void;
   /** Milliseconds of live latency upstream of a sink element; null when not live or not known yet. */
   latencyMs(sink: string): number | null;

@@ -1,29 +1,132 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { GstRunner } from '../../src/media/gst-runner.js';
+import type { SampleTiming } from '../../src/media/runner.js';
 
-/**
- * A child process that pulls from an appsink no sample will ever reach (a shut valve, as the preview
- * has while nobody watches), then exits without stopping the pipeline.
- */
-const SCRIPT = `
+/** Runs a script as its own Node process, in the environment users have (the suite's own minus nothing). */
+async function runScript(script: string, env: NodeJS.ProcessEnv = process.env): Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  clearTimeout(killer);
+  return { out, code, signal };
+}
+
+/** Node's own default: no UV_THREADPOOL_SIZE, as `npx classbox run` has. */
+function defaultEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.UV_THREADPOOL_SIZE;
+  return env;
+}
+
+describe('GstRunner', () => {
+  it('a process exits even with a feed on an appsink that gets nothing', async () => {
+    const r = await runScript(`
 import { GstRunner } from './src/media/gst-runner.ts';
 const p = new GstRunner().create('videotestsrc is-live=true ! valve drop=true ! appsink name=out async=false');
 p.play();
 p.pullLoop('out', () => {});
 setTimeout(() => { console.log('exiting'); process.exit(0); }, 500);
-`;
+`);
+    expect(r.out).toContain('exiting');
+    // Killed after 20 s means the exit hung on something still waiting for the pipeline.
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+  }, 30_000);
 
-describe('GstRunner', () => {
-  it('a process exits even with a pull waiting on an appsink that gets nothing', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
-    clearTimeout(killer);
-    expect(out).toContain('exiting');
-    // Killed after 10 s means the exit hung joining a thread blocked in the pull.
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
-  }, 20_000);
+  it('a process whose pipelines are stopped ends by itself (nothing left holding the event loop)', async () => {
+    const r = await runScript(`
+import { GstRunner } from './src/media/gst-runner.ts';
+const p = new GstRunner().create('videotestsrc is-live=true ! appsink name=out sync=false');
+let frames = 0;
+p.onMessage(() => {});
+p.pullLoop('out', () => frames++);
+p.play();
+setTimeout(() => { p.stop(); console.log('stopped after', frames > 0 ? 'frames' : 'none'); }, 700);
+`);
+    expect(r.out).toContain('stopped after frames');
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+  }, 30_000);
+
+  it("eight live pipelines deliver every frame with Node's default thread pool, while file reads go on", async () => {
+    // Each appsink keeps one sample and drops the rest, as the service's do: a reader that is not
+    // there when a frame comes loses it. Eight appsinks and eight buses once needed 16 pool threads.
+    const r = await runScript(
+      `
+import { readFile } from 'node:fs';
+import { GstRunner } from './src/media/gst-runner.ts';
+const N = 8, FRAMES = 60;
+const counts = new Array(N).fill(0);
+const backwards = new Array(N).fill(0);
+let ended = 0, reads = 0;
+const timer = setInterval(() => readFile('/etc/hostname', () => reads++), 5);
+for (let i = 0; i < N; i++) {
+  const p = new GstRunner().create('videotestsrc is-live=true num-buffers=' + FRAMES + ' ! video/x-raw,width=320,height=180,framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast ! h264parse ! appsink name=out sync=false max-buffers=1 drop=true');
+  let last = -1;
+  p.pullLoop('out', (buf, t) => { counts[i]++; if (t.pts <= last) backwards[i]++; last = t.pts; });
+  p.onMessage((m) => {
+    if (m.type !== 'eos') return;
+    p.stop();
+    if (++ended === N) { clearInterval(timer); console.log(JSON.stringify({ counts, backwards, reads })); }
+  });
+  p.play();
+}
+`,
+      defaultEnv(),
+    );
+    const line = r.out.split('\n').find((l) => l.startsWith('{'));
+    expect(line, r.out).toBeDefined();
+    const result = JSON.parse(line!) as { counts: number[]; backwards: number[]; reads: number };
+    expect(result.counts).toEqual(new Array(8).fill(60));
+    expect(result.backwards).toEqual(new Array(8).fill(0));
+    expect(result.reads).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("an appsrc keeps the encoder's spacing whatever the arrival jitter, on its own pipeline's clock", async () => {
+    const runner = new GstRunner();
+    const out = runner.create('appsrc name=in is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=sink sync=false');
+    const got: SampleTiming[] = [];
+    out.pullLoop('sink', (_buf, t) => got.push(t));
+    out.play();
+    await new Promise((r) => setTimeout(r, 200));
+    const frame = Buffer.alloc(16 * 16);
+    const step = 33_333_333;
+    // Timestamps from another pipeline's timeline (x264enc starts at 1000 h), pushed in bursts.
+    const base = 3_600_000_000_000_000;
+    let pushed = 0;
+    for (let burst = 0; burst < 5; burst++) {
+      for (let k = 0; k < 6; k++, pushed++) {
+        expect(out.push('in', frame, { pts: base + pushed * step, dts: base + pushed * step, duration: step, delta: pushed % 30 !== 0 })).toBe(true);
+      }
+      await new Promise((r) => setTimeout(r, 150 + burst * 20));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    out.stop();
+    expect(got).toHaveLength(30);
+    const gaps = got.slice(1).map((t, i) => t.pts - got[i]!.pts);
+    expect(new Set(gaps)).toEqual(new Set([step]));
+    // Moved onto this pipeline's running time: within a second of zero, not 1000 hours in.
+    expect(got[0]!.pts).toBeLessThan(1_000_000_000);
+    expect(got[0]!.delta).toBe(false);
+    expect(got[1]!.delta).toBe(true);
+  }, 30_000);
+
+  it('a jump in the source timeline (a restarted composite) is taken up, not pushed into the future', async () => {
+    const out = new GstRunner().create('appsrc name=in is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=sink sync=false');
+    const got: number[] = [];
+    out.pullLoop('sink', (_buf, t) => got.push(t.pts));
+    out.play();
+    await new Promise((r) => setTimeout(r, 200));
+    const frame = Buffer.alloc(256);
+    const step = 33_333_333;
+    for (let i = 0; i < 3; i++) out.push('in', frame, { pts: 3_600_000_000_000_000 + i * step, dts: -1, duration: step, delta: false });
+    // The composite restarts: its new timeline starts near zero again.
+    for (let i = 0; i < 3; i++) out.push('in', frame, { pts: 5_000_000 + i * step, dts: -1, duration: step, delta: false });
+    await new Promise((r) => setTimeout(r, 300));
+    out.stop();
+    expect(got).toHaveLength(6);
+    for (const pts of got) expect(pts).toBeLessThan(2_000_000_000);
+  }, 30_000);
 });
