@@ -82,7 +82,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
   const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, fleet, configHash });
   const table = buildCommandTable({ config, uploader, media, devices, classroom, scheduler, fleet, player, state: () => state.snapshot() });
-  const requests = new RequestHandler(mqtt, table, log);
+  const requests = new RequestHandler(mqtt, table, log, config.mqtt.replyPrefix);
   // A GPIO input runs its configured request exactly as if it had come over MQTT.
   bus.on(requests, 'gpio.input', ({ name, action }) => {
     if (!action) return;

@@ -1,9 +1,5 @@
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
-
-/** Keys whose values never reach a log line, at any of the depths config and requests use. */
-export const SECRET_KEYS = ['password', 'token', 'passphrase', 'secretAccessKey'];
-
-const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*.*.*.*.${k}`]);
+import { redactDeep, redactText } from './config/redact.js';
 
 export interface LoggerOptions {
   level?: LevelWithSilent;
@@ -19,7 +15,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? (process.env.CLASSBOX_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info',
       base: { service: 'classbox' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Secret keys at any depth, and credentials, secret parameters and stream keys in any string
+      // (a URL in an error message too): nothing secret reaches a log line.
+      formatters: { log: (o) => redactDeep(o) as Record<string, unknown>, bindings: (b) => redactDeep(b) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          return method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+        },
+      },
       serializers: { err: pino.stdSerializers.err },
     },
     options.destination ?? pino.destination({ fd: 1, sync: false }),

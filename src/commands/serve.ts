@@ -4,6 +4,13 @@ import type { Config } from '../config/schema.js';
 import { GstRunner } from '../media/gst-runner.js';
 import { resolveProfile } from '../media/resolve-profile.js';
 
+/** The source folder of the innermost classbox frame of an error's stack: the part it came from. */
+export function partOf(err: unknown): string {
+  const stack = err instanceof Error ? (err.stack ?? '') : '';
+  const m = /\/src\/([a-z-]+)\/([a-z-]+)\.ts/.exec(stack);
+  return m ? `${m[1]}/${m[2]}` : 'unknown';
+}
+
 /** Whole-process shutdown budget: Balena and systemd send SIGKILL soon after SIGTERM. */
 const SHUTDOWN_DEADLINE_MS = 5000;
 
@@ -16,10 +23,9 @@ export async function serve(config: Config, log: Logger, extraStop?: () => Promi
   log.info({ profile: profile.name, reason }, 'board profile');
   const service = createService(config, log, { runner: new GstRunner(), profile, ...parts });
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+  /** Stops every part within the deadline, then exits with `code` (a failed stop exits 1). */
+  const stopAndExit = (reason: string, code: number) => {
     stopping = true;
-    log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
       log.error('shutdown deadline passed; exiting');
       service.media?.halt();
@@ -27,22 +33,41 @@ export async function serve(config: Config, log: Logger, extraStop?: () => Promi
     }, SHUTDOWN_DEADLINE_MS);
     force.unref();
     void service
-      .stop(signal)
+      .stop(reason)
       .then(() => extraStop?.())
       .then(
-        () => {
-          service.media?.halt();
-          log.flush();
-          process.exit(0);
-        },
+        () => code,
         (err: unknown) => {
           log.error({ err }, 'shutdown failed');
-          process.exit(1);
+          return 1;
         },
-      );
+      )
+      .then((exitCode) => {
+        service.media?.halt();
+        log.flush();
+        process.exit(exitCode);
+      });
+  };
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    log.info({ signal }, 'shutting down');
+    stopAndExit(signal, 0);
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // SIGHUP (a closed terminal, an init system's reload) used to kill the process outright, leaving the
+  // open recording segment at 0 bytes: it stops the service cleanly like SIGTERM.
+  process.once('SIGHUP', shutdown);
+  // A fault nothing caught is a bug in one part; the process must not go on in an unknown state, nor
+  // die without a word: say which part, stop what can be stopped (the segment closes), exit non-zero,
+  // and let the supervisor (systemd, Balena) start it again.
+  const fatal = (kind: string) => (err: unknown) => {
+    log.fatal({ err, part: partOf(err) }, `${kind}: stopping the service`);
+    if (stopping) return process.exit(1);
+    stopAndExit(kind, 1);
+  };
+  process.on('unhandledRejection', fatal('unhandled rejection'));
+  process.on('uncaughtException', fatal('uncaught exception'));
   await service.start();
   return service;
 }

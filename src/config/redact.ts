@@ -1,13 +1,39 @@
-import { SECRET_KEYS } from '../log.js';
+/** Keys whose values never leave the box, at any depth: in logs, events, state and `config/get`. */
+export const SECRET_KEYS = ['password', 'token', 'passphrase', 'secretAccessKey', 'streamKey'];
+
+export const CENSOR = '[redacted]';
+
+/** Query parameters that carry a secret: SRT passphrases and stream ids, platform keys and tokens. */
+const SECRET_PARAMS = /([?&;](?:passphrase|streamid|key|token|access_token|auth|password|pass|pwd|secret|sig|signature)=)[^&;\s"']*/gi;
+/** `scheme://user:password@` (or a lone user name that is a token). */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s"']+@/gi;
+/** RTMP: the last path segment after the application is the stream key (`rtmp://host/live/KEY`). */
+const RTMP_KEY = /\b(rtmps?:\/\/[^/\s"']+\/[^/\s"'?]+\/)[^\s"'?]+/gi;
+
+/**
+ * Every secret a string may carry in a URL, replaced: credentials, secret query parameters and RTMP
+ * stream keys. Applied to whatever leaves the box (logs, events, state, config/get), so a URL that
+ * reaches an error message or a reason is covered too.
+ */
+export function redactText(text: string): string {
+  if (!text.includes('://') && !/[?&;][a-z_]+=/i.test(text)) return text;
+  return text.replace(URL_CREDENTIALS, `$1${CENSOR}@`).replace(RTMP_KEY, `$1${CENSOR}`).replace(SECRET_PARAMS, `$1${CENSOR}`);
+}
+
+/** A value with every secret key's value and every secret in its strings replaced (a new value; depth-bounded). */
+export function redactDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (depth > 12 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
+  if (value instanceof Error) {
+    // As the log shows an error, with any URL in its text redacted.
+    const e = value as NodeJS.ErrnoException;
+    return { type: e.name, message: redactText(e.message), ...(e.code ? { code: e.code } : {}), ...(e.stack ? { stack: redactText(e.stack) } : {}) };
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.includes(k) && v !== undefined ? CENSOR : redactDeep(v, depth + 1)]));
+}
 
 /** The config as `config/get` shows it: every secret replaced, credentials in URLs too. */
 export function redactConfig(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactConfig);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.includes(k) && v !== undefined ? '[redacted]' : redactConfig(v)]));
-  }
-  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]+@/i.test(value)) return value.replace(/\/\/[^/@\s]+@/, '//[redacted]@');
-  // SRT passphrases travel in the URL's query.
-  if (typeof value === 'string' && /[?&]passphrase=/i.test(value)) return value.replace(/([?&]passphrase=)[^&]*/i, '$1[redacted]');
-  return value;
+  return redactDeep(value);
 }

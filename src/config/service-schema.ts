@@ -18,6 +18,8 @@ export const mqtt = z
       .strictObject({ ca: filePath().optional(), cert: filePath().optional(), key: filePath().optional(), rejectUnauthorized: z.boolean().default(true) })
       .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['key'] })
       .optional(),
+    /** MQTT 5 Response Topics allowed beside `<base>/response/…`: topics under this prefix (e.g. a dashboard's inbox). */
+    replyPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\/$/, 'must be topic levels of [A-Za-z0-9_-] ending in /, no wildcards').optional(),
     /** Events kept on disk while the broker is unreachable; oldest dropped past this size. */
     outboxMaxMB: z.number().min(1).max(10_000).default(50),
     homeAssistant: z

@@ -24,12 +24,16 @@ export interface ClassboxEvents {
   /** `class/extend`: the running class ends later. */
   'class.extended': { id: string; minutes: number; endsAt: string };
   'class.ended': import('../features/session-journal.js').SessionSummary;
+  /** A class that was running at a crash and was not taken up again (it crashed the box once more). */
+  'class.not_resumed': { id: string; name: string; mode: string; reason: string };
   /** A step of room sequencing that failed; the class goes on without it. */
   'class.step_failed': { class: string; step: string; device?: string; code: string; message: string };
   'recording.changed': { recording: boolean };
   /** A recording segment closed whole: where, how long, how big, and its SHA-256. */
   'recording.segment': { path: string; class: string | null; index: number; durationS: number; bytes: number; sha256: string };
   'recording.deleted': { path: string; reason: string };
+  /** A segment closed with nothing in it (a full disk): removed, and not announced as a recording. */
+  'recording.empty': { path: string; class: string | null };
   'upload.started': { path: string; key: string; bytes: number };
   'upload.completed': { path: string; key: string; bytes: number; sha256: string };
   'upload.retrying': { path: string; key: string; attempt: number; reason: string; retryInS: number };

@@ -25,8 +25,12 @@ export interface ClassRequest {
   /** Implanted classes: the recorded lesson to play. */
   media?: string | undefined;
   source?: SessionSummary['source'];
-  /** A class that was running when classbox stopped unexpectedly, taken up again under its own id. */
-  resume?: { id: string; startedAt: number; endsAt: number };
+  /**
+   * A class that was running when classbox stopped unexpectedly, taken up again under its own id;
+   * `resumedAt` is when it was last taken up (wall clock), so a class that brings the box down again
+   * at once is not taken up forever.
+   */
+  resume?: { id: string; startedAt: number; endsAt: number; resumedAt?: number };
 }
 
 interface Running {
@@ -56,6 +60,9 @@ export interface ClassroomContext {
   player?: Player | undefined;
   now?: () => number;
 }
+
+/** A class resumed after a crash that crashes the box again within this long is not resumed again. */
+const CRASH_LOOP_MS = 60_000;
 
 export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'class';
 
@@ -111,8 +118,19 @@ export class Classroom implements Part {
     } catch {
       return;
     }
-    if (!saved || saved.resume.endsAt <= this.now()) return void rmSync(this.runningFile, { force: true });
+    if (!saved?.resume || saved.resume.endsAt <= this.now()) return void rmSync(this.runningFile, { force: true });
+    const last = saved.resume.resumedAt;
+    if (last !== undefined && Date.now() - last < CRASH_LOOP_MS) {
+      // Taken up after a crash, and the box went down again within a minute: the class itself (a
+      // lesson file, a display) may be what brings it down. Come up without it and say so.
+      rmSync(this.runningFile, { force: true });
+      const reason = `classbox stopped again within ${CRASH_LOOP_MS / 1000} s of resuming it`;
+      this.log.error({ class: saved.resume.id, mode: saved.mode }, `class not resumed: ${reason}`);
+      this.ctx.bus.emit('class.not_resumed', { id: saved.resume.id, name: saved.name ?? `${saved.mode}-class`, mode: saved.mode, reason });
+      return;
+    }
     this.log.warn({ class: saved.resume.id }, 'class was running when classbox stopped: resuming it');
+    saved.resume.resumedAt = Date.now();
     await this.begin(saved).catch((err: unknown) => this.log.error({ err }, 'class not resumed'));
   }
 
@@ -236,7 +254,8 @@ export class Classroom implements Part {
   /** What a restart after a crash needs to resume the class: its request, id, start and (current) end. */
   private saveRunning(c: Running): void {
     try {
-      writeFileSync(this.runningFile, JSON.stringify({ ...c.request, name: c.name, resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt } }));
+      const resumedAt = c.request.resume?.resumedAt;
+      writeFileSync(this.runningFile, JSON.stringify({ ...c.request, name: c.name, resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt, ...(resumedAt !== undefined ? { resumedAt } : {}) } }));
     } catch (err) {
       this.log.warn({ err }, 'running class not saved');
     }

@@ -6,9 +6,10 @@ import type { Part } from '../core/lifecycle.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { Outbox } from '../mqtt/outbox.js';
 import { topics } from '../mqtt/topics.js';
+import { redactDeep } from '../config/redact.js';
 
 /** Bus events that the centre hears about on `<base>/event` (CONTRACT §4), with their contract names. */
-const PUBLISHED: Array<keyof ClassboxEvents> = ['source.lost', 'source.restored', 'pipeline.restarted', 'output.down', 'output.up', 'layout.changed', 'playback.ended', 'playback.failed', 'device.online', 'device.offline', 'class.started', 'class.extended', 'class.ended', 'class.step_failed', 'schedule.updated', 'schedule.rejected', 'schedule.fetch_failed', 'recording.segment', 'recording.deleted', 'disk.low', 'upload.started', 'upload.completed', 'upload.retrying'];
+const PUBLISHED: Array<keyof ClassboxEvents> = ['source.lost', 'source.restored', 'pipeline.restarted', 'output.down', 'output.up', 'layout.changed', 'playback.ended', 'playback.failed', 'device.online', 'device.offline', 'class.started', 'class.extended', 'class.ended', 'class.step_failed', 'schedule.updated', 'schedule.rejected', 'schedule.fetch_failed', 'recording.segment', 'recording.deleted', 'recording.empty', 'class.not_resumed', 'disk.low', 'upload.started', 'upload.completed', 'upload.retrying'];
 
 export interface EventPublisherContext {
   config: Config;
@@ -26,6 +27,7 @@ export class EventPublisher implements Part {
   readonly name = 'events';
   private outbox: Outbox | undefined;
   private draining = false;
+  private diskFailing = false;
   private stopped = false;
   private readonly log: Logger;
 
@@ -44,8 +46,16 @@ export class EventPublisher implements Part {
   /** Stores the event, then tries to deliver it. */
   publish(type: string, fields: Record<string, unknown> = {}): void {
     if (!this.outbox) return;
-    const { dropped } = this.outbox.add((seq) => ({ type, ts: new Date().toISOString(), seq, ...fields }));
+    const safe = redactDeep(fields) as Record<string, unknown>;
+    const { dropped, persisted } = this.outbox.add((seq) => ({ type, ts: new Date().toISOString(), seq, ...safe }));
     if (dropped > 0) this.log.warn({ dropped }, 'outbox full: oldest events dropped');
+    if (!persisted && !this.diskFailing) {
+      // Said once per spell: the events go on from memory, and the centre learns why a restart now could lose some.
+      this.diskFailing = true;
+      const reason = `${this.outbox.writeError?.code ?? 'error'}: ${this.outbox.writeError?.message ?? 'write failed'}`;
+      this.log.error({ dir: this.ctx.config.dataDir, reason }, 'data folder not writable: events kept in memory until it is');
+      this.outbox.add((seq) => ({ type: 'storage.failed', ts: new Date().toISOString(), seq, dir: this.ctx.config.dataDir, reason }), true);
+    } else if (persisted) this.diskFailing = false;
     void this.drain();
   }
 

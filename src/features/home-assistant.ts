@@ -34,9 +34,14 @@ export class HomeAssistantDiscovery implements Part {
     const common = {
       avty_t: topics.availability(base),
       dev: { ids: [this.node], name: `${c.room} (${c.site})`, mf: 'classbox', mdl: `classroom box (${c.role})`, sw: VERSION },
+      // Who sent the discovery entry: Home Assistant logs it, and asks for it from every integration.
+      o: { name: 'classbox', sw: VERSION },
     };
     const request = (command: string) => topics.request(base, command);
-    const entity = (component: string, id: string, config: Record<string, unknown>): Entity => ({ component, id, config: { ...common, uniq_id: `${this.node}_${id}`, obj_id: `${this.node}_${id}`, ...config } });
+    // default_entity_id (the full entity id, domain included) replaced obj_id, which Home Assistant 2026.4
+    // no longer reads; entity ids take lower-case letters, digits and underscores only.
+    const entityId = (component: string, id: string) => `${component}.${`${this.node}_${id}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}`;
+    const entity = (component: string, id: string, config: Record<string, unknown>): Entity => ({ component, id, config: { ...common, uniq_id: `${this.node}_${id}`, default_entity_id: entityId(component, id), ...config } });
     const sources = Object.keys(c.sources);
     const list: Entity[] = [];
     if (sources.length > 0) {

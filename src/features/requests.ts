@@ -26,6 +26,7 @@ export class RequestHandler implements Part {
     private readonly mqtt: MqttLink,
     private readonly table: CommandTable,
     private readonly log: Logger,
+    private readonly replyPrefix?: string,
   ) {}
 
   async start(): Promise<void> {
@@ -54,14 +55,28 @@ export class RequestHandler implements Part {
     const command = m.topic.slice(topics.request(this.mqtt.base, '').length);
     const response = await this.table.handle(command, m.payload);
     if (response.status === 'error') this.noteError(command, response.id, response.error.code, response.error.message);
-    // The requester's Response Topic (never a wildcard); the broker's ACL decides what a box may publish.
-    const target = m.responseTopic && !/[#+]/.test(m.responseTopic) ? m.responseTopic : topics.response(this.mqtt.base, command);
+    const target = this.replyTopic(m.responseTopic) ?? topics.response(this.mqtt.base, command);
     if (this.stopped) return;
     // Handed to MQTT.js, not awaited: waiting for the PUBACK here would deadlock with the incoming gate
     // (a closed gate also stops the PUBACKs from being read). MQTT.js still delivers it at QoS 1.
     this.mqtt.publish(target, JSON.stringify(response), m.correlationData ? { qos: 1, correlationData: m.correlationData } : { qos: 1 }).catch((err: unknown) => {
       this.log.warn({ part: 'requests', err }, 'response not published');
     });
+  }
+
+  /**
+   * The requester's Response Topic, when it is one a box may answer on: under its own
+   * `<base>/response/`, or under the configured `mqtt.replyPrefix`. Anything else (another room's
+   * request topic, the box's own retained `availability`, a wildcard, `$SYS`) would let any client make
+   * the box publish where it must not: the answer then goes to `<base>/response/<command>`.
+   */
+  private replyTopic(requested: string | undefined): string | undefined {
+    if (!requested || /[#+\u0000]/.test(requested) || requested.length > 512) return undefined;
+    const own = `${this.mqtt.base}/response/`;
+    if (requested.startsWith(own) && requested.length > own.length) return requested;
+    const prefix = this.replyPrefix;
+    if (prefix && requested.startsWith(prefix) && requested.length > prefix.length) return requested;
+    return undefined;
   }
 
   /**

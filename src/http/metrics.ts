@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Devices } from '../devices/devices.js';
 import type { EventPublisher } from '../features/event-publisher.js';
 import type { Classroom } from '../features/classroom.js';
@@ -33,12 +33,21 @@ export function buildMetrics(src: MetricsSources): Registry {
     for (const s of PIPELINE_STATES) g.set({ state: s }, s === now ? 1 : 0);
   });
   gauge('classbox_encoded_frames_per_second', 'Frames per second out of the encoder.', [], (g) => g.set(src.media?.stats().fps ?? 0));
-  gauge('classbox_dropped_frames', 'Frames the composite dropped since it started.', [], (g) => g.set(src.media?.stats().droppedFrames ?? 0));
+  // A counter (it only grows, and starts again with its pipeline): rate() gives drops per second.
+  new Counter({
+    name: 'classbox_dropped_frames_total',
+    help: 'Frames the sources dropped since their pipelines started.',
+    registers: [registry],
+    collect(this: Counter) {
+      this.reset();
+      this.inc(src.media?.stats().droppedFrames ?? 0);
+    },
+  });
   gauge('classbox_output_up', 'Whether an output runs (1) or not (0).', ['output', 'kind'], (g) => {
     for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {})) g.set({ output: name, kind: o.kind }, o.state === 'running' ? 1 : 0);
   });
-  gauge('classbox_output_bitrate_bits_per_second', 'What an output sends.', ['output', 'kind'], (g) => {
-    for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {})) g.set({ output: name, kind: o.kind }, (o.bitrateKbps ?? 0) * 1000);
+  gauge('classbox_output_bytes_per_second', 'What an output sends, over the last 5 s (base unit: bytes).', ['output', 'kind'], (g) => {
+    for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {})) g.set({ output: name, kind: o.kind }, ((o.bitrateKbps ?? 0) * 1000) / 8);
   });
   gauge('classbox_recording', 'Whether the box is recording.', [], (g) => g.set(src.media?.isRecording ? 1 : 0));
   gauge('classbox_device_up', 'Whether a camera or projector answers.', ['device', 'kind'], (g) => {

@@ -10,6 +10,7 @@ import type { Preview } from '../webrtc/preview.js';
 import type { CommandTable } from '../mqtt/rpc.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { redactDeep } from '../config/redact.js';
 
 export interface HttpContext {
   config: Config;
@@ -113,7 +114,7 @@ export class HttpServer implements Part {
     }
     if (path === '/metrics') return send(200, await this.ctx.metrics.metrics(), this.ctx.metrics.contentType);
     if (path === '/' && api) return send(200, PAGE, 'text/html; charset=utf-8');
-    if (path === '/api/state' && api) return send(200, JSON.stringify(api.page()));
+    if (path === '/api/state' && api) return send(200, JSON.stringify(redactDeep(api.page())));
     return send(404, JSON.stringify({ error: { code: 'not_found', message: `no ${path}` } }));
   }
 

@@ -7,6 +7,14 @@ export const H264_CAPS = 'video/x-h264,stream-format=byte-stream,alignment=au';
 export const recorderName = (output: string) => `${output}-rec`;
 
 /**
+ * A file name pattern for splitmuxsink and hlssink2, whose `location` goes through a printf: a `%` in
+ * the folder or name is doubled, or GStreamer reads it as a conversion (`%n` aborts the process).
+ */
+export function locationPattern(dir: string, name: string, counter: string): string {
+  return join(dir, name).replaceAll('%', '%%') + counter;
+}
+
+/**
  * Recording inside the composite pipeline. Matroska, not MP4: MP4 writes its index only at the end,
  * so a killed process or a power cut leaves an unplayable file; Matroska stays readable to the last
  * cluster. splitmuxsink cuts at key frames into fixed-length segments.
@@ -19,7 +27,7 @@ export function recordChain(output: Extract<OutputConfig, { kind: 'record' }>, f
       element: 'splitmuxsink',
       name: recorderName(output.name),
       properties: {
-        location: join(output.dir, `${filePrefix}-%05d.mkv`),
+        location: locationPattern(output.dir, `${filePrefix}-`, '%05d.mkv'),
         'max-size-time': output.segmentS * 1_000_000_000,
         'muxer-factory': 'matroskamux',
         'async-finalize': true,
@@ -63,7 +71,7 @@ export function networkOutput(output: Exclude<OutputConfig, { kind: 'record' }>,
             element: 'hlssink2',
             name: mux,
             properties: {
-              location: join(output.dir, 'segment%05d.ts'),
+              location: locationPattern(output.dir, 'segment', '%05d.ts'),
               'playlist-location': join(output.dir, 'index.m3u8'),
               'target-duration': Math.max(output.segmentS, Math.ceil(keyframeIntervalS)),
               'playlist-length': output.playlistLength,

@@ -2,8 +2,6 @@ import type { SourceConfig } from '../config/schema.js';
 import type { Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
 
-/** videotestsrc pattern numbers for the names the config offers. */
-const PATTERNS: Record<string, number> = { smpte: 0, snow: 1, black: 2, white: 3, red: 4, green: 5, blue: 6, 'checkers-8': 10, circular: 12, ball: 18, smpte75: 13, bar: 17, pinwheel: 22, gradient: 20, colors: 24 };
 
 export interface Canvas {
   width: number;
@@ -46,7 +44,7 @@ function remoteChain(url: string, latencyMs: number, profile: BoardProfile, name
 export function captureChain(name: string, source: SourceConfig, profile: BoardProfile, canvas: Canvas): Chain {
   switch (source.kind) {
     case 'test': {
-      const chain: Chain = [{ element: 'videotestsrc', name: `${name}-src`, properties: { pattern: PATTERNS[source.pattern] ?? 0, 'is-live': true } }];
+      const chain: Chain = [{ element: 'videotestsrc', name: `${name}-src`, properties: { pattern: source.pattern, 'is-live': true } }];
       if (source.label) chain.push({ caps: rawCaps(canvas) }, { element: 'textoverlay', properties: { text: source.label, valignment: 'top', halignment: 'left', 'font-desc': 'Sans 24', 'shaded-background': true } });
       return chain;
     }

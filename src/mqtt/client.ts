@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import { baseTopic, topics } from './topics.js';
+import { redactText } from '../config/redact.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -151,7 +152,9 @@ export class MqttLink implements Part {
     if (!client) throw new Error('MQTT link not started');
     const o: IClientPublishOptions = { qos: opts.qos ?? 0, retain: opts.retain ?? false };
     if (opts.correlationData && this.protocolVersion === 5) o.properties = { correlationData: opts.correlationData };
-    await client.publishAsync(topic, payload, o);
+    // The last gate before the broker: no credentials, secret parameters or stream keys in any message,
+    // whichever part wrote it (state, events, answers, discovery).
+    await client.publishAsync(topic, typeof payload === 'string' ? redactText(payload) : payload, o);
   }
 
   async stop(): Promise<void> {

@@ -81,10 +81,12 @@ export class Outbox {
    * Stores an event under the next seq, dropping the oldest when over the bound; returns how many were
    * dropped. `report: true` (the drop report itself) may use the reserve and never drops.
    */
-  add(make: (seq: number) => Record<string, unknown>, report = false): { entry: OutboxEntry; dropped: number } {
+  add(make: (seq: number) => Record<string, unknown>, report = false): { entry: OutboxEntry; dropped: number; persisted: boolean } {
     const seq = this.nextSeq++;
     const entry = { seq, line: JSON.stringify(make(seq)) };
-    appendFileSync(this.file, `${entry.line}\n`);
+    // A full or read-only disk must not lose the event: it stays in memory and goes out all the same;
+    // only a restart before delivery could lose it then.
+    const persisted = this.write(() => appendFileSync(this.file, `${entry.line}\n`));
     this.pushPending(entry);
     let dropped = 0;
     while (!report && this.pendingBytes > this.maxBytes - REPORT_RESERVE_BYTES && this.pending.length > 1) {
@@ -94,10 +96,24 @@ export class Outbox {
     }
     if (dropped > 0) {
       this.droppedUnreported += dropped;
-      writeFileSync(this.droppedFile, String(this.droppedUnreported));
+      this.write(() => writeFileSync(this.droppedFile, String(this.droppedUnreported)));
       this.compact();
     }
-    return { entry, dropped };
+    return { entry, dropped, persisted };
+  }
+
+  /** The last disk write that failed (ENOSPC, EROFS...), cleared by the next one that works. */
+  writeError: NodeJS.ErrnoException | undefined;
+
+  private write(fn: () => void): boolean {
+    try {
+      fn();
+      this.writeError = undefined;
+      return true;
+    } catch (err) {
+      this.writeError = err as NodeJS.ErrnoException;
+      return false;
+    }
   }
 
   /** Events dropped since the last report; resets the count. */
@@ -105,7 +121,7 @@ export class Outbox {
     const n = this.droppedUnreported;
     if (n > 0) {
       this.droppedUnreported = 0;
-      writeFileSync(this.droppedFile, '0');
+      this.write(() => writeFileSync(this.droppedFile, '0'));
     }
     return n;
   }
@@ -125,15 +141,15 @@ export class Outbox {
     this.pending.shift();
     this.pendingBytes -= Buffer.byteLength(first.line) + 1;
     this.acked = seq;
-    writeFileSync(this.ackFile, String(seq));
+    this.write(() => writeFileSync(this.ackFile, String(seq)));
     if (++this.deliveredInFile >= 1000 || this.pending.length === 0) this.compact();
   }
 
   /** Rewrites the file with the pending events only (atomically: a crash leaves the old or the new file). */
   private compact(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, this.pending.map((e) => `${e.line}\n`).join(''));
-    renameSync(tmp, this.file);
+    if (!this.write(() => writeFileSync(tmp, this.pending.map((e) => `${e.line}\n`).join('')))) return;
+    this.write(() => renameSync(tmp, this.file));
     this.deliveredInFile = 0;
   }
 }

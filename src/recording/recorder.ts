@@ -124,13 +124,21 @@ export class Recorder implements Part {
         continue; // the disk is not there (yet)
       }
       const open = writing ? files.filter((f) => f.startsWith(`${writing}-`)).at(-1) : undefined;
-      for (const f of files) {
+      // Only this room's own segments: a folder may be shared with another room or hold a teacher's
+      // files, and what classbox did not write it neither measures, announces nor deletes.
+      for (const f of files.filter((name) => this.isOwn(name))) {
         const path = join(out.dir, f);
         if (f === open || this.known.has(path)) continue;
         await this.closed(path, f);
       }
       this.keepLimits(out, open ? join(out.dir, open) : undefined);
     }
+  }
+
+  /** `<site>-<room>[-<class tag>]-YYYYMMDD-HHMMSS-NNNNN.mkv`, as the media engine names segments. */
+  private isOwn(file: string): boolean {
+    const room = `${this.ctx.config.site}-${this.ctx.config.room}`;
+    return file.startsWith(`${room}-`) && /^(-[a-z0-9-]+)?-\d{8}-\d{6}-\d{5}\.mkv$/.test(file.slice(room.length));
   }
 
   private async closed(path: string, file: string): Promise<void> {
@@ -144,6 +152,17 @@ export class Recorder implements Part {
     try {
       bytes = statSync(path).size;
     } catch {
+      return;
+    }
+    if (bytes === 0) {
+      // Nothing was written (a full disk, a crash before the first cluster): not a recording.
+      this.log.error({ path }, 'segment closed empty: nothing was recorded into it');
+      this.ctx.bus.emit('recording.empty', { path, class: cls });
+      try {
+        unlinkSync(path);
+      } catch {
+        // gone already
+      }
       return;
     }
     const [sha256, durationS] = await Promise.all([sha256File(path), segmentDurationS(this.ctx.runner, path, this.ctx.config.video.fps).catch(() => 0)]);
@@ -177,7 +196,7 @@ export class Recorder implements Part {
   private keepLimits(out: RecordOutput, open: string | undefined): void {
     const mine = () =>
       this.index.segments
-        .filter((s) => s.path.startsWith(`${out.dir}/`) && s.path !== open && existsSync(s.path))
+        .filter((s) => s.path.startsWith(`${out.dir}/`) && this.isOwn(basename(s.path)) && s.path !== open && existsSync(s.path))
         .sort((a, b) => Number(b.uploaded) - Number(a.uploaded) || Number(a.class === this.currentClass) - Number(b.class === this.currentClass) || a.closedAt.localeCompare(b.closedAt));
     if (out.retentionDays !== undefined) {
       const before = Date.now() - out.retentionDays * 86_400_000;

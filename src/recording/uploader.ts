@@ -53,6 +53,7 @@ export class Uploader implements Part {
   private wake: (() => void) | undefined;
   private abort: AbortController | undefined;
   private readonly log: Logger;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: UploaderContext) {
     const u = ctx.upload;
@@ -110,9 +111,21 @@ export class Uploader implements Part {
     this.wake?.();
   }
 
-  private async save(): Promise<void> {
-    await writeFile(`${this.file}.tmp`, JSON.stringify(this.items));
-    await rename(`${this.file}.tmp`, this.file);
+  /**
+   * One write at a time: two saves at once shared the temporary file, and the second rename found it
+   * gone (ENOENT), which took the whole process down. A failed write (disk full) is logged; the queue in
+   * memory goes on and the next save tries again.
+   */
+  private save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      try {
+        await writeFile(`${this.file}.tmp`, JSON.stringify(this.items));
+        await rename(`${this.file}.tmp`, this.file);
+      } catch (err) {
+        this.log.error({ err, file: this.file }, 'upload queue not saved');
+      }
+    });
+    return this.saving;
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -105,5 +106,35 @@ describe('events through the disk outbox (real mosquitto)', () => {
     expect(keptSeqs).toEqual([...keptSeqs].sort((a, b) => a - b));
     await watch.close();
     await b.stop();
+  }, 60_000);
+
+  it('a full data disk loses no event: they go out from memory, seq contiguous, and storage.failed says why', async () => {
+    await broker.stop();
+    const small = tempDir('classbox-full-disk-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
+    try {
+      const b = box(broker.url, small);
+      await b.start();
+      const reason = 'x'.repeat(1000);
+      // About 200 KB of events on a 64 KB disk.
+      for (let i = 0; i < 200; i++) b.bus.emit('source.lost', { source: `s${i}`, reason });
+      await broker.start();
+      const watch = await watchMqtt(broker.url, TOPIC);
+      await waitUntil(() => b.events.pending === 0, 'outbox drained', 20_000);
+      await waitUntil(() => watch.messages.filter((m) => JSON.parse(m.payload).type === 'source.lost').length >= 200, 'every event', 10_000);
+      const all = watch.messages.map((m) => JSON.parse(m.payload) as { type: string; seq: number; dir?: string; reason?: string });
+      const lost = all.filter((e) => e.type === 'source.lost');
+      expect(lost).toHaveLength(200);
+      const seqs = all.map((e) => e.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+      const failed = all.filter((e) => e.type === 'storage.failed');
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatchObject({ dir: small });
+      expect(failed[0]!.reason).toMatch(/^ENOSPC/);
+      await watch.close();
+      await b.stop();
+    } finally {
+      execFileSync('umount', ['-l', small]);
+    }
   }, 60_000);
 });

@@ -42,6 +42,11 @@ describe('Home Assistant discovery', () => {
       expect(c.avty_t).toBe(`${BASE}/availability`);
       expect(c.uniq_id).toMatch(/^[a-zA-Z0-9_-]+$/);
       expect(c.dev.ids).toEqual([NODE]);
+      // Home Assistant 2026.4 reads default_entity_id (domain.object_id), no longer obj_id; origin is asked of every sender.
+      expect(c).not.toHaveProperty('obj_id');
+      const component = e.topic.split('/')[1];
+      expect(c.default_entity_id).toMatch(new RegExp(`^${component}\\.[a-z0-9_]+$`));
+      expect(c.o).toMatchObject({ name: 'classbox' });
     }
     const layout = JSON.parse(entries.find((m) => m.topic.includes('/select/') && m.topic.includes('/layout/'))!.payload);
     expect(layout.options).toEqual(['pip', 'side-by-side', 'grid', 'single:board', 'single:teacher']);

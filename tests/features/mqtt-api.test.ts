@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
-import { freeUdpPort } from '../helpers/net.js';
+import { freeUdpPort, waitUntil } from '../helpers/net.js';
 import { minimalConfig, writeTempConfig } from '../helpers/temp-config.js';
 
 const BASE = 'classbox/test-school/room-1';
@@ -17,7 +17,7 @@ describe('MQTT API of a running box (real mosquitto)', () => {
     broker = await startMosquitto();
     watch = await watchMqtt(broker.url, `${BASE}/#`);
     const config = minimalConfig(broker.url, {
-      mqtt: { url: broker.url, telemetryIntervalS: 1 },
+      mqtt: { url: broker.url, telemetryIntervalS: 1, replyPrefix: 'dashboard/replies/' },
       profile: 'software',
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
       sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
@@ -107,6 +107,27 @@ describe('MQTT API of a running box (real mosquitto)', () => {
     expect(r.topic).toBe('dashboard/replies/42');
     expect(r.correlation).toBe('corr-7');
     expect(JSON.parse(r.payload)).toMatchObject({ id: 'v5', status: 'ok', data: { role: 'broadcast' } });
+    await client.endAsync();
+  });
+
+  it('a Response Topic outside the box\'s own responses and the reply prefix is not published to', async () => {
+    const client = await connectAsync(broker.url, { protocolVersion: 5 });
+    const seen: string[] = [];
+    client.on('message', (topic) => seen.push(topic));
+    const forbidden = ['classbox/other-school/room-9/request/class/stop', `${BASE}/availability`, `${BASE}/state`, 'dashboard/repliesX', 'anywhere/else'];
+    await client.subscribeAsync([...forbidden, `${BASE}/response/#`], { qos: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    seen.length = 0;
+    for (const [i, t] of forbidden.entries()) {
+      await client.publishAsync(`${BASE}/request/state/get`, JSON.stringify({ id: `rt${i}` }), { qos: 1, properties: { responseTopic: t, correlationData: Buffer.from(`c${i}`) } });
+    }
+    await waitUntil(() => seen.filter((t) => t === `${BASE}/response/state/get`).length >= forbidden.length, 'answers on the box\'s own response topic', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen.filter((t) => forbidden.includes(t) && t !== `${BASE}/state`)).toEqual([]);
+    // The retained availability still says online (it was not overwritten by an answer).
+    const late = await watchMqtt(broker.url, `${BASE}/availability`);
+    expect((await late.waitFor(`${BASE}/availability`, () => true, 5000)).payload).toBe('online');
+    await late.close();
     await client.endAsync();
   });
 

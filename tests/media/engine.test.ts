@@ -158,3 +158,19 @@ describe('media engine on real GStreamer (software profile)', () => {
     expect(p.durationS).toBeGreaterThan(2);
   });
 });
+
+describe('folders with printf characters', () => {
+  it('records and writes HLS into folders named with % (a %n once aborted the process inside GStreamer)', async () => {
+    const dir = tempDir();
+    const rec = join(dir, 'rec %n %d 100%');
+    const hls = join(dir, 'hls %s');
+    const h = startEngine({ video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }, { name: 'web', kind: 'hls', dir: hls, segmentS: 1 }] });
+    await h.engine.start();
+    await waitUntil(() => readdirSync(hls).filter((f) => f.endsWith('.ts')).length >= 2, 'HLS segments in the folder named with %', 20_000);
+    await h.engine.stop();
+    const files = mkvs(rec);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^test-school-room-1-\d{8}-\d{6}-00000\.mkv$/);
+    expect((await probe(join(rec, files[0]!))).width).toBe(320);
+  }, 60_000);
+});

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync, statfsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ import { tempDir } from '../helpers/temp-config.js';
  * A recording disk that fills up for real: a 24 MB tmpfs mounted by the test, an incompressible picture
  * at 4 Mbit/s (5 MB a segment). Room is made from the oldest segments; the recording goes on whole.
  */
+const FOREIGN = ['other-school-room-7-20261101-080000-00000.mkv', 'test-school-room-10-20261101-080000-00000.mkv', 'teacher lesson.mkv'];
+
 describe('disk pressure on a small filesystem', () => {
   const mountpoint = tempDir('classbox-small-disk-');
   let service: Service;
@@ -23,6 +26,8 @@ describe('disk pressure on a small filesystem', () => {
 
   beforeAll(async () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mountpoint]);
+    // Files classbox did not write share the folder: another room's segment and a teacher's video.
+    for (const f of FOREIGN) writeFileSync(join(mountpoint, f), randomBytes(1024 * 1024));
     const config = loadConfig({
       base: {
         site: 'test-school',
@@ -54,14 +59,19 @@ describe('disk pressure on a small filesystem', () => {
     const first = events.find((e) => e.type === 'recording.segment')!.payload.path;
     expect(events.find((e) => e.type === 'recording.deleted')!.payload.path).toBe(first);
     // The class goes on: the segment being written grows, the disk keeps its floor after each pass.
-    const writing = () => readdirSync(mountpoint).filter((f) => f.endsWith('.mkv')).sort().at(-1)!;
-    const size = statSync(join(mountpoint, writing())).size;
+    const writing = () => readdirSync(mountpoint).filter((f) => f.endsWith('.mkv') && !FOREIGN.includes(f)).sort().at(-1)!;
+    const open = writing();
+    const size = statSync(join(mountpoint, open)).size;
     await new Promise((r) => setTimeout(r, 2000));
-    expect(statSync(join(mountpoint, writing())).size).toBeGreaterThan(size);
+    // Grown, or closed whole and followed by the next segment.
+    expect(writing() !== open || statSync(join(mountpoint, open)).size > size).toBe(true);
     expect(service.classroom.snapshot()?.name).toBe('Physics');
     await service.classroom.end();
     await waitUntil(() => events.filter((e) => e.type === 'recording.segment').length >= 3, 'segments closed', 15_000);
-    for (const f of readdirSync(mountpoint).filter((x) => x.endsWith('.mkv'))) {
+    // Room was made from this room's own segments only.
+    for (const f of FOREIGN) expect(existsSync(join(mountpoint, f)), f).toBe(true);
+    expect(events.filter((e) => e.type === 'recording.segment' || e.type === 'recording.deleted').map((e) => e.payload.path as string).filter((p) => FOREIGN.some((f) => p.endsWith(f)))).toEqual([]);
+    for (const f of readdirSync(mountpoint).filter((x) => x.endsWith('.mkv') && !FOREIGN.includes(x))) {
       expect((await probe(join(mountpoint, f))).frames, f).toBeGreaterThan(15);
     }
     const fs = statfsSync(mountpoint);

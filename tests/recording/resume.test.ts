@@ -74,4 +74,37 @@ describe('a class survives a crash of classbox', () => {
       await second.stop('SIGTERM');
     }
   }, 120_000);
+
+  it('a resumed class that brings the box down again within a minute is not resumed a third time', async () => {
+    const request = requester(watch, BASE);
+    const crash = async (expectClass: string) => {
+      const since = watch.messages.length;
+      const run = startCli(['run', '--config', config]);
+      await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.id === expectClass, 30_000, since);
+      await run.stop('SIGKILL');
+    };
+    const first = startCli(['run', '--config', config]);
+    const since0 = watch.messages.length;
+    await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 20_000, since0);
+    const started = await request('class/start', { mode: 'live', name: 'Crashing lesson' });
+    expect(started.status).toBe('ok');
+    await first.stop('SIGKILL');
+    // Taken up once after the crash, then down again at once.
+    await crash(started.data.id);
+
+    const since = watch.messages.length;
+    const third = startCli(['run', '--config', config]);
+    try {
+      const ev = await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'class.not_resumed', 30_000, since);
+      expect(JSON.parse(ev.payload)).toMatchObject({ id: started.data.id, name: 'Crashing lesson', mode: 'live' });
+      const state = await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class === null, 20_000, since);
+      expect(JSON.parse(state.payload).class).toBeNull();
+      // The room is usable: a new class starts.
+      const again = await request('class/start', { mode: 'live', name: 'Next lesson' });
+      expect(again.status).toBe('ok');
+      await request('class/stop');
+    } finally {
+      await third.stop('SIGTERM');
+    }
+  }, 120_000);
 });

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
@@ -87,5 +89,46 @@ describe('uploads to S3-compatible storage', () => {
     expect(item.parts.map((p) => p.n)).toEqual([1, 2, 3]);
     expect(sha(await stored(item.key))).toBe(sha(data));
     await second.stop();
+  }, 60_000);
+
+  it('a store that answers 503 while segments keep closing: retries, the queue on disk stays whole, nothing throws', async () => {
+    const unavailable = createServer((req, res) => {
+      req.resume();
+      res.writeHead(503, { 'Content-Type': 'application/xml' }).end('<Error><Code>ServiceUnavailable</Code><Message>down</Message></Error>');
+    });
+    await new Promise<void>((r) => unavailable.listen(0, '127.0.0.1', r));
+    const dir = tempDir();
+    const config = loadConfig({
+      base: { site: 'test-school', room: 'room-1', dataDir: dir, upload: { endpoint: `http://127.0.0.1:${(unavailable.address() as AddressInfo).port}`, bucket: 'lessons', accessKeyId: 'k', secretAccessKey: 's' } },
+      env: {},
+    });
+    const bus = new EventBus();
+    const retries: unknown[] = [];
+    bus.on(retries, 'upload.retrying', (p) => retries.push(p));
+    const u = new Uploader({ config, upload: config.upload!, log: pino({ level: 'silent' }), bus, onUploaded: () => {}, backoffMs: [5] });
+    // Before the fix two saves at once shared one temporary file: the second rename threw ENOENT as an
+    // unhandled rejection (the suite fails on those), which ended the process on a box.
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown) => rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    try {
+      await u.start();
+      for (let i = 0; i < 40; i++) {
+        const data = randomBytes(1024);
+        const path = join(files, `seg-503-${i}.mkv`);
+        writeFileSync(path, data);
+        bus.emit('recording.segment', { path, class: null, index: i, durationS: 10, bytes: data.length, sha256: sha(data) });
+        await new Promise((r) => setTimeout(r, i % 4 === 0 ? 15 : 0));
+      }
+      await waitUntil(() => retries.length >= 3, 'retrying against the 503 store', 10_000);
+      await u.stop();
+      expect(rejections).toEqual([]);
+      const saved = JSON.parse(readFileSync(join(dir, 'uploads.json'), 'utf8')) as Array<{ state: string }>;
+      expect(saved).toHaveLength(40);
+      expect(saved.every((i) => i.state !== 'done')).toBe(true);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      unavailable.close();
+    }
   }, 60_000);
 });
