@@ -17,8 +17,9 @@ PACKAGES=(
   gstreamer1.0-x fonts-dejavu-core gir1.2-gst-rtsp-server-1.0 python3-gi
   mosquitto mosquitto-clients socat ffmpeg openssl
 )
-# Tools the tests check classbox against (Prometheus' promtool for /metrics); a box does not need them.
-[[ ${CLASSBOX_SETUP_BROWSER:-1} == 1 ]] && PACKAGES+=(prometheus)
+# Servers and tools the tests check classbox against (nginx-rtmp as a live platform, Prometheus'
+# promtool for /metrics); a box does not need them.
+[[ ${CLASSBOX_SETUP_BROWSER:-1} == 1 ]] && PACKAGES+=(prometheus nginx-light libnginx-mod-rtmp)
 # The technician page is tested in a real browser; a box does not need one.
 [[ ${CLASSBOX_SETUP_BROWSER:-1} == 1 ]] && PACKAGES+=(chromium)
 

@@ -67,7 +67,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   bus.onListenerError = (err, event) => log.error({ err, event }, 'event listener failed');
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
   // A box records and streams during classes only: the classroom turns them on.
-  const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile, recording: false }) : undefined;
+  const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile, recording: false, streaming: false }) : undefined;
   const player = parts.runner && parts.profile ? new Player({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
@@ -135,6 +135,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     preview,
     async start() {
       await lifecycle.start();
+      mqtt.setReady();
       bus.emit('service.started', { version: VERSION });
       log.info({ version: VERSION, site: config.site, room: config.room, role: config.role }, 'classbox started');
     },

@@ -19,6 +19,18 @@ const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
 /** The composite counts as stalled when no encoded frame left it for this long. */
 const MAIN_STALL_MS = 5000;
+/**
+ * Whether a network output really delivers: an RTMP or SRT caller output once bytes left its socket (a
+ * caller to nowhere is not up, however long it tries); an SRT listener is up while it listens, HLS
+ * while it writes.
+ */
+function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): boolean {
+  const stats = String(p.get(`${output.name}-sink`, 'stats') ?? '');
+  if (output.kind === 'rtmp') return Number(/out-bytes-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
+  if (output.kind === 'srt' && !/[?&]mode=listener/.test(output.url)) return Number(/bytes-sent-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
+  return true;
+}
+
 /** The preview feed of the composite; the others are named by their source. */
 export const COMPOSITE = 'composite';
 
@@ -30,6 +42,12 @@ export interface MediaEngineContext {
   profile: BoardProfile;
   /** Whether the record outputs run from the start (default true); the classroom records during classes only. */
   recording?: boolean;
+  /**
+   * Whether the network outputs start with the engine (default true). The classroom streams during
+   * classes only: started and stopped at once, a caller output would connect to its listener just to
+   * hang up, and a listener that takes one connection (ffmpeg) is then gone for the class.
+   */
+  streaming?: boolean;
 }
 
 export interface OutputStats {
@@ -148,7 +166,10 @@ export class MediaEngine implements Part {
     for (const spec of g.outputs) this.superviseOutput(spec);
     this.main?.start();
     for (const s of this.sources.values()) s.sp.start();
-    for (const o of this.outputs.values()) o.sp.start();
+    for (const o of this.outputs.values()) {
+      o.wanted = this.ctx.streaming ?? true;
+      if (o.wanted) o.sp.start();
+    }
     this.log.info({ role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: [...this.outputs.keys()] }, 'media started');
   }
 
@@ -265,7 +286,8 @@ export class MediaEngine implements Part {
 
   private superviseOutput(spec: PipelineSpec): void {
     const name = spec.id.replace(/^output:/, '');
-    const kind = this.ctx.config.outputs.find((o) => o.name === name)!.kind;
+    const output = this.ctx.config.outputs.find((o) => o.name === name)!;
+    const kind = output.kind;
     const meter = new RateMeter();
     const sp = new SupervisedPipeline({
       id: spec.id,
@@ -274,7 +296,7 @@ export class MediaEngine implements Part {
       launch: () => launchString(spec.tokens),
       backoffMs: OUTPUT_BACKOFF_MS,
       checkMs: 500,
-      isUp: () => true,
+      isUp: (p) => outputDelivers(output, p),
       onStarted: () => {
         // A joining output needs a key frame (with SPS/PPS) to start from.
         this.main?.pipeline?.forceKeyUnit('net-out');
@@ -368,7 +390,12 @@ export class MediaEngine implements Part {
     const outputs: Record<string, OutputStats> = {};
     for (const o of this.ctx.config.outputs) {
       if (o.kind === 'record') {
-        const up = this.main?.state === 'running';
+        // Running only while it records: between classes the composite runs without it.
+        const up = this.main?.state === 'running' && this.isRecording;
+        if (!this.isRecording) {
+          outputs[o.name] = { kind: o.kind, state: 'stopped', bitrateKbps: 0 };
+          continue;
+        }
         outputs[o.name] = { kind: o.kind, state: up ? 'running' : this.main?.state === 'down' ? 'reconnecting' : this.main ? 'starting' : 'stopped', bitrateKbps: up ? enc.kbps : 0 };
       } else {
         const net = this.outputs.get(o.name);

@@ -49,7 +49,13 @@ export function networkOutput(output: Exclude<OutputConfig, { kind: 'record' }>,
   switch (output.kind) {
     case 'rtmp':
       return {
-        chain: [{ element: 'h264parse' }, { element: 'flvmux', name: mux, properties: { streamable: true } }, { element: 'rtmp2sink', name: `${output.name}-sink`, properties: { location: output.url, 'async-connect': false } }],
+        chain: [
+          { element: 'h264parse' },
+          { element: 'flvmux', name: mux, properties: { streamable: true } },
+          // async-connect: the TCP connect and RTMP handshake happen off the main thread; a server that
+          // does not answer must not hold the event loop for the connect's time-out.
+          { element: 'rtmp2sink', name: `${output.name}-sink`, properties: { location: output.url, 'async-connect': true } },
+        ],
         audioRef: `${mux}.`,
       };
     case 'srt':

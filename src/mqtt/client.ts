@@ -91,7 +91,7 @@ export class MqttLink implements Part {
       // The persistent session normally keeps them; subscribing again costs nothing and covers a broker
       // that lost its sessions (restart without persistence).
       for (const filter of this.subscriptions.keys()) client.subscribe(filter, { qos: 1 });
-      void this.publish(topics.availability(this.base), 'online', { qos: 1, retain: true });
+      if (this.ready) void this.publish(topics.availability(this.base), 'online', { qos: 1, retain: true });
       this.ctx.bus.emit('mqtt.connected', { url });
     });
     client.on('close', () => this.ctx.bus.emit('mqtt.disconnected', { url }));
@@ -145,6 +145,18 @@ export class MqttLink implements Part {
   subscribe(filter: string, handler: (m: IncomingMessage) => void): void {
     this.subscriptions.set(filter, handler);
     if (this.client?.connected) this.client.subscribe(filter, { qos: 1 });
+  }
+
+  private ready = false;
+
+  /**
+   * The service is up: every part has subscribed, so a request sent on seeing `online` is heard. Until
+   * then the retained availability stays as the Last Will left it (a request sent on an early `online`
+   * was lost, published before the box subscribed to requests).
+   */
+  setReady(): void {
+    this.ready = true;
+    if (this.client?.connected) void this.publish(topics.availability(this.base), 'online', { qos: 1, retain: true }).catch(() => undefined);
   }
 
   async publish(topic: string, payload: string | Buffer, opts: PublishOptions = {}): Promise<void> {

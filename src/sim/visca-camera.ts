@@ -141,8 +141,8 @@ export class ViscaCameraSim extends SerialSim {
       const [action, n] = [body[3]!, body[4]!];
       if (action > 2 || n > this.options.maxPreset) return syntax();
       if (action === 2) {
-        const p = cam.presets.get(n);
-        if (!p) return this.reply([from, 0x60, 0x41, 0xff]);
+        // Real cameras accept a recall of a preset never saved (memories start at the home position).
+        const p = cam.presets.get(n) ?? { pan: 0, tilt: 0, zoom: 0 };
         holdMs = this.options.recallMs;
         apply = () => Object.assign(cam, { ...p, moving: undefined });
       } else if (action === 1) {

@@ -31,6 +31,8 @@ describe('embedded broker (aedes) and the MQTT 3.1.1 fallback', () => {
     const config = loadConfig({ env: { CLASSBOX_SITE: 's', CLASSBOX_ROOM: 'r', CLASSBOX_MQTT__URL: broker.url } });
     const link = new MqttLink({ config, log: pino({ level: 'silent' }), bus: new EventBus(), version: 't' });
     await link.start();
+    // A service marks its link ready once every part is up (and subscribed): then it says online.
+    link.setReady();
     await watch.waitFor('classbox/s/r/availability', (p) => p === 'online');
     await waitUntil(() => link.connected, 'link connected');
     expect(link.protocol).toBe(4);
