@@ -3,6 +3,7 @@ import { createService, type Service, type ServiceParts } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { GstRunner } from '../media/gst-runner.js';
 import { resolveProfile } from '../media/resolve-profile.js';
+import { DataDirInUse, lockDataDir } from '../core/data-dir-lock.js';
 
 /** The source folder of the innermost classbox frame of an error's stack: the part it came from. */
 export function partOf(err: unknown): string {
@@ -19,6 +20,17 @@ const SHUTDOWN_DEADLINE_MS = 5000;
  * `extraStop` runs after the service (the demo closes its broker there).
  */
 export async function serve(config: Config, log: Logger, extraStop?: () => Promise<void>, parts: Pick<ServiceParts, 'gpioChip'> = {}): Promise<Service> {
+  let unlock: () => void;
+  try {
+    unlock = lockDataDir(config.dataDir);
+  } catch (err) {
+    if (!(err instanceof DataDirInUse)) throw err;
+    log.fatal({ dataDir: err.dir, pid: err.pid }, err.message);
+    log.flush();
+    process.stderr.write(`classbox: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.once('exit', () => unlock());
   const { profile, reason } = await resolveProfile(config);
   log.info({ profile: profile.name, reason }, 'board profile');
   const service = createService(config, log, { runner: new GstRunner(), profile, ...parts });

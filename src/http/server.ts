@@ -32,13 +32,15 @@ function body(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ClassboxError('invalid_request', 'body larger than 64 KB'));
-        req.destroy();
-      } else chunks.push(c);
-    });
+      if (size <= MAX_BODY) return void chunks.push(c);
+      // Read the rest and drop it, so the client hears the refusal (destroying the socket answered nothing).
+      req.off('data', onData);
+      req.resume();
+      reject(Object.assign(new ClassboxError('invalid_request', `body larger than ${MAX_BODY / 1024} KB`), { httpStatus: 413 }));
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -103,7 +105,7 @@ export class HttpServer implements Part {
         payload = Buffer.from(await body(req));
       } catch (err) {
         const e = toClassboxError(err);
-        return send(400, JSON.stringify({ id: null, status: 'error', error: { code: e.code, message: e.message } }));
+        return send((err as { httpStatus?: number }).httpStatus ?? STATUS[e.code] ?? 400, JSON.stringify({ id: null, status: 'error', error: { code: e.code, message: e.message } }));
       }
       return send(200, JSON.stringify(await api.table.handle(command[1]!, payload)));
     }

@@ -101,7 +101,7 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
         { element: 'appsink', name: 'aud-out', properties: { sync: false, 'max-buffers': 200, drop: true } },
       ]);
     }
-    chains.push(previewBranch('raw-tee.', 'preview'));
+    chains.push(previewBranch('raw-tee.', 'preview', canvas.fps));
     // Always present in the service: it measures the encoded stream (fps, bitrate, stalls) and feeds
     // the network outputs, each in its own pipeline.
     chains.push([
@@ -121,7 +121,9 @@ export const PREVIEW = { width: 640, height: 360, fps: 15 } as const;
  * the valve `<name>-valve` that is open only while someone watches, and leaky all the way so that a slow
  * viewer never holds the pipeline back.
  */
-export function previewBranch(teeRef: string, name: string): Chain {
+export function previewBranch(teeRef: string, name: string, sourceFps: number): Chain {
+  // videorate drop-only can only lower a rate: a room running under 15 fps previews at its own.
+  const fps = Math.min(PREVIEW.fps, sourceFps);
   return [
     { ref: teeRef },
     { element: 'valve', name: `${name}-valve`, properties: { drop: true } },
@@ -129,15 +131,15 @@ export function previewBranch(teeRef: string, name: string): Chain {
     { element: 'videoscale' },
     { element: 'videorate', properties: { 'drop-only': true } },
     { element: 'videoconvert' },
-    { caps: `video/x-raw,format=I420,width=${PREVIEW.width},height=${PREVIEW.height},framerate=${PREVIEW.fps}/1,pixel-aspect-ratio=1/1` },
+    { caps: `video/x-raw,format=I420,width=${PREVIEW.width},height=${PREVIEW.height},framerate=${fps}/1,pixel-aspect-ratio=1/1` },
     // async=false: with the valve shut this sink never prerolls, and must not hold the pipeline's start.
     { element: 'appsink', name: `${name}-out`, properties: { sync: false, async: false, 'max-buffers': 1, drop: true } },
   ];
 }
 
 /** A source's own pipeline as the service runs it: a tee before its channel, and its preview branch. */
-function withSourcePreview(chain: Chain, name: string): Chain[] {
-  return [[...chain.slice(0, -1), { element: 'tee', name: `${name}-tee` }, chain.at(-1)!], previewBranch(`${name}-tee.`, `${name}-preview`)];
+function withSourcePreview(chain: Chain, name: string, fps: number): Chain[] {
+  return [[...chain.slice(0, -1), { element: 'tee', name: `${name}-tee` }, chain.at(-1)!], previewBranch(`${name}-tee.`, `${name}-preview`, fps)];
 }
 
 export interface GraphOptions {
@@ -192,7 +194,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   const local = entries.filter(([n]) => n !== remote?.[0]);
   const names = local.map(([n]) => n);
   const sourceChains = local.map(([n, s]) => sourcePipelineChain(n, channelName(config, n), s, profile, canvas));
-  const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens(withSourcePreview(c, names[i]!)) }));
+  const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens(withSourcePreview(c, names[i]!, canvas.fps)) }));
 
   const layout = options.layout ?? initialLayout(config, role);
   const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false, options.record ?? true)) } : null;

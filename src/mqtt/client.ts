@@ -33,6 +33,9 @@ export interface MqttLinkContext {
  * Availability is `online` (retained) on every connect and `offline` as the Last Will, and also
  * published by hand before a clean stop, because a normal DISCONNECT does not fire the Will.
  */
+/** The largest message the box takes: requests and pushed schedules are 64 KB at most, with room for headers. */
+export const MAX_INCOMING_PACKET = 256 * 1024;
+
 export class MqttLink implements Part {
   readonly name = 'mqtt';
   readonly base: string;
@@ -58,7 +61,9 @@ export class MqttLink implements Part {
       keepalive: m.keepaliveS,
       // A persistent session keeps QoS 1 subscriptions and queued requests across reconnects.
       clean: false,
-      ...(this.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 86_400 } } : {}),
+      // maximumPacketSize: an MQTT 5 broker does not send this box anything bigger (a 60 MB retained
+      // schedule once took the process to 468 MB before any check could refuse it).
+      ...(this.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 86_400, maximumPacketSize: MAX_INCOMING_PACKET } } : {}),
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
       will: { topic: topics.availability(this.base), payload: Buffer.from('offline'), qos: 1, retain: true },

@@ -10,6 +10,7 @@ import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { Classroom } from '../features/classroom.js';
 import type { MqttLink } from '../mqtt/client.js';
+import { jsonDepth, MAX_REQUEST_BYTES, MAX_REQUEST_DEPTH } from '../mqtt/rpc.js';
 import { icalOccurrences, weeklyOccurrences, type Occurrence, type ScheduledClass } from './timetable.js';
 
 /** What a dashboard pushes, retained, to `<base>/schedule/set`: weekly classes, replacing the last push. */
@@ -167,6 +168,9 @@ export class Scheduler implements Part {
       void this.tick();
       return;
     }
+    // The same limits as every request, before parsing: size, then nesting.
+    if (payload.length > MAX_REQUEST_BYTES) return this.rejected(`larger than ${MAX_REQUEST_BYTES / 1024} KB`);
+    if (jsonDepth(payload) > MAX_REQUEST_DEPTH) return this.rejected(`nested deeper than ${MAX_REQUEST_DEPTH} levels`);
     let body: unknown;
     try {
       body = JSON.parse(payload.toString('utf8'));

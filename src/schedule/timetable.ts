@@ -67,23 +67,33 @@ export function icalOccurrences(text: string, tz: string, from: number, to: numb
     return t.toUnixTime() * 1000;
   };
   const out: Occurrence[] = [];
-  for (const comp of root.getAllSubcomponents('vevent')) {
-    const event = new ICAL.Event(comp);
+  const events = root.getAllSubcomponents('vevent').map((c) => new ICAL.Event(c));
+  // A changed occurrence (RECURRENCE-ID) belongs to its series: it replaces that occurrence, and is
+  // not a class of its own as well.
+  const series = new Map<string, ICAL.Event>();
+  for (const e of events) if (!e.isRecurrenceException() && e.uid) series.set(e.uid, e);
+  const exceptions = events.filter((e) => e.isRecurrenceException() && e.uid && series.has(e.uid));
+  for (const e of exceptions) series.get(e.uid)!.relateException(e);
+  const cancelled = (e: ICAL.Event) => String(e.component.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED';
+  for (const event of events) {
+    if (exceptions.includes(event) || cancelled(event)) continue;
     if (!event.startDate || event.startDate.isDate) continue; // all-day entries are not classes
-    const name = (event.summary ?? 'class').slice(0, 64);
-    const add = (start: number, end: number) => {
-      if (end > from && start < to && end > start) out.push({ key: `ical:${event.uid ?? name}:${start}`, name, mode: modeOf(event), start, end, origin: 'ical' });
+    const add = (item: ICAL.Event, start: number, end: number) => {
+      const name = (item.summary ?? event.summary ?? 'class').slice(0, 64);
+      if (end > from && start < to && end > start) out.push({ key: `ical:${event.uid ?? name}:${start}`, name, mode: modeOf(item), start, end, origin: 'ical' });
     };
     if (!event.isRecurring()) {
-      add(instant(event.startDate), instant(event.endDate));
+      add(event, instant(event.startDate), instant(event.endDate));
       continue;
     }
     const it = event.iterator();
     for (let i = 0, next = it.next(); next && i < 5000; i++, next = it.next()) {
       const details = event.getOccurrenceDetails(next);
       const start = instant(details.startDate);
-      if (start >= to) break;
-      add(start, instant(details.endDate));
+      // A moved occurrence may fall after `to` while the series goes on: stop on the series' own time.
+      if (instant(next) >= to && start >= to) break;
+      if (cancelled(details.item)) continue;
+      add(details.item, start, instant(details.endDate));
     }
   }
   return out.sort((a, b) => a.start - b.start);

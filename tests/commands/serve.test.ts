@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partOf } from '../../src/commands/serve.js';
-import { startCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { waitUntil } from '../helpers/net.js';
@@ -89,6 +89,28 @@ setTimeout(() => { void Promise.reject(new Error('a background loop failed')); }
     expect(fatal).toMatchObject({ msg: 'unhandled rejection: stopping the service', err: { message: 'a background loop failed' } });
     const segment = join(rec, readdirSync(rec).find((f) => f.includes('faulty'))!);
     expect(decodedFrames(segment)).toBeGreaterThan(15);
+  }, 60_000);
+
+  it('one service per dataDir: a second is refused with the owner\'s pid; a lock left by a killed one is taken over', async () => {
+    const config = roomConfig(broker.url, tempDir('classbox-rec-'));
+    const since = watch.messages.length;
+    const first = startCli(['run', '--config', config]);
+    try {
+      await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 20_000, since);
+      const second = await runCli(['run', '--config', config], { timeoutMs: 15_000 });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`is in use by another classbox (pid ${first.child.pid})`);
+      expect(first.child.exitCode).toBeNull();
+    } finally {
+      await first.stop('SIGKILL');
+    }
+    const since2 = watch.messages.length;
+    const third = startCli(['run', '--config', config]);
+    try {
+      await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 20_000, since2);
+    } finally {
+      expect(await third.stop('SIGTERM')).toBe(0);
+    }
   }, 60_000);
 
   it('partOf names the folder and file of the first classbox frame', () => {

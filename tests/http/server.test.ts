@@ -94,4 +94,15 @@ describe('local HTTP', () => {
     expect(second.classroom.running).toBe(false); // up and doing its work
     expect(second.http!.port).toBe(0);
   });
+
+  it('a request body over 64 KB is answered 413 with the error code (the socket was cut, no answer)', async () => {
+    const port = await freePort();
+    await box({ host: '127.0.0.1', port });
+    const res = await fetch(`http://127.0.0.1:${port}/api/request/state/get`, { method: 'POST', body: JSON.stringify({ id: 'big', pad: 'x'.repeat(100 * 1024) }) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ status: 'error', error: { code: 'invalid_request', message: 'body larger than 64 KB' } });
+    // The box goes on answering.
+    const ok = await fetch(`http://127.0.0.1:${port}/api/request/state/get`, { method: 'POST', body: '{"id":"small"}' });
+    expect(ok.status).toBe(200);
+  });
 });

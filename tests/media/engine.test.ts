@@ -174,3 +174,20 @@ describe('folders with printf characters', () => {
     expect((await probe(join(rec, files[0]!))).width).toBe(320);
   }, 60_000);
 });
+
+describe('a room under 15 fps', () => {
+  it('previews the composite and each source at the room rate (the 15 fps preview once never linked)', async () => {
+    const h = startEngine({ video: { width: 320, height: 180, fps: 10, bitrateKbps: 300, keyframeIntervalS: 1 }, sources: { board: { kind: 'test' } } });
+    await h.engine.start();
+    const frames = { composite: 0, board: 0 };
+    try {
+      await waitUntil(() => h.engine.pipelineState() === 'running', 'composite running', 15_000);
+      h.engine.setPreviewSink('composite', () => frames.composite++);
+      h.engine.setPreviewSink('board', () => frames.board++);
+      await waitUntil(() => frames.composite >= 10 && frames.board >= 10, 'preview frames of both', 15_000);
+      expect(h.engine.stats().fps).toBeGreaterThan(7);
+    } finally {
+      await h.engine.stop();
+    }
+  }, 60_000);
+});

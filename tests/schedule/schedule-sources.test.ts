@@ -63,6 +63,13 @@ describe('schedule sources', () => {
     expect(JSON.parse(rejected.payload).reason).toMatch(/^classes\[0\]\.start: must be a time/);
     await watch.client.publishAsync(`${BASE}/schedule/set`, '{"classes": [', { qos: 1, retain: true });
     await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'schedule.rejected' && /not JSON/.test(JSON.parse(p).reason), 5000, since);
+    // The limits of every request: nesting is refused before parsing. (Size: an MQTT 5 broker does not
+    // even deliver more than the box's maximum packet size, and a 3.1.1 one meets the same 64 KB check.)
+    await watch.client.publishAsync(`${BASE}/schedule/set`, `${'['.repeat(5000)}${']'.repeat(5000)}`, { qos: 1, retain: true });
+    await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'schedule.rejected' && /nested deeper than 16 levels/.test(JSON.parse(p).reason), 5000, since);
+    await watch.client.publishAsync(`${BASE}/schedule/set`, JSON.stringify({ classes: [], pad: 'x'.repeat(100 * 1024) }), { qos: 1, retain: true });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(service.scheduler.upcoming(5).map((c) => c.name)).not.toContain('x');
   });
 
   it('the feed is cached: through an outage and a restart the box keeps its timetable', async () => {

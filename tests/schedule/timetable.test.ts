@@ -74,6 +74,50 @@ describe('iCalendar feed', () => {
     ]);
   });
 
+  it('a cancelled event, a cancelled occurrence and a moved occurrence, as a calendar export writes them', () => {
+    const ics = `BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+BEGIN:VEVENT
+UID:maths-series@google.com
+SUMMARY:Maths 7B
+DTSTART:20260302T010000Z
+DTEND:20260302T014500Z
+RRULE:FREQ=WEEKLY;COUNT=4
+STATUS:CONFIRMED
+END:VEVENT
+BEGIN:VEVENT
+UID:maths-series@google.com
+RECURRENCE-ID:20260309T010000Z
+SUMMARY:Maths 7B (moved)
+DTSTART:20260309T060000Z
+DTEND:20260309T064500Z
+STATUS:CONFIRMED
+END:VEVENT
+BEGIN:VEVENT
+UID:maths-series@google.com
+RECURRENCE-ID:20260316T010000Z
+SUMMARY:Maths 7B
+DTSTART:20260316T010000Z
+DTEND:20260316T014500Z
+STATUS:CANCELLED
+END:VEVENT
+BEGIN:VEVENT
+UID:trip@google.com
+SUMMARY:School trip
+DTSTART:20260304T010000Z
+DTEND:20260304T020000Z
+STATUS:CANCELLED
+END:VEVENT
+END:VCALENDAR`;
+    const occ = icalOccurrences(ics, 'UTC', Date.parse('2026-03-01T00:00:00Z'), Date.parse('2026-04-01T00:00:00Z'));
+    expect(occ.map((o) => [o.name, iso(o.start)])).toEqual([
+      ['Maths 7B', '2026-03-02T01:00:00.000Z'],
+      ['Maths 7B (moved)', '2026-03-09T06:00:00.000Z'],
+      ['Maths 7B', '2026-03-23T01:00:00.000Z'],
+    ]);
+  });
+
   it('refuses text that is not iCalendar', () => {
     expect(() => icalOccurrences('<html>captive portal</html>', 'UTC', 0, 1)).toThrow();
   });
