@@ -11,6 +11,8 @@ import { wrtc, type DataChannel, type PeerConnection, type VideoSource } from '.
 /** No joystick message for this long while a camera moves: the viewer is gone or stuck, stop it. */
 export const DEAD_MAN_MS = 500;
 const ICE_GATHER_MS = 2000;
+/** A viewer that has not connected this long after its answer frees its slot (a tab closed mid-offer). */
+const CONNECT_DEADLINE_MS = 15_000;
 
 interface Viewer {
   id: string;
@@ -37,6 +39,8 @@ export interface PreviewContext {
  * the messages stop (a closed tab, a dropped link) the camera is stopped after 500 ms.
  */
 export class Preview implements Part {
+  /** How long an answered viewer may take to connect before its slot is freed. */
+  connectDeadlineMs = CONNECT_DEADLINE_MS;
   readonly name = 'preview';
   private readonly viewers = new Map<string, Viewer>();
   private readonly log: Logger;
@@ -102,6 +106,14 @@ export class Preview implements Part {
       this.close(id);
       throw new ClassboxError('invalid_request', `offer not accepted: ${(err as Error).message}`);
     }
+    // An offer answered and never connected (the browser went away, ICE never met) held a slot forever.
+    const deadline = setTimeout(() => {
+      if (this.viewers.get(id) === v && pc.connectionState !== 'connected') {
+        this.log.info({ viewer: id }, 'preview viewer never connected; slot freed');
+        this.close(id);
+      }
+    }, this.connectDeadlineMs);
+    deadline.unref();
     this.log.info({ viewer: id, viewers: this.viewers.size }, 'preview viewer joined');
     return { id, answer: pc.localDescription!.sdp };
   }

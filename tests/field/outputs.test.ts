@@ -117,7 +117,7 @@ describe('every network output at full rate, as users run the box', () => {
       expect(r.keyFrames, name).toBeGreaterThan(2);
       if (r.keyFramesWithoutParameterSets !== null) expect(r.keyFramesWithoutParameterSets, `${name}: ${JSON.stringify(r)}`).toBe(0);
     }
-    for (const name of ['receivers', 'platform'] as const) expect(reports[name]!.frames, name).toBeGreaterThan(FPS * PULL_S * 0.95);
+    for (const name of ['receivers', 'platform'] as const) expect(reports[name]!.frames, name).toBeGreaterThan(FPS * PULL_S * 0.9);
     // HLS: the playlist's target duration is what its segments last (it once said 30 for 2 s segments).
     const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(playlist)?.[1]);
     const durations = [...playlist.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -70,6 +71,8 @@ describe('balena update lock and Supervisor requests', () => {
   it('the lock is held from class start to class end; a reboot asked for meanwhile waits for the end', async () => {
     expect((await request('class/start', { mode: 'live', name: 'history' })).status).toBe('ok');
     expect(existsSync(lockFile)).toBe(true);
+    // What a host OS update does: try an exclusive flock() on the file. Refused while the class runs.
+    await waitUntil(() => spawnSync('flock', ['--exclusive', '--nonblock', lockFile, 'true']).status === 1, 'the flock held', 5000);
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).updateLock === 'held');
     const reboot = await request('system/reboot');
     expect(reboot.data).toEqual({ action: 'reboot', when: 'after the class' });
@@ -77,6 +80,8 @@ describe('balena update lock and Supervisor requests', () => {
     expect(calls).toEqual([]);
     expect((await request('class/stop')).status).toBe('ok');
     expect(existsSync(lockFile)).toBe(false);
+    // Let go: the next flock() of the path gets it at once.
+    await waitUntil(() => spawnSync('flock', ['--exclusive', '--nonblock', lockFile, 'true']).status === 0, 'the flock let go', 5000);
     await waitUntil(() => calls.length === 1, 'the deferred reboot reaches the Supervisor');
     expect(calls[0]).toMatchObject({ method: 'POST', url: '/v1/reboot?apikey=key-123' });
     expect(JSON.parse(calls[0]!.body)).toEqual({ force: false });

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -39,7 +39,7 @@ describe('recording segments', () => {
       env: {},
     });
     service = createService(config, pino({ level: 'silent' }), { runner: new GstRunner(), profile: loadBoardProfile('software') });
-    for (const t of ['recording.segment', 'recording.deleted', 'disk.low'] as const) service.bus.on(events, t, (p) => events.push({ type: t, payload: p as unknown as Record<string, unknown> }));
+    for (const t of ['recording.segment', 'recording.deleted', 'disk.low', 'recording.empty'] as const) service.bus.on(events, t, (p) => events.push({ type: t, payload: p as unknown as Record<string, unknown> }));
     await service.start();
   });
   afterAll(async () => service?.stop());
@@ -91,4 +91,13 @@ describe('recording segments', () => {
     await waitUntil(() => statSync(join(rec, newest()!)).size > (newest() === file ? size : 0), 'the open segment growing', 10_000);
     await service.classroom.end();
   }, 60_000);
+
+  it('a segment closed empty (a full disk) is removed and said so, never announced as a recording', async () => {
+    const empty = join(rec, 'test-school-room-1-20261101-080000-00000.mkv');
+    writeFileSync(empty, '');
+    await waitUntil(() => events.some((e) => e.type === 'recording.empty'), 'recording.empty', 10_000);
+    expect(events.find((e) => e.type === 'recording.empty')!.payload).toMatchObject({ path: empty });
+    expect(events.filter((e) => e.type === 'recording.segment').map((e) => e.payload.path)).not.toContain(empty);
+    expect(existsSync(empty)).toBe(false);
+  }, 30_000);
 });

@@ -144,4 +144,29 @@ describe('WebRTC preview (WHEP) and the joystick over its data channel', () => {
     v.pc.close();
     w.pc.close();
   });
+
+  it('offers answered but never connected free their slots after the connect deadline', async () => {
+    await waitUntil(() => service.preview!.viewerCount === 0, 'earlier viewers gone');
+    service.preview!.connectDeadlineMs = 1500;
+    const offer = async () => {
+      const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      const res = await fetch(`${url}/whep`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+      await res.text();
+      // The answer is never applied: this viewer never connects.
+      return { pc, status: res.status };
+    };
+    const a = await offer();
+    const b = await offer();
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const c = await offer();
+    expect(c.status).toBe(503);
+    c.pc.close();
+    await waitUntil(() => service.preview!.viewerCount === 0, 'slots freed', 10_000);
+    const v = await viewer(url);
+    await waitUntil(() => v.frames() > 3, 'a real viewer plays', 10_000);
+    v.pc.close();
+    for (const x of [a, b]) x.pc.close();
+  }, 30_000);
 });
