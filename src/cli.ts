@@ -24,7 +24,8 @@ program
   .requiredOption('-c, --config <file>', 'YAML config file (CLASSBOX_* variables override its keys)')
   .action(async (opts: { config: string }) => {
     const config = loadConfigOrExit(opts.config);
-    await serve(config, createLogger({ level: config.log.level }));
+    // NDJSON for Balena and journald; readable lines when a technician runs it in a terminal.
+    await serve(config, createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true }));
   });
 
 program

@@ -1,9 +1,22 @@
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import { redactDeep, redactText } from './config/redact.js';
 
 export interface LoggerOptions {
   level?: LevelWithSilent;
   destination?: DestinationStream;
+  /**
+   * One readable line per entry (time, level, part, message) for a person at a terminal, as the demo
+   * and `classbox run` in a terminal print; warnings show the error's message, not its stack. Without
+   * it, NDJSON for Balena and journald.
+   */
+  pretty?: boolean;
+}
+
+const WARN = 40;
+
+function prettyStream(): DestinationStream {
+  return PinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service,part', messageFormat: '{if part}{part}: {end}{msg}', singleLine: true, sync: true });
 }
 
 /**
@@ -19,12 +32,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       // (a URL in an error message too): nothing secret reaches a log line.
       formatters: { log: (o) => redactDeep(o) as Record<string, unknown>, bindings: (b) => redactDeep(b) as Record<string, unknown> },
       hooks: {
-        logMethod(args, method) {
-          return method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+        logMethod(args, method, level) {
+          const out = args.map((a) => {
+            if (typeof a === 'string') return redactText(a);
+            // A routine warning read by a person: the error's words, not a stack trace.
+            const err = (a as { err?: unknown } | null)?.err;
+            if (options.pretty && level <= WARN && err instanceof Error) return { ...(a as object), err: `${(err as NodeJS.ErrnoException).code ? `${(err as NodeJS.ErrnoException).code}: ` : ''}${err.message}` };
+            return a;
+          });
+          return method.apply(this, out as Parameters<typeof method>);
         },
       },
       serializers: { err: pino.stdSerializers.err },
     },
-    options.destination ?? pino.destination({ fd: 1, sync: false }),
+    options.destination ?? (options.pretty ? prettyStream() : pino.destination({ fd: 1, sync: false })),
   );
 }

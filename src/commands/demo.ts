@@ -16,7 +16,8 @@ export async function runDemo(options: { port?: number } = {}): Promise<void> {
   const broker = await startEmbeddedBroker({ port: options.port ?? 1883 });
   const room = await startDemoRoom();
   const config = loadConfig({ file: DEMO_CONFIG, base: { devices: room.devices, schedule: demoSchedule(new Date()) }, env: { ...process.env, CLASSBOX_MQTT__URL: broker.url } });
-  const log = createLogger({ level: config.log.level });
+  // The demo is read by a person at a terminal: readable lines, not NDJSON.
+  const log = createLogger({ level: config.log.level, pretty: true });
   process.stdout.write(`classbox demo: MQTT broker listening at ${broker.url}\n`);
   process.stdout.write(`classbox demo: topics under ${config.mqtt.prefix}/${config.site}/${config.room}/ (try: mosquitto_sub -p ${broker.port} -t 'classbox/#' -v)\n`);
   for (const line of room.describe()) process.stdout.write(`classbox demo: simulated ${line}\n`);

@@ -26,9 +26,11 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   if (depth > 12 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
   if (value instanceof Error) {
-    // As the log shows an error, with any URL in its text redacted.
-    const e = value as NodeJS.ErrnoException;
-    return { type: e.name, message: redactText(e.message), ...(e.code ? { code: e.code } : {}), ...(e.stack ? { stack: redactText(e.stack) } : {}) };
+    // The same kind of error (its name and class survive for the log), its text redacted.
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(value) as object) as Error, value);
+    copy.message = redactText(value.message);
+    if (value.stack) copy.stack = redactText(value.stack);
+    return copy;
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.includes(k) && v !== undefined ? CENSOR : redactDeep(v, depth + 1)]));
 }

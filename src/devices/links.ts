@@ -34,7 +34,8 @@ export class LinkPool {
     let link = this.links.get(key);
     if (!link) {
       link = new ReconnectingLink(linkFactory(c as LinkConfig, timeoutMs, options.defaultTcpPort), key, { ...this.reconnect, ...(options.onOpen ? { onOpen: options.onOpen } : {}) });
-      link.onStatus((s) => (s.up ? this.log.info({ link: key }, 'device link up') : this.log.warn({ link: key, reason: s.reason }, 'device link down')));
+      // Closed on purpose (the service stopping) is routine: info; lost is a warning.
+      link.onStatus((s) => (s.up ? this.log.info({ link: key }, 'device link up') : s.reason === 'stopped' ? this.log.info({ link: key }, 'device link closed') : this.log.warn({ link: key, reason: s.reason }, 'device link down')));
       this.links.set(key, link);
     }
     return link;

@@ -63,6 +63,8 @@ export interface ClassroomContext {
 
 /** A class resumed after a crash that crashes the box again within this long is not resumed again. */
 const CRASH_LOOP_MS = 60_000;
+/** Stop reasons that are faults (serve's handlers for what nothing caught), not decisions. */
+const FAULT_STOP = /unhandled rejection|uncaught exception/;
 
 export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'class';
 
@@ -79,6 +81,7 @@ export class Classroom implements Part {
   private readonly journal: SessionJournal;
   private readonly log: Logger;
   private readonly now: () => number;
+  private stoppedByFault = false;
 
   constructor(private readonly ctx: ClassroomContext) {
     this.journal = new SessionJournal(join(ctx.config.dataDir, 'sessions.jsonl'));
@@ -93,6 +96,7 @@ export class Classroom implements Part {
       // Bounded: a flapping source must not grow a session without end.
       if (this.current.incidents.length > 200) this.current.incidents.splice(0, this.current.incidents.length - 200);
     };
+    this.ctx.bus.on(this, 'service.stopping', (e) => (this.stoppedByFault = FAULT_STOP.test(e.reason)));
     this.ctx.bus.on(this, 'source.lost', (e) => incident('source.lost')(`${e.source}: ${e.reason}`));
     this.ctx.bus.on(this, 'device.offline', (e) => incident('device.offline')(`${e.device}: ${e.reason}`));
     this.ctx.bus.on(this, 'output.down', (e) => incident('output.down')(`${e.output}: ${e.reason}`));
@@ -135,7 +139,14 @@ export class Classroom implements Part {
   }
 
   async stop(): Promise<void> {
-    if (this.current) await this.end('service stopping').catch((err: unknown) => this.log.error({ err }, 'class not ended cleanly'));
+    const c = this.current;
+    if (c) await this.end('service stopping').catch((err: unknown) => this.log.error({ err }, 'class not ended cleanly'));
+    // Stopped on purpose (an update, a signal) the class resumes as after any stop: it did not crash the
+    // box, so its last resume no longer counts towards a crash loop. A fault that stops the service does.
+    if (c && !this.stoppedByFault) {
+      delete c.request.resume?.resumedAt;
+      this.saveRunning(c);
+    }
     clearTimeout(this.projectorOff);
     this.ctx.bus.removeAll(this);
   }

@@ -1,5 +1,9 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, startCli } from '../helpers/cli.js';
+import { ROOT, runCli, startCli } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/net.js';
 import { watchMqtt } from '../helpers/mqtt-watch.js';
 
 describe('classbox demo (npm start)', () => {
@@ -41,4 +45,42 @@ describe('classbox demo (npm start)', () => {
       expect(await demo.stop('SIGINT')).toBe(0);
     }
   });
+
+  it("the README's commands, typed 60 s after `npm start`, do what they say", async () => {
+    // The commands exactly as the README prints them for the demo.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const commands = readme.split('\n').filter((l) => l.startsWith('mosquitto_pub -p 1883 -t classbox/demo-school/room-101/request/'));
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    const started = Date.now();
+    const npm = spawn('npm', ['start'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => npm.once('exit', (c) => r(c)));
+    try {
+      const port = (await waitUntil(() => /MQTT broker listening at mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out), 'the broker URL', 60_000))[1]!;
+      const watch = await watchMqtt(`mqtt://127.0.0.1:${port}`, 'classbox/demo-school/room-101/#');
+      await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - started))));
+      // An hour into nothing: the simulated cameras still answer (they once went offline after 30 s).
+      const state = JSON.parse((await watch.waitFor('classbox/demo-school/room-101/state', () => true, 10_000)).payload);
+      expect(Object.values(state.devices.cameras as Record<string, { online: boolean }>).map((c) => c.online)).toEqual([true, true]);
+      const since = watch.messages.length;
+      for (const command of commands) execFileSync('bash', ['-c', command.replace('-p 1883', `-p ${port}`)]);
+      for (const command of commands) {
+        const topic = /-t (\S+)/.exec(command)![1]!.replace('/request/', '/response/');
+        const id = JSON.parse(/-m '(.*)'$/.exec(command)![1]!).id as string;
+        const answer = await watch.waitFor(topic, (p) => JSON.parse(p).id === id, 15_000, since);
+        expect(JSON.parse(answer.payload), command).toMatchObject({ id, status: 'ok' });
+      }
+      await watch.close();
+    } finally {
+      // Ctrl-C in the terminal: the whole group gets SIGINT; the demo stops cleanly.
+      process.kill(-npm.pid!, 'SIGINT');
+      await exited;
+      await waitUntil(() => out.includes('classbox stopped'), 'the demo stopped cleanly', 10_000).catch(() => expect(out.slice(-2000)).toContain('classbox stopped'));
+    }
+    // What a person reads: lines, not JSON and stack traces.
+    expect(out).not.toMatch(/^\{"level"/m);
+    expect(out).not.toMatch(/^\s+at /m);
+  }, 120_000);
 });

@@ -107,4 +107,26 @@ describe('a class survives a crash of classbox', () => {
       await third.stop('SIGTERM');
     }
   }, 120_000);
+
+  it('a resumed class stopped on purpose (SIGTERM, an update) within the minute is resumed again, not taken for a crash loop', async () => {
+    const request = requester(watch, BASE);
+    const since0 = watch.messages.length;
+    const first = startCli(['run', '--config', config]);
+    await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 20_000, since0);
+    const started = await request('class/start', { mode: 'live', name: 'Updated mid-lesson' });
+    await first.stop('SIGKILL');
+    const since1 = watch.messages.length;
+    const second = startCli(['run', '--config', config]);
+    await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.id === started.data.id, 30_000, since1);
+    expect(await second.stop('SIGTERM')).toBe(0);
+    const since2 = watch.messages.length;
+    const third = startCli(['run', '--config', config]);
+    try {
+      await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.id === started.data.id, 30_000, since2);
+      expect(watch.messages.slice(since2).filter((m) => m.topic === `${BASE}/event` && JSON.parse(m.payload).type === 'class.not_resumed')).toEqual([]);
+      await request('class/stop');
+    } finally {
+      await third.stop('SIGTERM');
+    }
+  }, 120_000);
 });

@@ -96,7 +96,7 @@ export class ViscaSession {
     this.queue.shift();
     if (next.inquiry) this.inquiry = next;
     else this.awaitingAck = next;
-    this.arm(next, this.timeouts.ackMs, next.inquiry ? 'an answer' : 'an ACK');
+    this.arm(next, this.timeouts.ackMs, next.inquiry ? 'answer' : 'ACK');
     this.wire.write(next.bytes).catch((err: unknown) => {
       this.finish(next, err instanceof ClassboxError ? err : new ClassboxError('device_unavailable', `${this.label}: ${(err as Error).message}`));
     });
