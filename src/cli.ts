@@ -3,6 +3,7 @@ import { configJsonSchema } from './config/schema.js';
 import { EXIT_USAGE, loadConfigOrExit } from './commands/config-or-exit.js';
 import { projectorCommand, ptzCommand } from './commands/device-cli.js';
 import { SIMULATORS, simulate } from './commands/simulate.js';
+import { pipelineProblems } from './commands/check.js';
 import { runDemo } from './commands/demo.js';
 import { discover } from './commands/discover.js';
 import { runDoctor } from './commands/doctor.js';
@@ -10,6 +11,17 @@ import { printPipeline } from './commands/pipeline.js';
 import { serve } from './commands/serve.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
+
+/** A config `run` can start: the schema, then the room's pipelines as the service renders them. `check` uses the same. */
+function loadRoomOrExit(file: string) {
+  const config = loadConfigOrExit(file);
+  const problems = pipelineProblems(config);
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`${p}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  return config;
+}
 
 const program = new Command('classbox')
   .description('Edge gateway for a cloud classroom: cameras, board and projector, composed, streamed, recorded and controlled over MQTT.')
@@ -23,7 +35,7 @@ program
   .description('run the service (what the Balena container and the systemd unit run)')
   .requiredOption('-c, --config <file>', 'YAML config file (CLASSBOX_* variables override its keys)')
   .action(async (opts: { config: string }) => {
-    const config = loadConfigOrExit(opts.config);
+    const config = loadRoomOrExit(opts.config);
     // NDJSON for Balena and journald; readable lines when a technician runs it in a terminal.
     await serve(config, createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true }));
   });
@@ -38,7 +50,7 @@ program
   .description('validate a config file: prints one line per problem and exits 2, or exits 0 when it is valid')
   .requiredOption('-c, --config <file>', 'YAML config file')
   .action((opts: { config: string }) => {
-    const config = loadConfigOrExit(opts.config);
+    const config = loadRoomOrExit(opts.config);
     process.stdout.write(`${opts.config}: valid (${config.site}/${config.room}, role ${config.role})\n`);
   });
 

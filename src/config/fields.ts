@@ -41,10 +41,17 @@ export const url = (schemes: readonly string[]) =>
     const scheme = parsed.protocol.replace(/:$/, '');
     if (!schemes.includes(scheme)) {
       ctx.addIssue({ code: 'custom', message: `scheme must be one of ${schemes.map((s) => `${s}://`).join(', ')}` });
-    } else if (/[\s"'`!\\]/.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'must not contain spaces, quotes, "!" or backslashes' });
+    } else if (/[\s"'`!$\\]/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain spaces, quotes, "!", "$" or backslashes' });
     }
   });
+
+/** Text shown on the picture (a source's label): anything a launch line can carry. */
+export const overlayText = () =>
+  z
+    .string()
+    .max(64)
+    .regex(/^[^"\\\n\r\0!`$]*$/, 'must not contain double quotes, "!", "$", "`", backslashes or line breaks');
 
 export const timeoutMs = (fallback: number) => z.number().int().min(50).max(120_000).default(fallback);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { devicePath, filePath, name, url } from './fields.js';
+import { devicePath, filePath, name, overlayText, url } from './fields.js';
 
 export const PROFILES = ['auto', 'rpi4', 'rpi5', 'jetson', 'x86-vaapi', 'x86-nvenc', 'software'] as const;
 
@@ -17,7 +17,7 @@ export const video = z
   })
   .default({ width: 1280, height: 720, fps: 30, bitrateKbps: 2500, keyframeIntervalS: 2 });
 
-const testSource = z.strictObject({ kind: z.literal('test'), pattern: z.enum(TEST_PATTERNS).default('smpte'), label: z.string().max(64).optional() });
+const testSource = z.strictObject({ kind: z.literal('test'), pattern: z.enum(TEST_PATTERNS).default('smpte'), label: overlayText().optional() });
 const fileSource = z.strictObject({ kind: z.literal('file'), path: filePath(), loop: z.boolean().default(true) });
 const v4l2Source = z.strictObject({
   kind: z.literal('v4l2'),

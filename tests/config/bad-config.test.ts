@@ -28,7 +28,9 @@ const CASES: Array<{ kind: string; yaml: string | null; line: RegExp }> = [
   { kind: 'port out of range', yaml: `${VALID}http: { port: 70000 }\n`, line: /^http\.port: must be <= 65535$/ },
   { kind: 'missing required key', yaml: VALID.replace('site: demo-school\n', ''), line: /^site: required$/ },
   { kind: 'bad source kind', yaml: VALID.replace('kind: test', 'kind: webcam'), line: /^sources\.board\.kind: expected one of test, file, v4l2, hdmi, libcamera, rtsp, remote$/ },
-  { kind: 'launch-line injection in a URL', yaml: `${VALID}outputs:\n  - { name: cloud, kind: rtmp, url: "rtmp://x/app ! filesink location=/etc/passwd" }\n`, line: /^outputs\[0\]\.url: must not contain spaces, quotes, "!" or backslashes$/ },
+  { kind: 'launch-line injection in a URL', yaml: `${VALID}outputs:\n  - { name: cloud, kind: rtmp, url: "rtmp://x/app ! filesink location=/etc/passwd" }\n`, line: /^outputs\[0\]\.url: must not contain spaces, quotes, "!", "\$" or backslashes$/ },
+  { kind: 'a "$" in a URL (the launch line refuses it)', yaml: `${VALID}outputs:\n  - { name: cloud, kind: rtmp, url: "rtmp://x/app/ke$y" }\n`, line: /^outputs\[0\]\.url: must not contain spaces, quotes, "!", "\$" or backslashes$/ },
+  { kind: 'a label the picture cannot carry', yaml: VALID.replace('board: { kind: test }', 'board: { kind: test, label: \'Board "A" $1\' }'), line: /^sources\.board\.label: must not contain double quotes, "!", "\$", "`", backslashes or line breaks$/ },
   { kind: 'wrong URL scheme', yaml: VALID.replace('mqtt://127.0.0.1:1', 'http://127.0.0.1:1'), line: /^mqtt\.url: scheme must be one of mqtt:\/\/, mqtts:\/\/$/ },
   { kind: 'layout names a missing source', yaml: `${VALID}layout: single:teacher\n`, line: /^layout: names source "teacher", which is not in sources \(board\)$/ },
   { kind: 'class uses an unknown preset', yaml: `${VALID}schedule:\n  classes:\n    - { name: math, days: [mon], start: "08:00", end: "08:45", mode: live, preset: { teacher-cam: lectern } }\n`, line: /^schedule\.classes\[0\]\.preset\.teacher-cam: camera "teacher-cam" has no preset "lectern"$/ },
@@ -55,6 +57,14 @@ describe('classbox run with a bad config', () => {
     expect(lines[0]).toMatch(line);
     // Nothing started: no log line, so no part came up.
     expect(r.stdout).toBe('');
+  });
+
+  it.each(CASES)('check refuses it with the same line as run: $kind', async ({ yaml, line }) => {
+    const file = yaml === null ? join(tempDir(), 'nope.yaml') : writeTempConfig(yaml);
+    const r = await runCli(['check', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(line);
   });
 
   it('reports every problem of a file, one line each', async () => {
