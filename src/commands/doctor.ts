@@ -1,4 +1,5 @@
-import { statfsSync, mkdirSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { H264_DECODERS, H264_ENCODERS, REQUIRED_ELEMENTS, probeGstreamer } from '../doctor/gstreamer-probe.js';
 import { gpioAccess, readBoardModel, renderNodes, serialPorts, videoDevices } from '../doctor/machine.js';
@@ -58,10 +59,12 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
 
   if (config) {
     try {
-      mkdirSync(config.dataDir, { recursive: true });
-      const fs = statfsSync(config.dataDir);
+      // A look, not a change: doctor creates nothing (the service makes its folder when it starts).
+      const at = nearestExisting(config.dataDir);
+      const fs = statfsSync(at);
       const freeMB = Math.floor((fs.bavail * fs.bsize) / 1024 / 1024);
-      checks.push({ name: 'disk', status: freeMB < MIN_FREE_MB ? 'warn' : 'ok', detail: `${freeMB} MB free at ${config.dataDir}` });
+      const where = at === config.dataDir ? config.dataDir : `${config.dataDir} (not there yet; ${at} is)`;
+      checks.push({ name: 'disk', status: freeMB < MIN_FREE_MB ? 'warn' : 'ok', detail: `${freeMB} MB free at ${where}` });
     } catch (err) {
       checks.push({ name: 'disk', status: 'fail', detail: `${config.dataDir}: ${(err as Error).message}` });
     }
@@ -92,4 +95,11 @@ export async function runDoctor(options: { config?: Config | undefined; json: bo
     process.stdout.write(report.healthy ? 'healthy\n' : 'problems found\n');
   }
   return report.healthy ? 0 : 1;
+}
+
+/** The folder itself, or its nearest ancestor that exists. */
+function nearestExisting(dir: string): string {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  return d;
 }

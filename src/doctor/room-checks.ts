@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
+import { redactText } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import { toClassboxError } from '../core/errors.js';
 import { EventBus } from '../core/events.js';
@@ -45,7 +46,8 @@ export async function sourceChecks(config: Config, profile: BoardProfile): Promi
           if (renderedFrames(p.get(`${name}-out`, 'stats')) > 0) return { name: check, status: 'ok', detail: `${config.sources[name]!.kind}: a frame arrived` };
           await new Promise((r) => setTimeout(r, 100));
         }
-        return { name: check, status: 'fail', detail: error ?? `${config.sources[name]!.kind}: no frame within ${SOURCE_WAIT_MS / 1000} s` };
+        // GStreamer's own words ("Resource not found.") say nothing of which device: put the source first.
+        return { name: check, status: 'fail', detail: `${sourceWhere(config.sources[name]!)}: ${error ?? `no frame within ${SOURCE_WAIT_MS / 1000} s`}` };
       } finally {
         p.stop();
       }
@@ -116,4 +118,11 @@ export function clockChecks(config: Config | undefined): Check[] {
   const schedule = config?.schedule.timezone;
   checks.push({ name: 'time zone', status: 'info', detail: schedule ? `machine ${local}; timetable ${schedule}` : `machine ${local}` });
   return checks;
+}
+
+/** Where a source reads from, as a technician would look for it: its kind and device, file or URL. */
+function sourceWhere(source: Config['sources'][string]): string {
+  const s = source as { kind: string; device?: string; path?: string; url?: string };
+  const where = s.device ?? s.path ?? (s.url ? redactText(s.url) : undefined);
+  return where ? `${s.kind} ${where}` : s.kind;
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PjlinkProjectorSim } from '../../src/sim/pjlink-projector.js';
@@ -18,6 +19,7 @@ describe('classbox doctor --config: the room', () => {
   let projector: PjlinkProjectorSim;
   let report: { healthy: boolean; checks: Array<{ name: string; status: string; detail: string }> };
   let code: number | null;
+  let dataDir: string;
 
   beforeAll(async () => {
     broker = await startMosquitto();
@@ -29,9 +31,12 @@ describe('classbox doctor --config: the room', () => {
     const nobody = await freeUdpPort();
     projector = new PjlinkProjectorSim({ password: 'pw', lampHours: 321 });
     const pjPort = await projector.start();
+    // A data folder that is not there yet: doctor looks, it does not create.
+    dataDir = join(tempDir(), 'not-yet', 'data');
     const config = minimalConfig(broker.url, {
       profile: 'software',
-      sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: join(tempDir(), 'missing.mp4') } },
+      dataDir,
+      sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: join(tempDir(), 'missing.mp4') }, students: { kind: 'v4l2', device: '/dev/video-not-plugged' } },
       devices: {
         cameras: {
           'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 300 },
@@ -59,7 +64,14 @@ describe('classbox doctor --config: the room', () => {
 
   it('opens each source for one frame: the test source delivers, the missing file says why', () => {
     expect(check('source board')).toMatchObject({ status: 'ok' });
-    expect(check('source teacher')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/missing\.mp4|not found|No such file/i) });
+    expect(check('source teacher')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^file .*missing\.mp4: /) });
+    // GStreamer alone says "Resource not found.": the line names the device first.
+    expect(check('source students')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^v4l2 \/dev\/video-not-plugged: /) });
+  });
+
+  it('creates nothing: the data folder that is not there yet is measured at its nearest parent', () => {
+    expect(existsSync(dataDir)).toBe(false);
+    expect(check('disk')).toMatchObject({ status: 'ok', detail: expect.stringContaining(`${dataDir} (not there yet; `) });
   });
 
   it('asks each camera and projector: the simulator answers, the unplugged port fails clearly', () => {
