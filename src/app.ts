@@ -51,6 +51,8 @@ export interface Service {
 export interface ServiceParts {
   /** GStreamer, or a stand-in in tests. Without it the service runs no media (a box with only devices). */
   runner?: PipelineRunner;
+  /** For pipelines that may crash GStreamer (display sinks, played lessons): a process of their own. Default: `runner`. */
+  isolatedRunner?: PipelineRunner;
   profile?: BoardProfile;
   /** GPIO lines: the board's where it has them, else simulated (the demo hands in its own). */
   gpioChip?: GpioChip;
@@ -67,8 +69,8 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   bus.onListenerError = (err, event) => log.error({ err, event }, 'event listener failed');
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
   // A box records and streams during classes only: the classroom turns them on.
-  const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, profile: parts.profile, recording: false, streaming: false }) : undefined;
-  const player = parts.runner && parts.profile ? new Player({ config, log, bus, runner: parts.runner, profile: parts.profile }) : undefined;
+  const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, isolatedRunner: parts.isolatedRunner ?? parts.runner, profile: parts.profile, recording: false, streaming: false }) : undefined;
+  const player = parts.runner && parts.profile ? new Player({ config, log, bus, runner: parts.isolatedRunner ?? parts.runner, profile: parts.profile }) : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
   const now = parts.clock?.now;

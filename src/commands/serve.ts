@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createService, type Service, type ServiceParts } from '../app.js';
 import type { Config } from '../config/schema.js';
+import { ChildProcessRunner } from '../media/child-runner.js';
 import { GstRunner } from '../media/gst-runner.js';
 import { resolveProfile } from '../media/resolve-profile.js';
 import { DataDirInUse, lockDataDir } from '../core/data-dir-lock.js';
@@ -33,7 +34,8 @@ export async function serve(config: Config, log: Logger, extraStop?: () => Promi
   process.once('exit', () => unlock());
   const { profile, reason } = await resolveProfile(config);
   log.info({ profile: profile.name, reason }, 'board profile');
-  const service = createService(config, log, { runner: new GstRunner(), profile, ...parts });
+  // Display sinks and played lessons run in processes of their own: a crash there costs that picture.
+  const service = createService(config, log, { runner: new GstRunner(), isolatedRunner: new ChildProcessRunner(), profile, ...parts });
   let stopping = false;
   /** Stops every part within the deadline, then exits with `code` (a failed stop exits 1). */
   const stopAndExit = (reason: string, code: number) => {

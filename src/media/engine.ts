@@ -39,6 +39,8 @@ export interface MediaEngineContext {
   log: Logger;
   bus: EventBus;
   runner: PipelineRunner;
+  /** For the display pipeline (a sink that may crash): a runner that keeps it in a process of its own. Default: `runner`. */
+  isolatedRunner?: PipelineRunner;
   profile: BoardProfile;
   /** Whether the record outputs run from the start (default true); the classroom records during classes only. */
   recording?: boolean;
@@ -162,7 +164,7 @@ export class MediaEngine implements Part {
     if (g.main) this.main = this.superviseMain(g.main);
     for (const spec of g.sources) this.superviseInput(spec, spec.id.replace(/^source:/, ''), `${spec.id.replace(/^source:/, '')}-out`, true);
     if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out', false);
-    if (g.display) this.superviseInput(g.display, Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote', 'display', false);
+    if (g.display) this.superviseInput(g.display, Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote', 'display', false, this.ctx.isolatedRunner);
     for (const spec of g.outputs) this.superviseOutput(spec);
     this.main?.start();
     for (const s of this.sources.values()) s.sp.start();
@@ -237,14 +239,14 @@ export class MediaEngine implements Part {
    * composite), the microphone (silence meanwhile), or the received lesson of the receive role.
    * Up once frames reach its sink; a pipeline that plays but delivers nothing is not back.
    */
-  private superviseInput(spec: PipelineSpec, name: string, sink: string, slate: boolean): void {
+  private superviseInput(spec: PipelineSpec, name: string, sink: string, slate: boolean, runner = this.ctx.runner): void {
     const entry = { sp: undefined as unknown as SupervisedPipeline, lostAt: null as number | null, sink };
     const setSlate = (visible: boolean) => {
       if (slate) this.main?.pipeline?.set(`${name}-slate`, 'silent', !visible);
     };
     entry.sp = new SupervisedPipeline({
       id: spec.id,
-      runner: this.ctx.runner,
+      runner,
       log: this.log,
       launch: () => launchString(spec.tokens),
       backoffMs: SOURCE_BACKOFF_MS,
