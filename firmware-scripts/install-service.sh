@@ -30,7 +30,9 @@ done
 put /etc/udev/rules.d/99-classbox.rules "$rules"
 
 if [[ ! -f $ROOT/etc/classbox/classbox.yaml ]]; then
-  put /etc/classbox/classbox.yaml "$(cat "$HERE/../examples/classroom.yaml")"
+  # The example, with its data and recordings where the hardened unit lets the service write.
+  put /etc/classbox/classbox.yaml "$(sed -e 's|^profile: |dataDir: /var/lib/classbox   # state: outbox, upload queue, schedule cache\nprofile: |' \
+    -e 's|dir: \./recordings|dir: /var/lib/classbox/recordings|' "$HERE/../examples/classroom.yaml")"
 else
   say "unchanged /etc/classbox/classbox.yaml (kept as configured)"
 fi

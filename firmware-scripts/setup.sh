@@ -18,8 +18,8 @@ PACKAGES=(
   mosquitto mosquitto-clients socat ffmpeg openssl
 )
 # Servers and tools the tests check classbox against (nginx-rtmp as a live platform, Prometheus'
-# promtool for /metrics); a box does not need them.
-[[ ${CLASSBOX_SETUP_BROWSER:-1} == 1 ]] && PACKAGES+=(prometheus nginx-light libnginx-mod-rtmp)
+# promtool for /metrics, systemd-analyze for the unit's hardening); a box does not need them.
+[[ ${CLASSBOX_SETUP_BROWSER:-1} == 1 ]] && PACKAGES+=(prometheus nginx-light libnginx-mod-rtmp systemd)
 # The technician page is tested in a real browser; a box does not need one.
 [[ ${CLASSBOX_SETUP_BROWSER:-1} == 1 ]] && PACKAGES+=(chromium)
 

@@ -32,6 +32,17 @@ describe('firmware scripts on a fake root', () => {
     expect(unit).toMatch(/^Type=notify$/m);
     expect(unit).toMatch(/^WatchdogSec=\d+$/m);
     expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/classbox\/bin\/classbox\.js run --config \/etc\/classbox\/classbox\.yaml$/m);
+    // The hardened unit: systemd's own assessment, and the service may write only its state folder,
+    // where the first config puts the data and the recordings.
+    const security = execFileSync('systemd-analyze', ['security', '--offline=true', join(root, 'etc/systemd/system/classbox.service')], { encoding: 'utf8' });
+    const score = Number(/Overall exposure level for classbox\.service: ([\d.]+)/.exec(security)?.[1]);
+    expect(score).toBeLessThanOrEqual(5);
+    expect(unit).toMatch(/^ProtectSystem=strict$/m);
+    expect(unit).toMatch(/^ReadWritePaths=-\/var\/lib\/classbox /m);
+    for (const device of ['video4linux', 'drm', 'ttyUSB', 'ttyACM', 'ttyAMA', 'gpiochip', 'alsa']) expect(unit).toMatch(new RegExp(`^DeviceAllow=char-${device} rw$`, 'm'));
+    const config = files['etc/classbox/classbox.yaml']!;
+    expect(config).toMatch(/^dataDir: \/var\/lib\/classbox /m);
+    expect(config).toContain('dir: /var/lib/classbox/recordings');
     const rules = files['etc/udev/rules.d/99-classbox.rules']!;
     expect(rules).toContain('SUBSYSTEM=="tty", ENV{ID_SERIAL_SHORT}=="A10KXYZ9", SYMLINK+="classbox/ptz-teacher"');
     expect(rules).toContain('SUBSYSTEM=="video4linux", ENV{ID_SERIAL_SHORT}=="0001", ATTR{index}=="0", SYMLINK+="classbox/board-cam"');
