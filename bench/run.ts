@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview`.
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle`.
 // Results are printed as Markdown tables for docs/benchmarks.md.
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { rtt } from './mqtt-rtt.js';
 import { deviceLatency } from './device-latency.js';
 import { fleet } from './fleet.js';
 import { preview } from './preview.js';
+import { idle } from './idle.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -93,7 +94,7 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = ['live', 'rtt', 'devices', 'fleet', 'preview'].includes(which) ? [] : await inputs();
+const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle'].includes(which) ? [] : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
 if (which === 'all' || which === 'layout') await layout(files);
 if (which === 'all' || which === 'live') await live();
@@ -101,4 +102,5 @@ if (which === 'all' || which === 'rtt') await rtt();
 if (which === 'all' || which === 'devices') await deviceLatency();
 if (which === 'all' || which === 'fleet') await fleet();
 if (which === 'all' || which === 'preview') await preview();
+if (which === 'all' || which === 'idle') await idle(RUNS);
 process.exit(0);

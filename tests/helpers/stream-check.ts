@@ -5,6 +5,8 @@ export interface StreamReport {
   frames: number;
   /** Frames per second by the stream's own timestamps (frames over the span of their PTS). */
   fps: number;
+  /** The longest step between consecutive frames, seconds: a lost frame doubles it. */
+  maxGapS: number;
   /** Key frames, and those without an SPS and a PPS in their access unit (Annex B streams only). */
   keyFrames: number;
   keyFramesWithoutParameterSets: number | null;
@@ -38,6 +40,7 @@ export async function analyzeTs(ts: Buffer, annexB: boolean): Promise<StreamRepo
   }
   const ptsSorted = video.map((v) => v.pts).filter(Number.isFinite).sort((a, b) => a - b);
   const span = ptsSorted.length > 1 ? ptsSorted.at(-1)! - ptsSorted[0]! : 0;
+  const maxGapS = ptsSorted.slice(1).reduce((m, t, i) => Math.max(m, t - ptsSorted[i]!), 0);
   let nonMonotonicDts = 0;
   const dtsProblems: string[] = [];
   for (let i = 1; i < video.length; i++) {
@@ -51,6 +54,7 @@ export async function analyzeTs(ts: Buffer, annexB: boolean): Promise<StreamRepo
   return {
     frames: video.length,
     fps: span > 0 ? (ptsSorted.length - 1) / span : 0,
+    maxGapS,
     keyFrames: keys?.keyFrames ?? video.filter((v) => v.key).length,
     keyFramesWithoutParameterSets: keys ? keys.withoutParameterSets : null,
     nonMonotonicDts,
