@@ -1,4 +1,4 @@
-// Streams 720p30 (three test sources, pip, recording + an SRT listener) in this process for a while
+// Streams 720p30 (three test sources, pip, every kind of output) in this process for a while
 // and reports what the Node side costs: main-thread busy share (event-loop utilisation), event-loop
 // lag, RSS and the whole process's CPU. Run as a child of bench/run.ts.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -12,7 +12,16 @@ import { MediaEngine } from '../src/media/engine.js';
 import { GstRunner } from '../src/media/gst-runner.js';
 import { loadBoardProfile } from '../src/media/profiles.js';
 
-export function liveConfigDoc(dir: string, srtPort: number): Record<string, unknown> {
+export interface LiveOutputs {
+  /** The box listens here (receivers call in). */
+  srtListen: number;
+  /** The box calls a centre listening here. */
+  srtCall: number;
+  rtmpUrl: string;
+}
+
+/** The live room: three test sources, pip, 720p30, and every kind of output on. */
+export function liveConfigDoc(dir: string, out: LiveOutputs): Record<string, unknown> {
   return {
     site: 'bench',
     room: 'live',
@@ -22,15 +31,18 @@ export function liveConfigDoc(dir: string, srtPort: number): Record<string, unkn
     layout: 'pip',
     outputs: [
       { name: 'archive', kind: 'record', dir: join(dir, 'rec') },
-      { name: 'link', kind: 'srt', url: `srt://127.0.0.1:${srtPort}?mode=listener` },
+      { name: 'link', kind: 'srt', url: `srt://127.0.0.1:${out.srtListen}?mode=listener` },
+      { name: 'centre', kind: 'srt', url: `srt://127.0.0.1:${out.srtCall}?mode=caller` },
+      { name: 'platform', kind: 'rtmp', url: out.rtmpUrl },
+      { name: 'web', kind: 'hls', dir: join(dir, 'hls'), segmentS: 2 },
     ],
   };
 }
 
 if (process.argv[1]?.endsWith('media-live.ts')) {
   const seconds = Number(process.argv[2] ?? 20);
-  const port = Number(process.argv[3] ?? 47777);
-  const config = loadConfig({ base: liveConfigDoc(mkdtempSync(join(tmpdir(), 'bench-live-')), port), env: {} });
+  const out = JSON.parse(process.argv[3] ?? '{}') as LiveOutputs;
+  const config = loadConfig({ base: liveConfigDoc(mkdtempSync(join(tmpdir(), 'bench-live-')), out), env: {} });
   const engine = new MediaEngine({ config, log: pino({ level: 'silent' }), bus: new EventBus(), runner: new GstRunner(), profile: loadBoardProfile('software') });
   await engine.start();
   // Measure the steady state, after start-up.
@@ -49,6 +61,7 @@ if (process.argv[1]?.endsWith('media-live.ts')) {
   const wall = (performance.now() - t0) / 1000;
   lag.disable();
   const stats = engine.stats();
+  const outputs = Object.fromEntries(Object.entries(stats.outputs).map(([name, o]) => [name, `${o.state} ${o.bitrateKbps} kbit/s`]));
   await engine.stop();
   process.stdout.write(
     `${JSON.stringify({
@@ -59,6 +72,7 @@ if (process.argv[1]?.endsWith('media-live.ts')) {
       lagMaxMs: Math.round((lag.max / 1e6) * 10) / 10,
       rssMB: Math.round(rssMax / 1024 / 1024),
       fps: stats.fps,
+      outputs,
     })}\n`,
   );
   process.exit(0);

@@ -1,6 +1,6 @@
 // The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle`.
 // Results are printed as Markdown tables for docs/benchmarks.md.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import { launchString, shellLine } from '../src/media/launch.js';
 import { loadBoardProfile } from '../src/media/profiles.js';
 import { compositeJob, ffmpegJob, FPS, FRAMES, H, W } from './composite-job.js';
 import { interleave, measure, requireBenchTools, table, type Measured } from './lib.js';
-import { liveConfigDoc } from './media-live.js';
+import { liveConfigDoc, type LiveOutputs } from './media-live.js';
+import { startNginxRtmp } from '../tests/helpers/nginx-rtmp.js';
 import { rtt } from './mqtt-rtt.js';
 import { deviceLatency } from './device-latency.js';
 import { fleet } from './fleet.js';
@@ -70,17 +71,35 @@ async function layout(files: string[]): Promise<void> {
   console.log(`\nelement geometry costs ${ratio(elements.cpuS, pads.cpuS)}x the CPU of pad geometry`);
 }
 
+/** ffmpeg as the far ends of a live room: a receiver calling the box's SRT listener, a centre listening for its caller. */
+function farEnds(out: LiveOutputs, seconds: number): ChildProcess[] {
+  return [
+    spawn('ffmpeg', ['-v', 'quiet', '-i', `srt://127.0.0.1:${out.srtCall}?mode=listener`, '-t', String(seconds + 5), '-c', 'copy', '-f', 'null', '-'], { stdio: 'ignore' }),
+    spawn('sh', ['-c', `sleep 3; exec ffmpeg -v quiet -i 'srt://127.0.0.1:${out.srtListen}?mode=caller' -t ${seconds} -c copy -f null -`], { stdio: 'ignore' }),
+  ];
+}
+
 async function live(): Promise<void> {
   const seconds = 20;
-  const { stdout } = await run(process.execPath, [...tsx, 'bench/media-live.ts', String(seconds), '47781']);
-  const node = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
-  // gst-launch with the printed line of the same room, for the same time, plus start-up.
-  const config = loadConfig({ base: liveConfigDoc(mkdtempSync(join(tmpdir(), 'bench-gst-')), 47782), env: {} });
+  const nginx = await startNginxRtmp();
+  const ours: LiveOutputs = { srtListen: 47781, srtCall: 47783, rtmpUrl: nginx.url('live', 'classbox') };
+  const ends = farEnds(ours, seconds);
+  // The engine turns every output on (nothing else in this process: what the main thread does is the box's).
+  const { stdout } = await run(process.execPath, [...tsx, 'bench/media-live.ts', String(seconds), JSON.stringify(ours)]);
+  for (const e of ends) e.kill();
+  const node = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number> & { outputs: Record<string, string> };
+  // gst-launch with the printed line of the same room, for the same time, plus start-up, its far ends the same.
+  const theirs: LiveOutputs = { srtListen: 47782, srtCall: 47784, rtmpUrl: nginx.url('live', 'gst') };
+  const gstDir = mkdtempSync(join(tmpdir(), 'bench-gst-'));
+  const config = loadConfig({ base: liveConfigDoc(gstDir, theirs), env: {} });
   const { mkdirSync } = await import('node:fs');
-  mkdirSync(join(config.outputs[0]!.kind === 'record' ? config.outputs[0]!.dir : dir), { recursive: true });
+  for (const o of config.outputs) if (o.kind === 'record' || o.kind === 'hls') mkdirSync(o.dir, { recursive: true });
   const line = buildGraph(config, loadBoardProfile('software'), 'broadcast').printable;
+  const gstEnds = farEnds(theirs, seconds);
   const gst = await measure('timeout', ['-s', 'INT', String(seconds + 3), 'sh', '-c', `exec ${line.replace(/^gst-launch-1.0 -e/, 'gst-launch-1.0 -q -e')}`]);
-  console.log(`\n### Live 720p30 broadcast (three test sources, pip, record + SRT), ${seconds} s steady state\n`);
+  for (const e of gstEnds) e.kill();
+  await nginx.stop();
+  console.log(`\n### Live 720p30 broadcast (three test sources, pip; record, SRT listener and caller, RTMP to nginx, HLS), ${seconds} s steady state\n`);
   console.log(
     table([
       { measure: 'Node main thread busy (event-loop utilisation, % of one core)', classbox: node.mainThreadPercent!, goal: '< 2' },
@@ -88,6 +107,7 @@ async function live(): Promise<void> {
       { measure: 'whole process CPU, % of one core (GStreamer threads included)', classbox: node.processCpuPercent!, goal: `gst-launch: ${Math.round((gst.cpuS / gst.wallS) * 1000) / 10}` },
       { measure: 'peak RSS, MB', classbox: node.rssMB!, goal: `gst-launch: ${gst.maxRssMB}` },
       { measure: 'encoded fps', classbox: node.fps!, goal: '30' },
+      { measure: 'outputs at the end', classbox: Object.entries(node.outputs).map(([n, o]) => `${n}: ${o}`).join('; '), goal: 'all running' },
     ]),
   );
 }

@@ -1,16 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { configJsonSchema } from './config/schema.js';
 import { EXIT_USAGE, loadConfigOrExit } from './commands/config-or-exit.js';
-import { projectorCommand, ptzCommand } from './commands/device-cli.js';
 import { SIMULATORS, simulate } from './commands/simulate.js';
 import { pipelineProblems } from './commands/check.js';
-import { runDemo } from './commands/demo.js';
-import { discover } from './commands/discover.js';
-import { runDoctor } from './commands/doctor.js';
-import { printPipeline } from './commands/pipeline.js';
-import { serve } from './commands/serve.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
+
+// Each command loads its own modules when it runs: the service does not carry the demo's broker, nor
+// the doctor's probes (memory a box keeps for months).
 
 /** A config `run` can start: the schema, then the room's pipelines as the service renders them. `check` uses the same. */
 function loadRoomOrExit(file: string) {
@@ -37,13 +34,14 @@ program
   .action(async (opts: { config: string }) => {
     const config = loadRoomOrExit(opts.config);
     // NDJSON for Balena and journald; readable lines when a technician runs it in a terminal.
+    const { serve } = await import('./commands/serve.js');
     await serve(config, createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true }));
   });
 
 program
   .command('demo')
   .description('the demo classroom: the real gateway with an embedded MQTT broker, simulated devices and test video; no config needed')
-  .action(async () => runDemo());
+  .action(async () => (await import('./commands/demo.js')).runDemo());
 
 program
   .command('check')
@@ -61,6 +59,7 @@ program
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config?: string; json?: boolean }) => {
     const config = opts.config === undefined ? undefined : loadConfigOrExit(opts.config);
+    const { runDoctor } = await import('./commands/doctor.js');
     process.exitCode = await runDoctor({ config, json: opts.json === true });
   });
 
@@ -73,6 +72,7 @@ program
   .option('--parts', 'print each pipeline the service runs separately')
   .action(async (opts: { config: string; role?: 'broadcast' | 'receive' | 'playback'; media?: string; parts?: boolean }) => {
     const config = loadConfigOrExit(opts.config);
+    const { printPipeline } = await import('./commands/pipeline.js');
     await printPipeline(config, opts);
   });
 
@@ -91,6 +91,7 @@ program
       process.stderr.write('classbox ptz: --duration is 50-30000 ms\n');
       process.exit(EXIT_USAGE);
     }
+    const { ptzCommand } = await import('./commands/device-cli.js');
     process.exitCode = await ptzCommand(config, camera, action, args, { durationMs });
   });
 
@@ -104,6 +105,7 @@ program
   .option('--wait', 'wait through warm-up or cool-down instead of answering busy')
   .action(async (name: string, action: string, args: string[], opts: { config: string; wait?: boolean }) => {
     const config = loadConfigOrExit(opts.config);
+    const { projectorCommand } = await import('./commands/device-cli.js');
     process.exitCode = await projectorCommand(config, name, action, args, { wait: opts.wait === true });
   });
 
@@ -152,6 +154,7 @@ program
       process.stderr.write('classbox discover: --port is 1-65535 and --listen 0-60 seconds\n');
       process.exit(EXIT_USAGE);
     }
+    const { discover } = await import('./commands/discover.js');
     await discover({ targets: opts.target, port, listenS, json: opts.json === true });
   });
 

@@ -1,5 +1,5 @@
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { redactDeep, redactText } from './config/redact.js';
 
 export interface LoggerOptions {
@@ -16,6 +16,8 @@ export interface LoggerOptions {
 const WARN = 40;
 
 function prettyStream(): DestinationStream {
+  // Loaded only for a person at a terminal: a service writing NDJSON does not carry it.
+  const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return PinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service,part', messageFormat: '{if part}{part}: {end}{msg}', singleLine: true, sync: true });
 }
 

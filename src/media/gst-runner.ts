@@ -3,10 +3,10 @@ import type { BusMessage, PipelineRunner, RunningPipeline, SampleTiming } from '
 
 interface GstElement {
   [property: string]: unknown;
-  /** Each sample as the appsink gets it (null at end of stream); null as the callback stops the feed. */
-  onSample?(cb: ((buf: Buffer | null, timing?: SampleTiming) => void) | null, maxQueued?: number): void;
+  /** Each sample as the appsink gets it with its timing (ns, -1 for none); null at end of stream. A null callback stops the feed. */
+  onSample?(cb: ((buf: Buffer | null, pts: number, dts: number, duration: number, delta: boolean) => void) | null, maxQueued?: number): void;
   feedDropped?(): number;
-  push?(buf: Buffer, timing?: SampleTiming): void;
+  push?(buf: Buffer, pts: number, dts: number, duration: number, delta: boolean): void;
 }
 
 /** A source timeline more than this far from the pipeline's clock has jumped (a restarted composite). */
@@ -53,6 +53,8 @@ class GstRunningPipeline implements RunningPipeline {
   private readonly feeds = new Set<GstElement>();
   /** Added to incoming timestamps to put them on this pipeline's running time. */
   private offsetNs: number | undefined;
+  /** The last incoming timestamp: a jump from it means the source's timeline changed. */
+  private lastAt = -1;
 
   constructor(private readonly p: GstPipeline) {}
 
@@ -72,6 +74,7 @@ class GstRunningPipeline implements RunningPipeline {
     this.p.stop();
     this.polling = false;
     this.offsetNs = undefined;
+    this.lastAt = -1;
   }
   sendEos(): void {
     this.p.sendEOS();
@@ -107,21 +110,27 @@ class GstRunningPipeline implements RunningPipeline {
     const sink = this.child(appsink);
     if (!sink?.onSample) throw new Error(`no appsink "${appsink}"`);
     this.feeds.add(sink);
-    sink.onSample((buf, timing) => {
-      if (buf && timing && !this.stopped) onSample(buf, timing);
+    sink.onSample((buf, pts, dts, duration, delta) => {
+      if (buf && !this.stopped) onSample(buf, { pts, dts, duration, delta });
     }, maxQueued);
   }
   push(appsrc: string, buf: Buffer, timing: SampleTiming): boolean {
     const src = this.child(appsrc);
     if (!src?.push || this.stopped) return false;
-    const now = this.p.runningTime();
     const at = timing.dts >= 0 ? Math.min(timing.dts, timing.pts >= 0 ? timing.pts : timing.dts) : timing.pts;
-    // No clock yet (still starting) or an untimed sample: nothing to place it by, and a muxer given
-    // untimed buffers interleaves sound and picture wrongly.
-    if (now < 0 || at < 0) return false;
-    if (this.offsetNs === undefined || Math.abs(at + this.offsetNs - now) > REBASE_NS) this.offsetNs = now - at;
-    const move = (t: number) => (t >= 0 ? t + this.offsetNs! : -1);
-    src.push(buf, { pts: move(timing.pts), dts: move(timing.dts), duration: timing.duration, delta: timing.delta });
+    if (at < 0) return false;
+    // The clock is asked only to take an offset: at the first sample, and when the source's timeline
+    // jumps (a restarted composite starts again near zero). In between, the encoder's spacing is kept.
+    if (this.offsetNs === undefined || this.lastAt < 0 || Math.abs(at - this.lastAt) > REBASE_NS) {
+      const now = this.p.runningTime();
+      // No clock yet (still starting): nothing to place it by, and a muxer given untimed buffers
+      // interleaves sound and picture wrongly.
+      if (now < 0) return false;
+      if (this.offsetNs === undefined || Math.abs(at + this.offsetNs - now) > REBASE_NS) this.offsetNs = now - at;
+    }
+    this.lastAt = at;
+    const offset = this.offsetNs;
+    src.push(buf, timing.pts >= 0 ? timing.pts + offset : -1, timing.dts >= 0 ? timing.dts + offset : -1, timing.duration, timing.delta);
     return true;
   }
   /** Samples an appsink's feed dropped because the event loop fell behind. */

@@ -1,7 +1,7 @@
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
@@ -47,7 +47,9 @@ export class Uploader implements Part {
   readonly name = 'uploader';
   private items: UploadItem[] = [];
   private readonly file: string;
-  private readonly client: S3Client;
+  private client!: S3Client;
+  /** The SDK, loaded at start: only a box that uploads carries it (about 20 MB). */
+  private s3!: typeof import('@aws-sdk/client-s3');
   private running = false;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -56,9 +58,14 @@ export class Uploader implements Part {
   private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: UploaderContext) {
-    const u = ctx.upload;
     this.file = join(ctx.config.dataDir, 'uploads.json');
     this.log = ctx.log.child({ part: 'upload' });
+  }
+
+  async start(): Promise<void> {
+    this.s3 = await import('@aws-sdk/client-s3');
+    const { S3Client } = this.s3;
+    const u = this.ctx.upload;
     this.client = new S3Client({
       region: u.region,
       ...(u.endpoint ? { endpoint: u.endpoint } : {}),
@@ -67,9 +74,6 @@ export class Uploader implements Part {
       // Retries are this class's own (with persisted parts), not the SDK's.
       maxAttempts: 1,
     });
-  }
-
-  async start(): Promise<void> {
     mkdirSync(this.ctx.config.dataDir, { recursive: true });
     try {
       this.items = JSON.parse(await readFile(this.file, 'utf8')) as UploadItem[];
@@ -89,7 +93,7 @@ export class Uploader implements Part {
     this.abort?.abort();
     this.wake?.();
     await this.save();
-    this.client.destroy();
+    this.client?.destroy();
   }
 
   list(): UploadItem[] {
@@ -173,7 +177,7 @@ export class Uploader implements Part {
     this.abort = new AbortController();
     const signal = this.abort.signal;
     if (!item.uploadId) {
-      const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: item.key, ContentType: 'video/x-matroska', Metadata: { sha256: item.sha256, class: item.class ?? '' } }), { abortSignal: signal });
+      const created = await this.client.send(new this.s3.CreateMultipartUploadCommand({ Bucket: bucket, Key: item.key, ContentType: 'video/x-matroska', Metadata: { sha256: item.sha256, class: item.class ?? '' } }), { abortSignal: signal });
       item.uploadId = created.UploadId!;
       item.parts = [];
       item.state = 'uploading';
@@ -192,7 +196,7 @@ export class Uploader implements Part {
         const t0 = Date.now();
         let res;
         try {
-          res = await this.client.send(new UploadPartCommand({ Bucket: bucket, Key: item.key, UploadId: item.uploadId, PartNumber: n, Body: buf }), { abortSignal: signal });
+          res = await this.client.send(new this.s3.UploadPartCommand({ Bucket: bucket, Key: item.key, UploadId: item.uploadId, PartNumber: n, Body: buf }), { abortSignal: signal });
         } catch (err) {
           // The store no longer knows this upload (expired, or the store was reset): start it again.
           if ((err as { name?: string }).name === 'NoSuchUpload') {
@@ -214,10 +218,10 @@ export class Uploader implements Part {
       await fh.close();
     }
     await this.client.send(
-      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: item.key, UploadId: item.uploadId, MultipartUpload: { Parts: item.parts.map((p) => ({ PartNumber: p.n, ETag: p.etag })) } }),
+      new this.s3.CompleteMultipartUploadCommand({ Bucket: bucket, Key: item.key, UploadId: item.uploadId, MultipartUpload: { Parts: item.parts.map((p) => ({ PartNumber: p.n, ETag: p.etag })) } }),
       { abortSignal: signal },
     );
-    const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: item.key }), { abortSignal: signal });
+    const head = await this.client.send(new this.s3.HeadObjectCommand({ Bucket: bucket, Key: item.key }), { abortSignal: signal });
     if (head.ContentLength !== item.bytes || head.Metadata?.sha256 !== item.sha256) {
       delete item.uploadId;
       item.parts = [];

@@ -51,4 +51,8 @@ interface Wrtc {
   nonstandard: { RTCVideoSource: new () => VideoSource; RTCVideoSink: new (track: MediaTrack) => VideoSink };
 }
 
-export const wrtc = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
+let loaded: Wrtc | undefined;
+/** Loaded at first use (a viewer's first offer): a box nobody previews does not carry libwebrtc. */
+export const wrtc = new Proxy({} as Wrtc, {
+  get: (_target, key: keyof Wrtc) => (loaded ??= createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc)[key],
+});
