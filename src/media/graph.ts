@@ -126,7 +126,9 @@ export function previewBranch(teeRef: string, name: string, sourceFps: number): 
   const fps = Math.min(PREVIEW.fps, sourceFps);
   return [
     { ref: teeRef },
-    { element: 'valve', name: `${name}-valve`, properties: { drop: true } },
+    // Sticky events (caps, segment, end-of-stream) pass the shut valve: an end-of-stream that stopped
+    // here kept the pipeline from ever posting its own, and each recording stop waited out its time-out.
+    { element: 'valve', name: `${name}-valve`, properties: { drop: true, 'drop-mode': 'forward-sticky-events' } },
     { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0 } },
     { element: 'videoscale' },
     { element: 'videorate', properties: { 'drop-only': true } },

@@ -147,7 +147,11 @@ export class SupervisedPipeline {
     const p = this.pipeline;
     if (p && eosMs > 0 && this.state === 'running') {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, eosMs);
+        const t = setTimeout(() => {
+          // Files are still closed by the muxers that saw it; a pipeline that never posts it waits here at every stop.
+          this.o.log.warn({ pipeline: this.o.id, waitedMs: eosMs }, 'end-of-stream did not come through; stopped anyway');
+          resolve();
+        }, eosMs);
         p.onMessage((m) => {
           if (m.type === 'eos') {
             clearTimeout(t);

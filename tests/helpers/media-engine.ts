@@ -11,6 +11,8 @@ export interface EngineHarness {
   config: Config;
   events: Array<{ type: keyof ClassboxEvents; payload: unknown; at: number }>;
   bus: EventBus;
+  /** Warnings and errors the engine logged. */
+  warnings: Array<{ msg: string; [k: string]: unknown }>;
 }
 
 /** A media engine on real GStreamer with the software profile, its events recorded. */
@@ -20,6 +22,8 @@ export function startEngine(doc: Record<string, unknown>): EngineHarness {
   const events: EngineHarness['events'] = [];
   const types: Array<keyof ClassboxEvents> = ['source.lost', 'source.restored', 'pipeline.restarted', 'output.down', 'output.up', 'layout.changed', 'media.state'];
   for (const t of types) bus.on(events, t, (payload) => events.push({ type: t, payload, at: Date.now() }));
-  const engine = new MediaEngine({ config, log: pino({ level: process.env.CLASSBOX_TEST_LOG ?? 'silent' }), bus, runner: new GstRunner(), profile: loadBoardProfile('software') });
-  return { engine, config, events, bus };
+  const warnings: EngineHarness['warnings'] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as EngineHarness['warnings'][number]) });
+  const engine = new MediaEngine({ config, log, bus, runner: new GstRunner(), profile: loadBoardProfile('software') });
+  return { engine, config, events, bus, warnings };
 }

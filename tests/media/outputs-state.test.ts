@@ -49,6 +49,10 @@ describe('output states say what is delivered', () => {
       expect(h.engine.stats().outputs.archive).toEqual({ kind: 'record', state: 'stopped', bitrateKbps: 0 });
       await h.engine.setRecording(true);
       await waitUntil(() => h.engine.stats().outputs.archive!.state === 'running' && h.engine.stats().outputs.archive!.bitrateKbps > 0, 'recording with a bitrate', 15_000);
+      // Stopping the recording ends the composite with end-of-stream, which comes through (a shut preview
+      // valve once swallowed it, and each stop waited out its time-out).
+      await h.engine.setRecording(false);
+      expect(h.warnings.filter((w) => /end-of-stream did not come through/.test(w.msg))).toEqual([]);
     } finally {
       await h.engine.stop();
     }
