@@ -85,7 +85,7 @@ describe('recording segments', () => {
     expect(deleted.slice(0, 3)).toEqual(before.map((f) => join(rec, f)));
     // The class goes on recording: its open segment is still there and growing.
     const newest = () => readdirSync(rec).filter((f) => f.includes('biology-9')).sort().at(-1);
-    expect(newest()).toBeDefined();
+    await waitUntil(() => newest(), 'the class\'s first segment', 10_000);
     const file = newest()!;
     const size = statSync(join(rec, file)).size;
     await waitUntil(() => statSync(join(rec, newest()!)).size > (newest() === file ? size : 0), 'the open segment growing', 10_000);
