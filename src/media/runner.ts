@@ -20,7 +20,10 @@ export interface SampleTiming {
 export interface RunningPipeline {
   play(): void;
   pause(): void;
-  /** To NULL: releases devices, closes files, unblocks pulls and the bus poll. */
+  /**
+   * To NULL, and the pipeline is let go of: devices released, files closed, its threads, bus and
+   * memory freed. A stopped pipeline is not played again; build a new one.
+   */
   stop(): void;
   sendEos(): void;
   /** Flushing, accurate seek to whole seconds (what the binding takes). */

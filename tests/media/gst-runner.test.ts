@@ -129,4 +129,40 @@ for (let i = 0; i < N; i++) {
     expect(got).toHaveLength(6);
     for (const pts of got) expect(pts).toBeLessThan(2_000_000_000);
   }, 30_000);
+
+  it('200 pipelines created, played and stopped leave descriptors, threads and memory where they were', async () => {
+    // Each stopped pipeline once kept its elements, threads, bus and the bus's socket pair: a box that
+    // measures a segment a minute or retries an output every 30 s ran out of descriptors in weeks.
+    const r = await runScript(`
+import { readdirSync } from 'node:fs';
+import { GstRunner } from './src/media/gst-runner.ts';
+const fds = () => readdirSync('/proc/self/fd').length;
+const threads = () => readdirSync('/proc/self/task').length;
+const runner = new GstRunner();
+const cycle = async (n) => {
+  for (let i = 0; i < n; i++) {
+    const p = runner.create('videotestsrc num-buffers=2 ! video/x-raw,width=320,height=180 ! appsink name=out sync=false');
+    p.onMessage(() => {});
+    p.pullLoop('out', () => {});
+    p.play();
+    await new Promise((res) => setTimeout(res, 5));
+    p.get('out', 'stats');
+    p.stop();
+  }
+  await new Promise((res) => setTimeout(res, 500));
+};
+await cycle(20);
+const before = { fds: fds(), threads: threads(), rss: process.memoryUsage().rss };
+await cycle(200);
+console.log(JSON.stringify({ before, after: { fds: fds(), threads: threads(), rss: process.memoryUsage().rss } }));
+process.exit(0);
+`);
+    const line = r.out.split('\n').find((l) => l.startsWith('{'));
+    expect(line, r.out).toBeDefined();
+    const { before, after } = JSON.parse(line!) as Record<'before' | 'after', { fds: number; threads: number; rss: number }>;
+    expect(after.fds).toBe(before.fds);
+    expect(after.threads).toBeLessThanOrEqual(before.threads);
+    // 200 leaked pipelines were about 180 MB.
+    expect((after.rss - before.rss) / 1048576).toBeLessThan(20);
+  }, 60_000);
 });
