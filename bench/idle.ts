@@ -61,8 +61,8 @@ async function once(): Promise<IdleRun> {
   const doc = roomDoc(dir, mqttPort, httpPort);
   writeFileSync(join(dir, 'room.yaml'), stringify(doc));
   const t0 = performance.now();
-  // Exactly as a school runs it: the bin, no extra environment.
-  const box = spawn(process.execPath, ['bin/classbox.js', 'run', '--config', join(dir, 'room.yaml')], { stdio: 'ignore' });
+  // Exactly as a school runs it (`npx classbox run` runs the bin by its first line), no extra environment.
+  const box = spawn('bin/classbox.js', ['run', '--config', join(dir, 'room.yaml')], { stdio: 'ignore' });
   let healthyMs = -1;
   while (healthyMs < 0 && performance.now() - t0 < 30_000) {
     const ok = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.status === 200, () => false);
