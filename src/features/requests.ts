@@ -22,16 +22,24 @@ export class RequestHandler implements Part {
   private errorsSinceReport = 0;
   private lastReport = 0;
 
+  private started = false;
+
   constructor(
     private readonly mqtt: MqttLink,
     private readonly table: CommandTable,
     private readonly log: Logger,
     private readonly replyPrefix?: string,
-  ) {}
-
-  async start(): Promise<void> {
+  ) {
+    // Subscribed from the first connection on, before anything is published: a dashboard that reacts
+    // to the box's first state or `online` by sending a request must be heard. Requests that come
+    // while the other parts are still starting wait (bounded, as always) until start().
     this.mqtt.setIncomingGate(() => (this.waiting.length < HIGH_WATER ? undefined : new Promise<void>((resolve) => this.blocked.push(resolve))));
     this.mqtt.subscribe(topics.request(this.mqtt.base, '#'), (m) => this.enqueue(m));
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    this.next();
   }
 
   private enqueue(m: IncomingMessage): void {
@@ -40,7 +48,7 @@ export class RequestHandler implements Part {
   }
 
   private next(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0) {
+    while (this.started && this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0) {
       const m = this.waiting.shift()!;
       if (this.waiting.length < HIGH_WATER) for (const open of this.blocked.splice(0)) open();
       this.inFlight++;
