@@ -154,14 +154,17 @@ const cycle = async (n) => {
 await cycle(20);
 const before = { fds: fds(), threads: threads(), rss: process.memoryUsage().rss };
 await cycle(200);
+// Let threads that are on their way out (GStreamer's task pool, V8's helpers) finish: up to 5 s.
+for (let i = 0; i < 50 && (fds() > before.fds || threads() > before.threads); i++) await new Promise((res) => setTimeout(res, 100));
 console.log(JSON.stringify({ before, after: { fds: fds(), threads: threads(), rss: process.memoryUsage().rss } }));
 process.exit(0);
 `);
     const line = r.out.split('\n').find((l) => l.startsWith('{'));
     expect(line, r.out).toBeDefined();
     const { before, after } = JSON.parse(line!) as Record<'before' | 'after', { fds: number; threads: number; rss: number }>;
-    expect(after.fds).toBe(before.fds);
-    expect(after.threads).toBeLessThanOrEqual(before.threads);
+    // 200 leaked pipelines were 660 descriptors; threads were joined even then (a spare one may come and go).
+    expect(after.fds).toBeLessThanOrEqual(before.fds);
+    expect(after.threads).toBeLessThanOrEqual(before.threads + 2);
     // 200 leaked pipelines were about 180 MB.
     expect((after.rss - before.rss) / 1048576).toBeLessThan(20);
   }, 60_000);
