@@ -5,6 +5,7 @@ import { ChildProcessRunner } from '../media/child-runner.js';
 import { GstRunner } from '../media/gst-runner.js';
 import { resolveProfile } from '../media/resolve-profile.js';
 import { DataDirInUse, lockDataDir } from '../core/data-dir-lock.js';
+import { FAULT_STOPS } from '../core/lifecycle.js';
 
 /** The source folder of the innermost classbox frame of an error's stack: the part it came from. */
 export function partOf(err: unknown): string {
@@ -75,13 +76,13 @@ export async function serve(config: Config, log: Logger, extraStop?: () => Promi
   // A fault nothing caught is a bug in one part; the process must not go on in an unknown state, nor
   // die without a word: say which part, stop what can be stopped (the segment closes), exit non-zero,
   // and let the supervisor (systemd, Balena) start it again.
-  const fatal = (kind: string) => (err: unknown) => {
+  const fatal = (kind: (typeof FAULT_STOPS)[number]) => (err: unknown) => {
     log.fatal({ err, part: partOf(err) }, `${kind}: stopping the service`);
     if (stopping) return process.exit(1);
     stopAndExit(kind, 1);
   };
-  process.on('unhandledRejection', fatal('unhandled rejection'));
-  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal(FAULT_STOPS[0]));
+  process.on('uncaughtException', fatal(FAULT_STOPS[1]));
   await service.start();
   return service;
 }

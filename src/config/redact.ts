@@ -34,8 +34,3 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.includes(k) && v !== undefined ? CENSOR : redactDeep(v, depth + 1)]));
 }
-
-/** The config as `config/get` shows it: every secret replaced, credentials in URLs too. */
-export function redactConfig(value: unknown): unknown {
-  return redactDeep(value);
-}

@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 
 /** A unit of the service with side-effect-free construction; work happens in start() and stop(). */
+/**
+ * The reasons a service stops for a fault nothing caught (not a decision): a class running then did not
+ * end on purpose, and counts towards its crash loop.
+ */
+export const FAULT_STOPS = ['unhandled rejection', 'uncaught exception'] as const;
+
 export interface Part {
   readonly name: string;
   start(): Promise<void>;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import type { Part } from '../core/lifecycle.js';
+import { FAULT_STOPS, type Part } from '../core/lifecycle.js';
 import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { Player } from '../media/player.js';
@@ -63,8 +63,6 @@ export interface ClassroomContext {
 
 /** A class resumed after a crash that crashes the box again within this long is not resumed again. */
 const CRASH_LOOP_MS = 60_000;
-/** Stop reasons that are faults (serve's handlers for what nothing caught), not decisions. */
-const FAULT_STOP = /unhandled rejection|uncaught exception/;
 
 export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'class';
 
@@ -96,7 +94,7 @@ export class Classroom implements Part {
       // Bounded: a flapping source must not grow a session without end.
       if (this.current.incidents.length > 200) this.current.incidents.splice(0, this.current.incidents.length - 200);
     };
-    this.ctx.bus.on(this, 'service.stopping', (e) => (this.stoppedByFault = FAULT_STOP.test(e.reason)));
+    this.ctx.bus.on(this, 'service.stopping', (e) => (this.stoppedByFault = (FAULT_STOPS as readonly string[]).includes(e.reason)));
     this.ctx.bus.on(this, 'source.lost', (e) => incident('source.lost')(`${e.source}: ${e.reason}`));
     this.ctx.bus.on(this, 'device.offline', (e) => incident('device.offline')(`${e.device}: ${e.reason}`));
     this.ctx.bus.on(this, 'output.down', (e) => incident('output.down')(`${e.output}: ${e.reason}`));

@@ -10,7 +10,7 @@ import type { Classroom } from './classroom.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Config } from '../config/schema.js';
-import { redactConfig } from '../config/redact.js';
+import { redactDeep } from '../config/redact.js';
 import type { Uploader } from '../recording/uploader.js';
 import type { Player } from '../media/player.js';
 
@@ -82,7 +82,7 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
       },
     }),
   );
-  table.register('config/get', command({ schema: noArgs(), handler: () => redactConfig(ctx.config) }));
+  table.register('config/get', command({ schema: noArgs(), handler: () => redactDeep(ctx.config) }));
   for (const action of ['reboot', 'restart'] as const) {
     table.register(
       `system/${action}`,

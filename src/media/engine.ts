@@ -393,11 +393,11 @@ export class MediaEngine implements Part {
     for (const o of this.ctx.config.outputs) {
       if (o.kind === 'record') {
         // Running only while it records: between classes the composite runs without it.
-        const up = this.main?.state === 'running' && this.isRecording;
         if (!this.isRecording) {
           outputs[o.name] = { kind: o.kind, state: 'stopped', bitrateKbps: 0 };
           continue;
         }
+        const up = this.main?.state === 'running';
         outputs[o.name] = { kind: o.kind, state: up ? 'running' : this.main?.state === 'down' ? 'reconnecting' : this.main ? 'starting' : 'stopped', bitrateKbps: up ? enc.kbps : 0 };
       } else {
         const net = this.outputs.get(o.name);

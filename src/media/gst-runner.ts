@@ -5,7 +5,6 @@ interface GstElement {
   [property: string]: unknown;
   /** Each sample as the appsink gets it with its timing (ns, -1 for none); null at end of stream. A null callback stops the feed. */
   onSample?(cb: ((buf: Buffer | null, pts: number, dts: number, duration: number, delta: boolean) => void) | null, maxQueued?: number): void;
-  feedDropped?(): number;
   /** Drops the element reference the wrapper holds (the pipeline cannot be freed before). */
   release?(): void;
   push?(buf: Buffer, pts: number, dts: number, duration: number, delta: boolean): void;
@@ -53,7 +52,6 @@ class GstRunningPipeline implements RunningPipeline {
    */
   private readonly elements = new Map<string, GstElement | undefined>();
   private stopped = false;
-  private disposed = false;
   private polling = false;
   private readonly feeds = new Set<GstElement>();
   /** Added to incoming timestamps to put them on this pipeline's running time. */
@@ -64,7 +62,6 @@ class GstRunningPipeline implements RunningPipeline {
   constructor(private readonly p: GstPipeline) {}
 
   play(): void {
-    this.stopped = false;
     this.startPolling();
     this.p.play();
   }
@@ -72,9 +69,8 @@ class GstRunningPipeline implements RunningPipeline {
     this.p.pause();
   }
   stop(): void {
-    if (this.disposed) return;
+    if (this.stopped) return;
     this.stopped = true;
-    this.disposed = true;
     for (const f of this.feeds) f.onSample?.(null);
     this.feeds.clear();
     // A stopped pipeline is never played again (supervisors build a new one): let go of all of it.
@@ -83,9 +79,6 @@ class GstRunningPipeline implements RunningPipeline {
     for (const e of this.elements.values()) e?.release?.();
     this.elements.clear();
     this.p.dispose();
-    this.polling = false;
-    this.offsetNs = undefined;
-    this.lastAt = -1;
   }
   sendEos(): void {
     this.p.sendEOS();
@@ -143,10 +136,6 @@ class GstRunningPipeline implements RunningPipeline {
     const offset = this.offsetNs;
     src.push(buf, timing.pts >= 0 ? timing.pts + offset : -1, timing.dts >= 0 ? timing.dts + offset : -1, timing.duration, timing.delta);
     return true;
-  }
-  /** Samples an appsink's feed dropped because the event loop fell behind. */
-  dropped(appsink: string): number {
-    return this.child(appsink)?.feedDropped?.() ?? 0;
   }
   forceKeyUnit(element: string): void {
     if (this.child(element)) this.p.forceKeyUnit(element, 1);
