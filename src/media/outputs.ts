@@ -43,6 +43,8 @@ export interface NetworkOutputChain {
   audioRef: string;
 }
 
+const FLV_WAIT_NS = 300_000_000;
+
 /** A network or HLS output after the encoded stream: the same chain in its own pipeline or off the tee. */
 export function networkOutput(output: Exclude<OutputConfig, { kind: 'record' }>, keyframeIntervalS: number): NetworkOutputChain {
   const mux = `${output.name}-mux`;
@@ -51,7 +53,11 @@ export function networkOutput(output: Exclude<OutputConfig, { kind: 'record' }>,
       return {
         chain: [
           { element: 'h264parse' },
-          { element: 'flvmux', name: mux, properties: { streamable: true } },
+          // latency: flvmux never writes a tag older than the last one, so sound that reaches it after
+          // the picture of the same instant (AAC's encoder delay, the push from the composite) was
+          // stamped with the picture's time: sound 3-12 ms out of order and jittering by a frame. A
+          // platform's player buffers seconds; 300 ms of waiting costs nothing there.
+          { element: 'flvmux', name: mux, properties: { streamable: true, latency: FLV_WAIT_NS } },
           // async-connect: the TCP connect and RTMP handshake happen off the main thread; a server that
           // does not answer must not hold the event loop for the connect's time-out.
           { element: 'rtmp2sink', name: `${output.name}-sink`, properties: { location: output.url, 'async-connect': true } },

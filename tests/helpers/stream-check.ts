@@ -15,6 +15,9 @@ export interface StreamReport {
   dtsProblems: string[];
   /** Audio packets whose timestamp went backwards. */
   audioBackwards: number;
+  audioProblems: string[];
+  /** The largest distance of a step between two sound frames from the usual step, in seconds. */
+  audioJitterS: number;
 }
 
 /**
@@ -49,7 +52,12 @@ export async function analyzeTs(ts: Buffer, annexB: boolean): Promise<StreamRepo
     if (dtsProblems.length < 5) dtsProblems.push(`#${i}: ${video[i - 1]!.dts} -> ${video[i]!.dts}`);
   }
   let audioBackwards = 0;
-  for (let i = 1; i < audio.length; i++) if (audio[i]! < audio[i - 1]!) audioBackwards++;
+  const audioProblems: string[] = [];
+  for (let i = 1; i < audio.length; i++) {
+    if (audio[i]! >= audio[i - 1]!) continue;
+    audioBackwards++;
+    if (audioProblems.length < 5) audioProblems.push(`#${i} of ${audio.length}: ${audio[i - 1]} -> ${audio[i]}`);
+  }
   const keys = options.annexB ? keyFrameParameterSets(await run('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-map', '0:v:0', '-c', 'copy', '-f', 'h264', '-'], 30_000, ts)) : null;
   return {
     frames: video.length,
@@ -60,7 +68,16 @@ export async function analyzeTs(ts: Buffer, annexB: boolean): Promise<StreamRepo
     nonMonotonicDts,
     dtsProblems,
     audioBackwards,
+    audioProblems,
+    audioJitterS: jitter(audio),
   };
+}
+
+function jitter(times: number[]): number {
+  const steps = times.slice(1).map((t, i) => t - times[i]!);
+  if (steps.length === 0) return 0;
+  const usual = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]!;
+  return steps.reduce((m, s) => Math.max(m, Math.abs(s - usual)), 0);
 }
 
 /** Walks an Annex B H.264 stream: for each IDR slice, whether its access unit carried an SPS (7) and a PPS (8). */

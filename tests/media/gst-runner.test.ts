@@ -165,7 +165,8 @@ process.exit(0);
     // 200 leaked pipelines were 660 descriptors; threads were joined even then (a spare one may come and go).
     expect(after.fds).toBeLessThanOrEqual(before.fds);
     expect(after.threads).toBeLessThanOrEqual(before.threads + 2);
-    // 200 leaked pipelines were about 180 MB.
-    expect((after.rss - before.rss) / 1048576).toBeLessThan(20);
+    // 200 leaked pipelines were about 180 MB; released ones leave allocator slack that varies by
+    // machine (7-23 MB seen), so the bound is set between the two.
+    expect((after.rss - before.rss) / 1048576).toBeLessThan(60);
   }, 60_000);
 });
