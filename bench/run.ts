@@ -1,4 +1,5 @@
-// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle`.
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle`;
+// the long run, not part of all: `npm run bench -- soak [minutes]` (default 120).
 // Results are printed as Markdown tables for docs/benchmarks.md.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { deviceLatency } from './device-latency.js';
 import { fleet } from './fleet.js';
 import { preview } from './preview.js';
 import { idle } from './idle.js';
+import { soak } from './soak.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -114,7 +116,7 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle'].includes(which) ? [] : await inputs();
+const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle', 'soak'].includes(which) ? [] : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
 if (which === 'all' || which === 'layout') await layout(files);
 if (which === 'all' || which === 'live') await live();
@@ -123,4 +125,5 @@ if (which === 'all' || which === 'devices') await deviceLatency();
 if (which === 'all' || which === 'fleet') await fleet();
 if (which === 'all' || which === 'preview') await preview();
 if (which === 'all' || which === 'idle') await idle(RUNS);
+if (which === 'soak') await soak(Number(process.argv[3] ?? 120));
 process.exit(0);

@@ -1,0 +1,430 @@
+// A long run of the box as a school runs it, measured: `npm run bench -- soak [minutes]` (default 120).
+// `classbox run` from the bin in a live class with every output on and each one read by a client nobody
+// here wrote, a preview viewer, a steady rate of requests, and the faults a school sees on a schedule
+// (the broker restarted, a camera lost and back). Every 30 s it reads the process from outside
+// (/proc: anonymous RSS, descriptors, threads) and from inside through Node's inspector, opened by
+// SIGUSR1 (V8 heap after a forced full collection, external memory, event loop lag).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { stringify } from 'yaml';
+import { PjlinkProjectorSim } from '../src/sim/pjlink-projector.js';
+import { ViscaIpCameraSim } from '../src/sim/visca-ip-camera.js';
+import { CLI } from '../tests/helpers/cli.js';
+import { startMosquitto, type Mosquitto } from '../tests/helpers/mosquitto.js';
+import { requester, watchMqtt, type MqttWatch } from '../tests/helpers/mqtt-watch.js';
+import { freePort, freeUdpPort } from '../tests/helpers/net.js';
+import { startNginxRtmp, type NginxRtmp } from '../tests/helpers/nginx-rtmp.js';
+import { rtspServer, type RtspServer } from '../tests/helpers/rtsp-server.js';
+import { table } from './lib.js';
+
+export interface SoakOptions {
+  /** Length of the measured class. */
+  durationS: number;
+  /** Samples before this (from the class start) do not count toward slopes. */
+  warmupS: number;
+  sampleS: number;
+  brokerRestartS: number;
+  sourceLossS: number;
+  segmentS: number;
+  /** Where samples (JSON lines) and the box's log go. */
+  dir?: string;
+  onSample?: (s: SoakSample) => void;
+}
+
+export interface SoakSample {
+  /** Seconds since the measured class started (negative: before it). */
+  t: number;
+  phase: 'idle' | 'class' | 'after';
+  rssAnonMB: number;
+  rssMB: number;
+  heapMB: number;
+  externalMB: number;
+  fds: number;
+  threads: number;
+  lagMs: number;
+}
+
+/** What the open descriptors are: sockets, pipes, eventfds and the like, files by path. */
+export function descriptorKinds(pid: number): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target = '?';
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const kind = target.startsWith('/') ? target : target.replace(/:\[?\d+\]?$/, '').replace(/\[\d+\]$/, '');
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+export interface SoakReport {
+  samples: SoakSample[];
+  /** Idle after a first short class (every lazy part loaded), before the measured class. */
+  baseline: SoakSample;
+  /** Idle again, 15 s after the measured class ended. */
+  after: SoakSample;
+  descriptors: { baseline: Record<string, number>; after: Record<string, number> };
+  slopes: Record<Metric, number>;
+  peaks: Record<Metric, number>;
+  provoked: { brokerRestarts: number; sourceLosses: number };
+  /** `pipeline.restarted` events not explained by a provoked fault (within 60 s of one). */
+  unprovokedRestarts: Array<{ t: number; payload: string }>;
+  segments: number;
+  requests: { sent: number; failed: number; failures: string[] };
+  logFile: string;
+}
+
+const METRICS = ['rssAnonMB', 'rssMB', 'heapMB', 'externalMB', 'fds', 'threads', 'lagMs'] as const;
+type Metric = (typeof METRICS)[number];
+const BASE = 'classbox/soak/room-1';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Least-squares slope of y over t (seconds), per hour. */
+export function slopePerHour(points: Array<{ t: number; y: number }>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mt = points.reduce((s, p) => s + p.t, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const num = points.reduce((s, p) => s + (p.t - mt) * (p.y - my), 0);
+  const den = points.reduce((s, p) => s + (p.t - mt) ** 2, 0);
+  return den > 0 ? (num / den) * 3600 : 0;
+}
+
+/** Node's inspector of the box, opened by SIGUSR1 on the port NODE_OPTIONS gave (the OS's choice). */
+class Inspector {
+  private ws!: WebSocket;
+  private id = 0;
+  private pending = new Map<number, (r: any) => void>();
+
+  static async open(box: ChildProcess, stderrText: () => string): Promise<Inspector> {
+    box.kill('SIGUSR1');
+    let url: string | undefined;
+    for (let i = 0; i < 100 && !url; i++, await sleep(100)) url = /Debugger listening on (ws:\/\/\S+)/.exec(stderrText())?.[1];
+    if (!url) throw new Error(`the box's inspector did not open: ${stderrText().slice(-500)}`);
+    const me = new Inspector();
+    me.ws = new WebSocket(url);
+    await new Promise((resolve, reject) => me.ws.once('open', resolve).once('error', reject));
+    me.ws.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.id !== undefined) me.pending.get(m.id)?.(m);
+      me.pending.delete(m.id);
+    });
+    return me;
+  }
+
+  call(method: string, params: Record<string, unknown> = {}): Promise<any> {
+    const id = ++this.id;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${method}: no answer from the inspector`)), 30_000);
+      this.pending.set(id, (m) => {
+        clearTimeout(timer);
+        if (m.error) reject(new Error(`${method}: ${m.error.message}`));
+        else resolve(m.result);
+      });
+      this.ws.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  async evaluate<T>(expression: string): Promise<T> {
+    const r = await this.call('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+    return r.result.value as T;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+function procStatusMB(pid: number, key: string): number {
+  const kb = Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+async function sample(pid: number, inspector: Inspector, t: number, phase: SoakSample['phase']): Promise<SoakSample> {
+  await inspector.call('HeapProfiler.collectGarbage');
+  const mem = await inspector.evaluate<{ heapUsed: number; external: number }>('(() => { const m = process.memoryUsage(); return { heapUsed: m.heapUsed, external: m.external }; })()');
+  // One turn of the loop as the box sees it: how long a timer due now waits.
+  const lagMs = await inspector.evaluate<number>('new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); })');
+  const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+  return {
+    t: Math.round(t),
+    phase,
+    rssAnonMB: procStatusMB(pid, 'RssAnon'),
+    rssMB: procStatusMB(pid, 'VmRSS'),
+    heapMB: mb(mem.heapUsed),
+    externalMB: mb(mem.external),
+    fds: readdirSync(`/proc/${pid}/fd`).length,
+    threads: readdirSync(`/proc/${pid}/task`).length,
+    lagMs: Math.round(lagMs * 10) / 10,
+  };
+}
+
+/** A WHEP viewer of the technician page's preview (node-webrtc in this process, as the page does it). */
+async function previewViewer(httpUrl: string): Promise<{ close(): void }> {
+  const { wrtc } = await import('../src/webrtc/wrtc.js');
+  const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.createDataChannel('ptz');
+  await pc.setLocalDescription(await pc.createOffer());
+  await sleep(500);
+  const res = await fetch(`${httpUrl}/whep`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+  if (!res.ok) throw new Error(`WHEP: ${res.status} ${await res.text()}`);
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  return { close: () => pc.close() };
+}
+
+/** ffmpeg reading a stream for as long as it lasts, as a receiving classroom or a platform would. */
+function reader(url: string, args: string[] = []): { stop(): void } {
+  let child: ChildProcess | undefined;
+  let stopped = false;
+  const start = () => {
+    child = spawn('ffmpeg', ['-v', 'quiet', ...args, '-i', url, '-map', '0', '-c', 'copy', '-f', 'null', '-'], { stdio: 'ignore' });
+    // A reader that lost the stream (the class restarting an output) comes back, as players do.
+    child.once('exit', () => !stopped && setTimeout(start, 2000));
+  };
+  start();
+  return {
+    stop: () => {
+      stopped = true;
+      child?.kill('SIGKILL');
+    },
+  };
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakReport> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'classbox-soak-'));
+  mkdirSync(dir, { recursive: true });
+  const samplesFile = join(dir, 'samples.jsonl');
+  writeFileSync(samplesFile, '');
+  const broker: Mosquitto = await startMosquitto();
+  const nginx: NginxRtmp = await startNginxRtmp();
+  const camera = new ViscaIpCameraSim();
+  const cameraPort = await camera.start(0, '127.0.0.1');
+  const projector = new PjlinkProjectorSim();
+  const projectorPort = await projector.start(0, '127.0.0.1');
+  const rtsp: RtspServer = rtspServer(await freePort());
+  await rtsp.start();
+  const ports = { srt: await freeUdpPort(), http: await freePort() };
+  const config = join(dir, 'room.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      site: 'soak',
+      room: 'room-1',
+      profile: 'software',
+      dataDir: join(dir, 'data'),
+      mqtt: { url: broker.url },
+      http: { host: '127.0.0.1', port: ports.http },
+      video: { width: 640, height: 360, fps: 25, bitrateKbps: 800, keyframeIntervalS: 2 },
+      audio: { device: 'test' },
+      sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' }, students: { kind: 'rtsp', url: rtsp.url } },
+      layout: 'pip',
+      devices: {
+        cameras: { 'teacher-cam': { protocol: 'visca-ip', host: '127.0.0.1', port: cameraPort, presets: { podium: 1, board: 2 } } },
+        projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port: projectorPort, pollS: 5 } },
+      },
+      outputs: [
+        { name: 'archive', kind: 'record', dir: join(dir, 'rec'), segmentS: o.segmentS },
+        { name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.srt}?mode=listener` },
+        { name: 'platform', kind: 'rtmp', url: nginx.url('live', 'room1') },
+        { name: 'web', kind: 'hls', dir: join(dir, 'hls'), segmentS: 2, playlistLength: 6 },
+      ],
+    }),
+  );
+
+  const logFile = join(dir, 'box.log');
+  let stderrText = '';
+  // As a school runs it, plus only the inspector's port: the OS's choice, so that runs do not collide.
+  const box = spawn(CLI, ['run', '--config', config], { env: { ...process.env, NODE_OPTIONS: '--inspect-port=0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: Buffer[] = [];
+  box.stdout!.on('data', (d: Buffer) => log.push(d));
+  box.stderr!.on('data', (d: Buffer) => {
+    stderrText = (stderrText + d.toString()).slice(-20_000);
+    log.push(d);
+  });
+  const exited = new Promise<number | null>((r) => box.once('exit', (code) => r(code)));
+
+  const watch: MqttWatch = await watchMqtt(broker.url, [`${BASE}/response/#`, `${BASE}/event`, `${BASE}/availability`]);
+  const request = requester(watch, BASE, 30_000);
+  const timers: NodeJS.Timeout[] = [];
+  const readers: Array<{ stop(): void }> = [];
+  let viewer: { close(): void } | undefined;
+  let inspector: Inspector | undefined;
+  const samples: SoakSample[] = [];
+  const requests = { sent: 0, failed: 0, failures: [] as string[] };
+  const provokedAt: number[] = [];
+  const provoked = { brokerRestarts: 0, sourceLosses: 0 };
+  let classStart = Date.now();
+  const since = () => (Date.now() - classStart) / 1000;
+  const record = async (phase: SoakSample['phase']) => {
+    const s = await sample(box.pid!, inspector!, since(), phase);
+    samples.push(s);
+    writeFileSync(samplesFile, `${JSON.stringify(s)}\n`, { flag: 'a' });
+    o.onSample?.(s);
+    return s;
+  };
+  // Requests sent while the broker is down or before the box is back are lost, as they would be for
+  // the centre: they are not sent.
+  let online = true;
+  watch.client.on('message', (topic, payload) => {
+    if (topic === `${BASE}/availability`) online = payload.toString() === 'online';
+  });
+  const ask = async (command: string, body: Record<string, unknown>) => {
+    if (!online) return;
+    requests.sent++;
+    try {
+      const r = await request(command, body);
+      if (r.status !== 'ok') throw new Error(JSON.stringify(r.error ?? r));
+    } catch (err) {
+      requests.failed++;
+      if (requests.failures.length < 10) requests.failures.push(`${Math.round(since())} s ${command}: ${(err as Error).message}`);
+    }
+  };
+
+  try {
+    await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 60_000);
+    inspector = await Inspector.open(box, () => stderrText);
+    // A first short class loads every part that loads on first use; the baseline is taken after it.
+    await ask('class/start', { mode: 'live', name: 'Warm-up' });
+    await sleep(5000);
+    const warmViewer = await previewViewer(`http://127.0.0.1:${ports.http}`);
+    const warmReaders = [reader(`srt://127.0.0.1:${ports.srt}?mode=caller`), reader(nginx.url('live', 'room1'), ['-rw_timeout', '10000000'])];
+    await sleep(15_000);
+    warmViewer.close();
+    for (const r of warmReaders) r.stop();
+    await ask('class/stop', {});
+    await sleep(15_000);
+    classStart = Date.now();
+    const baseline = await record('idle');
+    const baselineKinds = descriptorKinds(box.pid!);
+
+    classStart = Date.now();
+    await ask('class/start', { mode: 'live', name: 'Soak' });
+    await sleep(5000);
+    readers.push(reader(`srt://127.0.0.1:${ports.srt}?mode=caller`), reader(nginx.url('live', 'room1'), ['-rw_timeout', '10000000']));
+    viewer = await previewViewer(`http://127.0.0.1:${ports.http}`);
+
+    const layouts = ['pip', 'side-by-side', 'grid', 'single:board', 'single:teacher'];
+    let n = 0;
+    timers.push(setInterval(() => void ask('layout/set', { layout: layouts[n++ % layouts.length] }), 25_000));
+    let p = 0;
+    timers.push(
+      setInterval(() => {
+        void (async () => {
+          await ask('ptz/move', { camera: 'teacher-cam', direction: p % 2 ? 'left' : 'right', speed: 5, durationMs: 300 });
+          await ask('ptz/recall', { camera: 'teacher-cam', preset: p++ % 2 ? 'podium' : 'board' });
+        })();
+      }, 10_000),
+    );
+    timers.push(setInterval(() => void ask('projector/status', { projector: 'main' }), 15_000));
+    timers.push(setInterval(() => void ask('state/get', {}), 5000));
+    timers.push(
+      setInterval(() => {
+        void (async () => {
+          provoked.brokerRestarts++;
+          provokedAt.push(since());
+          online = false;
+          await broker.stop();
+          await sleep(5000);
+          await broker.start();
+        })();
+      }, o.brokerRestartS * 1000),
+    );
+    timers.push(
+      setInterval(() => {
+        void (async () => {
+          provoked.sourceLosses++;
+          provokedAt.push(since());
+          await rtsp.stop();
+          await sleep(20_000);
+          await rtsp.start();
+          provokedAt.push(since());
+        })();
+      }, o.sourceLossS * 1000),
+    );
+
+    const end = classStart + o.durationS * 1000;
+    while (Date.now() < end) {
+      if (box.exitCode !== null) throw new Error(`the box exited (${box.exitCode}) during the soak`);
+      await sleep(Math.min(o.sampleS * 1000, end - Date.now()));
+      await record('class');
+    }
+    for (const t of timers) clearInterval(t);
+    await sleep(6000); // a broker restart or a camera loss in flight ends
+    await rtsp.start().catch(() => undefined);
+    viewer.close();
+    viewer = undefined;
+    for (const r of readers.splice(0)) r.stop();
+    await ask('class/stop', {});
+    await sleep(15_000);
+    const after = await record('after');
+    const descriptors = { baseline: baselineKinds, after: descriptorKinds(box.pid!) };
+
+    const counted = samples.filter((s) => s.phase === 'class' && s.t >= o.warmupS);
+    const slopes = Object.fromEntries(METRICS.map((m) => [m, Math.round(slopePerHour(counted.map((s) => ({ t: s.t, y: s[m] }))) * 100) / 100])) as Record<Metric, number>;
+    const peaks = Object.fromEntries(METRICS.map((m) => [m, Math.max(...samples.map((s) => s[m]))])) as Record<Metric, number>;
+    const events = watch.messages.filter((m) => m.topic === `${BASE}/event`).map((m) => ({ ...m, e: JSON.parse(m.payload) as { type: string; ts: string } }));
+    const unprovokedRestarts = events
+      .filter(({ e }) => e.type === 'pipeline.restarted')
+      .map(({ e, payload }) => ({ t: Math.round((Date.parse(e.ts) - classStart) / 1000), payload }))
+      .filter((r) => r.t >= 0 && !provokedAt.some((at) => r.t >= at - 5 && r.t <= at + 60));
+    const segments = events.filter(({ e }) => e.type === 'recording.segment').length;
+    return { samples, baseline, after, descriptors, slopes, peaks, provoked, unprovokedRestarts, segments, requests, logFile };
+  } finally {
+    for (const t of timers) clearInterval(t);
+    viewer?.close();
+    for (const r of readers) r.stop();
+    inspector?.close();
+    box.kill('SIGTERM');
+    const killer = setTimeout(() => box.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(killer);
+    writeFileSync(logFile, Buffer.concat(log));
+    await watch.close();
+    await rtsp.stop();
+    await camera.stop();
+    await projector.stop();
+    await nginx.stop();
+    await broker.stop();
+  }
+}
+
+export async function soak(minutes: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'classbox-soak-'));
+  console.error(`soak: ${minutes} min, samples in ${join(dir, 'samples.jsonl')}`);
+  const r = await runSoak({
+    durationS: minutes * 60,
+    warmupS: Math.min(600, (minutes * 60) / 4),
+    sampleS: 30,
+    brokerRestartS: 600,
+    sourceLossS: 900,
+    segmentS: 60,
+    dir,
+    onSample: (s) => console.error(JSON.stringify(s)),
+  });
+  const goal: Record<Metric, string> = { rssAnonMB: '< 2 MB/h', rssMB: '', heapMB: 'flat', externalMB: 'flat', fds: 'flat', threads: 'flat', lagMs: '' };
+  console.log(`\n### Soak: \`classbox run\` in a live class for ${minutes} min (slopes after ${Math.round(Math.min(600, (minutes * 60) / 4) / 60)} min of warm-up, per hour)\n`);
+  console.log(
+    table(
+      METRICS.map((m) => ({
+        measure: m,
+        'before the class': r.baseline[m],
+        'slope per hour': r.slopes[m],
+        peak: r.peaks[m],
+        'after the class': r.after[m],
+        goal: goal[m],
+      })),
+    ),
+  );
+  console.log(
+    `\n${r.provoked.brokerRestarts} broker restarts and ${r.provoked.sourceLosses} camera losses provoked; ${r.segments} segments closed; ` +
+      `${r.unprovokedRestarts.length} pipeline restarts not provoked${r.unprovokedRestarts.length ? `: ${r.unprovokedRestarts.map((u) => u.payload).join('; ')}` : ''}; ` +
+      `${r.requests.sent} requests, ${r.requests.failed} failed${r.requests.failures.length ? `: ${r.requests.failures.join('; ')}` : ''}. Samples: ${join(dir, 'samples.jsonl')}`,
+  );
+}
