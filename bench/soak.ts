@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { stringify } from 'yaml';
+import { slopePerHour } from '../src/core/process-figures.js';
 import { PjlinkProjectorSim } from '../src/sim/pjlink-projector.js';
 import { ViscaIpCameraSim } from '../src/sim/visca-ip-camera.js';
 import { CLI } from '../tests/helpers/cli.js';
@@ -84,17 +85,6 @@ const METRICS = ['rssAnonMB', 'rssMB', 'heapMB', 'externalMB', 'fds', 'threads',
 type Metric = (typeof METRICS)[number];
 const BASE = 'classbox/soak/room-1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Least-squares slope of y over t (seconds), per hour. */
-export function slopePerHour(points: Array<{ t: number; y: number }>): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mt = points.reduce((s, p) => s + p.t, 0) / n;
-  const my = points.reduce((s, p) => s + p.y, 0) / n;
-  const num = points.reduce((s, p) => s + (p.t - mt) * (p.y - my), 0);
-  const den = points.reduce((s, p) => s + (p.t - mt) ** 2, 0);
-  return den > 0 ? (num / den) * 3600 : 0;
-}
 
 /** Node's inspector of the box, opened by SIGUSR1 on the port NODE_OPTIONS gave (the OS's choice). */
 class Inspector {

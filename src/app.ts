@@ -25,6 +25,9 @@ import { RequestHandler } from './features/requests.js';
 import { HomeAssistantDiscovery } from './features/home-assistant.js';
 import { StatePublisher } from './features/state.js';
 import { Telemetry } from './features/telemetry.js';
+import { ProcessMeter } from './features/process-meter.js';
+import { MemoryWatch } from './features/memory-watch.js';
+import { readProcFigures } from './core/process-figures.js';
 import { MqttLink } from './mqtt/client.js';
 import { VERSION } from './version.js';
 
@@ -104,7 +107,9 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const events = new EventPublisher({ config, log, bus, mqtt });
   // MQTT and the event outbox first, so nothing another part reports at start is lost; stopped last,
   // so the last events get out.
-  const telemetry = new Telemetry({ config, log, mqtt, media });
+  const meter = new ProcessMeter();
+  const telemetry = new Telemetry({ config, log, mqtt, media, meter });
+  const memoryWatch = new MemoryWatch({ bus, log, limitMBPerHour: config.health.memoryGrowthMBPerHour, readMB: () => readProcFigures().rssAnonMB });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
   const unhealthy = () => {
     if (media && media.pipelineState() === 'stopped') return 'media pipeline stopped';
@@ -118,10 +123,10 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     presets: Object.fromEntries(Object.entries(config.devices.cameras).map(([n, c]) => [n, c.presets])),
     inputs: Object.fromEntries(Object.entries(config.devices.projectors).map(([n, p]) => [n, Object.keys(p.inputs)])),
     layouts: ['pip', 'side-by-side', 'grid', ...Object.keys(config.sources).map((s) => `single:${s}`)],
-    telemetry: { media: media?.stats() ?? null, memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024), uptimeS: Math.round(process.uptime()) },
+    telemetry: { media: media?.stats() ?? null, memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024), uptimeS: Math.round(process.uptime()), process: readProcFigures() },
   });
   const http = parts.http === false ? undefined : new HttpServer({ config, log, metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }), unhealthy, preview, api: { page, table } });
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, telemetry, ...discovery, ...(preview ? [preview] : []), ...(http ? [http] : []), watchdog];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, meter, telemetry, memoryWatch, ...discovery, ...(preview ? [preview] : []), ...(http ? [http] : []), watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

@@ -6,6 +6,7 @@ import { gpioAccess, readBoardModel, renderNodes, serialPorts, videoDevices } fr
 import { chooseProfile } from '../media/profile-choice.js';
 import { probeBroker } from '../mqtt/probe.js';
 import { clockChecks, deviceChecks, sourceChecks } from '../doctor/room-checks.js';
+import { serviceFiguresCheck } from '../doctor/service-figures.js';
 import { loadBoardProfile } from '../media/profiles.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info';
@@ -73,6 +74,7 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
     const profileName = configured && configured !== 'auto' ? configured : choice.profile;
     if (profileName && gst.version) checks.push(...(await sourceChecks(config, loadBoardProfile(profileName))));
     checks.push(...(await deviceChecks(config)));
+    checks.push(serviceFiguresCheck(config.dataDir));
   }
   checks.push(...clockChecks(config));
 

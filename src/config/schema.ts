@@ -4,7 +4,7 @@ import { devices } from './devices-schema.js';
 import { listCommandSets } from '../protocols/ascii/command-set.js';
 import { linkKey } from '../devices/link-key.js';
 import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
-import { fleet, http, mqtt, schedule, upload } from './service-schema.js';
+import { fleet, health, http, mqtt, schedule, upload } from './service-schema.js';
 
 /**
  * The one schema of the config file (CONTRACT §3). Unknown keys are errors at every level:
@@ -33,6 +33,7 @@ export const configSchema = z
     http,
     fleet,
     upload,
+    health,
   })
   .superRefine((config, ctx) => {
     const sources = Object.keys(config.sources);

@@ -93,6 +93,14 @@ export const fleet = z
   })
   .default({ updateLock: 'auto', updateLockFile: '/tmp/balena/updates.lock' });
 
+/** The box watching itself. */
+export const health = z
+  .strictObject({
+    /** Anonymous RSS growth over the last hour (least squares) above which `memory.growth` is raised; 0: off. */
+    memoryGrowthMBPerHour: z.number().min(0).max(100_000).default(30),
+  })
+  .default({ memoryGrowthMBPerHour: 30 });
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
 export const http = z

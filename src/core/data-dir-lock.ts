@@ -55,3 +55,13 @@ export function lockDataDir(dir: string): () => void {
   }
   throw new DataDirInUse(dir, Number(readFileSync(file, 'utf8').trim()));
 }
+
+/** The pid of the classbox service holding `dir`, or null when none runs there. */
+export function servicePid(dir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(dir, 'classbox.pid'), 'utf8').trim());
+    return liveClassbox(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}

@@ -38,6 +38,8 @@ export interface ClassboxEvents {
   'upload.completed': { path: string; key: string; bytes: number; sha256: string };
   'upload.retrying': { path: string; key: string; attempt: number; reason: string; retryInS: number };
   'disk.low': { dir: string; freeMB: number; minFreeMB: number };
+  /** Anonymous RSS has grown faster than `health.memoryGrowthMBPerHour` over the last hour. */
+  'memory.growth': { rateMBPerHour: number; limitMBPerHour: number; rssAnonMB: number; windowMinutes: number };
   'fleet.lock': { state: 'held' | 'released' };
   'schedule.updated': { source: 'pushed' | 'ical'; classes: number };
   'schedule.rejected': { source: 'pushed'; reason: string };

@@ -5,6 +5,7 @@ import type { Part } from '../core/lifecycle.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
+import type { ProcessMeter } from './process-meter.js';
 import { CpuMeter, diskFreeMB, temperatureC, throttled } from './system-stats.js';
 
 export interface TelemetryContext {
@@ -12,6 +13,7 @@ export interface TelemetryContext {
   log: Logger;
   mqtt: MqttLink;
   media: MediaEngine | undefined;
+  meter: ProcessMeter;
 }
 
 /** `<base>/telemetry` every `telemetryIntervalS`: QoS 0, not retained (a missed sample is replaced by the next). */
@@ -36,6 +38,7 @@ export class Telemetry implements Part {
       ts: new Date().toISOString(),
       cpuPercent: this.cpu.percent(),
       memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024),
+      process: this.ctx.meter.figures(),
       temperatureC: temperatureC(),
       throttled: throttled(),
       diskFreeMB: free.length ? Math.min(...free) : null,

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PjlinkProjectorSim } from '../../src/sim/pjlink-projector.js';
 import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
 import { ViscaIpCameraSim } from '../../src/sim/visca-ip-camera.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { freeUdpPort } from '../helpers/net.js';
 import { createPtyPair, type PtyPair } from '../helpers/pty.js';
@@ -90,4 +90,33 @@ describe('classbox doctor --config: the room', () => {
     expect(report.healthy).toBe(false);
     expect(code).toBe(1);
   });
+
+  it('says no service runs on the data folder', () => {
+    expect(check('service')).toMatchObject({ status: 'info', detail: `no classbox service running on ${dataDir}` });
+  });
+});
+
+/** A technician at a running box: what the service holds, read from outside. */
+describe('classbox doctor --config beside the running service', () => {
+  it('reports the service\'s memory, descriptors against their limit and threads', async () => {
+    const broker = await startMosquitto();
+    const config = writeTempConfig(minimalConfig(broker.url, { dataDir: tempDir() }));
+    const box = startCli(['run', '--config', config]);
+    try {
+      await box.waitForOutput(/classbox started/, 30_000);
+      const r = await runCli(['doctor', '--json', '--config', config], { timeoutMs: 60_000 });
+      const service = (JSON.parse(r.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks.find((c) => c.name === 'service');
+      const fds = readdirSync(`/proc/${box.child.pid}/fd`).length;
+      const m = /^pid (\d+): RSS ([\d.]+) MB \(anonymous ([\d.]+) MB\), (\d+) of (\d+) descriptors, (\d+) threads$/.exec(service?.detail ?? '');
+      expect(m, JSON.stringify(service)).not.toBeNull();
+      expect(service!.status).toBe('ok');
+      expect(Number(m![1])).toBe(box.child.pid);
+      expect(Math.abs(Number(m![4]) - fds)).toBeLessThan(10);
+      expect(Number(m![5])).toBeGreaterThan(Number(m![4]));
+      expect(Number(m![6])).toBeGreaterThan(4);
+    } finally {
+      await box.stop('SIGTERM');
+      await broker.stop();
+    }
+  }, 90_000);
 });

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli.js';
@@ -63,6 +64,16 @@ describe('MQTT API of a running box (real mosquitto)', () => {
     expect(t.outputs.link).toMatchObject({ state: 'running' });
     expect(t.outputs.link.bitrateKbps).toBeGreaterThan(10);
     expect(t.sources).toEqual({ board: { state: 'live' }, teacher: { state: 'live' } });
+    // The box's own figures, as /proc has them for its process.
+    const fds = readdirSync(`/proc/${box.child.pid}/fd`).length;
+    expect(Math.abs(t.process.fds - fds), JSON.stringify(t.process)).toBeLessThan(15);
+    expect(t.process.fdLimit).toBeGreaterThan(t.process.fds);
+    expect(t.process.threads).toBeGreaterThan(4);
+    expect(t.process.rssAnonMB).toBeGreaterThan(10);
+    expect(t.process.rssAnonMB).toBeLessThan(t.process.rssMB);
+    expect(t.process.heapMB).toBeGreaterThan(5);
+    expect(t.process.externalMB).toBeGreaterThan(0);
+    expect(t.process.eventLoopLagMs).toBeGreaterThanOrEqual(0);
   });
 
   it('changes the layout on request and republishes the state', async () => {
