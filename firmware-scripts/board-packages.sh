@@ -17,7 +17,7 @@ done
 DEVICE=${1:?usage: board-packages.sh [--dev] [--dry-run] DEVICE_TYPE}
 
 PACKAGES=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x fonts-dejavu-core v4l-utils socat)
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-alsa fonts-dejavu-core v4l-utils socat)
 ((DEV)) && PACKAGES+=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev)
 case $DEVICE in
   raspberrypi*) PACKAGES+=(gstreamer1.0-libcamera) ;;

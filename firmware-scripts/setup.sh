@@ -14,7 +14,7 @@ DRY_RUN=0
 PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-  gstreamer1.0-x fonts-dejavu-core gir1.2-gst-rtsp-server-1.0 python3-gi
+  gstreamer1.0-x gstreamer1.0-alsa fonts-dejavu-core gir1.2-gst-rtsp-server-1.0 python3-gi
   mosquitto mosquitto-clients socat ffmpeg openssl
 )
 # Servers and tools the tests check classbox against (nginx-rtmp as a live platform, Prometheus'

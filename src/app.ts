@@ -27,6 +27,7 @@ import { StatePublisher } from './features/state.js';
 import { Telemetry } from './features/telemetry.js';
 import { ProcessMeter } from './features/process-meter.js';
 import { MemoryWatch } from './features/memory-watch.js';
+import { SilenceWatch } from './features/silence-watch.js';
 import { readProcFigures } from './core/process-figures.js';
 import { MqttLink } from './mqtt/client.js';
 import { VERSION } from './version.js';
@@ -73,7 +74,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
   // A box records and streams during classes only: the classroom turns them on.
   const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, isolatedRunner: parts.isolatedRunner ?? parts.runner, profile: parts.profile, recording: false, streaming: false }) : undefined;
-  const player = parts.runner && parts.profile ? new Player({ config, log, bus, runner: parts.isolatedRunner ?? parts.runner, profile: parts.profile }) : undefined;
+  const player = parts.runner && parts.profile ? new Player({ config, log, bus, runner: parts.isolatedRunner ?? parts.runner, profile: parts.profile, onMessage: (m) => media?.onMeter(m) }) : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
   const now = parts.clock?.now;
@@ -109,6 +110,8 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // so the last events get out.
   const meter = new ProcessMeter();
   const telemetry = new Telemetry({ config, log, mqtt, media, meter });
+  const lessonPlays = config.role === 'receive' && Object.values(config.sources).some((s) => s.kind === 'remote');
+  const silenceWatch = new SilenceWatch({ bus, log, silenceS: config.audio.silenceS, paths: media ? [...(config.audio.device !== 'none' ? ['mic'] : []), ...(lessonPlays ? ['speaker'] : [])] : [] });
   const memoryWatch = new MemoryWatch({ bus, log, limitMBPerHour: config.health.memoryGrowthMBPerHour, readMB: () => readProcFigures().rssAnonMB });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
   const unhealthy = () => {
@@ -126,7 +129,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     telemetry: { media: media?.stats() ?? null, memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024), uptimeS: Math.round(process.uptime()), process: readProcFigures() },
   });
   const http = parts.http === false ? undefined : new HttpServer({ config, log, metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }), unhealthy, preview, api: { page, table } });
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, meter, telemetry, memoryWatch, ...discovery, ...(preview ? [preview] : []), ...(http ? [http] : []), watchdog];
+  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, meter, telemetry, memoryWatch, silenceWatch, ...discovery, ...(preview ? [preview] : []), ...(http ? [http] : []), watchdog];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

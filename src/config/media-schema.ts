@@ -65,12 +65,20 @@ const hlsOutput = z.strictObject({
 
 export const output = z.discriminatedUnion('kind', [recordOutput, rtmpOutput, srtOutput, hlsOutput]);
 
+/** An ALSA PCM: a card (`hw:1,0`, `plughw:CARD,0`), `default`, or a name defined in asound.conf. */
+const ALSA_PCM = /^(default|(plug)?hw:[0-9A-Za-z_]+(,[0-9]+)?|[A-Za-z][A-Za-z0-9_]{0,31})$/;
+const ALSA_PCM_HELP = 'an ALSA device like hw:1,0, plughw:1,0, default, or a PCM name from asound.conf';
+
 export const audio = z
   .strictObject({
-    /** ALSA device, e.g. "hw:1,0" or "default"; "test" for a test tone; "none" for no audio. */
-    device: z.string().regex(/^(none|test|default|(plug)?hw:[0-9A-Za-z_]+(,[0-9]+)?)$/, 'must be none, test, default or an ALSA device like hw:1,0').default('none'),
+    /** Room microphone: an ALSA capture device; "test" for a test tone; "none" for no audio. */
+    device: z.string().refine((d) => d === 'none' || d === 'test' || ALSA_PCM.test(d), `must be none, test or ${ALSA_PCM_HELP}`).default('none'),
+    /** Room speakers: where the lesson's sound plays (receive role, implanted lessons); "none" decodes and meters it only. */
+    speaker: z.string().refine((d) => d === 'none' || ALSA_PCM.test(d), `must be none or ${ALSA_PCM_HELP}`).default('default'),
     bitrateKbps: z.number().int().min(16).max(512).default(128),
+    /** During a class, this long without sound on the microphone or the incoming lesson is `audio.silent`. */
+    silenceS: z.number().int().min(3).max(3600).default(20),
   })
-  .default({ device: 'none', bitrateKbps: 128 });
+  .default({ device: 'none', speaker: 'default', bitrateKbps: 128, silenceS: 20 });
 
 export { devicePath };

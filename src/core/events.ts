@@ -38,6 +38,13 @@ export interface ClassboxEvents {
   'upload.completed': { path: string; key: string; bytes: number; sha256: string };
   'upload.retrying': { path: string; key: string; attempt: number; reason: string; retryInS: number };
   'disk.low': { dir: string; freeMB: number; minFreeMB: number };
+  /** The lesson's speakers could not be opened (no sound card, a wrong device): it plays on, metered only. */
+  'audio.speaker_failed': { device: string; reason: string };
+  /** A meter's reading, once a second per path (not published: telemetry and /metrics carry the figures). */
+  'audio.level': { path: string; dbfs: number };
+  /** During a class, a path (`mic`, `speaker`) without sound for `audio.silenceS`. */
+  'audio.silent': { path: string; seconds: number };
+  'audio.restored': { path: string; silentS: number };
   /** Anonymous RSS has grown faster than `health.memoryGrowthMBPerHour` over the last hour. */
   'memory.growth': { rateMBPerHour: number; limitMBPerHour: number; rssAnonMB: number; windowMinutes: number };
   'fleet.lock': { state: 'held' | 'released' };

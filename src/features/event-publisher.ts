@@ -9,7 +9,7 @@ import { topics } from '../mqtt/topics.js';
 import { redactDeep } from '../config/redact.js';
 
 /** Bus events that the centre hears about on `<base>/event` (CONTRACT §4), with their contract names. */
-const PUBLISHED: Array<keyof ClassboxEvents> = ['source.lost', 'source.restored', 'pipeline.restarted', 'output.down', 'output.up', 'layout.changed', 'playback.ended', 'playback.failed', 'device.online', 'device.offline', 'class.started', 'class.extended', 'class.ended', 'class.step_failed', 'schedule.updated', 'schedule.rejected', 'schedule.fetch_failed', 'recording.segment', 'recording.deleted', 'recording.empty', 'class.not_resumed', 'disk.low', 'memory.growth', 'upload.started', 'upload.completed', 'upload.retrying'];
+const PUBLISHED: Array<keyof ClassboxEvents> = ['source.lost', 'source.restored', 'pipeline.restarted', 'output.down', 'output.up', 'layout.changed', 'playback.ended', 'playback.failed', 'device.online', 'device.offline', 'class.started', 'class.extended', 'class.ended', 'class.step_failed', 'schedule.updated', 'schedule.rejected', 'schedule.fetch_failed', 'recording.segment', 'recording.deleted', 'recording.empty', 'class.not_resumed', 'disk.low', 'memory.growth', 'audio.speaker_failed', 'audio.silent', 'audio.restored', 'upload.started', 'upload.completed', 'upload.retrying'];
 
 export interface EventPublisherContext {
   config: Config;

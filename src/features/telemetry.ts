@@ -46,6 +46,7 @@ export class Telemetry implements Part {
       pipeline: stats ? { fps: stats.fps, droppedFrames: stats.droppedFrames, latencyMs: stats.latencyMs } : null,
       outputs: stats ? Object.fromEntries(Object.entries(stats.outputs).map(([n, o]) => [n, { bitrateKbps: o.bitrateKbps, state: o.state }])) : {},
       sources: stats?.sources ?? {},
+      audio: stats?.audio ?? {},
     };
   }
 

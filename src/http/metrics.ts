@@ -49,6 +49,9 @@ export function buildMetrics(src: MetricsSources): Registry {
   gauge('classbox_output_bytes_per_second', 'What an output sends, over the last 5 s (base unit: bytes).', ['output', 'kind'], (g) => {
     for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {})) g.set({ output: name, kind: o.kind }, ((o.bitrateKbps ?? 0) * 1000) / 8);
   });
+  gauge('classbox_audio_level_dbfs', 'Sound level per path (mic, speaker): RMS over the last second, dBFS; -100 for silence.', ['path'], (g) => {
+    for (const [path, db] of Object.entries(src.media?.stats().audio ?? {})) g.set({ path }, db);
+  });
   gauge('classbox_recording', 'Whether the box is recording.', [], (g) => g.set(src.media?.isRecording ? 1 : 0));
   gauge('classbox_device_up', 'Whether a camera or projector answers.', ['device', 'kind'], (g) => {
     for (const [name, c] of src.devices.cameras) g.set({ device: name, kind: 'camera' }, c.online ? 1 : 0);

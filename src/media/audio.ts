@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Chain } from './launch.js';
+import { meter } from './lesson.js';
 
 /** Raw audio as it crosses the interaudio channel: both sides must agree. */
 export const RAW_AUDIO_CAPS = 'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2';
@@ -20,7 +21,7 @@ export function audioSourceChain(config: Config): Chain {
     d === 'test'
       ? [{ element: 'audiotestsrc', name: 'audio-src', properties: { 'is-live': true, wave: 'sine', freq: 440, volume: 0.1 } }]
       : [{ element: 'alsasrc', name: 'audio-src', properties: { device: d } }];
-  return [...src, { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, { element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config) } }];
+  return [...src, { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, meter('mic-level'), { element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config) } }];
 }
 
 /** In the composite: the channel, one AAC encode, and a tee to every output. */

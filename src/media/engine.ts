@@ -8,7 +8,8 @@ import { buildGraph, defaultFilePrefix, initialLayout, type MediaGraph, type Pip
 import { launchString } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
-import { renderedFrames, type PipelineRunner, type RunningPipeline, type SampleTiming } from './runner.js';
+import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipeline, type SampleTiming } from './runner.js';
+import { AudioLevels, pathOfMeter } from './audio-levels.js';
 import { SupervisedPipeline } from './supervised-pipeline.js';
 import { RateMeter } from './rate-meter.js';
 
@@ -58,12 +59,24 @@ export interface OutputStats {
   bitrateKbps: number;
 }
 
+interface InputOptions {
+  /** A video source with a NO SIGNAL slate in the composite and a preview branch. */
+  slate?: boolean;
+  runner?: PipelineRunner;
+  /** The launch line at each (re)start, when it can change. */
+  launch?: () => string;
+  /** True for a failure the pipeline handles itself (not a lost source); it is restarted all the same. */
+  ownFault?: (reason: string) => boolean;
+}
+
 export interface MediaStats {
   fps: number;
   droppedFrames: number;
   latencyMs: number | null;
   outputs: Record<string, OutputStats>;
   sources: Record<string, { state: 'live' | 'lost' | 'starting' }>;
+  /** dBFS per metered path (`mic`, `speaker`), RMS over the last second; -100 for silence. */
+  audio: Record<string, number>;
 }
 
 /**
@@ -95,6 +108,9 @@ export class MediaEngine implements Part {
     this.recording = ctx.recording ?? true;
   }
 
+  /** The lesson's speakers could not be opened: it plays on, metered only. */
+  private speakerFailed = false;
+  readonly levels = new AudioLevels();
   private readonly previewSinks = new Map<string, (frame: Buffer) => void>();
 
   /** What can be previewed: the composite, and each local source on its own. */
@@ -162,9 +178,9 @@ export class MediaEngine implements Part {
     this.graph = this.render();
     const g = this.graph;
     if (g.main) this.main = this.superviseMain(g.main);
-    for (const spec of g.sources) this.superviseInput(spec, spec.id.replace(/^source:/, ''), `${spec.id.replace(/^source:/, '')}-out`, true);
-    if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out', false);
-    if (g.display) this.superviseInput(g.display, Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote', 'display', false, this.ctx.isolatedRunner);
+    for (const spec of g.sources) this.superviseInput(spec, spec.id.replace(/^source:/, ''), `${spec.id.replace(/^source:/, '')}-out`, { slate: true });
+    if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out');
+    if (g.display) this.superviseDisplay(g.display);
     for (const spec of g.outputs) this.superviseOutput(spec);
     this.main?.start();
     for (const s of this.sources.values()) s.sp.start();
@@ -239,28 +255,27 @@ export class MediaEngine implements Part {
    * composite), the microphone (silence meanwhile), or the received lesson of the receive role.
    * Up once frames reach its sink; a pipeline that plays but delivers nothing is not back.
    */
-  private superviseInput(spec: PipelineSpec, name: string, sink: string, slate: boolean, runner = this.ctx.runner): void {
+  private superviseInput(spec: PipelineSpec, name: string, sink: string, opts: InputOptions = {}): void {
+    const slate = opts.slate ?? false;
     const entry = { sp: undefined as unknown as SupervisedPipeline, lostAt: null as number | null, sink };
     const setSlate = (visible: boolean) => {
       if (slate) this.main?.pipeline?.set(`${name}-slate`, 'silent', !visible);
     };
     entry.sp = new SupervisedPipeline({
       id: spec.id,
-      runner,
+      runner: opts.runner ?? this.ctx.runner,
       log: this.log,
-      launch: () => launchString(spec.tokens),
+      launch: opts.launch ?? (() => launchString(spec.tokens)),
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
       loopOnEos: this.ctx.config.sources[name]?.kind === 'file' && this.ctx.config.sources[name].loop,
       isUp: (p) => renderedFrames(p.get(sink, 'stats')) > 0,
-      ...(slate
-        ? {
-            onStarted: (p: RunningPipeline) => {
-              p.pullLoop(`${name}-preview-out`, (buf) => this.previewSinks.get(name)?.(buf), 2);
-              p.set(`${name}-preview-valve`, 'drop', !this.previewSinks.has(name));
-            },
-          }
-        : {}),
+      onStarted: (p: RunningPipeline) => {
+        p.onMessage((m) => this.onMeter(m));
+        if (!slate) return;
+        p.pullLoop(`${name}-preview-out`, (buf) => this.previewSinks.get(name)?.(buf), 2);
+        p.set(`${name}-preview-valve`, 'drop', !this.previewSinks.has(name));
+      },
       onUp: () => {
         setSlate(false);
         if (entry.lostAt !== null) {
@@ -270,6 +285,8 @@ export class MediaEngine implements Part {
         this.emitState();
       },
       onDown: (reason) => {
+        // A fault of the pipeline's own making (the speakers missing) is not a lost source.
+        if (opts.ownFault?.(reason)) return;
         setSlate(true);
         if (entry.lostAt === null) {
           entry.lostAt = Date.now();
@@ -279,6 +296,34 @@ export class MediaEngine implements Part {
       },
     });
     this.sources.set(name, entry);
+  }
+
+  /**
+   * The receiving classroom's lesson, picture and sound in one pipeline. Speakers that cannot be opened
+   * (no sound card) cost the sound once, not the picture: the lesson restarts at once, metered only.
+   */
+  private superviseDisplay(spec: PipelineSpec): void {
+    const lesson = Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote';
+    const speaker = this.ctx.config.audio.speaker;
+    this.superviseInput(spec, lesson, 'display', {
+      runner: this.ctx.isolatedRunner,
+      launch: () => launchString(this.speakerFailed ? buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { speaker: 'none' }).display!.tokens : spec.tokens),
+      ownFault: (reason) => {
+        if (this.speakerFailed || speaker === 'none' || !(reason.startsWith('speaker:') || reason.includes('"alsasink"'))) return false;
+        this.speakerFailed = true;
+        this.ctx.bus.emit('audio.speaker_failed', { device: speaker, reason: reason.replace(/^speaker: /, '') });
+        return true;
+      },
+    });
+  }
+
+  /** A bus message of any pipeline: `level` readings become the sound meters. */
+  onMeter(m: BusMessage): void {
+    if (m.levelDb === undefined) return;
+    const path = pathOfMeter(m.source);
+    if (!path) return;
+    this.levels.record(path, m.levelDb);
+    this.ctx.bus.emit('audio.level', { path, dbfs: m.levelDb });
   }
 
   /** A restarted composite starts with every slate hidden: show the ones whose source is still lost. */
@@ -415,7 +460,7 @@ export class MediaEngine implements Part {
     // The composite's live latency up to the encoded stream (sources, compositor, encoder), as GStreamer
     // configured it from its elements.
     const latencyMs = this.main?.state === 'running' ? (this.main.pipeline?.latencyMs('net-out') ?? null) : null;
-    return { fps: enc.fps, droppedFrames: dropped, latencyMs, outputs, sources };
+    return { fps: enc.fps, droppedFrames: dropped, latencyMs, outputs, sources, audio: this.levels.snapshot() };
   }
 
   /**

@@ -4,7 +4,8 @@ import { layoutRects } from './layouts.js';
 import { audioEncodeChain, audioSourceChain, hasAudio } from './audio.js';
 import { appsrcHead, audioAppsrcHead, networkOutput, recordChain, recorderName, H264_CAPS } from './outputs.js';
 import { encoderChain, type BoardProfile } from './profiles.js';
-import { rawCaps, sourcePipelineChain, captureChain, type Canvas } from './sources.js';
+import { rawCaps, sourcePipelineChain, type Canvas } from './sources.js';
+import { lessonChains, playbackChains } from './lesson.js';
 
 /** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
 export const INTER_TIMEOUT_NS = 500_000_000;
@@ -153,6 +154,8 @@ export interface GraphOptions {
   media?: string;
   /** Whether the record outputs are in the composite (a box records during classes). Default true. */
   record?: boolean;
+  /** The speakers to play the lesson on, when not `audio.speaker` (`none` after the device failed). */
+  speaker?: string;
 }
 
 /**
@@ -180,8 +183,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   if (role === 'playback') {
     const media = options.media ?? 'file:///dev/null';
     const uri = media.includes('://') ? media : `file://${media}`;
-    const chain: Chain = [{ element: 'uridecodebin', name: 'player', properties: { uri } }, { element: 'videoconvert' }, { element: 'videoscale' }, ...displayChain(config, profile)];
-    const tokens = pipelineTokens([chain]);
+    const tokens = pipelineTokens(playbackChains(uri, displayChain(config, profile), options.speaker ?? config.audio.speaker));
     return { role, sources: [], main: null, outputs: [], display: { id: 'playback', tokens }, audio: null, padOrder: [], printable: shellLine(tokens) };
   }
 
@@ -190,8 +192,8 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   let display: PipelineSpec | null = null;
   if (remote) {
     const [name, src] = remote;
-    const chain: Chain = [...captureChain(name, src, profile, canvas), { element: 'videoconvert' }, { element: 'videoscale' }, ...displayChain(config, profile)];
-    display = { id: 'receive', tokens: pipelineTokens([chain]) };
+    if (src.kind !== 'remote') throw new Error('unreachable: the lesson is a remote source');
+    display = { id: 'receive', tokens: pipelineTokens(lessonChains(name, src, profile, canvas, displayChain(config, profile), options.speaker ?? config.audio.speaker)) };
   }
   const local = entries.filter(([n]) => n !== remote?.[0]);
   const names = local.map(([n]) => n);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { parseLevel } from './audio-levels.js';
 import type { BusMessage, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
 
 interface GstElement {
@@ -155,6 +156,7 @@ class GstRunningPipeline implements RunningPipeline {
       const m: BusMessage = { type: String(raw.type), source: String(raw._src_element_name ?? '') };
       if (typeof raw.message === 'string') m.text = raw.message;
       if (typeof raw['new-state'] === 'string') m.newState = raw['new-state'].replace('GST_STATE_', '').toLowerCase();
+      if (raw.name === 'level' && typeof raw.rms === 'string') m.levelDb = parseLevel(raw.rms);
       for (const fn of this.listeners) fn(m);
     });
   }

@@ -9,6 +9,8 @@ export interface ElementLink {
   element: string;
   name?: string;
   properties?: Record<string, PropertyValue>;
+  /** Element-typed properties given as a chain of their own (playbin's `video-sink`, `audio-sink`). */
+  bins?: Record<string, Chain>;
 }
 export interface CapsLink {
   caps: string;
@@ -60,6 +62,13 @@ function renderLink(link: Link): string[] {
   for (const [k, v] of Object.entries(link.properties ?? {})) {
     if (!PROPERTY.test(k)) throw new LaunchError(`bad property name ${JSON.stringify(k)}`);
     tokens.push(`${k}=${value(v)}`);
+  }
+  for (const [k, chain] of Object.entries(link.bins ?? {})) {
+    if (!PROPERTY.test(k)) throw new LaunchError(`bad property name ${JSON.stringify(k)}`);
+    const inner = chainTokens(chain).join(' ');
+    // The bin is one double-quoted value: nothing inside may close it.
+    if (inner.includes('"')) throw new LaunchError(`${k}: a value inside it needs quotes, which a bin property cannot carry`);
+    tokens.push(`${k}="${inner}"`);
   }
   return tokens;
 }

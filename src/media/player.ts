@@ -6,7 +6,7 @@ import type { EventBus } from '../core/events.js';
 import { buildGraph } from './graph.js';
 import { launchString, LaunchError } from './launch.js';
 import type { BoardProfile } from './profiles.js';
-import type { PipelineRunner, RunningPipeline } from './runner.js';
+import type { BusMessage, PipelineRunner, RunningPipeline } from './runner.js';
 
 export type PlayerState = 'idle' | 'playing' | 'paused' | 'ended' | 'failed';
 
@@ -23,6 +23,8 @@ export interface PlayerContext {
   bus: EventBus;
   runner: PipelineRunner;
   profile: BoardProfile;
+  /** Bus messages of the playing pipeline, for the sound meters. */
+  onMessage?: (m: BusMessage) => void;
 }
 
 /**
@@ -34,6 +36,8 @@ export class Player {
   private media: string | null = null;
   private state: PlayerState = 'idle';
   private readonly log: Logger;
+  /** The speakers could not be opened once: lessons play on, their sound metered only. */
+  private speakerFailed = false;
 
   constructor(private readonly ctx: PlayerContext) {
     this.log = ctx.log.child({ part: 'player' });
@@ -46,20 +50,34 @@ export class Player {
     this.stop();
     let tokens: string[];
     try {
-      tokens = buildGraph(this.ctx.config, this.ctx.profile, 'playback', { media }).display!.tokens;
+      tokens = buildGraph(this.ctx.config, this.ctx.profile, 'playback', { media, ...(this.speakerFailed ? { speaker: 'none' } : {}) }).display!.tokens;
     } catch (err) {
       if (err instanceof LaunchError) throw new ClassboxError('invalid_request', `media ${JSON.stringify(media)}: ${err.message}`);
       throw err;
     }
-    const p = this.ctx.runner.create(launchString(tokens));
+    let p: RunningPipeline;
+    try {
+      p = this.ctx.runner.create(launchString(tokens));
+    } catch (err) {
+      if (this.speakerFault(String((err as Error).message))) return this.open(media);
+      throw err;
+    }
     this.pipeline = p;
     this.media = media;
+    // A sink posts its failure more than once: after the first, this pipeline is only waiting to go.
+    let retired = false;
     p.onMessage((m) => {
-      if (this.pipeline !== p) return;
+      if (this.pipeline !== p || retired) return;
+      this.ctx.onMessage?.(m);
       if (m.type === 'eos') {
         this.state = 'ended';
         this.ctx.bus.emit('playback.ended', { media });
       } else if (m.type === 'error') {
+        // Speakers that cannot be opened cost the sound, not the lesson: it starts again without them.
+        if (this.speakerFault(`${m.source}: ${m.text ?? ''}`)) {
+          retired = true;
+          return void setImmediate(() => this.pipeline === p && this.open(media));
+        }
         this.state = 'failed';
         this.log.warn({ media, reason: m.text }, 'playback failed');
         this.ctx.bus.emit('playback.failed', { media, reason: `${m.source}: ${m.text ?? 'error'}` });
@@ -68,6 +86,15 @@ export class Player {
     });
     p.play();
     this.state = 'playing';
+  }
+
+  private speakerFault(reason: string): boolean {
+    const speaker = this.ctx.config.audio.speaker;
+    if (this.speakerFailed || speaker === 'none' || !(reason.startsWith('speaker:') || reason.includes('"alsasink"'))) return false;
+    this.speakerFailed = true;
+    this.log.warn({ device: speaker, reason }, 'speakers not available: lessons play without sound');
+    this.ctx.bus.emit('audio.speaker_failed', { device: speaker, reason: reason.replace(/^speaker: /, '') });
+    return true;
   }
 
   private need(): RunningPipeline {

@@ -6,6 +6,8 @@ export interface BusMessage {
   /** Error and warning text. */
   text?: string;
   newState?: string;
+  /** A `level` meter's reading: RMS over its interval, dBFS, the channels' power mean. */
+  levelDb?: number;
 }
 
 /** Timing of an encoded sample as the encoder stamped it (nanoseconds; -1 when none). */

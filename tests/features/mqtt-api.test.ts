@@ -21,6 +21,7 @@ describe('MQTT API of a running box (real mosquitto)', () => {
       mqtt: { url: broker.url, telemetryIntervalS: 1, replyPrefix: 'dashboard/replies/' },
       profile: 'software',
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
+      audio: { device: 'test' },
       sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
       outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` }],
     });
@@ -63,7 +64,10 @@ describe('MQTT API of a running box (real mosquitto)', () => {
     expect(t.pipeline.latencyMs).toBeGreaterThan(0);
     expect(t.outputs.link).toMatchObject({ state: 'running' });
     expect(t.outputs.link.bitrateKbps).toBeGreaterThan(10);
-    expect(t.sources).toEqual({ board: { state: 'live' }, teacher: { state: 'live' } });
+    expect(t.sources).toEqual({ board: { state: 'live' }, teacher: { state: 'live' }, audio: { state: 'live' } });
+    // The test tone: a sine at 0.1 of full scale, -23 dBFS RMS.
+    expect(t.audio.mic).toBeGreaterThan(-26);
+    expect(t.audio.mic).toBeLessThan(-20);
     // The box's own figures, as /proc has them for its process.
     const fds = readdirSync(`/proc/${box.child.pid}/fd`).length;
     expect(Math.abs(t.process.fds - fds), JSON.stringify(t.process)).toBeLessThan(15);

@@ -11,6 +11,13 @@ export async function makeTestVideo(path: string, seconds: number, width = 640, 
   return path;
 }
 
+/** A lesson file with picture and sound: the test picture and a 440 Hz tone at `volume` of full scale (AAC). */
+export async function makeTestLesson(path: string, seconds: number, volume = 0.1): Promise<string> {
+  requireTool('ffmpeg');
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x180:rate=25:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`, '-filter:a', `volume=${volume / 0.125}`, '-ac', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path]);
+  return path;
+}
+
 export interface Probe {
   width: number;
   height: number;

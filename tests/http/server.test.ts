@@ -23,7 +23,7 @@ async function box(http: Record<string, unknown>, withMedia = false) {
       dataDir: tempDir(),
       mqtt: { url: broker.url },
       http,
-      ...(withMedia ? { profile: 'software', video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 }, sources: { board: { kind: 'test' } } } : {}),
+      ...(withMedia ? { profile: 'software', video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 }, audio: { device: 'test' }, sources: { board: { kind: 'test' } } } : {}),
     },
     env: {},
   });
@@ -48,8 +48,10 @@ describe('local HTTP', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await waitUntil(async () => {
       const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return /^classbox_pipeline_state\{state="running"\} 1$/m.test(t) ? t : undefined;
-    }, 'pipeline running in the metrics', 20_000);
+      return /^classbox_pipeline_state\{state="running"\} 1$/m.test(t) && /^classbox_audio_level_dbfs\{path="mic"\}/m.test(t) ? t : undefined;
+    }, 'pipeline running and the microphone metered in the metrics', 20_000);
+    // The test tone: -23 dBFS RMS.
+    expect(Number(/^classbox_audio_level_dbfs\{path="mic"\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(-26);
     expect(text).toMatch(/^# TYPE classbox_pipeline_state gauge$/m);
     expect(text).toMatch(/^classbox_pipeline_state\{state="running"\} 1$/m);
     expect(text).toMatch(/^classbox_mqtt_connected 1$/m);

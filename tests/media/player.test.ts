@@ -6,16 +6,23 @@ import { EventBus } from '../../src/core/events.js';
 import { GstRunner } from '../../src/media/gst-runner.js';
 import { Player } from '../../src/media/player.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
-import { makeTestVideo } from '../helpers/media.js';
+import { makeTestLesson, makeTestVideo } from '../helpers/media.js';
+import type { BusMessage } from '../../src/media/runner.js';
 import { sleep, waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 
-function player() {
-  const config = loadConfig({ base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' } }, env: {} });
+function player(speaker?: string) {
+  const config = loadConfig({ base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' }, ...(speaker ? { audio: { speaker } } : {}) }, env: {} });
   const bus = new EventBus();
   const ended: string[] = [];
+  const failed: unknown[] = [];
+  const speakerFailed: unknown[] = [];
+  const levels: number[] = [];
   bus.on({}, 'playback.ended', (e) => ended.push(e.media));
-  return { p: new Player({ config, log: pino({ level: 'silent' }), bus, runner: new GstRunner(), profile: loadBoardProfile('software') }), ended };
+  bus.on({}, 'playback.failed', (e) => failed.push(e));
+  bus.on({}, 'audio.speaker_failed', (e) => speakerFailed.push(e));
+  const onMessage = (m: BusMessage) => m.source === 'speaker-level' && m.levelDb !== undefined && levels.push(m.levelDb);
+  return { p: new Player({ config, log: pino({ level: 'silent' }), bus, runner: new GstRunner(), profile: loadBoardProfile('software'), onMessage }), ended, failed, speakerFailed, levels };
 }
 
 describe('Player (implanted lessons)', () => {
@@ -39,6 +46,35 @@ describe('Player (implanted lessons)', () => {
     expect(p.status().state).toBe('ended');
     p.stop();
     expect(p.status()).toEqual({ state: 'idle', media: null, positionS: null, durationS: null });
+  });
+
+  it('plays the lesson\'s sound: metered at the level it was recorded', async () => {
+    // The tone at 0.1 of full scale, made stereo (-3 dB per channel): -26 dBFS RMS.
+    const lesson = await makeTestLesson(join(tempDir(), 'with-sound.mp4'), 4);
+    const { p, levels, failed } = player('none');
+    p.open(lesson);
+    await waitUntil(() => levels.length >= 2, 'two readings of the speaker meter', 6000);
+    expect(levels.at(-1)).toBeGreaterThan(-29);
+    expect(levels.at(-1)).toBeLessThan(-23);
+    expect(failed).toEqual([]);
+    p.stop();
+  });
+
+  it('without a sound card the lesson plays on without sound: one audio.speaker_failed, no playback.failed', async () => {
+    const lesson = await makeTestLesson(join(tempDir(), 'no-card.mp4'), 4);
+    // `default` on a machine without a card cannot be opened.
+    const { p, failed, speakerFailed, levels } = player('default');
+    p.open(lesson);
+    await waitUntil(() => (p.status().positionS ?? 0) > 1, 'playback position advancing', 8000);
+    expect(p.status().state).toBe('playing');
+    expect(speakerFailed).toHaveLength(1);
+    expect(failed).toEqual([]);
+    await waitUntil(() => levels.length >= 1, 'the sound metered', 3000);
+    // The next lesson does not try the missing card again.
+    p.open(lesson);
+    await waitUntil(() => (p.status().positionS ?? 0) > 0.5, 'the next lesson playing', 8000);
+    expect(speakerFailed).toHaveLength(1);
+    p.stop();
   });
 
   it('answers bad requests with codes instead of crashing', async () => {

@@ -56,12 +56,17 @@ describe('classbox pipeline lines run by hand (software profile)', () => {
 
   it('receive: the printed line plays an SRT stream from another box', async () => {
     const port = await freeUdpPort();
-    const config = loadConfig({ base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } } }, env: {} });
-    const sender = runLine(`gst-launch-1.0 -e videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ! srtsink "uri=srt://127.0.0.1:${port}?mode=listener" wait-for-connection=false`, 8);
+    const config = loadConfig({ base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' }, audio: { speaker: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } } }, env: {} });
+    // An anchor with picture and sound, as the lesson arrives.
+    const sender = runLine(
+      `gst-launch-1.0 -e videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse config-interval=-1 ! mpegtsmux name=m alignment=7 ! srtsink "uri=srt://127.0.0.1:${port}?mode=listener" wait-for-connection=false audiotestsrc is-live=true ! audioconvert ! avenc_aac ! aacparse ! m.`,
+      12,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const line = buildGraph(config, software, 'receive').printable;
     expect(line).toContain(`srtsrc name=lesson-src 'uri="srt://127.0.0.1:${port}?mode=caller"'`);
-    const r = await runLine(line.replace('fakesink name=display sync=true', 'fakesink name=display sync=true num-buffers=60'), null);
+    // Ends once 60 pictures and 40 sound frames were decoded and played to their sinks.
+    const r = await runLine(line.replace('fakesink name=display sync=true', 'fakesink name=display sync=true num-buffers=60').replace('fakesink name=speaker sync=true', 'fakesink name=speaker sync=true num-buffers=40'), null);
     expect(r.output).not.toMatch(/ERROR|erroneous/);
     expect(r.code).toBe(0);
     await sender;
@@ -69,7 +74,7 @@ describe('classbox pipeline lines run by hand (software profile)', () => {
 
   it('playback: the printed line plays a recorded lesson to its end', async () => {
     const lesson = await makeTestVideo(join(tempDir(), 'lesson.mp4'), 2);
-    const config = loadConfig({ base: { site: 's', room: 'r', display: { sink: 'none' } }, env: {} });
+    const config = loadConfig({ base: { site: 's', room: 'r', display: { sink: 'none' }, audio: { speaker: 'none' } }, env: {} });
     const r = await runLine(buildGraph(config, software, 'playback', { media: lesson }).printable, null);
     expect(r.output).toMatch(/Got EOS from element/);
     expect(r.code).toBe(0);

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { startEngine } from '../helpers/media-engine.js';
+import { freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
+
+const VIDEO = { width: 320, height: 180, fps: 25, bitrateKbps: 400 };
+// ALSA's own PCMs without a card are not paced (its `null` device takes a second of sound in
+// microseconds), so the sound is checked where the box meters it, just before the sink; the ALSA sink
+// itself is tested by a machine without a card (below).
+
+async function anchorAndReceiver(anchorAudio: string, receiverSpeaker: string) {
+  const port = await freeUdpPort();
+  const anchor = startEngine({ video: VIDEO, audio: { device: anchorAudio }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] });
+  const receiver = startEngine({
+    role: 'receive',
+    display: { sink: 'none' },
+    audio: { speaker: receiverSpeaker },
+    video: VIDEO,
+    sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } },
+  });
+  await anchor.engine.start();
+  await receiver.engine.start();
+  return { anchor, receiver, stop: async () => Promise.all([receiver.engine.stop(), anchor.engine.stop()]) };
+}
+
+/** The receiving classroom hears the lesson: the anchor's sound decoded and played on the room's speakers. */
+describe('the lesson\'s sound in the receiving classroom', () => {
+  it('decodes the anchor\'s sound for the speakers at the level it was sent, metered on both boxes', async () => {
+    const { anchor, receiver, stop } = await anchorAndReceiver('test', 'none');
+    try {
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > 25, 'the lesson\'s picture decoded', 20_000);
+      // The anchor's test tone: a sine at 0.1 of full scale, -23 dBFS RMS, through AAC and SRT.
+      await waitUntil(() => (receiver.engine.stats().audio.speaker ?? -100) > -26, 'the lesson\'s sound at the speakers', 10_000);
+      expect(receiver.engine.stats().audio.speaker).toBeLessThan(-20);
+      expect(anchor.engine.stats().audio.mic).toBeGreaterThan(-26);
+      expect(anchor.engine.stats().audio.mic).toBeLessThan(-20);
+      expect(receiver.events.filter((e) => e.type === 'audio.speaker_failed')).toEqual([]);
+    } finally {
+      await stop();
+    }
+  }, 60_000);
+
+  it('without a sound card the picture goes on: one audio.speaker_failed, the sound still metered, no lost lesson', async () => {
+    // `default` on a machine without a card cannot be opened.
+    const { receiver, stop } = await anchorAndReceiver('test', 'default');
+    try {
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > 25, 'the lesson\'s picture decoded', 20_000);
+      await waitUntil(() => (receiver.engine.stats().audio.speaker ?? -100) > -30, 'the lesson\'s sound metered', 10_000);
+      await sleep(1000);
+      const failed = receiver.events.filter((e) => e.type === 'audio.speaker_failed');
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.payload).toMatchObject({ device: 'default' });
+      expect(receiver.events.filter((e) => e.type === 'source.lost')).toEqual([]);
+      expect(receiver.engine.stats().sources.lesson).toEqual({ state: 'live' });
+    } finally {
+      await stop();
+    }
+  }, 60_000);
+
+  it('a lesson without sound is not an error: the picture plays, the speaker is silent', async () => {
+    const { receiver, stop } = await anchorAndReceiver('none', 'none');
+    try {
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > 50, 'the lesson\'s picture decoded', 20_000);
+      expect(receiver.events.filter((e) => e.type === 'source.lost' || e.type === 'audio.speaker_failed')).toEqual([]);
+      expect(receiver.engine.stats().audio.speaker ?? -100).toBe(-100);
+    } finally {
+      await stop();
+    }
+  }, 60_000);
+});
