@@ -10,11 +10,15 @@ import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
 import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipeline, type SampleTiming } from './runner.js';
 import { AudioLevels, pathOfMeter } from './audio-levels.js';
-import { SupervisedPipeline } from './supervised-pipeline.js';
+import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipeline.js';
 import { RateMeter } from './rate-meter.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
 const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
+/** A lesson that delivers nothing new this long is lost: with the frames already buffered (tsdemux holds 700 ms), about 2 s after the anchor stops. */
+const LESSON_STALL_MS = 1000;
+/** A lost lesson that has not come back on its own this long is rebuilt. */
+const LESSON_REBUILD_MS = 30_000;
 const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 /** Network outputs: a live platform that is down is retried patiently. */
 const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
@@ -65,6 +69,7 @@ interface InputOptions {
   runner?: PipelineRunner;
   /** The launch line at each (re)start, when it can change. */
   launch?: () => string;
+  progress?: SupervisedOptions['progress'];
   /** True for a failure the pipeline handles itself (not a lost source); it is restarted all the same. */
   ownFault?: (reason: string) => boolean;
 }
@@ -270,6 +275,7 @@ export class MediaEngine implements Part {
       checkMs: 200,
       loopOnEos: this.ctx.config.sources[name]?.kind === 'file' && this.ctx.config.sources[name].loop,
       isUp: (p) => renderedFrames(p.get(sink, 'stats')) > 0,
+      ...(opts.progress ? { progress: opts.progress } : {}),
       onStarted: (p: RunningPipeline) => {
         p.onMessage((m) => this.onMeter(m));
         if (!slate) return;
@@ -307,6 +313,9 @@ export class MediaEngine implements Part {
     const speaker = this.ctx.config.audio.speaker;
     this.superviseInput(spec, lesson, 'display', {
       runner: this.ctx.isolatedRunner,
+      // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
+      // stalls, and rebuilt only if it does not come back on its own.
+      progress: { count: (p) => renderedFrames(p.get('display', 'stats')), stallMs: LESSON_STALL_MS, stallRestartMs: LESSON_REBUILD_MS },
       launch: () => launchString(this.speakerFailed ? buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { speaker: 'none' }).display!.tokens : spec.tokens),
       ownFault: (reason) => {
         if (this.speakerFailed || speaker === 'none' || !(reason.startsWith('speaker:') || reason.includes('"alsasink"'))) return false;

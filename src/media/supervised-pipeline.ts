@@ -15,6 +15,12 @@ export interface SupervisedOptions {
   isUp: (p: RunningPipeline) => boolean;
   /** Called at each check while running: false means stalled (treated like an error). */
   isAlive?: (p: RunningPipeline) => boolean;
+  /**
+   * For a pipeline that recovers by itself (an SRT caller reconnects on its own): a counter that grows
+   * while it delivers (frames rendered). Unchanged for `stallMs`: `onDown` while it keeps running; growing
+   * again: `onUp`; still unchanged after `stallRestartMs`: rebuilt like a failure.
+   */
+  progress?: { count: (p: RunningPipeline) => number; stallMs: number; stallRestartMs: number };
   checkMs?: number;
   onStarted?: (p: RunningPipeline) => void;
   onUp?: (p: RunningPipeline, attempt: number) => void;
@@ -36,6 +42,10 @@ export class SupervisedPipeline {
   private timer: NodeJS.Timeout | undefined;
   private checker: NodeJS.Timeout | undefined;
   private generation = 0;
+  private lastCount = -1;
+  private lastProgressAt = 0;
+  /** Since when a running pipeline has delivered nothing new (undefined: it delivers). */
+  private stalledSince: number | undefined;
 
   constructor(private readonly o: SupervisedOptions) {}
 
@@ -86,9 +96,36 @@ export class SupervisedPipeline {
       const attempts = this.attempt;
       this.attempt = 0;
       this.lastError = undefined;
+      this.lastProgressAt = Date.now();
+      this.lastCount = -1;
       this.o.onUp?.(p, attempts);
     } else if (this.state === 'running' && this.o.isAlive && !this.o.isAlive(p)) {
       this.fail('stalled: no new frames', generation);
+    } else if (this.state === 'running' && this.o.progress) {
+      this.watchProgress(p, generation, this.o.progress);
+    }
+  }
+
+  private watchProgress(p: RunningPipeline, generation: number, progress: NonNullable<SupervisedOptions['progress']>): void {
+    const count = progress.count(p);
+    const now = Date.now();
+    if (count !== this.lastCount) {
+      this.lastCount = count;
+      this.lastProgressAt = now;
+      if (this.stalledSince !== undefined) {
+        this.stalledSince = undefined;
+        this.o.log.info({ pipeline: this.o.id }, 'delivering again');
+        this.o.onUp?.(p, 0);
+      }
+      return;
+    }
+    if (this.stalledSince === undefined && now - this.lastProgressAt >= progress.stallMs) {
+      this.stalledSince = now;
+      this.o.log.warn({ pipeline: this.o.id, stalledMs: now - this.lastProgressAt }, 'nothing new delivered; waiting for it to recover');
+      this.o.onDown?.('stalled: no new frames', 0);
+    } else if (this.stalledSince !== undefined && now - this.stalledSince >= progress.stallRestartMs) {
+      this.stalledSince = undefined;
+      this.fail(`stalled for ${Math.round((now - this.lastProgressAt) / 1000)} s: rebuilt`, generation);
     }
   }
 
@@ -126,6 +163,7 @@ export class SupervisedPipeline {
   }
 
   private teardown(): void {
+    this.stalledSince = undefined;
     clearInterval(this.checker);
     this.checker = undefined;
     const p = this.pipeline;

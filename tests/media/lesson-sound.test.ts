@@ -67,3 +67,35 @@ describe('the lesson\'s sound in the receiving classroom', () => {
     }
   }, 60_000);
 });
+
+/** A lesson that stops is noticed: the anchor gone is `lost` within 3 s, and picked up when it is back. */
+describe('a lesson that stops and comes back', () => {
+  it('is reported lost within 3 s and restored within 4 s of the anchor\'s return, without rebuilding the pipeline', async () => {
+    const port = await freeUdpPort();
+    const anchorDoc = { video: { ...VIDEO, keyframeIntervalS: 1 }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] };
+    let anchor = startEngine(anchorDoc);
+    const receiver = startEngine({ role: 'receive', display: { sink: 'none' }, audio: { speaker: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } } });
+    await anchor.engine.start();
+    await receiver.engine.start();
+    try {
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > 25, 'the lesson decoded', 20_000);
+      const stoppedAt = Date.now();
+      await anchor.engine.stop();
+      const lost = await waitUntil(() => receiver.events.find((e) => e.type === 'source.lost'), 'source.lost', 5000);
+      expect(lost.at - stoppedAt).toBeLessThan(3000);
+      expect(receiver.engine.stats().sources.lesson).toEqual({ state: 'lost' });
+      await sleep(2000);
+      anchor = startEngine(anchorDoc);
+      const backAt = Date.now();
+      await anchor.engine.start();
+      const restored = await waitUntil(() => receiver.events.find((e) => e.type === 'source.restored'), 'source.restored', 10_000);
+      expect(restored.at - backAt).toBeLessThan(4000);
+      expect(receiver.engine.stats().sources.lesson).toEqual({ state: 'live' });
+      // srtsrc reconnected by itself: the pipeline was never torn down.
+      expect(receiver.warnings.filter((w) => w.msg === 'pipeline down')).toEqual([]);
+    } finally {
+      await receiver.engine.stop();
+      await anchor.engine.stop();
+    }
+  }, 60_000);
+});
