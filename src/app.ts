@@ -29,6 +29,7 @@ import { ProcessMeter } from './features/process-meter.js';
 import { MemoryWatch } from './features/memory-watch.js';
 import { SilenceWatch } from './features/silence-watch.js';
 import { readProcFigures } from './core/process-figures.js';
+import { trimMemory } from './media/gst-runner.js';
 import { MqttLink } from './mqtt/client.js';
 import { VERSION } from './version.js';
 
@@ -112,7 +113,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const telemetry = new Telemetry({ config, log, mqtt, media, meter });
   const lessonPlays = config.role === 'receive' && Object.values(config.sources).some((s) => s.kind === 'remote');
   const silenceWatch = new SilenceWatch({ bus, log, silenceS: config.audio.silenceS, paths: media ? [...(config.audio.device !== 'none' ? ['mic'] : []), ...(lessonPlays ? ['speaker'] : [])] : [] });
-  const memoryWatch = new MemoryWatch({ bus, log, limitMBPerHour: config.health.memoryGrowthMBPerHour, readMB: () => readProcFigures().rssAnonMB });
+  const memoryWatch = new MemoryWatch({ bus, log, limitMBPerHour: config.health.memoryGrowthMBPerHour, readMB: () => readProcFigures().rssAnonMB, trim: trimMemory });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
   const unhealthy = () => {
     if (media && media.pipelineState() === 'stopped') return 'media pipeline stopped';

@@ -10,6 +10,8 @@ export interface MemoryWatchContext {
   limitMBPerHour: number;
   /** Anonymous resident memory now, MB (null where it cannot be read). */
   readMB: () => number | null;
+  /** Gives free memory back to the system before each sample, so that the trend is of memory in use. */
+  trim?: () => void;
   sampleS?: number;
   windowS?: number;
 }
@@ -34,19 +36,21 @@ export class MemoryWatch implements Part {
   }
 
   async start(): Promise<void> {
-    if (this.ctx.limitMBPerHour <= 0) return;
+    if (this.ctx.limitMBPerHour <= 0 && !this.ctx.trim) return;
     this.timer = setInterval(() => this.check(), this.sampleS * 1000);
     this.timer.unref();
   }
 
   /** One sample; public for tests that drive time themselves. */
   check(t = performance.now() / 1000): void {
+    this.ctx.trim?.();
     const y = this.ctx.readMB();
     if (y === null) return;
     this.points.push({ t, y });
     this.points = this.points.filter((p) => p.t >= t - this.windowS);
     // A whole window first: the first hour after start (parts loading, the first class) is not a trend.
     if (t - this.points[0]!.t < this.windowS * 0.9) return;
+    if (this.ctx.limitMBPerHour <= 0) return;
     const rate = Math.round(slopePerHour(this.points) * 10) / 10;
     // A leak grows all along; a class starting is one step. Both halves of the window must rise.
     const mid = this.points[0]!.t + (t - this.points[0]!.t) / 2;

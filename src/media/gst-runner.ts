@@ -33,7 +33,26 @@ interface GstPipeline {
   runningTime(): number;
 }
 
-type Binding = { Pipeline: new (launch: string) => GstPipeline };
+type Binding = { Pipeline: new (launch: string) => GstPipeline; trimMemory?: () => boolean };
+
+/**
+ * Gives the memory malloc keeps but nothing uses back to the system (see the binding). Only where
+ * GStreamer is loaded; false when there was nothing to give back.
+ */
+export function trimMemory(): boolean {
+  return binding?.trimMemory?.() ?? false;
+}
+
+let trimTimer: NodeJS.Timeout | undefined;
+/** One trim a few seconds after pipelines were let go (a restart lets go of several at once). */
+function scheduleTrim(): void {
+  if (trimTimer) return;
+  trimTimer = setTimeout(() => {
+    trimTimer = undefined;
+    trimMemory();
+  }, 3000);
+  trimTimer.unref();
+}
 
 const SEEK_FLUSH = 1 << 0;
 const SEEK_ACCURATE = 1 << 1;
@@ -80,6 +99,7 @@ class GstRunningPipeline implements RunningPipeline {
     for (const e of this.elements.values()) e?.release?.();
     this.elements.clear();
     this.p.dispose();
+    scheduleTrim();
   }
   sendEos(): void {
     this.p.sendEOS();

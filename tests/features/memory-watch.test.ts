@@ -64,4 +64,12 @@ describe('MemoryWatch', () => {
     w.check(121 * 60);
     expect(raised).toEqual([]);
   });
+
+  it('gives free memory back before each sample, so that the trend is of memory in use', () => {
+    const order: string[] = [];
+    const w = new MemoryWatch({ bus: new EventBus(), log: createLogger({ level: 'silent' }), limitMBPerHour: 30, readMB: () => (order.push('read'), 100), trim: () => void order.push('trim') });
+    w.check(0);
+    w.check(60);
+    expect(order).toEqual(['trim', 'read', 'trim', 'read']);
+  });
 });
