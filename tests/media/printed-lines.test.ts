@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { buildGraph } from '../../src/media/graph.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
@@ -11,16 +11,24 @@ import { tempDir } from '../helpers/temp-config.js';
 import { requireTool } from '../helpers/tools.js';
 
 /** Runs a printed line in a shell as a technician would paste it; SIGINT after `seconds` (gst-launch -e ends cleanly). */
+/** Every line started, so that a failed test does not leave its sender streaming after the run. */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 function runLine(line: string, seconds: number | null): Promise<{ code: number | null; output: string }> {
   requireTool('gst-launch-1.0');
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', `exec ${line}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const timer = seconds === null ? undefined : setTimeout(() => child.kill('SIGINT'), seconds * 1000);
     const hard = setTimeout(() => child.kill('SIGKILL'), ((seconds ?? 10) + 10) * 1000);
     child.once('exit', (code) => {
+      running.delete(child);
       clearTimeout(timer);
       clearTimeout(hard);
       resolve({ code, output });
