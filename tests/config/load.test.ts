@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { configJsonSchema } from '../../src/config/schema.js';
+import { buildGraph } from '../../src/media/graph.js';
+import { loadBoardProfile } from '../../src/media/profiles.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
@@ -31,6 +33,25 @@ describe('loadConfig', () => {
     expect(c.schedule.classes[0]).toMatchObject({ name: 'math', days: ['mon', 'wed', 'fri'], preset: { 'teacher-cam': 'podium' }, projector: { main: 'on' } });
     expect(c.outputs.map((o) => o.kind)).toEqual(['record', 'rtmp', 'srt']);
     expect(c.video).toMatchObject({ width: 1280, height: 720, fps: 30, bitrateKbps: 2500 });
+  });
+
+  it('accepts the receiving classroom example: the lesson to the speakers, the room\'s microphone in the uplink', () => {
+    const c = loadConfig({ file: join(ROOT, 'examples/receiving-classroom.yaml'), env: {} });
+    expect(c.role).toBe('receive');
+    expect(c.audio).toEqual({ device: 'plughw:1,0', speaker: 'plughw:1,0', bitrateKbps: 128, silenceS: 20 });
+    const g = buildGraph(c, loadBoardProfile('software'), 'receive');
+    const display = g.display!.tokens.join(' ');
+    expect(display).toContain('lesson-demux. ! audio/mpeg ! queue ! aacparse ! avdec_aac');
+    expect(display).toContain('alsasink name=speaker device="plughw:1,0"');
+    expect(g.audio!.tokens.join(' ')).toContain('alsasrc name=audio-src device="plughw:1,0"');
+    expect(g.outputs.map((o) => o.id)).toEqual(['output:uplink']);
+    expect(g.outputs[0]!.tokens.join(' ')).toContain('appsrc name=uplink-ain');
+  });
+
+  it('refuses an audio device that is not one, with the key path', () => {
+    expect(problems(() => loadConfig({ base: { site: 's', room: 'r', audio: { speaker: 'hw:1,0 ! filesink location=/etc/x' } }, env: {} }))).toEqual([
+      'audio.speaker: must be none or an ALSA device like hw:1,0, plughw:1,0, default, or a PCM name from asound.conf',
+    ]);
   });
 
   it('resolves relative paths against the config file, not the working directory', () => {
