@@ -1,4 +1,4 @@
-import { SILENCE_DBFS } from './lesson.js';
+import { SILENCE_DBFS } from './meter.js';
 
 /** Where sound is metered: the room's microphone, the speakers (the lesson or file played), remote sources. */
 export type AudioPath = 'mic' | 'speaker' | `source:${string}`;

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Chain } from './launch.js';
-import { meter } from './lesson.js';
+import { meter } from './meter.js';
 
 /** Raw audio as it crosses the interaudio channel: both sides must agree. */
 export const RAW_AUDIO_CAPS = 'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2';

@@ -185,6 +185,7 @@ export class MediaEngine implements Part {
     if (g.main) this.main = this.superviseMain(g.main);
     for (const spec of g.sources) this.superviseInput(spec, spec.id.replace(/^source:/, ''), `${spec.id.replace(/^source:/, '')}-out`, { slate: true });
     if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out');
+    if (g.speaker) this.superviseSpeaker(g.speaker);
     if (g.display) this.superviseDisplay(g.display);
     for (const spec of g.outputs) this.superviseOutput(spec);
     this.main?.start();
@@ -310,20 +311,35 @@ export class MediaEngine implements Part {
    */
   private superviseDisplay(spec: PipelineSpec): void {
     const lesson = Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote';
-    const speaker = this.ctx.config.audio.speaker;
     this.superviseInput(spec, lesson, 'display', {
       runner: this.ctx.isolatedRunner,
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
       // stalls, and rebuilt only if it does not come back on its own.
       progress: { count: (p) => renderedFrames(p.get('display', 'stats')), stallMs: LESSON_STALL_MS, stallRestartMs: LESSON_REBUILD_MS },
-      launch: () => launchString(this.speakerFailed ? buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { speaker: 'none' }).display!.tokens : spec.tokens),
-      ownFault: (reason) => {
-        if (this.speakerFailed || speaker === 'none' || !(reason.startsWith('speaker:') || reason.includes('"alsasink"'))) return false;
-        this.speakerFailed = true;
-        this.ctx.bus.emit('audio.speaker_failed', { device: speaker, reason: reason.replace(/^speaker: /, '') });
-        return true;
-      },
+      launch: () => launchString(this.speakerFailed ? this.withoutSpeakers().display!.tokens : spec.tokens),
+      ownFault: (reason) => this.speakerFault(reason),
     });
+  }
+
+  /** The anchor's speakers: the classrooms' sound mixed; without a card, metered only. */
+  private superviseSpeaker(spec: PipelineSpec): void {
+    this.superviseInput(spec, 'speaker', 'speaker', {
+      launch: () => launchString(this.speakerFailed ? this.withoutSpeakers().speaker!.tokens : spec.tokens),
+      ownFault: (reason) => this.speakerFault(reason),
+    });
+  }
+
+  private withoutSpeakers(): MediaGraph {
+    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, speaker: 'none' });
+  }
+
+  /** True (and `audio.speaker_failed`, once) when a pipeline failed for want of its speakers. */
+  private speakerFault(reason: string): boolean {
+    const speaker = this.ctx.config.audio.speaker;
+    if (this.speakerFailed || speaker === 'none' || !(reason.startsWith('speaker:') || reason.includes('"alsasink"'))) return false;
+    this.speakerFailed = true;
+    this.ctx.bus.emit('audio.speaker_failed', { device: speaker, reason: reason.replace(/^speaker: /, '') });
+    return true;
   }
 
   /** A bus message of any pipeline: `level` readings become the sound meters. */

@@ -4,8 +4,8 @@ import { layoutRects } from './layouts.js';
 import { audioEncodeChain, audioSourceChain, hasAudio } from './audio.js';
 import { appsrcHead, audioAppsrcHead, networkOutput, recordChain, recorderName, H264_CAPS } from './outputs.js';
 import { encoderChain, type BoardProfile } from './profiles.js';
-import { rawCaps, sourcePipelineChain, type Canvas } from './sources.js';
-import { lessonChains, playbackChains } from './lesson.js';
+import { demuxHead, rawCaps, soundChannel, sourcePipelineChains, type Canvas } from './sources.js';
+import { lessonChains, playbackChains, speakerMixChains } from './lesson.js';
 
 /** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
 export const INTER_TIMEOUT_NS = 500_000_000;
@@ -25,6 +25,8 @@ export interface MediaGraph {
   display: PipelineSpec | null;
   /** The audio device's own pipeline, when `audio.device` is not none. */
   audio: PipelineSpec | null;
+  /** The anchor's speakers: the remote classrooms' sound mixed, when there are remote sources. */
+  speaker: PipelineSpec | null;
   /** Source names in compositor pad order (sink_0, sink_1, ...). */
   padOrder: string[];
   /** The whole graph as one runnable gst-launch-1.0 line. */
@@ -140,9 +142,13 @@ export function previewBranch(teeRef: string, name: string, sourceFps: number): 
   ];
 }
 
-/** A source's own pipeline as the service runs it: a tee before its channel, and its preview branch. */
-function withSourcePreview(chain: Chain, name: string, fps: number): Chain[] {
-  return [[...chain.slice(0, -1), { element: 'tee', name: `${name}-tee` }, chain.at(-1)!], previewBranch(`${name}-tee.`, `${name}-preview`, fps)];
+/** A source's own pipeline as the service runs it: a tee before its picture's channel, and its preview branch. */
+function withSourcePreview(chains: Chain[], name: string, fps: number): Chain[] {
+  const isPicture = (c: Chain) => {
+    const last = c.at(-1);
+    return last !== undefined && 'element' in last && last.element === 'intervideosink';
+  };
+  return [...chains.map((c) => (isPicture(c) ? [...c.slice(0, -1), { element: 'tee', name: `${name}-tee` }, c.at(-1)!] : c)), previewBranch(`${name}-tee.`, `${name}-preview`, fps)];
 }
 
 export interface GraphOptions {
@@ -184,7 +190,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
     const media = options.media ?? 'file:///dev/null';
     const uri = media.includes('://') ? media : `file://${media}`;
     const tokens = pipelineTokens(playbackChains(uri, displayChain(config, profile), options.speaker ?? config.audio.speaker));
-    return { role, sources: [], main: null, outputs: [], display: { id: 'playback', tokens }, audio: null, padOrder: [], printable: shellLine(tokens) };
+    return { role, sources: [], main: null, outputs: [], display: { id: 'playback', tokens }, audio: null, speaker: null, padOrder: [], printable: shellLine(tokens) };
   }
 
   // receive: the anchor's lesson (the first remote source) goes full screen; local sources go back.
@@ -197,8 +203,12 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   }
   const local = entries.filter(([n]) => n !== remote?.[0]);
   const names = local.map(([n]) => n);
-  const sourceChains = local.map(([n, s]) => sourcePipelineChain(n, channelName(config, n), s, profile, canvas));
+  const sourceChains = local.map(([n, s]) => sourcePipelineChains(n, channelName(config, n), s, profile, canvas));
   const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens(withSourcePreview(c, names[i]!, canvas.fps)) }));
+  // The anchor hears the classrooms: every remote source's sound mixed to the speakers. (A receiving
+  // classroom's speakers play its lesson.)
+  const heard = role === 'broadcast' ? local.filter(([, s]) => s.kind === 'remote' && demuxHead(s.url, s.latencyMs, 'x') !== null).map(([n]) => soundChannel(channelName(config, n))) : [];
+  const speaker = heard.length > 0 ? { id: 'speaker', tokens: pipelineTokens(speakerMixChains(heard, options.speaker ?? config.audio.speaker)) } : null;
 
   const layout = options.layout ?? initialLayout(config, role);
   const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false, options.record ?? true)) } : null;
@@ -211,8 +221,8 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
     return { id: `output:${o.name}`, tokens: pipelineTokens(chains) };
   });
 
-  const printableChains: Chain[] = [...sourceChains, ...(audio ? [audio] : [])];
+  const printableChains: Chain[] = [...sourceChains.flat(), ...(audio ? [audio] : []), ...(heard.length > 0 ? speakerMixChains(heard, options.speaker ?? config.audio.speaker) : [])];
   if (names.length > 0) printableChains.push(...compositeChains(config, profile, names, layout, filePrefix, true));
   const printableTokens = [...(display?.tokens ?? []), ...pipelineTokens(printableChains)];
-  return { role, sources, main, outputs, display, audio: audio ? { id: 'audio', tokens: pipelineTokens([audio]) } : null, padOrder: names, printable: shellLine(printableTokens) };
+  return { role, sources, main, outputs, display, audio: audio ? { id: 'audio', tokens: pipelineTokens([audio]) } : null, speaker, padOrder: names, printable: shellLine(printableTokens) };
 }

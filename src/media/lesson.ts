@@ -1,15 +1,9 @@
 import type { SourceConfig } from '../config/schema.js';
 import type { Chain, ElementLink } from './launch.js';
+import { meter } from './meter.js';
+import { RAW_AUDIO_CAPS } from './audio.js';
 import type { BoardProfile } from './profiles.js';
-import { captureChain, type Canvas } from './sources.js';
-
-/** The meters' floor: what `level` reports as -inf (digital silence) is shown as this. */
-export const SILENCE_DBFS = -100;
-
-/** A meter on an audio path: RMS over one second, posted on the bus as a `level` message. */
-export function meter(name: string): ElementLink {
-  return { element: 'level', name, properties: { interval: 1_000_000_000, 'post-messages': true } };
-}
+import { captureChain, demuxHead, type Canvas } from './sources.js';
 
 /**
  * Decoded sound to the room's speakers, metered on the way (`speaker-level`). `none` meters without
@@ -22,24 +16,6 @@ export function speakerChain(speaker: string): Chain {
       ? { element: 'fakesink', name: 'speaker', properties: { sync: true, async: false } }
       : { element: 'alsasink', name: 'speaker', properties: { device: speaker, sync: true, async: false } };
   return [{ element: 'audioconvert' }, { element: 'audioresample' }, meter('speaker-level'), sink];
-}
-
-/** Demuxer of a lesson stream by its scheme, or null where sound is not taken from it (RTSP). */
-function demuxHead(url: string, latencyMs: number, name: string): Chain | null {
-  const scheme = new URL(url).protocol.replace(/:$/, '');
-  const demux = { element: 'tsdemux', name: `${name}-demux` };
-  switch (scheme) {
-    case 'srt':
-      return [{ element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } }, demux];
-    case 'rtmp':
-    case 'rtmps':
-      return [{ element: 'rtmp2src', name: `${name}-src`, properties: { location: url } }, { element: 'flvdemux', name: `${name}-demux` }];
-    case 'http':
-    case 'https':
-      return [{ element: 'souphttpsrc', name: `${name}-src`, properties: { location: url, 'is-live': true } }, { element: 'hlsdemux' }, demux];
-    default:
-      return null;
-  }
 }
 
 /**
@@ -66,4 +42,15 @@ export function lessonChains(name: string, source: Extract<SourceConfig, { kind:
  */
 export function playbackChains(uri: string, display: Chain, speaker: string): Chain[] {
   return [[{ element: 'playbin', name: 'player', properties: { uri }, bins: { 'video-sink': [{ element: 'videoconvert' }, { element: 'videoscale' }, ...display], 'audio-sink': speakerChain(speaker) } }]];
+}
+
+/**
+ * The anchor's speakers: the sound of every remote classroom, each from its channel (silence while it
+ * has none), mixed and metered as `speaker`, so that the teacher hears the students' answers.
+ */
+export function speakerMixChains(channels: string[], speaker: string): Chain[] {
+  return [
+    [{ element: 'audiomixer', name: 'speaker-mix' }, ...speakerChain(speaker)],
+    ...channels.map((channel): Chain => [{ element: 'interaudiosrc', properties: { channel } }, { caps: RAW_AUDIO_CAPS }, { element: 'queue' }, { ref: 'speaker-mix.' }]),
+  ];
 }

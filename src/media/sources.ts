@@ -1,6 +1,8 @@
 import type { SourceConfig } from '../config/schema.js';
 import type { Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
+import { RAW_AUDIO_CAPS } from './audio.js';
+import { meter } from './meter.js';
 
 
 export interface Canvas {
@@ -40,6 +42,24 @@ function remoteChain(url: string, latencyMs: number, profile: BoardProfile, name
   }
 }
 
+/** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
+export function demuxHead(url: string, latencyMs: number, name: string): Chain | null {
+  const scheme = new URL(url).protocol.replace(/:$/, '');
+  const demux = { element: 'tsdemux', name: `${name}-demux` };
+  switch (scheme) {
+    case 'srt':
+      return [{ element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } }, demux];
+    case 'rtmp':
+    case 'rtmps':
+      return [{ element: 'rtmp2src', name: `${name}-src`, properties: { location: url } }, { element: 'flvdemux', name: `${name}-demux` }];
+    case 'http':
+    case 'https':
+      return [{ element: 'souphttpsrc', name: `${name}-src`, properties: { location: url, 'is-live': true } }, { element: 'hlsdemux' }, demux];
+    default:
+      return null;
+  }
+}
+
 /** The elements that produce one source's frames, before normalisation. */
 export function captureChain(name: string, source: SourceConfig, profile: BoardProfile, canvas: Canvas): Chain {
   switch (source.kind) {
@@ -74,18 +94,46 @@ export function captureChain(name: string, source: SourceConfig, profile: BoardP
   }
 }
 
-/**
- * One source's own pipeline: capture, stall watchdog, conversion to the canvas caps, and the intervideo
- * channel the composite reads. Its failure stops only itself; the composite shows the slate meanwhile.
- */
-export function sourcePipelineChain(name: string, channel: string, source: SourceConfig, profile: BoardProfile, canvas: Canvas): Chain {
+/** The channel a remote source's sound crosses to the speakers' mix. */
+export const soundChannel = (channel: string) => `${channel}-sound`;
+
+/** Normalisation of a source's frames into its intervideo channel. */
+function toChannel(name: string, channel: string, canvas: Canvas): Chain {
   return [
-    ...captureChain(name, source, profile, canvas),
     { element: 'watchdog', name: `${name}-watchdog`, properties: { timeout: SOURCE_STALL_MS } },
     { element: 'videoconvert' },
     { element: 'videoscale', properties: { 'add-borders': true } },
     { element: 'videorate' },
     { caps: rawCaps(canvas) },
     { element: 'intervideosink', name: `${name}-out`, properties: { channel } },
+  ];
+}
+
+/**
+ * One source's own pipeline: capture, stall watchdog, conversion to the canvas caps, and the intervideo
+ * channel the composite reads. Its failure stops only itself; the composite shows the slate meanwhile.
+ * A remote source (another classroom) brings its sound too: decoded,
+ * metered (`<name>-level`) and sent to the speakers' mix through `soundChannel(channel)`; a stream
+ * without sound leaves that branch unlinked.
+ */
+export function sourcePipelineChains(name: string, channel: string, source: SourceConfig, profile: BoardProfile, canvas: Canvas): Chain[] {
+  const head = source.kind === 'remote' ? demuxHead(source.url, source.latencyMs, name) : null;
+  if (!head) return [[...captureChain(name, source, profile, canvas), ...toChannel(name, channel, canvas)]];
+  const demux = `${name}-demux.`;
+  return [
+    head,
+    [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, ...toChannel(name, channel, canvas)],
+    [
+      { ref: demux },
+      { caps: 'audio/mpeg' },
+      { element: 'queue' },
+      { element: 'aacparse' },
+      { element: 'avdec_aac' },
+      { element: 'audioconvert' },
+      { element: 'audioresample' },
+      { caps: RAW_AUDIO_CAPS },
+      meter(`${name}-level`),
+      { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel) } },
+    ],
   ];
 }

@@ -22,8 +22,9 @@ describe('media engine on real GStreamer (software profile)', () => {
     const t0 = Date.now();
     await sleep(5000);
     const stats = h.engine.stats();
-    await h.engine.stop();
+    // Recorded until the stop is asked (the stop itself, end-of-stream through the muxer, takes longer on a loaded machine).
     const ranS = (Date.now() - t0) / 1000;
+    await h.engine.stop();
     expect(stats.fps).toBeGreaterThan(20);
     // At least a frame interval (the live sources) and well under a second.
     expect(stats.latencyMs).toBeGreaterThanOrEqual(33);

@@ -99,3 +99,31 @@ describe('a lesson that stops and comes back', () => {
     }
   }, 60_000);
 });
+
+/** The anchor hears the receiving classroom: its uplink's sound decoded, metered and on the speakers' mix. */
+describe('the students heard at the anchor', () => {
+  it('decodes a classroom\'s uplink sound at the level it was sent and mixes it to the anchor\'s speakers', async () => {
+    const port = await freeUdpPort();
+    // The receiving classroom: its microphone (a test tone) and camera go back over SRT.
+    const classroom = startEngine({ video: VIDEO, audio: { device: 'test' }, sources: { students: { kind: 'test', pattern: 'ball' } }, outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] });
+    const anchor = startEngine({
+      video: VIDEO,
+      audio: { speaker: 'none' },
+      sources: { board: { kind: 'test' }, village: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } },
+      layout: 'grid',
+    });
+    await classroom.engine.start();
+    await anchor.engine.start();
+    try {
+      await waitUntil(() => anchor.engine.inputFrames('village') > 25, 'the classroom\'s picture at the anchor', 20_000);
+      await waitUntil(() => (anchor.engine.stats().audio['source:village'] ?? -100) > -26, 'the classroom\'s sound at the anchor', 10_000);
+      expect(anchor.engine.stats().audio['source:village']).toBeLessThan(-20);
+      await waitUntil(() => (anchor.engine.stats().audio.speaker ?? -100) > -26, 'the classroom on the anchor\'s speakers', 10_000);
+      expect(anchor.engine.stats().audio.speaker).toBeLessThan(-20);
+      expect(anchor.events.filter((e) => e.type === 'source.lost' || e.type === 'audio.speaker_failed')).toEqual([]);
+    } finally {
+      await anchor.engine.stop();
+      await classroom.engine.stop();
+    }
+  }, 60_000);
+});

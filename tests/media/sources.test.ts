@@ -3,7 +3,7 @@ import { TEST_PATTERNS } from '../../src/config/media-schema.js';
 import { GstRunner } from '../../src/media/gst-runner.js';
 import { launchString, pipelineTokens } from '../../src/media/launch.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
-import { sourcePipelineChain } from '../../src/media/sources.js';
+import { sourcePipelineChains } from '../../src/media/sources.js';
 
 /** What GStreamer 1.22 calls each pattern (its own description, read back from the element). */
 const DESCRIPTIONS: Record<(typeof TEST_PATTERNS)[number], string> = {
@@ -29,8 +29,8 @@ describe('test sources', () => {
     const runner = new GstRunner();
     const profile = loadBoardProfile('software');
     for (const pattern of TEST_PATTERNS) {
-      const chain = sourcePipelineChain('board', 'x-board', { kind: 'test', pattern }, profile, { width: 320, height: 180, fps: 15 });
-      const p = runner.create(launchString(pipelineTokens([chain])));
+      const chains = sourcePipelineChains('board', 'x-board', { kind: 'test', pattern }, profile, { width: 320, height: 180, fps: 15 });
+      const p = runner.create(launchString(pipelineTokens(chains)));
       expect(p.get('board-src', 'pattern'), pattern).toBe(DESCRIPTIONS[pattern]);
       p.stop();
     }
