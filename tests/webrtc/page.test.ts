@@ -44,6 +44,7 @@ describe('technician page in Chromium', () => {
         mqtt: { url: broker.url },
         http: { host: '127.0.0.1', port },
         video: { width: 1280, height: 720, fps: 15, bitrateKbps: 1000 },
+        audio: { device: 'test' },
         sources: { board: { kind: 'test', label: 'board' }, teacher: { kind: 'test', pattern: 'ball', label: 'teacher' }, students: { kind: 'test', pattern: 'pinwheel', label: 'students' } },
         layout: 'grid',
         devices: {
@@ -89,6 +90,8 @@ describe('technician page in Chromium', () => {
     expect(b.frames).toBeGreaterThan(a.frames);
     await expect.poll(() => page.textContent('#room')).toBe('demo-school / room-101');
     await expect.poll(() => page.textContent('#pipeline')).toMatch(/pipeline running/);
+    // The microphone's meter: the test tone at -23 dBFS.
+    await expect.poll(() => page.textContent('#outputs'), { timeout: 10_000 }).toMatch(/sound mic-2\d(\.\d)? dBFS▮{6,7}▯{3,4}/);
     // The picture in docs/ is taken again with UPDATE_SCREENSHOTS=1; otherwise into a temporary folder.
     const dir = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs') : tempDir('classbox-shot-');
     mkdirSync(dir, { recursive: true });
