@@ -11,7 +11,7 @@ export interface MemoryWatchContext {
   /** Anonymous resident memory now, MB (null where it cannot be read). */
   readMB: () => number | null;
   /** Gives free memory back to the system before each sample, so that the trend is of memory in use. */
-  trim?: () => void;
+  trim?: () => Promise<unknown>;
   sampleS?: number;
   windowS?: number;
 }
@@ -37,13 +37,17 @@ export class MemoryWatch implements Part {
 
   async start(): Promise<void> {
     if (this.ctx.limitMBPerHour <= 0 && !this.ctx.trim) return;
-    this.timer = setInterval(() => this.check(), this.sampleS * 1000);
+    this.timer = setInterval(() => void this.sample(), this.sampleS * 1000);
     this.timer.unref();
   }
 
-  /** One sample; public for tests that drive time themselves. */
+  private async sample(): Promise<void> {
+    await this.ctx.trim?.();
+    this.check();
+  }
+
+  /** One sample (after the trim); public for tests that drive time themselves. */
   check(t = performance.now() / 1000): void {
-    this.ctx.trim?.();
     const y = this.ctx.readMB();
     if (y === null) return;
     this.points.push({ t, y });

@@ -33,14 +33,17 @@ interface GstPipeline {
   runningTime(): number;
 }
 
-type Binding = { Pipeline: new (launch: string) => GstPipeline; trimMemory?: () => boolean };
+type Binding = { Pipeline: new (launch: string) => GstPipeline; trimMemory?: (done: (released: boolean) => void) => void };
 
 /**
- * Gives the memory malloc keeps but nothing uses back to the system (see the binding). Only where
- * GStreamer is loaded; false when there was nothing to give back.
+ * Gives the memory malloc keeps but nothing uses back to the system (see the binding), on a worker
+ * thread: it walks every arena under its lock, which took up to a second on a loaded box. Only where
+ * GStreamer is loaded; resolves false when there was nothing to give back.
  */
-export function trimMemory(): boolean {
-  return binding?.trimMemory?.() ?? false;
+export function trimMemory(): Promise<boolean> {
+  const trim = binding?.trimMemory;
+  if (!trim) return Promise.resolve(false);
+  return new Promise((resolve) => trim(resolve));
 }
 
 let trimTimer: NodeJS.Timeout | undefined;
@@ -49,7 +52,7 @@ function scheduleTrim(): void {
   if (trimTimer) return;
   trimTimer = setTimeout(() => {
     trimTimer = undefined;
-    trimMemory();
+    void trimMemory();
   }, 3000);
   trimTimer.unref();
 }

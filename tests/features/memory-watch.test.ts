@@ -65,11 +65,19 @@ describe('MemoryWatch', () => {
     expect(raised).toEqual([]);
   });
 
-  it('gives free memory back before each sample, so that the trend is of memory in use', () => {
+  it('gives free memory back before each sample, so that the trend is of memory in use', async () => {
     const order: string[] = [];
-    const w = new MemoryWatch({ bus: new EventBus(), log: createLogger({ level: 'silent' }), limitMBPerHour: 30, readMB: () => (order.push('read'), 100), trim: () => void order.push('trim') });
-    w.check(0);
-    w.check(60);
-    expect(order).toEqual(['trim', 'read', 'trim', 'read']);
+    const w = new MemoryWatch({
+      bus: new EventBus(),
+      log: createLogger({ level: 'silent' }),
+      limitMBPerHour: 30,
+      readMB: () => (order.push('read'), 100),
+      trim: async () => void order.push('trim'),
+      sampleS: 0.05,
+    });
+    await w.start();
+    await new Promise((r) => setTimeout(r, 130));
+    await w.stop();
+    expect(order.slice(0, 4)).toEqual(['trim', 'read', 'trim', 'read']);
   });
 });

@@ -186,7 +186,8 @@ await new Promise((r) => setTimeout(r, 2000));
 for (const p of ps) p.stop();
 await new Promise((r) => setTimeout(r, 300));
 const before = readProcFigures().rssAnonMB;
-const released = trimMemory();
+// On a worker thread: the event loop goes on meanwhile.
+const released = await trimMemory();
 console.log(JSON.stringify({ released, before, after: readProcFigures().rssAnonMB }));
 process.exit(0);
 `);
