@@ -249,6 +249,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const samples: SoakSample[] = [];
   const requests = { sent: 0, failed: 0, failures: [] as string[] };
   const provokedAt: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const fault = (run: () => Promise<void>) => {
+    const p = run().finally(() => inFlight.delete(p));
+    p.catch(() => undefined); // awaited at the end; a failure there fails the soak
+    inFlight.add(p);
+  };
   const provoked = { brokerRestarts: 0, sourceLosses: 0 };
   let classStart = Date.now();
   const since = () => (Date.now() - classStart) / 1000;
@@ -315,28 +321,32 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     timers.push(setInterval(() => void ask('projector/status', { projector: 'main' }), 15_000));
     timers.push(setInterval(() => void ask('state/get', {}), 5000));
     timers.push(
-      setInterval(() => {
-        void (async () => {
-          provoked.brokerRestarts++;
-          provokedAt.push(since());
-          online = false;
-          await broker.stop();
-          await sleep(5000);
-          await broker.start();
-        })();
-      }, o.brokerRestartS * 1000),
+      setInterval(
+        () =>
+          fault(async () => {
+            provoked.brokerRestarts++;
+            provokedAt.push(since());
+            online = false;
+            await broker.stop();
+            await sleep(5000);
+            await broker.start();
+          }),
+        o.brokerRestartS * 1000,
+      ),
     );
     timers.push(
-      setInterval(() => {
-        void (async () => {
-          provoked.sourceLosses++;
-          provokedAt.push(since());
-          await rtsp.stop();
-          await sleep(20_000);
-          await rtsp.start();
-          provokedAt.push(since());
-        })();
-      }, o.sourceLossS * 1000),
+      setInterval(
+        () =>
+          fault(async () => {
+            provoked.sourceLosses++;
+            provokedAt.push(since());
+            await rtsp.stop();
+            await sleep(20_000);
+            await rtsp.start();
+            provokedAt.push(since());
+          }),
+        o.sourceLossS * 1000,
+      ),
     );
 
     const end = classStart + o.durationS * 1000;
@@ -346,8 +356,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       await record('class');
     }
     for (const t of timers) clearInterval(t);
-    await sleep(6000); // a broker restart or a camera loss in flight ends
-    await rtsp.start().catch(() => undefined);
+    // A broker restart or a camera loss in flight ends with the broker and the camera back.
+    await Promise.all(inFlight);
     viewer.close();
     viewer = undefined;
     for (const r of readers.splice(0)) r.stop();
@@ -368,6 +378,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     return { samples, baseline, after, descriptors, slopes, peaks, provoked, unprovokedRestarts, segments, requests, logFile };
   } finally {
     for (const t of timers) clearInterval(t);
+    // Nothing in flight may start the camera or the broker again after they are stopped below.
+    await Promise.allSettled(inFlight);
     viewer?.close();
     for (const r of readers) r.stop();
     inspector?.close();

@@ -6,7 +6,7 @@ import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
 import { ViscaIpCameraSim } from '../../src/sim/visca-ip-camera.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { freeUdpPort } from '../helpers/net.js';
+import { freePort, freeUdpPort } from '../helpers/net.js';
 import { createPtyPair, type PtyPair } from '../helpers/pty.js';
 import { minimalConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
@@ -100,7 +100,8 @@ describe('classbox doctor --config: the room', () => {
 describe('classbox doctor --config beside the running service', () => {
   it('reports the service\'s memory, descriptors against their limit and threads', async () => {
     const broker = await startMosquitto();
-    const config = writeTempConfig(minimalConfig(broker.url, { dataDir: tempDir() }));
+    // Its own HTTP port: the default 8080 is the demo's, which another test may be running.
+    const config = writeTempConfig(minimalConfig(broker.url, { dataDir: tempDir(), http: { host: '127.0.0.1', port: await freePort() } }));
     const box = startCli(['run', '--config', config]);
     try {
       await box.waitForOutput(/classbox started/, 30_000);

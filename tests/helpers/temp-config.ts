@@ -15,6 +15,16 @@ export function writeTempConfig(content: string | Record<string, unknown>, name 
 }
 
 /** The smallest valid config, pointing at a broker. */
+let portTurn = 0;
+/**
+ * A port for a box's technician page that no other test file is likely to take: the default 8080 is
+ * the demo's (`npm start`), and a test that ran `classbox run` on it beside the demo's test made one of
+ * the two fail to listen.
+ */
+function pagePort(): number {
+  return 20_000 + ((process.pid * 97 + portTurn++ * 7919) % 40_000);
+}
+
 export function minimalConfig(mqttUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { site: 'test-school', room: 'room-1', mqtt: { url: mqttUrl }, dataDir: tempDir('classbox-data-'), ...extra };
+  return { site: 'test-school', room: 'room-1', mqtt: { url: mqttUrl }, dataDir: tempDir('classbox-data-'), http: { host: '127.0.0.1', port: pagePort() }, ...extra };
 }
