@@ -10,6 +10,7 @@ import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
 import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipeline, type SampleTiming } from './runner.js';
 import { AudioLevels, pathOfMeter } from './audio-levels.js';
+import { isSpeakerFault } from './lesson.js';
 import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipeline.js';
 import { RateMeter } from './rate-meter.js';
 
@@ -336,7 +337,7 @@ export class MediaEngine implements Part {
   /** True (and `audio.speaker_failed`, once) when a pipeline failed for want of its speakers. */
   private speakerFault(reason: string): boolean {
     const speaker = this.ctx.config.audio.speaker;
-    if (this.speakerFailed || speaker === 'none' || !(reason.startsWith('speaker:') || reason.includes('"alsasink"'))) return false;
+    if (this.speakerFailed || speaker === 'none' || !isSpeakerFault(reason)) return false;
     this.speakerFailed = true;
     this.ctx.bus.emit('audio.speaker_failed', { device: speaker, reason: reason.replace(/^speaker: /, '') });
     return true;

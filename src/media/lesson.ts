@@ -5,6 +5,11 @@ import { RAW_AUDIO_CAPS } from './audio.js';
 import type { BoardProfile } from './profiles.js';
 import { captureChain, demuxHead, type Canvas } from './sources.js';
 
+/** Whether a pipeline failed for want of its speakers: the sink could not open, or ALSA's sink is not installed. */
+export function isSpeakerFault(reason: string): boolean {
+  return reason.startsWith('speaker:') || reason.includes('"alsasink"');
+}
+
 /**
  * Decoded sound to the room's speakers, metered on the way (`speaker-level`). `none` meters without
  * playing. async=false: a lesson or a file without sound leaves this branch unlinked, and a sink that

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { buildGraph } from './graph.js';
+import { isSpeakerFault } from './lesson.js';
 import { launchString, LaunchError } from './launch.js';
 import type { BoardProfile } from './profiles.js';
 import type { BusMessage, PipelineRunner, RunningPipeline } from './runner.js';
@@ -90,7 +91,7 @@ export class Player {
 
   private speakerFault(reason: string): boolean {
     const speaker = this.ctx.config.audio.speaker;
-    if (this.speakerFailed || speaker === 'none' || !(reason.startsWith('speaker:') || reason.includes('"alsasink"'))) return false;
+    if (this.speakerFailed || speaker === 'none' || !isSpeakerFault(reason)) return false;
     this.speakerFailed = true;
     this.log.warn({ device: speaker, reason }, 'speakers not available: lessons play without sound');
     this.ctx.bus.emit('audio.speaker_failed', { device: speaker, reason: reason.replace(/^speaker: /, '') });
