@@ -72,6 +72,9 @@ export interface SoakReport {
   after: SoakSample;
   descriptors: { baseline: Record<string, number>; after: Record<string, number> };
   slopes: Record<Metric, number>;
+  /** Slope of anonymous RSS through the lowest sample of each 10 minutes: what stays when the
+   * buffers of the second (freed and taken again) are out of the picture. */
+  rssAnonFloorSlope: number;
   peaks: Record<Metric, number>;
   provoked: { brokerRestarts: number; sourceLosses: number };
   /** `pipeline.restarted` events not explained by a provoked fault (within 60 s of one). */
@@ -85,6 +88,19 @@ const METRICS = ['rssAnonMB', 'rssMB', 'heapMB', 'externalMB', 'fds', 'threads',
 type Metric = (typeof METRICS)[number];
 const BASE = 'classbox/soak/room-1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const FLOOR_WINDOW_S = 600;
+
+/** The lowest anonymous RSS of each window, at the time it was seen. */
+export function windowFloors(samples: ReadonlyArray<SoakSample>, windowS: number): Array<{ t: number; y: number }> {
+  const floors = new Map<number, { t: number; y: number }>();
+  for (const s of samples) {
+    const w = Math.floor(s.t / windowS);
+    const low = floors.get(w);
+    if (!low || s.rssAnonMB < low.y) floors.set(w, { t: s.t, y: s.rssAnonMB });
+  }
+  return [...floors.values()];
+}
 
 /** Node's inspector of the box, opened by SIGUSR1 on the port NODE_OPTIONS gave (the OS's choice). */
 class Inspector {
@@ -369,13 +385,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const counted = samples.filter((s) => s.phase === 'class' && s.t >= o.warmupS);
     const slopes = Object.fromEntries(METRICS.map((m) => [m, Math.round(slopePerHour(counted.map((s) => ({ t: s.t, y: s[m] }))) * 100) / 100])) as Record<Metric, number>;
     const peaks = Object.fromEntries(METRICS.map((m) => [m, Math.max(...samples.map((s) => s[m]))])) as Record<Metric, number>;
+    const rssAnonFloorSlope = Math.round(slopePerHour(windowFloors(counted, FLOOR_WINDOW_S)) * 100) / 100;
     const events = watch.messages.filter((m) => m.topic === `${BASE}/event`).map((m) => ({ ...m, e: JSON.parse(m.payload) as { type: string; ts: string } }));
     const unprovokedRestarts = events
       .filter(({ e }) => e.type === 'pipeline.restarted')
       .map(({ e, payload }) => ({ t: Math.round((Date.parse(e.ts) - classStart) / 1000), payload }))
       .filter((r) => r.t >= 0 && !provokedAt.some((at) => r.t >= at - 5 && r.t <= at + 60));
     const segments = events.filter(({ e }) => e.type === 'recording.segment').length;
-    return { samples, baseline, after, descriptors, slopes, peaks, provoked, unprovokedRestarts, segments, requests, logFile };
+    return { samples, baseline, after, descriptors, slopes, rssAnonFloorSlope, peaks, provoked, unprovokedRestarts, segments, requests, logFile };
   } finally {
     for (const t of timers) clearInterval(t);
     // Nothing in flight may start the camera or the broker again after they are stopped below.
@@ -424,6 +441,7 @@ export async function soak(minutes: number): Promise<void> {
       })),
     ),
   );
+  console.log(`\nAnonymous RSS through the lowest sample of each ${FLOOR_WINDOW_S / 60} minutes: ${r.rssAnonFloorSlope} MB per hour.`);
   console.log(
     `\n${r.provoked.brokerRestarts} broker restarts and ${r.provoked.sourceLosses} camera losses provoked; ${r.segments} segments closed; ` +
       `${r.unprovokedRestarts.length} pipeline restarts not provoked${r.unprovokedRestarts.length ? `: ${r.unprovokedRestarts.map((u) => u.payload).join('; ')}` : ''}; ` +
