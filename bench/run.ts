@@ -1,5 +1,6 @@
 // The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle`;
-// the long run, not part of all: `npm run bench -- soak [minutes]` (default 120).
+// not part of all: the long run, `npm run bench -- soak [minutes]` (default 120), and `npm run bench --
+// latency` (camera to screen, on Xvfb screens).
 // Results are printed as Markdown tables for docs/benchmarks.md.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { fleet } from './fleet.js';
 import { preview } from './preview.js';
 import { idle } from './idle.js';
 import { soak } from './soak.js';
+import { latency } from './latency.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -116,7 +118,7 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle', 'soak'].includes(which) ? [] : await inputs();
+const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle', 'soak', 'latency'].includes(which) ? [] : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
 if (which === 'all' || which === 'layout') await layout(files);
 if (which === 'all' || which === 'live') await live();
@@ -125,5 +127,6 @@ if (which === 'all' || which === 'devices') await deviceLatency();
 if (which === 'all' || which === 'fleet') await fleet();
 if (which === 'all' || which === 'preview') await preview();
 if (which === 'all' || which === 'idle') await idle(RUNS);
+if (which === 'latency') await latency();
 if (which === 'soak') await soak(Number(process.argv[3] ?? 120));
 process.exit(0);

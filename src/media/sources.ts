@@ -21,6 +21,13 @@ export function rawCaps(c: Canvas): string {
   return `video/x-raw,format=I420,width=${c.width},height=${c.height},framerate=${c.fps}/1,pixel-aspect-ratio=1/1,interlace-mode=progressive`;
 }
 
+/**
+ * tsdemux's own wait (ms) before it lets a remote stream's frames go. Its default (700 ms) smooths PCR
+ * jitter on broadcast links; behind SRT, whose receive buffer (`latencyMs`) already delivers packets
+ * evenly, it only makes the lesson late, and the picture and sound of a remote classroom later still.
+ */
+export const TS_DEMUX_LATENCY_MS = 0;
+
 /** Stalls (no buffer for this long) raise an error on the source's bus, like a lost signal. */
 export const SOURCE_STALL_MS = 1500;
 
@@ -30,7 +37,7 @@ function remoteChain(url: string, latencyMs: number, profile: BoardProfile, name
   const decode: Chain = [{ element: 'h264parse' }, ...profile.decoder.chain];
   switch (scheme) {
     case 'srt':
-      return [{ element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } }, { element: 'tsdemux' }, ...decode];
+      return [{ element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } }, { element: 'tsdemux', properties: { latency: TS_DEMUX_LATENCY_MS } }, ...decode];
     case 'rtmp':
     case 'rtmps':
       return [{ element: 'rtmp2src', name: `${name}-src`, properties: { location: url } }, { element: 'flvdemux' }, ...decode];
@@ -48,7 +55,7 @@ export function demuxHead(url: string, latencyMs: number, name: string): Chain |
   const demux = { element: 'tsdemux', name: `${name}-demux` };
   switch (scheme) {
     case 'srt':
-      return [{ element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } }, demux];
+      return [{ element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } }, { ...demux, properties: { latency: TS_DEMUX_LATENCY_MS } }];
     case 'rtmp':
     case 'rtmps':
       return [{ element: 'rtmp2src', name: `${name}-src`, properties: { location: url } }, { element: 'flvdemux', name: `${name}-demux` }];
@@ -97,15 +104,20 @@ export function captureChain(name: string, source: SourceConfig, profile: BoardP
 /** The channel a remote source's sound crosses to the speakers' mix. */
 export const soundChannel = (channel: string) => `${channel}-sound`;
 
-/** Normalisation of a source's frames into its intervideo channel. */
-function toChannel(name: string, channel: string, canvas: Canvas): Chain {
+/**
+ * Normalisation of a source's frames into its intervideo channel. A live source's frames go in as
+ * soon as they are decoded (sync=false): the camera's or the network's own buffer (rtspsrc's, SRT's
+ * `latencyMs`) has already evened them out, and holding them again for that latency made every
+ * camera 200 ms later in the composite. A file has no pace of its own: its frames wait for the clock.
+ */
+function toChannel(name: string, channel: string, canvas: Canvas, live: boolean): Chain {
   return [
     { element: 'watchdog', name: `${name}-watchdog`, properties: { timeout: SOURCE_STALL_MS } },
     { element: 'videoconvert' },
     { element: 'videoscale', properties: { 'add-borders': true } },
     { element: 'videorate' },
     { caps: rawCaps(canvas) },
-    { element: 'intervideosink', name: `${name}-out`, properties: { channel } },
+    { element: 'intervideosink', name: `${name}-out`, properties: { channel, sync: !live } },
   ];
 }
 
@@ -118,11 +130,11 @@ function toChannel(name: string, channel: string, canvas: Canvas): Chain {
  */
 export function sourcePipelineChains(name: string, channel: string, source: SourceConfig, profile: BoardProfile, canvas: Canvas): Chain[] {
   const head = source.kind === 'remote' ? demuxHead(source.url, source.latencyMs, name) : null;
-  if (!head) return [[...captureChain(name, source, profile, canvas), ...toChannel(name, channel, canvas)]];
+  if (!head) return [[...captureChain(name, source, profile, canvas), ...toChannel(name, channel, canvas, source.kind !== 'file')]];
   const demux = `${name}-demux.`;
   return [
     head,
-    [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, ...toChannel(name, channel, canvas)],
+    [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, ...toChannel(name, channel, canvas, true)],
     [
       { ref: demux },
       { caps: 'audio/mpeg' },

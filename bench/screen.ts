@@ -1,0 +1,65 @@
+// A screen nobody here wrote, read by a grabber nobody here wrote: Xvfb shows what the display sinks
+// draw, and ffmpeg's x11grab reads a patch of it 60 times a second, each frame stamped with the wall
+// clock. A picture that flips black/white on the wall clock's even seconds (tests/helpers/rtsp-server.py
+// `flip`) then gives, at each flip seen on the screen, the time from the camera to the glass.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { median } from './lib.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Screen {
+  display: string;
+  stop(): Promise<void>;
+}
+
+/** An X server with no monitor, at the first free display number from `from`. */
+export async function startScreen(width: number, height: number, from = 90): Promise<Screen> {
+  let n = from;
+  while (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) n++;
+  const x: ChildProcess = spawn('Xvfb', [`:${n}`, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${n}`); i++) await sleep(50);
+  if (!existsSync(`/tmp/.X11-unix/X${n}`)) throw new Error('Xvfb did not start (apt-get install xvfb)');
+  return {
+    display: `:${n}`,
+    stop: async () => {
+      if (x.exitCode !== null) return;
+      const gone = new Promise((r) => x.once('exit', r));
+      x.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
+
+export interface Edges {
+  /** Milliseconds from each flip of the source to the flip on the screen. */
+  delaysMs: number[];
+  medianMs: number | null;
+  minMs: number | null;
+  maxMs: number | null;
+}
+
+/** The flips seen in a patch of the screen for `seconds`, each against the wall-clock instant it was made. */
+export function watchFlips(display: string, seconds: number, at = { x: 100, y: 100 }): Promise<Edges> {
+  return new Promise((resolve, reject) => {
+    // -copyts keeps x11grab's wall-clock stamps (microseconds since the epoch) on every frame.
+    const ff = spawn('ffmpeg', ['-hide_banner', '-copyts', '-f', 'x11grab', '-framerate', '60', '-video_size', '32x32', '-i', `${display}+${at.x},${at.y}`, '-frames:v', String(seconds * 60), '-vf', 'showinfo', '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    ff.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+    ff.once('error', reject);
+    ff.once('exit', () => {
+      const frames = [...text.matchAll(/ pts:(\d+) .*? mean:\[(\d+)/g)].map((m) => ({ tUs: Number(m[1]), white: Number(m[2]) > 95 }));
+      if (frames.length === 0) return reject(new Error(`x11grab read nothing from ${display}: ${text.slice(-400)}`));
+      const delaysMs: number[] = [];
+      for (let i = 1; i < frames.length; i++) {
+        const f = frames[i]!;
+        if (f.white === frames[i - 1]!.white) continue;
+        // White begins at 0 s and black at 2 s of every 4: the delay is how long after that it showed.
+        const t = f.tUs / 1e6 - (f.white ? 0 : 2);
+        delaysMs.push(Math.round(((t % 4) + 4) % 4 * 1000 * 10) / 10);
+      }
+      const ds = delaysMs;
+      resolve({ delaysMs: ds, medianMs: ds.length ? median(ds) : null, minMs: ds.length ? Math.min(...ds) : null, maxMs: ds.length ? Math.max(...ds) : null });
+    });
+  });
+}
