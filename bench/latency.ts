@@ -14,6 +14,7 @@ import { freePort, freeUdpPort } from '../tests/helpers/net.js';
 import { rtspServer } from '../tests/helpers/rtsp-server.js';
 import { table } from './lib.js';
 import { startScreen, watchFlips, type Edges } from './screen.js';
+import { listenForTones, startPulse, toneInto } from './sound.js';
 
 const W = 1280;
 const H = 720;
@@ -50,21 +51,42 @@ function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc 
 
 /** The software profile's display, as a gst-launch-1.0 viewer would show a stream. */
 const SHOW = ['!', 'videoconvert', '!', 'autovideosink', 'sync=false'];
-/** A gst-launch-1.0 viewer of an SRT stream, started again if it ends (a caller that came before its listener). */
-function gstViewer(srtUrl: string, display: string): Proc {
+
+/**
+ * A gst-launch-1.0 viewer of an SRT stream, as quick as a player can be: the picture shown as it is
+ * decoded, and the sound, in a pipeline of its own, played as it arrives into a 40 ms device buffer
+ * behind a queue that keeps at most 100 ms (sound that comes in a burst when the viewer joins would
+ * otherwise stay that late for good; in one pipeline with the picture, a full sound queue holds the
+ * demuxer, and the picture with it).
+ * Each is started again if it ends (a caller that came before its listener).
+ */
+function gstViewer(srtUrl: string, display: string, sound: NodeJS.ProcessEnv): Proc {
   let stopped = false;
-  let current: Proc & { child: ChildProcess };
-  const start = () => {
-    current = launch('gst-launch-1.0', ['srtsrc', `uri=${srtUrl}`, 'latency=120', '!', 'tsdemux', '!', 'h264parse', '!', 'avdec_h264', ...SHOW], { DISPLAY: display });
-    current.child.once('exit', () => !stopped && setTimeout(start, 500));
+  const head = ['srtsrc', `uri=${srtUrl}`, 'latency=120', '!', 'tsdemux', '!'];
+  const lines = [
+    { args: [...head, 'h264parse', '!', 'avdec_h264', ...SHOW], env: { DISPLAY: display } },
+    { args: [...head, 'aacparse', '!', 'avdec_aac', '!', 'audioconvert', '!', 'audioresample', '!', 'queue', 'max-size-time=100000000', 'max-size-buffers=0', 'max-size-bytes=0', 'leaky=downstream', '!', 'alsasink', 'device=pulse', 'sync=false', 'buffer-time=40000', 'latency-time=10000'], env: sound },
+  ];
+  const current: Array<ReturnType<typeof launch>> = [];
+  const start = (i: number) => {
+    const p = launch('gst-launch-1.0', lines[i]!.args, lines[i]!.env);
+    current[i] = p;
+    p.child.once('exit', () => !stopped && setTimeout(() => start(i), 500));
   };
-  start();
+  lines.forEach((_, i) => start(i));
   return {
     stop: async () => {
       stopped = true;
-      await current.stop();
+      if (process.env.LATENCY_DEBUG) for (const p of current) console.error(p.output());
+      await Promise.all(current.map((p) => p.stop()));
     },
   };
+}
+
+interface Heard {
+  path: string;
+  picture?: string;
+  sound?: string;
 }
 
 export async function latency(): Promise<void> {
@@ -75,31 +97,36 @@ export async function latency(): Promise<void> {
   // Two screens: the receiving classroom's projector, and the one a viewer of the anchor's stream watches.
   const room = await startScreen(W, H);
   const viewer = await startScreen(W, H, 100);
+  const pulse = await startPulse();
+  const voice = toneInto(pulse, 'mic');
   const ports = { lesson: await freeUdpPort(), uplink: await freeUdpPort(), gstPair: await freeUdpPort() };
   const watch = await watchMqtt(broker.url, ['classbox/lab/+/response/#', 'classbox/lab/+/availability']);
   const boxes: Proc[] = [];
   const rows: Array<Record<string, string | number>> = [];
-  const measureOn = async (path: string, display: string, settleMs = 6000): Promise<Edges> => {
+  const ms = (e: Edges | undefined) => (e?.medianMs === null || e === undefined ? '-' : e.medianMs);
+  /** The picture on a screen and the sound at a sink, watched at the same time. */
+  const measure = async ({ path, picture, sound }: Heard, settleMs = 6000): Promise<void> => {
     await sleep(settleMs);
-    const e = await watchFlips(display, WATCH_S);
-    rows.push({ path, 'median ms': e.medianMs ?? '-', 'min ms': e.minMs ?? '-', 'max ms': e.maxMs ?? '-', flips: e.delaysMs.length });
-    console.error(`${path}: ${JSON.stringify(e.delaysMs)}`);
-    return e;
+    const [p, a] = await Promise.all([picture ? watchFlips(picture, WATCH_S) : undefined, sound ? listenForTones(pulse, sound, WATCH_S) : undefined]);
+    const offset = p?.medianMs != null && a?.medianMs != null ? Math.round((a.medianMs - p.medianMs) * 10) / 10 : '-';
+    rows.push({ path, 'picture median ms': ms(p), 'picture min-max ms': p?.minMs != null ? `${p.minMs}-${p.maxMs}` : '-', 'sound median ms': ms(a), 'sound min-max ms': a?.minMs != null ? `${a.minMs}-${a.maxMs}` : '-', 'sound after picture ms': offset });
+    console.error(`${path}: picture ${JSON.stringify(p?.delaysMs ?? [])}, sound ${JSON.stringify(a?.delaysMs ?? [])}`);
   };
-  const common = (room: string, http: number) => ({
+  const common = (name: string, http: number) => ({
     site: 'lab',
-    room,
+    room: name,
     profile: 'software',
-    dataDir: join(dir, room),
+    dataDir: join(dir, name),
     mqtt: { url: broker.url },
     http: { host: '127.0.0.1', port: http },
     video: { width: W, height: H, fps: FPS, bitrateKbps: 2000, keyframeIntervalS: 2 },
-    audio: { device: process.env.LATENCY_AUDIO ?? 'test', speaker: 'none' },
+    // Both rooms' microphones hear the tone; each box plays to its own speakers.
+    audio: { device: process.env.LATENCY_MIC ?? 'pulse', speaker: 'pulse' },
   });
-  const startBox = async (name: string, doc: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => {
+  const startBox = async (name: string, doc: Record<string, unknown>, env: NodeJS.ProcessEnv) => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, stringify(doc));
-    const box = launch(process.execPath, [CLI, 'run', '--config', file], env);
+    const box = launch(process.execPath, [CLI, 'run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env });
     boxes.push(box);
     await watch.waitFor(`classbox/lab/${name}/availability`, (p) => p === 'online', 60_000).catch(() => {
       throw new Error(`${name} did not come online:\n${box.output()}`);
@@ -110,65 +137,82 @@ export async function latency(): Promise<void> {
     return ask;
   };
   try {
-    // 1. The camera alone, decoded and shown: the leg every path below includes.
+    // 1. The camera and the microphone alone: the legs every path below includes.
     if (want(1)) {
-    const direct = launch('gst-launch-1.0', ['rtspsrc', `location=${camera.url}`, 'latency=0', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', ...SHOW], { DISPLAY: viewer.display });
-    await measureOn('camera -> screen (gst-launch-1.0, rtspsrc latency=0)', viewer.display);
-    await direct.stop();
+      const direct = launch('gst-launch-1.0', ['rtspsrc', `location=${camera.url}`, 'latency=0', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', ...SHOW], { DISPLAY: viewer.display });
+      await measure({ path: 'camera -> screen (gst-launch-1.0, rtspsrc latency=0); tone -> microphone', picture: viewer.display, sound: 'mic' });
+      await direct.stop();
     }
 
-    // 2. A hand-made anchor and receiver in gst-launch-1.0, the same elements as the boxes use.
+    // 2. A hand-made anchor in gst-launch-1.0 (picture only), the same elements as the box uses.
     if (want(2)) {
-    const gstAnchor = launch('gst-launch-1.0', [
-      'rtspsrc', `location=${camera.url}`, 'latency=0', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', '!', 'videoconvert', '!',
-      'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'bitrate=2000', `key-int-max=${2 * FPS}`, '!', 'h264parse', 'config-interval=-1', '!',
-      'mpegtsmux', 'alignment=7', '!', 'srtsink', `uri=srt://127.0.0.1:${ports.gstPair}?mode=listener`, 'wait-for-connection=false',
-    ]);
-    await sleep(1000);
-    const gstRecv = gstViewer(`srt://127.0.0.1:${ports.gstPair}?mode=caller`, viewer.display);
-    await measureOn('camera -> gst-launch anchor -> SRT -> gst-launch viewer', viewer.display);
-    await gstRecv.stop();
-    await gstAnchor.stop();
+      const gstAnchor = launch('gst-launch-1.0', [
+        'rtspsrc', `location=${camera.url}`, 'latency=0', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', '!', 'videoconvert', '!',
+        'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'bitrate=2000', `key-int-max=${2 * FPS}`, '!', 'h264parse', 'config-interval=-1', '!',
+        'mpegtsmux', 'alignment=7', '!', 'srtsink', `uri=srt://127.0.0.1:${ports.gstPair}?mode=listener`, 'wait-for-connection=false',
+      ]);
+      await sleep(1000);
+      const gstRecv = gstViewer(`srt://127.0.0.1:${ports.gstPair}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'hall' });
+      await measure({ path: 'camera -> gst-launch anchor -> SRT -> gst-launch viewer', picture: viewer.display });
+      await gstRecv.stop();
+      await gstAnchor.stop();
     }
 
     // 3. The anchor box: the camera composed, encoded and sent; a gst-launch-1.0 viewer of its SRT.
-    const askAnchor = await startBox('anchor', {
-      ...common('anchor', await freePort()),
-      role: 'broadcast',
-      sources: { teacher: { kind: 'rtsp', url: camera.url }, 'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener` } },
-      layout: 'single:teacher',
-      outputs: [{ name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.lesson}?mode=listener` }],
-    });
-    const anchorView = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display);
-    if (want(3)) await measureOn('camera -> anchor box -> SRT -> gst-launch viewer', viewer.display);
+    const askAnchor = await startBox(
+      'anchor',
+      {
+        ...common('anchor', await freePort()),
+        role: 'broadcast',
+        sources: { teacher: { kind: 'rtsp', url: camera.url }, 'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener` } },
+        layout: 'single:teacher',
+        outputs: [{ name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.lesson}?mode=listener` }],
+      },
+      { PULSE_SINK: 'hall' },
+    );
+    const anchorView = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
+    if (process.env.LATENCY_PROBE) {
+      await sleep(5000);
+      const r = spawn('sh', ['-c', `timeout 15 ffprobe -v error -read_intervals %+4 -show_entries packet=codec_type,pts_time -of csv 'srt://127.0.0.1:${ports.lesson}?mode=caller'`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let t = '';
+      r.stdout!.on('data', (d: Buffer) => (t += d.toString()));
+      await new Promise((res) => r.once('exit', res));
+      const lines = t.split('\n'); console.error('PROBE', lines.length, lines.slice(-80).join(' '));
+    }
+    if (want(3)) await measure({ path: 'camera, mic -> anchor box -> SRT -> gst-launch viewer', picture: viewer.display, sound: 'room' });
+    await anchorView.stop();
 
     if (want(4) || want(5)) {
-    // 4. The receiving box: the lesson on its projector; its students' camera sent back as the uplink.
-    await startBox(
-      'room-3',
-      {
-        ...common('room-3', await freePort()),
-        role: 'receive',
-        sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` }, students: { kind: 'rtsp', url: camera.url } },
-        outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${ports.uplink}?mode=caller` }],
-      },
-      { DISPLAY: room.display },
-    );
-    if (want(4)) await measureOn('camera -> anchor box -> SRT -> receiving box display', room.display, 8000);
+      // 4. The receiving box: the lesson on its projector and speakers; its students sent back.
+      await startBox(
+        'room-3',
+        {
+          ...common('room-3', await freePort()),
+          role: 'receive',
+          sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` }, students: { kind: 'rtsp', url: camera.url } },
+          outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${ports.uplink}?mode=caller` }],
+        },
+        { DISPLAY: room.display, PULSE_SINK: 'room' },
+      );
+      if (want(4)) await measure({ path: 'camera, mic -> anchor box -> SRT -> receiving box projector, speakers', picture: room.display, sound: 'room' }, 8000);
 
-    // 5. The way back: the receiving room's camera -> its uplink -> the anchor's picture -> out.
-    await askAnchor('layout/set', { layout: 'single:class-a' });
-    if (want(5)) await measureOn('students camera -> receiving box -> anchor box -> SRT -> gst-launch viewer', viewer.display);
+      // 5. The way back: the students' camera -> the uplink -> the anchor's picture -> out; their
+      // voice -> the uplink -> the anchor's speakers, where the teacher hears it.
+      await askAnchor('layout/set', { layout: 'single:class-a' });
+      const back = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
+      if (want(5)) await measure({ path: 'students camera, mic -> receiving box -> anchor box (picture: -> SRT -> gst-launch viewer; sound: its speakers)', picture: viewer.display, sound: 'hall' });
+      await back.stop();
     }
-    await anchorView.stop();
   } finally {
     for (const b of boxes) await b.stop();
+    voice.stop();
     await watch.close();
     await camera.stop();
     await room.stop();
     await viewer.stop();
+    await pulse.stop();
     await broker.stop();
   }
-  console.log(`\n### Latency: camera to screen, ${W}x${H} ${FPS} fps, loopback (flip picture, x11grab at 60 fps, ${WATCH_S} s per path)\n`);
+  console.log(`\n### Latency: camera and microphone to screen and speaker, ${W}x${H} ${FPS} fps, loopback (flip picture read by x11grab at 60 fps, tone heard by parec, ${WATCH_S} s per path)\n`);
   console.log(table(rows));
 }

@@ -1,9 +1,18 @@
 import type { Config } from '../config/schema.js';
-import type { Chain } from './launch.js';
+import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
 
 /** Raw audio as it crosses the interaudio channel: both sides must agree. */
 export const RAW_AUDIO_CAPS = 'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2';
+
+/**
+ * interaudiosrc as a live microphone would be: it reads 10 ms at a time and keeps at most 100 ms. Its
+ * defaults (25 ms reads, a 1 s store) kept whatever the capture had delivered before the reader
+ * started, and the sound stayed that much behind the picture for the whole class (250 ms and more).
+ */
+export function interAudioSrc(channel: string, name?: string): ElementLink {
+  return { element: 'interaudiosrc', ...(name ? { name } : {}), properties: { channel, 'period-time': 10_000_000, 'latency-time': 20_000_000, 'buffer-time': 100_000_000 } };
+}
 
 export const audioChannel = (config: Pick<Config, 'site' | 'room'>) => `${config.site}-${config.room}-audio`;
 
@@ -21,13 +30,13 @@ export function audioSourceChain(config: Config): Chain {
     d === 'test'
       ? [{ element: 'audiotestsrc', name: 'audio-src', properties: { 'is-live': true, wave: 'sine', freq: 440, volume: 0.1 } }]
       : [{ element: 'alsasrc', name: 'audio-src', properties: { device: d } }];
-  return [...src, { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, meter('mic-level'), { element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config) } }];
+  return [...src, { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, meter('mic-level'), { element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config), sync: false } }];
 }
 
 /** In the composite: the channel, one AAC encode, and a tee to every output. */
 export function audioEncodeChain(config: Config): Chain {
   return [
-    { element: 'interaudiosrc', name: 'audio-in', properties: { channel: audioChannel(config) } },
+    interAudioSrc(audioChannel(config), 'audio-in'),
     { caps: RAW_AUDIO_CAPS },
     { element: 'audioconvert' },
     { element: 'avenc_aac', properties: { bitrate: config.audio.bitrateKbps * 1000 } },

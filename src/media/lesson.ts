@@ -11,32 +11,46 @@ export function isSpeakerFault(reason: string): boolean {
 }
 
 /**
+ * The speakers' ring buffer: 80 ms in 10 ms periods. ALSA's default, 200 ms, is added to the delay of
+ * everything played in time with the sound, the lesson's picture included.
+ */
+const SPEAKER_BUFFER_US = 80_000;
+const SPEAKER_PERIOD_US = 10_000;
+
+/**
  * Decoded sound to the room's speakers, metered on the way (`speaker-level`). `none` meters without
  * playing. async=false: a lesson or a file without sound leaves this branch unlinked, and a sink that
  * waited to preroll would hold the whole picture back.
  */
-export function speakerChain(speaker: string): Chain {
+export function speakerChain(speaker: string, timing: Record<string, number | boolean> = {}): Chain {
   const sink: ElementLink =
     speaker === 'none'
-      ? { element: 'fakesink', name: 'speaker', properties: { sync: true, async: false } }
-      : { element: 'alsasink', name: 'speaker', properties: { device: speaker, sync: true, async: false } };
+      ? { element: 'fakesink', name: 'speaker', properties: { sync: true, async: false, ...timing } }
+      : { element: 'alsasink', name: 'speaker', properties: { device: speaker, sync: true, async: false, 'buffer-time': SPEAKER_BUFFER_US, 'latency-time': SPEAKER_PERIOD_US, ...timing } };
   return [{ element: 'audioconvert' }, { element: 'audioresample' }, meter('speaker-level'), sink];
 }
 
 /**
  * The receiving classroom's lesson: the anchor's stream demuxed once, its picture to the display and
- * its AAC sound to the speakers, in one pipeline on one clock (lip sync). A stream without sound
- * leaves the sound branch unlinked, which is not an error.
+ * its AAC sound to the speakers, in one pipeline and both on its clock (lip sync: a display sink that
+ * showed frames as they came put the sound 300 ms behind the picture). A stream without sound leaves
+ * the sound branch unlinked, which is not an error.
+ *
+ * srtsrc tells the pipeline it adds `latencyMs`, but its packets have already waited that long in
+ * SRT's receive buffer and are stamped when they leave it: the sinks would wait it a second time. Both
+ * sinks play that much earlier (ts-offset), which keeps them in step with each other.
  */
 export function lessonChains(name: string, source: Extract<SourceConfig, { kind: 'remote' }>, profile: BoardProfile, canvas: Canvas, display: Chain, speaker: string): Chain[] {
-  const picture: Chain = [{ element: 'videoconvert' }, { element: 'videoscale' }, ...display];
+  const timing = { sync: true, ...(new URL(source.url).protocol === 'srt:' ? { 'ts-offset': -source.latencyMs * 1_000_000 } : {}) };
+  const onClock = display.map((l, i) => (i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, ...timing } } : l));
+  const picture: Chain = [{ element: 'videoconvert' }, { element: 'videoscale' }, ...onClock];
   const head = demuxHead(source.url, source.latencyMs, name);
   if (!head) return [[...captureChain(name, source, profile, canvas), ...picture]];
   const demux = `${name}-demux.`;
   return [
     head,
     [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, ...picture],
-    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakerChain(speaker)],
+    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakerChain(speaker, timing)],
   ];
 }
 
