@@ -77,7 +77,6 @@ function gstViewer(srtUrl: string, display: string, sound: NodeJS.ProcessEnv): P
   return {
     stop: async () => {
       stopped = true;
-      if (process.env.LATENCY_DEBUG) for (const p of current) console.error(p.output());
       await Promise.all(current.map((p) => p.stop()));
     },
   };
@@ -121,7 +120,7 @@ export async function latency(): Promise<void> {
     http: { host: '127.0.0.1', port: http },
     video: { width: W, height: H, fps: FPS, bitrateKbps: 2000, keyframeIntervalS: 2 },
     // Both rooms' microphones hear the tone; each box plays to its own speakers.
-    audio: { device: process.env.LATENCY_MIC ?? 'pulse', speaker: 'pulse' },
+    audio: { device: 'pulse', speaker: 'pulse' },
   });
   const startBox = async (name: string, doc: Record<string, unknown>, env: NodeJS.ProcessEnv) => {
     const file = join(dir, `${name}.yaml`);
@@ -171,14 +170,6 @@ export async function latency(): Promise<void> {
       { PULSE_SINK: 'hall' },
     );
     const anchorView = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
-    if (process.env.LATENCY_PROBE) {
-      await sleep(5000);
-      const r = spawn('sh', ['-c', `timeout 15 ffprobe -v error -read_intervals %+4 -show_entries packet=codec_type,pts_time -of csv 'srt://127.0.0.1:${ports.lesson}?mode=caller'`], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let t = '';
-      r.stdout!.on('data', (d: Buffer) => (t += d.toString()));
-      await new Promise((res) => r.once('exit', res));
-      const lines = t.split('\n'); console.error('PROBE', lines.length, lines.slice(-80).join(' '));
-    }
     if (want(3)) await measure({ path: 'camera, mic -> anchor box -> SRT -> gst-launch viewer', picture: viewer.display, sound: 'room' });
     await anchorView.stop();
 
