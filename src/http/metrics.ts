@@ -4,6 +4,7 @@ import type { EventPublisher } from '../features/event-publisher.js';
 import type { Classroom } from '../features/classroom.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
+import type { SrtLinkStats } from '../media/srt-stats.js';
 import type { Uploader } from '../recording/uploader.js';
 
 export interface MetricsSources {
@@ -52,6 +53,35 @@ export function buildMetrics(src: MetricsSources): Registry {
   gauge('classbox_audio_level_dbfs', 'Sound level per path (mic, speaker): RMS over the last second, dBFS; -100 for silence.', ['path'], (g) => {
     for (const [path, db] of Object.entries(src.media?.stats().audio ?? {})) g.set({ path }, db);
   });
+  // SRT links: each SRT output (all its callers) and each SRT source (another classroom, the lesson).
+  const srtLinks = () => {
+    const st = src.media?.stats();
+    const links: Array<[string, SrtLinkStats]> = [];
+    for (const [name, o] of Object.entries(st?.outputs ?? {})) if (o.srt) links.push([`output:${name}`, o.srt]);
+    for (const [name, s] of Object.entries(st?.sources ?? {})) if (s.srt) links.push([`source:${name}`, s.srt]);
+    return links;
+  };
+  gauge('classbox_srt_peers', 'Peers of an SRT link: callers of a listener output, or 1.', ['link'], (g) => {
+    for (const [link, l] of srtLinks()) g.set({ link }, l.peers);
+  });
+  gauge('classbox_srt_rtt_seconds', 'Round trip of an SRT link (the worst caller of a listener).', ['link'], (g) => {
+    for (const [link, l] of srtLinks()) if (l.rttMs !== null) g.set({ link }, l.rttMs / 1000);
+  });
+  const srtCounter = (name: string, help: string, pick: (l: SrtLinkStats) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['link'],
+      registers: [registry],
+      collect(this: Counter) {
+        this.reset();
+        for (const [link, l] of srtLinks()) this.inc({ link }, pick(l));
+      },
+    });
+  srtCounter('classbox_srt_packets_total', 'Packets an SRT link sent (output) or received (source) since its pipeline started.', (l) => l.packets);
+  srtCounter('classbox_srt_packets_lost_total', 'Packets the network lost on an SRT link since its pipeline started.', (l) => l.packetsLost);
+  srtCounter('classbox_srt_packets_retransmitted_total', 'Packets an SRT output sent again since its pipeline started.', (l) => l.packetsRetransmitted);
+  srtCounter('classbox_srt_packets_dropped_total', 'Packets an SRT output gave up (too late for the latency) since its pipeline started.', (l) => l.packetsDropped);
   gauge('classbox_recording', 'Whether the box is recording.', [], (g) => g.set(src.media?.isRecording ? 1 : 0));
   gauge('classbox_device_up', 'Whether a camera or projector answers.', ['device', 'kind'], (g) => {
     for (const [name, c] of src.devices.cameras) g.set({ device: name, kind: 'camera' }, c.online ? 1 : 0);

@@ -8,6 +8,7 @@ import { buildGraph, defaultFilePrefix, initialLayout, type MediaGraph, type Pip
 import { launchString } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
+import { parseSrtStats, type SrtLinkStats } from './srt-stats.js';
 import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipeline, type SampleTiming } from './runner.js';
 import { AudioLevels, pathOfMeter } from './audio-levels.js';
 import { isSpeakerFault } from './lesson.js';
@@ -62,6 +63,8 @@ export interface OutputStats {
   kind: string;
   state: 'starting' | 'running' | 'reconnecting' | 'stopped';
   bitrateKbps: number;
+  /** An SRT output's link (every caller of a listener summed). */
+  srt?: SrtLinkStats;
 }
 
 interface InputOptions {
@@ -80,7 +83,7 @@ export interface MediaStats {
   droppedFrames: number;
   latencyMs: number | null;
   outputs: Record<string, OutputStats>;
-  sources: Record<string, { state: 'live' | 'lost' | 'starting' }>;
+  sources: Record<string, { state: 'live' | 'lost' | 'starting'; srt?: SrtLinkStats }>;
   /** dBFS per metered path (`mic`, `speaker`), RMS over the last second; -100 for silence. */
   audio: Record<string, number>;
 }
@@ -473,13 +476,15 @@ export class MediaEngine implements Part {
       } else {
         const net = this.outputs.get(o.name);
         const st = net?.sp.state;
-        outputs[o.name] = { kind: o.kind, state: st === 'running' ? 'running' : st === 'down' ? 'reconnecting' : st === 'starting' ? 'starting' : 'stopped', bitrateKbps: net ? net.meter.rates().kbps : 0 };
+        const srt = o.kind === 'srt' ? parseSrtStats(net?.sp.pipeline?.get(`${o.name}-sink`, 'stats')) : null;
+        outputs[o.name] = { kind: o.kind, state: st === 'running' ? 'running' : st === 'down' ? 'reconnecting' : st === 'starting' ? 'starting' : 'stopped', bitrateKbps: net ? net.meter.rates().kbps : 0, ...(srt ? { srt } : {}) };
       }
     }
     let dropped = 0;
     const sources: MediaStats['sources'] = {};
     for (const [name, s] of this.sources) {
-      sources[name] = { state: s.lostAt !== null ? 'lost' : s.sp.state === 'running' ? 'live' : 'starting' };
+      const srt = parseSrtStats(s.sp.pipeline?.get(`${name}-src`, 'stats'));
+      sources[name] = { state: s.lostAt !== null ? 'lost' : s.sp.state === 'running' ? 'live' : 'starting', ...(srt ? { srt } : {}) };
       const stats = String(s.sp.pipeline?.get(s.sink, 'stats') ?? '');
       dropped += Number(/dropped=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0);
     }
