@@ -13,7 +13,7 @@ import { requester, watchMqtt } from '../tests/helpers/mqtt-watch.js';
 import { freePort, freeUdpPort } from '../tests/helpers/net.js';
 import { rtspServer } from '../tests/helpers/rtsp-server.js';
 import { table } from './lib.js';
-import { startScreen, watchFlips, type Edges } from './screen.js';
+import { startScreen, watchFlips, type Edges } from '../tests/helpers/screen.js';
 import { listenForTones, startPulse, toneInto } from './sound.js';
 
 const W = 1280;

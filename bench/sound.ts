@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './lib.js';
-import type { Edges } from './screen.js';
+import type { Edges } from '../tests/helpers/screen.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TONE = fileURLToPath(new URL('./tone-flip.py', import.meta.url));

@@ -11,7 +11,7 @@ import type { BoardProfile } from './profiles.js';
 import { parseSrtStats, type SrtLinkStats } from './srt-stats.js';
 import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipeline, type SampleTiming } from './runner.js';
 import { AudioLevels, pathOfMeter } from './audio-levels.js';
-import { isSpeakerFault } from './lesson.js';
+import { isSpeakerFault, lessonFrames, lessonScreen } from './lesson.js';
 import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipeline.js';
 import { RateMeter } from './rate-meter.js';
 
@@ -76,6 +76,8 @@ interface InputOptions {
   progress?: SupervisedOptions['progress'];
   /** True for a failure the pipeline handles itself (not a lost source); it is restarted all the same. */
   ownFault?: (reason: string) => boolean;
+  /** A slate of the input's own pipeline (the receiving classroom's screen), shown while it is down. */
+  ownSlate?: (p: RunningPipeline, visible: boolean) => void;
 }
 
 export interface MediaStats {
@@ -270,6 +272,8 @@ export class MediaEngine implements Part {
     const entry = { sp: undefined as unknown as SupervisedPipeline, lostAt: null as number | null, sink };
     const setSlate = (visible: boolean) => {
       if (slate) this.main?.pipeline?.set(`${name}-slate`, 'silent', !visible);
+      const own = entry.sp.pipeline;
+      if (opts.ownSlate && own) opts.ownSlate(own, visible);
     };
     entry.sp = new SupervisedPipeline({
       id: spec.id,
@@ -315,11 +319,14 @@ export class MediaEngine implements Part {
    */
   private superviseDisplay(spec: PipelineSpec): void {
     const lesson = Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote';
-    this.superviseInput(spec, lesson, 'display', {
+    // Counted where the lesson is decoded: the display also shows the slate's frames.
+    const frames = lessonFrames(lesson);
+    this.superviseInput(spec, lesson, frames, {
       runner: this.ctx.isolatedRunner,
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
       // stalls, and rebuilt only if it does not come back on its own.
-      progress: { count: (p) => renderedFrames(p.get('display', 'stats')), stallMs: LESSON_STALL_MS, stallRestartMs: LESSON_REBUILD_MS },
+      progress: { count: (p) => renderedFrames(p.get(frames, 'stats')), stallMs: LESSON_STALL_MS, stallRestartMs: LESSON_REBUILD_MS },
+      ownSlate: (p, visible) => p.setPad(lessonScreen(lesson), 'sink_1', 'alpha', visible ? 1 : 0),
       launch: () => launchString(this.speakerFailed ? this.withoutSpeakers().display!.tokens : spec.tokens),
       ownFault: (reason) => this.speakerFault(reason),
     });

@@ -3,7 +3,7 @@ import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
 import { RAW_AUDIO_CAPS } from './audio.js';
 import type { BoardProfile } from './profiles.js';
-import { captureChain, demuxHead, type Canvas } from './sources.js';
+import { captureChain, demuxHead, rawCaps, type Canvas } from './sources.js';
 
 /** Whether a pipeline failed for want of its speakers: the sink could not open, or ALSA's sink is not installed. */
 export function isSpeakerFault(reason: string): boolean {
@@ -30,6 +30,17 @@ export function speakerChain(speaker: string, timing: Record<string, number | bo
   return [{ element: 'audioconvert' }, { element: 'audioresample' }, meter('speaker-level'), sink];
 }
 
+/** How much earlier than its timestamps the lesson plays: SRT's latency, which its packets have already waited. */
+function lessonOffsetNs(source: Extract<SourceConfig, { kind: 'remote' }>): number {
+  return new URL(source.url).protocol === 'srt:' ? -source.latencyMs * 1_000_000 : 0;
+}
+
+/** The element that shows the lesson or, while it is lost, the slate on top of it (pad `sink_1`). */
+export const lessonScreen = (name: string) => `${name}-screen`;
+/** A sink that counts the lesson's decoded frames (the display shows the slate's too). */
+export const lessonFrames = (name: string) => `${name}-frames`;
+export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
+
 /**
  * The receiving classroom's lesson: the anchor's stream demuxed once, its picture to the display and
  * its AAC sound to the speakers, in one pipeline and both on its clock (lip sync: a display sink that
@@ -37,20 +48,42 @@ export function speakerChain(speaker: string, timing: Record<string, number | bo
  * the sound branch unlinked, which is not an error.
  *
  * srtsrc tells the pipeline it adds `latencyMs`, but its packets have already waited that long in
- * SRT's receive buffer and are stamped when they leave it: the sinks would wait it a second time. Both
- * sinks play that much earlier (ts-offset), which keeps them in step with each other.
+ * SRT's receive buffer and are stamped when they leave it: the sinks would wait it a second time, so
+ * both play that much earlier (`ts-offset`), which keeps them in step.
+ *
+ * The display shows the lesson through a compositor with a slate on a pad above it (`sink_1`, shown
+ * until the lesson's frames come and whenever they stop; the engine sets its alpha): a lost lesson
+ * must not leave its last frame frozen on the projector as if the anchor's teacher had stopped moving.
+ * Both pads' z-order is set: a pad asked for first is drawn first, whatever its name.
  */
 export function lessonChains(name: string, source: Extract<SourceConfig, { kind: 'remote' }>, profile: BoardProfile, canvas: Canvas, display: Chain, speaker: string): Chain[] {
-  const timing = { sync: true, ...(new URL(source.url).protocol === 'srt:' ? { 'ts-offset': -source.latencyMs * 1_000_000 } : {}) };
-  const onClock = display.map((l, i) => (i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, ...timing } } : l));
-  const picture: Chain = [{ element: 'videoconvert' }, { element: 'videoscale' }, ...onClock];
+  const onClock = display.map((l, i) => (i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true, 'ts-offset': lessonOffsetNs(source) } } : l));
+  const screen = lessonScreen(name);
+  const frames = `${name}-frames-tee`;
+  const screenChains: Chain[] = [
+    [
+      { element: 'compositor', name: screen, properties: { background: 'black', 'sink_0::width': canvas.width, 'sink_0::height': canvas.height, 'sink_0::zorder': 0, 'sink_1::zorder': 1, 'sink_1::alpha': 1 } },
+      { caps: `video/x-raw,width=${canvas.width},height=${canvas.height},framerate=${canvas.fps}/1` },
+      ...onClock,
+    ],
+    [
+      { element: 'videotestsrc', name: `${name}-slate-src`, properties: { 'is-live': true, pattern: 'black' } },
+      { caps: rawCaps(canvas) },
+      { element: 'textoverlay', properties: { text: LESSON_SLATE_TEXT, valignment: 'center', halignment: 'center', 'font-desc': 'Sans Bold 40' } },
+      { ref: `${screen}.sink_1` },
+    ],
+    [{ ref: `${frames}.` }, { element: 'queue', properties: { 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } }, { element: 'fakesink', name: lessonFrames(name), properties: { sync: false, async: false } }],
+    [{ ref: `${frames}.` }, { element: 'queue', properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0 } }, { element: 'videoconvert' }, { element: 'videoscale' }, { ref: `${screen}.sink_0` }],
+  ];
+  const decoded: ElementLink = { element: 'tee', name: frames };
   const head = demuxHead(source.url, source.latencyMs, name);
-  if (!head) return [[...captureChain(name, source, profile, canvas), ...picture]];
+  if (!head) return [[...captureChain(name, source, profile, canvas), decoded], ...screenChains];
   const demux = `${name}-demux.`;
   return [
     head,
-    [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, ...picture],
-    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakerChain(speaker, timing)],
+    [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, decoded],
+    ...screenChains,
+    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakerChain(speaker, { sync: true, 'ts-offset': lessonOffsetNs(source) })],
   ];
 }
 

@@ -4,9 +4,30 @@
 // `flip`) then gives, at each flip seen on the screen, the time from the camera to the glass.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { median } from './lib.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** How bright a patch of the screen is now (mean of its bytes, 0-255). */
+export function screenBrightness(display: string, at: { x: number; y: number; size: number }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ff = spawn('ffmpeg', ['-v', 'error', '-f', 'x11grab', '-video_size', `${at.size}x${at.size}`, '-i', `${display}+${at.x},${at.y}`, '-frames:v', '1', '-pix_fmt', 'gray', '-f', 'rawvideo', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let err = '';
+    ff.stdout!.on('data', (d: Buffer) => chunks.push(d));
+    ff.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    ff.once('error', reject);
+    ff.once('exit', () => {
+      const px = Buffer.concat(chunks);
+      if (px.length === 0) return reject(new Error(`x11grab read nothing from ${display}: ${err}`));
+      resolve(px.reduce((n, v) => n + v, 0) / px.length);
+    });
+  });
+}
 
 export interface Screen {
   display: string;
