@@ -189,7 +189,14 @@ export class MediaEngine implements Part {
     this.graph = this.render();
     const g = this.graph;
     if (g.main) this.main = this.superviseMain(g.main);
-    for (const spec of g.sources) this.superviseInput(spec, spec.id.replace(/^source:/, ''), `${spec.id.replace(/^source:/, '')}-out`, { slate: true });
+    for (const spec of g.sources) {
+      const name = spec.id.replace(/^source:/, '');
+      const out = `${name}-out`;
+      // Another classroom over the network: lost as soon as its frames stop (its SRT connection only
+      // times out after 5 s), rebuilt only if it does not come back by itself.
+      const remote = this.ctx.config.sources[name]?.kind === 'remote';
+      this.superviseInput(spec, name, out, { slate: true, ...(remote ? { progress: { count: (p: RunningPipeline) => renderedFrames(p.get(out, 'stats')), stallMs: LESSON_STALL_MS, stallRestartMs: LESSON_REBUILD_MS } } : {}) });
+    }
     if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out');
     if (g.speaker) this.superviseSpeaker(g.speaker);
     if (g.display) this.superviseDisplay(g.display);
