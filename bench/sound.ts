@@ -4,45 +4,18 @@
 // device, and their monitors are listened to here). Null sinks are paced by PulseAudio's clock, as a
 // card is by its crystal. A tone that starts and stops on the wall clock's even seconds
 // (bench/tone-flip.py) gives the time from mouth to ear.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from './lib.js';
 import type { Edges } from '../tests/helpers/screen.js';
+import type { Pulse } from '../tests/helpers/pulse.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { startPulse } from '../tests/helpers/pulse.js';
+
 const TONE = fileURLToPath(new URL('./tone-flip.py', import.meta.url));
 const RATE = 48_000;
 /** Mean absolute sample above which a 10 ms chunk holds the tone (its amplitude is about 10,000). */
 const LOUD = 1000;
-
-export interface Pulse {
-  /** The environment that points ALSA's `pulse` device and PulseAudio's tools at this server. */
-  env: NodeJS.ProcessEnv;
-  stop(): Promise<void>;
-}
-
-export async function startPulse(): Promise<Pulse> {
-  const socket = join(mkdtempSync(join(tmpdir(), 'classbox-pulse-')), 'native');
-  const p: ChildProcess = spawn(
-    'pulseaudio',
-    ['-n', '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '-L', `module-native-protocol-unix auth-anonymous=1 socket=${socket}`, '-L', 'module-null-sink sink_name=room', '-L', 'module-null-sink sink_name=mic', '-L', 'module-null-sink sink_name=hall'],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(50);
-  if (!existsSync(socket)) throw new Error('PulseAudio did not start (apt-get install pulseaudio pulseaudio-utils libasound2-plugins)');
-  return {
-    env: { PULSE_SERVER: `unix:${socket}` },
-    stop: async () => {
-      if (p.exitCode !== null) return;
-      const gone = new Promise((r) => p.once('exit', r));
-      p.kill('SIGTERM');
-      await gone;
-    },
-  };
-}
 
 /** The tone, started and stopped on the wall clock, into a sink of the server. */
 export function toneInto(pulse: Pulse, sink: string): { stop(): void } {

@@ -7,6 +7,7 @@ import { chooseProfile } from '../media/profile-choice.js';
 import { probeBroker } from '../mqtt/probe.js';
 import { clockChecks, deviceChecks, sourceChecks } from '../doctor/room-checks.js';
 import { serviceFiguresCheck } from '../doctor/service-figures.js';
+import { soundLoopCheck } from '../doctor/sound-loop.js';
 import { loadBoardProfile } from '../media/profiles.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info';
@@ -74,6 +75,8 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
     const profileName = configured && configured !== 'auto' ? configured : choice.profile;
     if (profileName && gst.version) checks.push(...(await sourceChecks(config, loadBoardProfile(profileName))));
     checks.push(...(await deviceChecks(config)));
+    const loop = await soundLoopCheck(config);
+    if (loop) checks.push(loop);
     checks.push(serviceFiguresCheck(config.dataDir));
   }
   checks.push(...clockChecks(config));
