@@ -14,7 +14,7 @@ import { freePort, freeUdpPort } from '../tests/helpers/net.js';
 import { rtspServer } from '../tests/helpers/rtsp-server.js';
 import { table } from './lib.js';
 import { startScreen, watchFlips, type Edges } from '../tests/helpers/screen.js';
-import { listenForTones, startPulse, toneInto } from './sound.js';
+import { listenForTones, startPulse, toneInto } from '../tests/helpers/pulse.js';
 
 const W = 1280;
 const H = 720;
