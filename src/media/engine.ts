@@ -17,10 +17,10 @@ import { RateMeter } from './rate-meter.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
 const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
-/** A lesson that delivers nothing new this long is lost: with the frames already buffered (tsdemux holds 700 ms), about 2 s after the anchor stops. */
-const LESSON_STALL_MS = 1000;
-/** A lost lesson that has not come back on its own this long is rebuilt. */
-const LESSON_REBUILD_MS = 30_000;
+/** A stream from another box (the lesson, a classroom's uplink) that delivers nothing new this long is lost: about 1.5 s after its sender stops. */
+const REMOTE_STALL_MS = 1000;
+/** A lost remote stream that has not come back on its own this long (SRT reconnects by itself) is rebuilt. */
+const REMOTE_REBUILD_MS = 30_000;
 const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 /** Network outputs: a live platform that is down is retried patiently. */
 const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
@@ -195,7 +195,7 @@ export class MediaEngine implements Part {
       // Another classroom over the network: lost as soon as its frames stop (its SRT connection only
       // times out after 5 s), rebuilt only if it does not come back by itself.
       const remote = this.ctx.config.sources[name]?.kind === 'remote';
-      this.superviseInput(spec, name, out, { slate: true, ...(remote ? { progress: { count: (p: RunningPipeline) => renderedFrames(p.get(out, 'stats')), stallMs: LESSON_STALL_MS, stallRestartMs: LESSON_REBUILD_MS } } : {}) });
+      this.superviseInput(spec, name, out, { slate: true, ...(remote ? { progress: { count: (p: RunningPipeline) => renderedFrames(p.get(out, 'stats')), stallMs: REMOTE_STALL_MS, stallRestartMs: REMOTE_REBUILD_MS } } : {}) });
     }
     if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out');
     if (g.speaker) this.superviseSpeaker(g.speaker);
@@ -332,7 +332,7 @@ export class MediaEngine implements Part {
       runner: this.ctx.isolatedRunner,
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
       // stalls, and rebuilt only if it does not come back on its own.
-      progress: { count: (p) => renderedFrames(p.get(frames, 'stats')), stallMs: LESSON_STALL_MS, stallRestartMs: LESSON_REBUILD_MS },
+      progress: { count: (p) => renderedFrames(p.get(frames, 'stats')), stallMs: REMOTE_STALL_MS, stallRestartMs: REMOTE_REBUILD_MS },
       ownSlate: (p, visible) => p.setPad(lessonScreen(lesson), 'sink_1', 'alpha', visible ? 1 : 0),
       launch: () => launchString(this.speakerFailed ? this.withoutSpeakers().display!.tokens : spec.tokens),
       ownFault: (reason) => this.speakerFault(reason),
