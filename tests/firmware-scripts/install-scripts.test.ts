@@ -31,6 +31,7 @@ describe('firmware scripts on a fake root', () => {
     const unit = files['etc/systemd/system/classbox.service']!;
     expect(unit).toMatch(/^Type=notify$/m);
     expect(unit).toMatch(/^WatchdogSec=\d+$/m);
+    expect(unit).toMatch(/^Environment=MALLOC_ARENA_MAX=2$/m);
     expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --max-semi-space-size=2 \/opt\/classbox\/bin\/classbox\.js run --config \/etc\/classbox\/classbox\.yaml$/m);
     // The hardened unit: systemd's own assessment, and the service may write only its state folder,
     // where the first config puts the data and the recordings.

@@ -44,6 +44,7 @@ describe('balena release files', () => {
     const final = rendered.slice(rendered.lastIndexOf('\nFROM '));
     expect(final).not.toMatch(/build-essential|\bgcc\b|\bg\+\+|\bmake\b|--dev/);
     expect(final).toMatch(/COPY --from=build \/app \/app/);
+    expect(final).toMatch(/^ENV .*\bMALLOC_ARENA_MAX=2\b/m);
     expect(final).toMatch(/^CMD \["node", "--max-semi-space-size=2", "bin\/classbox\.js", "run", "--config", "\/app\/balena\/classbox\.yaml"\]$/m);
     // Every file the build copies exists.
     for (const m of rendered.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) for (const f of m[1]!.split(' ')) expect(existsSync(join(ROOT, f)), f).toBe(true);
