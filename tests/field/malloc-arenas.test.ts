@@ -26,8 +26,8 @@ function threadArenas(pid: number): number {
 /**
  * A box in a class runs dozens of GStreamer streaming threads. glibc gives each thread that allocates
  * under contention an arena of its own (up to 8 per core) and each keeps what was freed in it: a box
- * held twelve, and its memory grew through the first hour of every long class. The bin starts Node
- * with two (MALLOC_ARENA_MAX, which glibc reads only from the environment at start).
+ * held twelve. The bin starts Node with two (MALLOC_ARENA_MAX, which glibc reads only from the
+ * environment at start).
  */
 describe('the box as users start it keeps to two malloc arenas', () => {
   let broker: Mosquitto;
