@@ -185,7 +185,7 @@ export async function latency(): Promise<void> {
         },
         { DISPLAY: room.display, PULSE_SINK: 'room' },
       );
-      if (want(4)) await measure({ path: 'camera, mic -> anchor box -> SRT -> receiving box projector, speakers', picture: room.display, sound: 'room' }, 8000);
+      if (want(4)) await measure({ path: 'camera, mic -> anchor box -> SRT -> receiving box projector, speakers', picture: room.display, sound: 'room' }, 15_000);
 
       // 5. The way back: the students' camera -> the uplink -> the anchor's picture -> out; their
       // voice -> the uplink -> the anchor's speakers, where the teacher hears it.

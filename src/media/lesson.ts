@@ -30,11 +30,6 @@ export function speakerChain(speaker: string, timing: Record<string, number | bo
   return [{ element: 'audioconvert' }, { element: 'audioresample' }, meter('speaker-level'), sink];
 }
 
-/** How much earlier than its timestamps the lesson plays: SRT's latency, which its packets have already waited. */
-function lessonOffsetNs(source: Extract<SourceConfig, { kind: 'remote' }>): number {
-  return new URL(source.url).protocol === 'srt:' ? -source.latencyMs * 1_000_000 : 0;
-}
-
 /** The element that shows the lesson or, while it is lost, the slate on top of it (pad `sink_1`). */
 export const lessonScreen = (name: string) => `${name}-screen`;
 /** A sink that counts the lesson's decoded frames (the display shows the slate's too). */
@@ -47,9 +42,10 @@ export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
  * showed frames as they came put the sound 300 ms behind the picture). A stream without sound leaves
  * the sound branch unlinked, which is not an error.
  *
- * srtsrc tells the pipeline it adds `latencyMs`, but its packets have already waited that long in
- * SRT's receive buffer and are stamped when they leave it: the sinks would wait it a second time, so
- * both play that much earlier (`ts-offset`), which keeps them in step.
+ * Both sinks wait for the clock. The compositor in front of the display (below) holds the picture
+ * one frame: the sound waits one frame more (`ts-offset`), which measured it 48 ms ahead of the
+ * picture without. (Playing both earlier by SRT's latency, which srtsrc reports although its packets
+ * have already waited it, made the compositor's frames late and the display drop them unevenly.)
  *
  * The display shows the lesson through a compositor with a slate on a pad above it (`sink_1`, shown
  * until the lesson's frames come and whenever they stop; the engine sets its alpha): a lost lesson
@@ -57,7 +53,7 @@ export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
  * Both pads' z-order is set: a pad asked for first is drawn first, whatever its name.
  */
 export function lessonChains(name: string, source: Extract<SourceConfig, { kind: 'remote' }>, profile: BoardProfile, canvas: Canvas, display: Chain, speaker: string): Chain[] {
-  const onClock = display.map((l, i) => (i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true, 'ts-offset': lessonOffsetNs(source) } } : l));
+  const onClock = display.map((l, i) => (i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true } } : l));
   const screen = lessonScreen(name);
   const frames = `${name}-frames-tee`;
   const screenChains: Chain[] = [
@@ -83,7 +79,7 @@ export function lessonChains(name: string, source: Extract<SourceConfig, { kind:
     head,
     [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, decoded],
     ...screenChains,
-    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakerChain(speaker, { sync: true, 'ts-offset': lessonOffsetNs(source) })],
+    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakerChain(speaker, { sync: true, 'ts-offset': Math.round(1e9 / canvas.fps) })],
   ];
 }
 
