@@ -197,4 +197,25 @@ process.exit(0);
     expect(released).toBe(true);
     expect(before - after).toBeGreaterThan(5);
   }, 60_000);
+
+  it('trims at most once a minute, however often pipelines are let go', async () => {
+    // A classroom's uplink waiting for its caller is rebuilt every few seconds; a trim after each held
+    // the anchor's stream for hundreds of milliseconds each time (every other flip of the latency bench).
+    const r = await runScript(`
+import { GstRunner, trimsMade } from './src/media/gst-runner.ts';
+const runner = new GstRunner();
+for (let i = 0; i < 4; i++) {
+  const p = runner.create('videotestsrc is-live=true ! fakesink');
+  p.play();
+  await new Promise((r) => setTimeout(r, 300));
+  p.stop();
+  await new Promise((r) => setTimeout(r, 3500));
+}
+console.log(JSON.stringify({ trims: trimsMade() }));
+process.exit(0);
+`);
+    const line = r.out.split('\n').find((l) => l.startsWith('{'));
+    expect(line, r.out).toBeDefined();
+    expect((JSON.parse(line!) as { trims: number }).trims).toBe(1);
+  }, 60_000);
 });
