@@ -43,8 +43,7 @@ type Binding = { Pipeline: new (launch: string) => GstPipeline; trimMemory?: (do
 export function trimMemory(): Promise<boolean> {
   const trim = binding?.trimMemory;
   // At most once a minute: while it walks an arena, every streaming thread that allocates from it
-  // waits. A classroom's uplink waiting for its caller is rebuilt every few seconds, and a trim after
-  // each held the anchor's stream up to 700 ms every other flip of the latency bench.
+  // waits, and a classroom's uplink waiting for its caller is rebuilt every few seconds.
   if (!trim || Date.now() - lastTrimAt < TRIM_EVERY_MS) return Promise.resolve(false);
   lastTrimAt = Date.now();
   trims++;

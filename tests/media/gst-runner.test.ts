@@ -199,8 +199,8 @@ process.exit(0);
   }, 60_000);
 
   it('trims at most once a minute, however often pipelines are let go', async () => {
-    // A classroom's uplink waiting for its caller is rebuilt every few seconds; a trim after each held
-    // the anchor's stream for hundreds of milliseconds each time (every other flip of the latency bench).
+    // A classroom's uplink waiting for its caller is rebuilt every few seconds; while a trim walks an
+    // arena, every streaming thread that allocates from it waits.
     const r = await runScript(`
 import { GstRunner, trimsMade } from './src/media/gst-runner.ts';
 const runner = new GstRunner();
