@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Edges } from './screen.js';
+import { delayAfterFlip, edgesOf, type Edges } from './flip-edges.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TONE = fileURLToPath(new URL('./tone-flip.py', import.meta.url));
@@ -15,10 +15,6 @@ const RATE = 48_000;
 /** Mean absolute sample above which a 10 ms chunk holds the tone (its amplitude is about 10,000). */
 const LOUD = 1000;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 export interface Pulse {
   /** The environment that points ALSA's `pulse` device and PulseAudio's tools at this server. */
@@ -74,8 +70,7 @@ export function listenForTones(pulse: Pulse, sink: string, seconds: number): Pro
       if (now === loud) change = null;
       else if (!change || change.loud !== now) change = { loud: now, t, heardS: lengthS };
       else if ((change.heardS += lengthS) >= 0.2) {
-        const since = change.t - (now ? 0 : 2);
-        delaysMs.push(Math.round((((since % 4) + 4) % 4) * 1000 * 10) / 10);
+        delaysMs.push(delayAfterFlip(change.t, now));
         loud = now;
         change = null;
       }
@@ -85,8 +80,7 @@ export function listenForTones(pulse: Pulse, sink: string, seconds: number): Pro
     rec.once('exit', () => {
       clearTimeout(timer);
       if (chunks === 0) return reject(new Error(`parec heard nothing from ${sink}.monitor`));
-      const ds = delaysMs;
-      resolve({ delaysMs: ds, medianMs: ds.length ? median(ds) : null, minMs: ds.length ? Math.min(...ds) : null, maxMs: ds.length ? Math.max(...ds) : null });
+      resolve(edgesOf(delaysMs));
     });
   });
 }

@@ -4,13 +4,12 @@
 // `flip`) then gives, at each flip seen on the screen, the time from the camera to the glass.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delayAfterFlip, edgesOf, type Edges } from './flip-edges.js';
+
+export type { Edges } from './flip-edges.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** How bright a patch of the screen is now (mean of its bytes, 0-255). */
 export function screenBrightness(display: string, at: { x: number; y: number; size: number }): Promise<number> {
@@ -52,14 +51,6 @@ export async function startScreen(width: number, height: number, from = 90): Pro
   };
 }
 
-export interface Edges {
-  /** Milliseconds from each flip of the source to the flip on the screen. */
-  delaysMs: number[];
-  medianMs: number | null;
-  minMs: number | null;
-  maxMs: number | null;
-}
-
 /** The flips seen in a patch of the screen for `seconds`, each against the wall-clock instant it was made. */
 export function watchFlips(display: string, seconds: number, at = { x: 100, y: 100 }): Promise<Edges> {
   return new Promise((resolve, reject) => {
@@ -75,12 +66,9 @@ export function watchFlips(display: string, seconds: number, at = { x: 100, y: 1
       for (let i = 1; i < frames.length; i++) {
         const f = frames[i]!;
         if (f.white === frames[i - 1]!.white) continue;
-        // White begins at 0 s and black at 2 s of every 4: the delay is how long after that it showed.
-        const t = f.tUs / 1e6 - (f.white ? 0 : 2);
-        delaysMs.push(Math.round(((t % 4) + 4) % 4 * 1000 * 10) / 10);
+        delaysMs.push(delayAfterFlip(f.tUs / 1e6, f.white));
       }
-      const ds = delaysMs;
-      resolve({ delaysMs: ds, medianMs: ds.length ? median(ds) : null, minMs: ds.length ? Math.min(...ds) : null, maxMs: ds.length ? Math.max(...ds) : null });
+      resolve(edgesOf(delaysMs));
     });
   });
 }
