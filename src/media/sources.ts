@@ -26,27 +26,17 @@ export function rawCaps(c: Canvas): string {
  * jitter on broadcast links; behind SRT, whose receive buffer (`latencyMs`) already delivers packets
  * evenly, it only makes the lesson late, and the picture and sound of a remote classroom later still.
  */
-export const TS_DEMUX_LATENCY_MS = 0;
+const TS_DEMUX_LATENCY_MS = 0;
 
 /** Stalls (no buffer for this long) raise an error on the source's bus, like a lost signal. */
 export const SOURCE_STALL_MS = 1500;
 
-/** A decoded remote stream: demuxer by scheme, then the board's decoder. */
+/** A decoded remote stream: its demuxer by scheme (demuxHead), or RTSP's depayloader, then the board's decoder. */
 function remoteChain(url: string, latencyMs: number, profile: BoardProfile, name: string): Chain {
-  const scheme = new URL(url).protocol.replace(/:$/, '');
   const decode: Chain = [{ element: 'h264parse' }, ...profile.decoder.chain];
-  switch (scheme) {
-    case 'srt':
-      return [{ element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } }, { element: 'tsdemux', properties: { latency: TS_DEMUX_LATENCY_MS } }, ...decode];
-    case 'rtmp':
-    case 'rtmps':
-      return [{ element: 'rtmp2src', name: `${name}-src`, properties: { location: url } }, { element: 'flvdemux' }, ...decode];
-    case 'rtsp':
-    case 'rtsps':
-      return [{ element: 'rtspsrc', name: `${name}-src`, properties: { location: url, latency: latencyMs } }, { element: 'rtph264depay' }, ...decode];
-    default:
-      return [{ element: 'souphttpsrc', name: `${name}-src`, properties: { location: url, 'is-live': true } }, { element: 'hlsdemux' }, { element: 'tsdemux' }, ...decode];
-  }
+  const head = demuxHead(url, latencyMs, name);
+  if (head) return [...head, ...decode];
+  return [{ element: 'rtspsrc', name: `${name}-src`, properties: { location: url, latency: latencyMs } }, { element: 'rtph264depay' }, ...decode];
 }
 
 /** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
