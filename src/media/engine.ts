@@ -21,6 +21,8 @@ const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
 const REMOTE_STALL_MS = 1000;
 /** A lost remote stream that has not come back on its own this long (SRT reconnects by itself) is rebuilt. */
 const REMOTE_REBUILD_MS = 30_000;
+/** A stream from another box watched by the frames reaching `sink`: lost when they stop, rebuilt if they stay away. */
+const remoteProgress = (sink: string): NonNullable<SupervisedOptions['progress']> => ({ count: (p) => renderedFrames(p.get(sink, 'stats')), stallMs: REMOTE_STALL_MS, stallRestartMs: REMOTE_REBUILD_MS });
 const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 /** Network outputs: a live platform that is down is retried patiently. */
 const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
@@ -195,7 +197,7 @@ export class MediaEngine implements Part {
       // Another classroom over the network: lost as soon as its frames stop (its SRT connection only
       // times out after 5 s), rebuilt only if it does not come back by itself.
       const remote = this.ctx.config.sources[name]?.kind === 'remote';
-      this.superviseInput(spec, name, out, { slate: true, ...(remote ? { progress: { count: (p: RunningPipeline) => renderedFrames(p.get(out, 'stats')), stallMs: REMOTE_STALL_MS, stallRestartMs: REMOTE_REBUILD_MS } } : {}) });
+      this.superviseInput(spec, name, out, { slate: true, ...(remote ? { progress: remoteProgress(out) } : {}) });
     }
     if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out');
     if (g.speaker) this.superviseSpeaker(g.speaker);
@@ -332,7 +334,7 @@ export class MediaEngine implements Part {
       runner: this.ctx.isolatedRunner,
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
       // stalls, and rebuilt only if it does not come back on its own.
-      progress: { count: (p) => renderedFrames(p.get(frames, 'stats')), stallMs: REMOTE_STALL_MS, stallRestartMs: REMOTE_REBUILD_MS },
+      progress: remoteProgress(frames),
       ownSlate: (p, visible) => p.setPad(lessonScreen(lesson), 'sink_1', 'alpha', visible ? 1 : 0),
       launch: () => launchString(this.speakerFailed ? this.withoutSpeakers().display!.tokens : spec.tokens),
       ownFault: (reason) => this.speakerFault(reason),

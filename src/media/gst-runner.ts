@@ -35,10 +35,15 @@ interface GstPipeline {
 
 type Binding = { Pipeline: new (launch: string) => GstPipeline; trimMemory?: (done: (released: boolean) => void) => void };
 
+const TRIM_EVERY_MS = 60_000;
+let lastTrimAt = -Infinity;
+let trims = 0;
+
 /**
  * Gives the memory malloc keeps but nothing uses back to the system (see the binding), on a worker
  * thread: it walks every arena under its lock, which took up to a second on a loaded box. Only where
- * GStreamer is loaded; resolves false when there was nothing to give back.
+ * GStreamer is loaded; resolves false when there was nothing to give back (or when it last trimmed
+ * under a minute ago).
  */
 export function trimMemory(): Promise<boolean> {
   const trim = binding?.trimMemory;
@@ -50,12 +55,8 @@ export function trimMemory(): Promise<boolean> {
   return new Promise((resolve) => trim(resolve));
 }
 
-let trims = 0;
 /** How many trims this process has made. */
 export const trimsMade = () => trims;
-
-const TRIM_EVERY_MS = 60_000;
-let lastTrimAt = -Infinity;
 
 let trimTimer: NodeJS.Timeout | undefined;
 /** One trim a few seconds after pipelines were let go (a restart lets go of several at once). */
