@@ -23,6 +23,18 @@ describe('the receiving classroom\'s screen', () => {
     await screen.stop();
   });
 
+  /** When the screen was first grabbed showing it (the grab's start: ffmpeg's own start-up is not the box's). */
+  const seen = (show: (brightness: number) => boolean, what: string, timeoutMs: number) =>
+    waitUntil(
+      async () => {
+        const at = Date.now();
+        return show(await screenBrightness(screen.display, PATCH)) ? at : undefined;
+      },
+      what,
+      timeoutMs,
+      100,
+    );
+
   it('shows the lesson, the slate within 3 s of losing it, and the lesson again within 5 s of the anchor\'s return', async () => {
     const port = await freeUdpPort();
     const anchorDoc = { video: VIDEO, audio: { device: 'none' }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] };
@@ -39,8 +51,7 @@ describe('the receiving classroom\'s screen', () => {
       const lostBefore = receiver.events.filter((e) => e.type === 'source.lost').length;
       await anchor.engine.stop();
       const stoppedAt = Date.now();
-      await waitUntil(async () => (await screenBrightness(screen.display, PATCH)) < 5 || undefined, 'the slate after the lesson stopped', 10_000, 100);
-      expect(Date.now() - stoppedAt).toBeLessThan(3000);
+      expect((await seen((b) => b < 5, 'the slate after the lesson stopped', 10_000)) - stoppedAt).toBeLessThan(3000);
       // It stays: the slate is not a blink between frozen frames.
       await sleep(1500);
       expect(await screenBrightness(screen.display, PATCH)).toBeLessThan(5);
@@ -48,8 +59,7 @@ describe('the receiving classroom\'s screen', () => {
       anchor = startEngine(anchorDoc);
       const backAt = Date.now();
       await anchor.engine.start();
-      await waitUntil(async () => (await screenBrightness(screen.display, PATCH)) > 150 || undefined, 'the lesson back on the screen', 15_000, 100);
-      expect(Date.now() - backAt).toBeLessThan(5000);
+      expect((await seen((b) => b > 150, 'the lesson back on the screen', 15_000)) - backAt).toBeLessThan(5000);
       expect(receiver.events.filter((e) => e.type === 'source.lost')).toHaveLength(lostBefore + 1);
     } finally {
       await Promise.all([receiver.engine.stop(), anchor.engine.stop()]);
