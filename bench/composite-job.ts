@@ -25,13 +25,28 @@ export function compositeJob(files: string[], out: string, geometry: 'pads' | 'e
   const chains: Chain[] = [];
   NAMES.forEach((name, i) => {
     const r = rects[name]!;
-    const decode: Chain = [{ element: 'filesrc', properties: { location: files[i]! } }, { element: 'qtdemux' }, { element: 'h264parse' }, { element: 'avdec_h264' }, { element: 'videoconvert' }];
+    const decode: Chain = [
+      { element: 'filesrc', properties: { location: files[i]! } },
+      { element: 'qtdemux' },
+      { element: 'h264parse' },
+      { element: 'avdec_h264' },
+      { element: 'videoconvert' },
+    ];
     if (geometry === 'pads') {
       for (const [k, v] of Object.entries(r)) pad[`sink_${i}::${k}`] = v;
       chains.push([...decode, { element: 'queue' }, { ref: `mix.sink_${i}` }]);
     } else {
       pad[`sink_${i}::zorder`] = r.zorder;
-      chains.push([...decode, { element: 'videoscale' }, { caps: `video/x-raw,width=${r.width},height=${r.height}` }, { element: 'videoconvert' }, { caps: 'video/x-raw,format=AYUV' }, { element: 'videobox', properties: borders(r) }, { element: 'queue' }, { ref: `mix.sink_${i}` }]);
+      chains.push([
+        ...decode,
+        { element: 'videoscale' },
+        { caps: `video/x-raw,width=${r.width},height=${r.height}` },
+        { element: 'videoconvert' },
+        { caps: 'video/x-raw,format=AYUV' },
+        { element: 'videobox', properties: borders(r) },
+        { element: 'queue' },
+        { ref: `mix.sink_${i}` },
+      ]);
     }
   });
   chains.unshift([
@@ -56,5 +71,29 @@ export function ffmpegJob(files: string[], out: string): string[] {
   const t = rects.teacher!;
   const s = rects.students!;
   const filter = `[1:v]scale=${t.width}:${t.height}[t];[2:v]scale=${s.width}:${s.height}[s];[0:v][t]overlay=${t.xpos}:${t.ypos}[a];[a][s]overlay=${s.xpos}:${s.ypos}[v]`;
-  return ['-v', 'error', '-y', ...files.flatMap((f) => ['-i', f]), '-filter_complex', filter, '-map', '[v]', '-frames:v', String(FRAMES), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-b:v', `${BITRATE_KBPS}k`, '-g', String(2 * FPS), '-bf', '0', out];
+  return [
+    '-v',
+    'error',
+    '-y',
+    ...files.flatMap((f) => ['-i', f]),
+    '-filter_complex',
+    filter,
+    '-map',
+    '[v]',
+    '-frames:v',
+    String(FRAMES),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-b:v',
+    `${BITRATE_KBPS}k`,
+    '-g',
+    String(2 * FPS),
+    '-bf',
+    '0',
+    out,
+  ];
 }

@@ -113,20 +113,54 @@ export async function deviceLatency(): Promise<void> {
   for (const s of [visca, pelco, bareEnd]) await s.stop();
   for (const p of [viscaPty, pelcoPty, barePty]) await p.close();
 
-  console.log(`\n### Device command latency: call -> first byte at the device end of a pty (${N} commands each, in 5 interleaved rounds after ${WARM_UP} warm-up each)\n`);
+  console.log(
+    `\n### Device command latency: call -> first byte at the device end of a pty (${N} commands each, in 5 interleaved rounds after ${WARM_UP} warm-up each)\n`,
+  );
   console.log(
     table([
-      { path: 'classbox VISCA recall (session, sockets, health)', 'p50 ms': percentile(viscaTimes, 50), 'p99 ms': percentile(viscaTimes, 99), 'max ms': percentile(viscaTimes, 100), 'p50 vs bare': (percentile(viscaTimes, 50) / percentile(bareTimes, 50)).toFixed(2) },
-      { path: 'classbox Pelco-D preset call', 'p50 ms': percentile(pelcoTimes, 50), 'p99 ms': percentile(pelcoTimes, 99), 'max ms': percentile(pelcoTimes, 100), 'p50 vs bare': (percentile(pelcoTimes, 50) / percentile(bareTimes, 50)).toFixed(2) },
-      { path: 'bare node-serialport write (floor)', 'p50 ms': percentile(bareTimes, 50), 'p99 ms': percentile(bareTimes, 99), 'max ms': percentile(bareTimes, 100), 'p50 vs bare': '1.00' },
+      {
+        path: 'classbox VISCA recall (session, sockets, health)',
+        'p50 ms': percentile(viscaTimes, 50),
+        'p99 ms': percentile(viscaTimes, 99),
+        'max ms': percentile(viscaTimes, 100),
+        'p50 vs bare': (percentile(viscaTimes, 50) / percentile(bareTimes, 50)).toFixed(2),
+      },
+      {
+        path: 'classbox Pelco-D preset call',
+        'p50 ms': percentile(pelcoTimes, 50),
+        'p99 ms': percentile(pelcoTimes, 99),
+        'max ms': percentile(pelcoTimes, 100),
+        'p50 vs bare': (percentile(pelcoTimes, 50) / percentile(bareTimes, 50)).toFixed(2),
+      },
+      {
+        path: 'bare node-serialport write (floor)',
+        'p50 ms': percentile(bareTimes, 50),
+        'p99 ms': percentile(bareTimes, 99),
+        'max ms': percentile(bareTimes, 100),
+        'p50 vs bare': '1.00',
+      },
     ]),
   );
   console.log(`\n### Device command latency over UDP: call -> the datagram at the camera end (${N} commands each, same rounds)\n`);
   console.log(
     table([
-      { path: 'classbox VISCA over IP recall (session, sequence, resend timer, health)', 'p50 ms': percentile(ipTimes, 50), 'p99 ms': percentile(ipTimes, 99), 'max ms': percentile(ipTimes, 100), 'p50 vs bare': (percentile(ipTimes, 50) / percentile(udpTimes, 50)).toFixed(2) },
-      { path: 'bare dgram send of the same datagram (floor)', 'p50 ms': percentile(udpTimes, 50), 'p99 ms': percentile(udpTimes, 99), 'max ms': percentile(udpTimes, 100), 'p50 vs bare': '1.00' },
+      {
+        path: 'classbox VISCA over IP recall (session, sequence, resend timer, health)',
+        'p50 ms': percentile(ipTimes, 50),
+        'p99 ms': percentile(ipTimes, 99),
+        'max ms': percentile(ipTimes, 100),
+        'p50 vs bare': (percentile(ipTimes, 50) / percentile(udpTimes, 50)).toFixed(2),
+      },
+      {
+        path: 'bare dgram send of the same datagram (floor)',
+        'p50 ms': percentile(udpTimes, 50),
+        'p99 ms': percentile(udpTimes, 99),
+        'max ms': percentile(udpTimes, 100),
+        'p50 vs bare': '1.00',
+      },
     ]),
   );
-  console.log(`\nWire time at 9600 baud 8N1 (the physical floor of a real line): VISCA recall 7 bytes = ${wireMs(7)} ms, its ACK and Completion 3 bytes each = ${wireMs(3)} ms; Pelco-D frame 7 bytes = ${wireMs(7)} ms.`);
+  console.log(
+    `\nWire time at 9600 baud 8N1 (the physical floor of a real line): VISCA recall 7 bytes = ${wireMs(7)} ms, its ACK and Completion 3 bytes each = ${wireMs(3)} ms; Pelco-D frame 7 bytes = ${wireMs(7)} ms.`,
+  );
 }

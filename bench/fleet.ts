@@ -45,8 +45,15 @@ const STATE = JSON.stringify({
   class: null,
   layout: 'pip',
   pipeline: { state: 'running' },
-  outputs: [{ name: 'archive', kind: 'record', state: 'running' }, { name: 'cloud', kind: 'rtmp', state: 'running' }],
-  devices: { cameras: { 'teacher-cam': { online: true, moving: false } }, projectors: { main: { online: true, power: 'on', lampHours: 1234 } }, gpio: {} },
+  outputs: [
+    { name: 'archive', kind: 'record', state: 'running' },
+    { name: 'cloud', kind: 'rtmp', state: 'running' },
+  ],
+  devices: {
+    cameras: { 'teacher-cam': { online: true, moving: false } },
+    projectors: { main: { online: true, power: 'on', lampHours: 1234 } },
+    gpio: {},
+  },
   version: '0.1.0',
   configHash: '0123456789ab',
 });
@@ -72,12 +79,28 @@ async function startBox(url: string, i: number): Promise<Box> {
   await client.subscribeAsync(`${base}/request/#`, { qos: 1 });
   let seq = 0;
   // Spread the boxes over the interval, as boxes started at different times are.
-  const tStart = setTimeout(() => {
-    timers.push(setInterval(() => client.publish(`${base}/telemetry`, telemetry(i), { qos: 0 }), TELEMETRY_S * 1000));
-  }, Math.random() * TELEMETRY_S * 1000);
-  const eStart = setTimeout(() => {
-    timers.push(setInterval(() => client.publish(`${base}/event`, JSON.stringify({ type: 'device.online', ts: Date.now(), seq: ++seq, device: 'teacher-cam', kind: 'camera' }), { qos: 1 }), EVENT_S * 1000));
-  }, Math.random() * EVENT_S * 1000);
+  const tStart = setTimeout(
+    () => {
+      timers.push(setInterval(() => client.publish(`${base}/telemetry`, telemetry(i), { qos: 0 }), TELEMETRY_S * 1000));
+    },
+    Math.random() * TELEMETRY_S * 1000,
+  );
+  const eStart = setTimeout(
+    () => {
+      timers.push(
+        setInterval(
+          () =>
+            client.publish(
+              `${base}/event`,
+              JSON.stringify({ type: 'device.online', ts: Date.now(), seq: ++seq, device: 'teacher-cam', kind: 'camera' }),
+              { qos: 1 },
+            ),
+          EVENT_S * 1000,
+        ),
+      );
+    },
+    Math.random() * EVENT_S * 1000,
+  );
   const timers: NodeJS.Timeout[] = [tStart, eStart];
   return { client, timers };
 }
@@ -97,7 +120,8 @@ async function run(url: string, brokerPid: number, n: number): Promise<Record<st
 
   const t0 = Date.now();
   const boxes: Box[] = [];
-  for (let i = 0; i < n; i += 100) boxes.push(...(await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => startBox(url, i + k)))));
+  for (let i = 0; i < n; i += 100)
+    boxes.push(...(await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => startBox(url, i + k)))));
   const connectS = (Date.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, TELEMETRY_S * 1000)); // every box has started its timers
 
@@ -127,7 +151,10 @@ async function run(url: string, brokerPid: number, n: number): Promise<Record<st
 export async function fleet(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
   const port = 47891;
-  writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nset_tcp_nodelay true\nmax_queued_messages 10000\n`);
+  writeFileSync(
+    join(dir, 'm.conf'),
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nset_tcp_nodelay true\nmax_queued_messages 10000\n`,
+  );
   const broker = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const rows: Array<Record<string, string | number>> = [];
@@ -136,6 +163,8 @@ export async function fleet(): Promise<void> {
   } finally {
     broker.kill('SIGTERM');
   }
-  console.log(`\n### Fleet simulation: N boxes (telemetry every ${TELEMETRY_S} s, an event every ${EVENT_S} s at QoS 1, retained state) against one mosquitto, ${SECONDS} s measured\n`);
+  console.log(
+    `\n### Fleet simulation: N boxes (telemetry every ${TELEMETRY_S} s, an event every ${EVENT_S} s at QoS 1, retained state) against one mosquitto, ${SECONDS} s measured\n`,
+  );
   console.log(table(rows));
 }

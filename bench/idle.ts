@@ -65,7 +65,10 @@ async function once(): Promise<IdleRun> {
   const box = spawn('bin/classbox.js', ['run', '--config', join(dir, 'room.yaml')], { stdio: 'ignore' });
   let healthyMs = -1;
   while (healthyMs < 0 && performance.now() - t0 < 30_000) {
-    const ok = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) healthyMs = Math.round(performance.now() - t0);
     else await new Promise((r) => setTimeout(r, 20));
   }
@@ -76,7 +79,10 @@ async function once(): Promise<IdleRun> {
   broker.kill();
   // The media alone: gst-launch-1.0 with the printed line of the same room (without the recording, as between classes).
   const config = loadConfig({ base: { ...doc, outputs: [] }, env: {} });
-  const line = buildGraph(config, loadBoardProfile('software'), 'broadcast').printable.replace(/^gst-launch-1.0 -e/, 'gst-launch-1.0 -q -e');
+  const line = buildGraph(config, loadBoardProfile('software'), 'broadcast').printable.replace(
+    /^gst-launch-1.0 -e/,
+    'gst-launch-1.0 -q -e',
+  );
   const gst = spawn('sh', ['-c', `exec ${line}`], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
   const gstMem = memory(gst.pid!);
@@ -89,7 +95,9 @@ export async function idle(runs: number): Promise<void> {
   const results: IdleRun[] = [];
   for (let i = 0; i < runs; i++) results.push(await once());
   const m = (k: keyof IdleRun) => median(results.map((r) => r[k]));
-  console.log(`\n### The box between classes: \`classbox run\`, 720p30 room of three test sources, ${SETTLE_S} s settled (median of ${runs})\n`);
+  console.log(
+    `\n### The box between classes: \`classbox run\`, 720p30 room of three test sources, ${SETTLE_S} s settled (median of ${runs})\n`,
+  );
   console.log(
     table([
       { measure: 'command to /healthz 200, ms', classbox: m('healthyMs'), 'goal / reference': '< 2000' },

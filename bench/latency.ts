@@ -33,8 +33,8 @@ function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc 
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-8000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   return {
     child,
     output: () => out,
@@ -65,7 +65,31 @@ function gstViewer(srtUrl: string, display: string, sound: NodeJS.ProcessEnv): P
   const head = ['srtsrc', `uri=${srtUrl}`, 'latency=120', '!', 'tsdemux', '!'];
   const lines = [
     { args: [...head, 'h264parse', '!', 'avdec_h264', ...SHOW], env: { DISPLAY: display } },
-    { args: [...head, 'aacparse', '!', 'avdec_aac', '!', 'audioconvert', '!', 'audioresample', '!', 'queue', 'max-size-time=100000000', 'max-size-buffers=0', 'max-size-bytes=0', 'leaky=downstream', '!', 'alsasink', 'device=pulse', 'sync=false', 'buffer-time=40000', 'latency-time=10000'], env: sound },
+    {
+      args: [
+        ...head,
+        'aacparse',
+        '!',
+        'avdec_aac',
+        '!',
+        'audioconvert',
+        '!',
+        'audioresample',
+        '!',
+        'queue',
+        'max-size-time=100000000',
+        'max-size-buffers=0',
+        'max-size-bytes=0',
+        'leaky=downstream',
+        '!',
+        'alsasink',
+        'device=pulse',
+        'sync=false',
+        'buffer-time=40000',
+        'latency-time=10000',
+      ],
+      env: sound,
+    },
   ];
   const current: Array<ReturnType<typeof launch>> = [];
   const start = (i: number) => {
@@ -106,9 +130,19 @@ export async function latency(): Promise<void> {
   /** The picture on a screen and the sound at a sink, watched at the same time. */
   const measure = async ({ path, picture, sound }: Heard, settleMs = 6000): Promise<void> => {
     await sleep(settleMs);
-    const [p, a] = await Promise.all([picture ? watchFlips(picture, WATCH_S) : undefined, sound ? listenForTones(pulse, sound, WATCH_S) : undefined]);
+    const [p, a] = await Promise.all([
+      picture ? watchFlips(picture, WATCH_S) : undefined,
+      sound ? listenForTones(pulse, sound, WATCH_S) : undefined,
+    ]);
     const offset = p?.medianMs != null && a?.medianMs != null ? Math.round((a.medianMs - p.medianMs) * 10) / 10 : '-';
-    rows.push({ path, 'picture median ms': ms(p), 'picture min-max ms': p?.minMs != null ? `${p.minMs}-${p.maxMs}` : '-', 'sound median ms': ms(a), 'sound min-max ms': a?.minMs != null ? `${a.minMs}-${a.maxMs}` : '-', 'sound after picture ms': offset });
+    rows.push({
+      path,
+      'picture median ms': ms(p),
+      'picture min-max ms': p?.minMs != null ? `${p.minMs}-${p.maxMs}` : '-',
+      'sound median ms': ms(a),
+      'sound min-max ms': a?.minMs != null ? `${a.minMs}-${a.maxMs}` : '-',
+      'sound after picture ms': offset,
+    });
     console.error(`${path}: picture ${JSON.stringify(p?.delaysMs ?? [])}, sound ${JSON.stringify(a?.delaysMs ?? [])}`);
   };
   const common = (name: string, http: number) => ({
@@ -127,9 +161,11 @@ export async function latency(): Promise<void> {
     writeFileSync(file, stringify(doc));
     const box = launch(process.execPath, [CLI, 'run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env });
     boxes.push(box);
-    await watch.waitFor(`classbox/lab/${name}/availability`, (p) => p === 'online', 60_000).catch(() => {
-      throw new Error(`${name} did not come online:\n${box.output()}`);
-    });
+    await watch
+      .waitFor(`classbox/lab/${name}/availability`, (p) => p === 'online', 60_000)
+      .catch(() => {
+        throw new Error(`${name} did not come online:\n${box.output()}`);
+      });
     const ask = requester(watch, `classbox/lab/${name}`, 30_000);
     const started = await ask('class/start', { mode: 'live', name: 'Latency' });
     if (started.status !== 'ok') throw new Error(`${name} did not start a class: ${JSON.stringify(started)}`);
@@ -138,17 +174,49 @@ export async function latency(): Promise<void> {
   try {
     // 1. The camera and the microphone alone: the legs every path below includes.
     if (want(1)) {
-      const direct = launch('gst-launch-1.0', ['rtspsrc', `location=${camera.url}`, 'latency=0', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', ...SHOW], { DISPLAY: viewer.display });
-      await measure({ path: 'camera -> screen (gst-launch-1.0, rtspsrc latency=0); tone -> microphone', picture: viewer.display, sound: 'mic' });
+      const direct = launch(
+        'gst-launch-1.0',
+        ['rtspsrc', `location=${camera.url}`, 'latency=0', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', ...SHOW],
+        { DISPLAY: viewer.display },
+      );
+      await measure({
+        path: 'camera -> screen (gst-launch-1.0, rtspsrc latency=0); tone -> microphone',
+        picture: viewer.display,
+        sound: 'mic',
+      });
       await direct.stop();
     }
 
     // 2. A hand-made anchor in gst-launch-1.0 (picture only), the same elements as the box uses.
     if (want(2)) {
       const gstAnchor = launch('gst-launch-1.0', [
-        'rtspsrc', `location=${camera.url}`, 'latency=0', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', '!', 'videoconvert', '!',
-        'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'bitrate=2000', `key-int-max=${2 * FPS}`, '!', 'h264parse', 'config-interval=-1', '!',
-        'mpegtsmux', 'alignment=7', '!', 'srtsink', `uri=srt://127.0.0.1:${ports.gstPair}?mode=listener`, 'wait-for-connection=false',
+        'rtspsrc',
+        `location=${camera.url}`,
+        'latency=0',
+        '!',
+        'rtph264depay',
+        '!',
+        'h264parse',
+        '!',
+        'avdec_h264',
+        '!',
+        'videoconvert',
+        '!',
+        'x264enc',
+        'tune=zerolatency',
+        'speed-preset=ultrafast',
+        'bitrate=2000',
+        `key-int-max=${2 * FPS}`,
+        '!',
+        'h264parse',
+        'config-interval=-1',
+        '!',
+        'mpegtsmux',
+        'alignment=7',
+        '!',
+        'srtsink',
+        `uri=srt://127.0.0.1:${ports.gstPair}?mode=listener`,
+        'wait-for-connection=false',
       ]);
       await sleep(1000);
       const gstRecv = gstViewer(`srt://127.0.0.1:${ports.gstPair}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'hall' });
@@ -163,7 +231,10 @@ export async function latency(): Promise<void> {
       {
         ...common('anchor', await freePort()),
         role: 'broadcast',
-        sources: { teacher: { kind: 'rtsp', url: camera.url }, 'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener` } },
+        sources: {
+          teacher: { kind: 'rtsp', url: camera.url },
+          'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener` },
+        },
         layout: 'single:teacher',
         outputs: [{ name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.lesson}?mode=listener` }],
       },
@@ -180,18 +251,30 @@ export async function latency(): Promise<void> {
         {
           ...common('room-3', await freePort()),
           role: 'receive',
-          sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` }, students: { kind: 'rtsp', url: camera.url } },
+          sources: {
+            lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` },
+            students: { kind: 'rtsp', url: camera.url },
+          },
           outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${ports.uplink}?mode=caller` }],
         },
         { DISPLAY: room.display, PULSE_SINK: 'room' },
       );
-      if (want(4)) await measure({ path: 'camera, mic -> anchor box -> SRT -> receiving box projector, speakers', picture: room.display, sound: 'room' }, 15_000);
+      if (want(4))
+        await measure(
+          { path: 'camera, mic -> anchor box -> SRT -> receiving box projector, speakers', picture: room.display, sound: 'room' },
+          15_000,
+        );
 
       // 5. The way back: the students' camera -> the uplink -> the anchor's picture -> out; their
       // voice -> the uplink -> the anchor's speakers, where the teacher hears it.
       await askAnchor('layout/set', { layout: 'single:class-a' });
       const back = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
-      if (want(5)) await measure({ path: 'students camera, mic -> receiving box -> anchor box (picture: -> SRT -> gst-launch viewer; sound: its speakers)', picture: viewer.display, sound: 'hall' });
+      if (want(5))
+        await measure({
+          path: 'students camera, mic -> receiving box -> anchor box (picture: -> SRT -> gst-launch viewer; sound: its speakers)',
+          picture: viewer.display,
+          sound: 'hall',
+        });
       await back.stop();
     }
   } finally {
@@ -204,6 +287,8 @@ export async function latency(): Promise<void> {
     await pulse.stop();
     await broker.stop();
   }
-  console.log(`\n### Latency: camera and microphone to screen and speaker, ${W}x${H} ${FPS} fps, loopback (flip picture read by x11grab at 60 fps, tone heard by parec, ${WATCH_S} s per path)\n`);
+  console.log(
+    `\n### Latency: camera and microphone to screen and speaker, ${W}x${H} ${FPS} fps, loopback (flip picture read by x11grab at 60 fps, tone heard by parec, ${WATCH_S} s per path)\n`,
+  );
   console.log(table(rows));
 }

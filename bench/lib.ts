@@ -14,7 +14,10 @@ export interface Measured {
 /** Wall time, user+system CPU and peak RSS of a command, from GNU time. */
 export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
   // A run ended by `timeout` (exit 124) is a measured run too.
-  const { stdout, stderr } = await run('/usr/bin/time', ['-f', 'BENCH %e %U %S %M', cmd, ...args], { env, maxBuffer: 64 * 1024 * 1024 }).catch((err: { code?: number; stdout: string; stderr: string }) => {
+  const { stdout, stderr } = await run('/usr/bin/time', ['-f', 'BENCH %e %U %S %M', cmd, ...args], {
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((err: { code?: number; stdout: string; stderr: string }) => {
     if (err.code === 124) return { stdout: err.stdout, stderr: err.stderr };
     throw err;
   });
@@ -24,7 +27,12 @@ export async function measure(cmd: string, args: string[], env: NodeJS.ProcessEn
   const gst = /Execution ended after (\d+):(\d+):([\d.]+)/.exec(stdout);
   const own = /PIPELINE_S ([\d.]+)/.exec(stdout);
   const pipelineS = gst ? Number(gst[1]) * 3600 + Number(gst[2]) * 60 + Number(gst[3]) : own ? Number(own[1]) : Number(m[1]);
-  return { wallS: Number(m[1]), cpuS: Math.round((Number(m[2]) + Number(m[3])) * 100) / 100, maxRssMB: Math.round(Number(m[4]) / 1024), pipelineS: Math.round(pipelineS * 100) / 100 };
+  return {
+    wallS: Number(m[1]),
+    cpuS: Math.round((Number(m[2]) + Number(m[3])) * 100) / 100,
+    maxRssMB: Math.round(Number(m[4]) / 1024),
+    pipelineS: Math.round(pipelineS * 100) / 100,
+  };
 }
 
 export function requireBenchTools(): void {
@@ -43,7 +51,12 @@ export function median(xs: number[]): number {
 }
 
 function medianOf(all: Measured[]): Measured {
-  return { wallS: median(all.map((m) => m.wallS)), cpuS: median(all.map((m) => m.cpuS)), maxRssMB: median(all.map((m) => m.maxRssMB)), pipelineS: median(all.map((m) => m.pipelineS)) };
+  return {
+    wallS: median(all.map((m) => m.wallS)),
+    cpuS: median(all.map((m) => m.cpuS)),
+    maxRssMB: median(all.map((m) => m.maxRssMB)),
+    pipelineS: median(all.map((m) => m.pipelineS)),
+  };
 }
 
 /**

@@ -43,7 +43,13 @@ if (process.argv[1]?.endsWith('media-live.ts')) {
   const seconds = Number(process.argv[2] ?? 20);
   const out = JSON.parse(process.argv[3] ?? '{}') as LiveOutputs;
   const config = loadConfig({ base: liveConfigDoc(mkdtempSync(join(tmpdir(), 'bench-live-')), out), env: {} });
-  const engine = new MediaEngine({ config, log: pino({ level: 'silent' }), bus: new EventBus(), runner: new GstRunner(), profile: loadBoardProfile('software') });
+  const engine = new MediaEngine({
+    config,
+    log: pino({ level: 'silent' }),
+    bus: new EventBus(),
+    runner: new GstRunner(),
+    profile: loadBoardProfile('software'),
+  });
   await engine.start();
   // Measure the steady state, after start-up.
   await new Promise((r) => setTimeout(r, 3000));

@@ -38,7 +38,10 @@ async function roundTrips(client: MqttClient, command: string, args: Record<stri
 export async function rtt(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-rtt-'));
   const port = 47890;
-  writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nset_tcp_nodelay true\n`);
+  writeFileSync(
+    join(dir, 'm.conf'),
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nset_tcp_nodelay true\n`,
+  );
   const broker = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const url = `mqtt://127.0.0.1:${port}`;
@@ -60,7 +63,17 @@ export async function rtt(): Promise<void> {
   await camera.start();
   camera.camera().presets.set(1, { pan: 0, tilt: 0, zoom: 0 });
   const config = join(dir, 'c.yaml');
-  writeFileSync(config, stringify({ site: 'bench', room: 'rtt', dataDir: join(dir, 'data'), log: { level: 'warn' }, mqtt: { url }, devices: { cameras: { cam: { protocol: 'visca', port: pty.a } } } }));
+  writeFileSync(
+    config,
+    stringify({
+      site: 'bench',
+      room: 'rtt',
+      dataDir: join(dir, 'data'),
+      log: { level: 'warn' },
+      mqtt: { url },
+      devices: { cameras: { cam: { protocol: 'visca', port: pty.a } } },
+    }),
+  );
   const box = spawn(process.execPath, ['bin/classbox.js', 'run', '--config', config], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 3000));
   const classbox = await roundTrips(requester, 'state/get');
@@ -74,9 +87,24 @@ export async function rtt(): Promise<void> {
   console.log(`\n### Request round trip through mosquitto on loopback (${N} sequential requests, QoS 1, after 50 warm-up)\n`);
   console.log(
     table([
-      { responder: 'classbox state/get', 'p50 ms': percentile(classbox, 50), 'p99 ms': percentile(classbox, 99), 'max ms': percentile(classbox, 100) },
-      { responder: 'classbox ptz/recall (VISCA simulator on a pty: command, ACK, Completion)', 'p50 ms': percentile(recall, 50), 'p99 ms': percentile(recall, 99), 'max ms': percentile(recall, 100) },
-      { responder: 'bare MQTT.js echo (floor)', 'p50 ms': percentile(floor, 50), 'p99 ms': percentile(floor, 99), 'max ms': percentile(floor, 100) },
+      {
+        responder: 'classbox state/get',
+        'p50 ms': percentile(classbox, 50),
+        'p99 ms': percentile(classbox, 99),
+        'max ms': percentile(classbox, 100),
+      },
+      {
+        responder: 'classbox ptz/recall (VISCA simulator on a pty: command, ACK, Completion)',
+        'p50 ms': percentile(recall, 50),
+        'p99 ms': percentile(recall, 99),
+        'max ms': percentile(recall, 100),
+      },
+      {
+        responder: 'bare MQTT.js echo (floor)',
+        'p50 ms': percentile(floor, 50),
+        'p99 ms': percentile(floor, 99),
+        'max ms': percentile(floor, 100),
+      },
     ]),
   );
 }

@@ -21,7 +21,11 @@ async function join1(url: string): Promise<PeerConnection> {
   pc.createDataChannel('ptz');
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise((r) => setTimeout(r, 500));
-  const res = await fetch(`${url}/whep`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+  const res = await fetch(`${url}/whep`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/sdp' },
+    body: pc.localDescription!.sdp,
+  });
   await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   return pc;
 }

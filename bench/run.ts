@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
 import { buildGraph } from '../src/media/graph.js';
-import { launchString, shellLine } from '../src/media/launch.js';
+import { launchString } from '../src/media/launch.js';
 import { loadBoardProfile } from '../src/media/profiles.js';
 import { compositeJob, ffmpegJob, FPS, FRAMES, H, W } from './composite-job.js';
 import { interleave, measure, requireBenchTools, table, type Measured } from './lib.js';
@@ -34,7 +34,24 @@ async function inputs(): Promise<string[]> {
   return Promise.all(
     patterns.map(async (p, i) => {
       const file = join(dir, `in${i}.mp4`);
-      await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `${p}=size=${W}x${H}:rate=${FPS}`, '-frames:v', String(FRAMES), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file]);
+      await run('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `${p}=size=${W}x${H}:rate=${FPS}`,
+        '-frames:v',
+        String(FRAMES),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        file,
+      ]);
       return file;
     }),
   );
@@ -53,9 +70,36 @@ async function composite(files: string[]): Promise<void> {
   console.log(`\n### Composite job: ${FRAMES} frames, ${W}x${H}, three H.264 files -> pip -> x264 ultrafast (median of ${RUNS})\n`);
   console.log(
     table([
-      { runner: 'classbox (GstRunner in Node)', 'pipeline s': classbox.pipelineS, 'process wall s': classbox.wallS, 'CPU s': classbox.cpuS, 'peak RSS MB': classbox.maxRssMB, 'pipeline vs gst-launch': ratio(classbox.pipelineS, gst.pipelineS), 'process wall vs gst-launch': ratio(classbox.wallS, gst.wallS), 'CPU vs gst-launch': ratio(classbox.cpuS, gst.cpuS) },
-      { runner: 'gst-launch-1.0 (same line)', 'pipeline s': gst.pipelineS, 'process wall s': gst.wallS, 'CPU s': gst.cpuS, 'peak RSS MB': gst.maxRssMB, 'pipeline vs gst-launch': '1.00', 'process wall vs gst-launch': '1.00', 'CPU vs gst-launch': '1.00' },
-      { runner: 'ffmpeg -filter_complex', 'pipeline s': '-', 'process wall s': ffmpeg.wallS, 'CPU s': ffmpeg.cpuS, 'peak RSS MB': ffmpeg.maxRssMB, 'pipeline vs gst-launch': '-', 'process wall vs gst-launch': ratio(ffmpeg.wallS, gst.wallS), 'CPU vs gst-launch': ratio(ffmpeg.cpuS, gst.cpuS) },
+      {
+        runner: 'classbox (GstRunner in Node)',
+        'pipeline s': classbox.pipelineS,
+        'process wall s': classbox.wallS,
+        'CPU s': classbox.cpuS,
+        'peak RSS MB': classbox.maxRssMB,
+        'pipeline vs gst-launch': ratio(classbox.pipelineS, gst.pipelineS),
+        'process wall vs gst-launch': ratio(classbox.wallS, gst.wallS),
+        'CPU vs gst-launch': ratio(classbox.cpuS, gst.cpuS),
+      },
+      {
+        runner: 'gst-launch-1.0 (same line)',
+        'pipeline s': gst.pipelineS,
+        'process wall s': gst.wallS,
+        'CPU s': gst.cpuS,
+        'peak RSS MB': gst.maxRssMB,
+        'pipeline vs gst-launch': '1.00',
+        'process wall vs gst-launch': '1.00',
+        'CPU vs gst-launch': '1.00',
+      },
+      {
+        runner: 'ffmpeg -filter_complex',
+        'pipeline s': '-',
+        'process wall s': ffmpeg.wallS,
+        'CPU s': ffmpeg.cpuS,
+        'peak RSS MB': ffmpeg.maxRssMB,
+        'pipeline vs gst-launch': '-',
+        'process wall vs gst-launch': ratio(ffmpeg.wallS, gst.wallS),
+        'CPU vs gst-launch': ratio(ffmpeg.cpuS, gst.cpuS),
+      },
     ]),
   );
 }
@@ -68,8 +112,18 @@ async function layout(files: string[]): Promise<void> {
   console.log(`\n### Where the layout lives: the same job with each geometry (gst-launch-1.0, median of ${RUNS})\n`);
   console.log(
     table([
-      { geometry: 'compositor pad properties (chosen)', 'wall s': pads.wallS, 'CPU s': pads.cpuS, 'CPU per frame ms': ((pads.cpuS / FRAMES) * 1000).toFixed(1) },
-      { geometry: 'element properties (videoscale + capsfilter + videobox, AYUV)', 'wall s': elements.wallS, 'CPU s': elements.cpuS, 'CPU per frame ms': ((elements.cpuS / FRAMES) * 1000).toFixed(1) },
+      {
+        geometry: 'compositor pad properties (chosen)',
+        'wall s': pads.wallS,
+        'CPU s': pads.cpuS,
+        'CPU per frame ms': ((pads.cpuS / FRAMES) * 1000).toFixed(1),
+      },
+      {
+        geometry: 'element properties (videoscale + capsfilter + videobox, AYUV)',
+        'wall s': elements.wallS,
+        'CPU s': elements.cpuS,
+        'CPU per frame ms': ((elements.cpuS / FRAMES) * 1000).toFixed(1),
+      },
     ]),
   );
   console.log(`\nelement geometry costs ${ratio(elements.cpuS, pads.cpuS)}x the CPU of pad geometry`);
@@ -78,8 +132,14 @@ async function layout(files: string[]): Promise<void> {
 /** ffmpeg as the far ends of a live room: a receiver calling the box's SRT listener, a centre listening for its caller. */
 function farEnds(out: LiveOutputs, seconds: number): ChildProcess[] {
   return [
-    spawn('ffmpeg', ['-v', 'quiet', '-i', `srt://127.0.0.1:${out.srtCall}?mode=listener`, '-t', String(seconds + 5), '-c', 'copy', '-f', 'null', '-'], { stdio: 'ignore' }),
-    spawn('sh', ['-c', `sleep 3; exec ffmpeg -v quiet -i 'srt://127.0.0.1:${out.srtListen}?mode=caller' -t ${seconds} -c copy -f null -`], { stdio: 'ignore' }),
+    spawn(
+      'ffmpeg',
+      ['-v', 'quiet', '-i', `srt://127.0.0.1:${out.srtCall}?mode=listener`, '-t', String(seconds + 5), '-c', 'copy', '-f', 'null', '-'],
+      { stdio: 'ignore' },
+    ),
+    spawn('sh', ['-c', `sleep 3; exec ffmpeg -v quiet -i 'srt://127.0.0.1:${out.srtListen}?mode=caller' -t ${seconds} -c copy -f null -`], {
+      stdio: 'ignore',
+    }),
   ];
 }
 
@@ -100,18 +160,37 @@ async function live(): Promise<void> {
   for (const o of config.outputs) if (o.kind === 'record' || o.kind === 'hls') mkdirSync(o.dir, { recursive: true });
   const line = buildGraph(config, loadBoardProfile('software'), 'broadcast').printable;
   const gstEnds = farEnds(theirs, seconds);
-  const gst = await measure('timeout', ['-s', 'INT', String(seconds + 3), 'sh', '-c', `exec ${line.replace(/^gst-launch-1.0 -e/, 'gst-launch-1.0 -q -e')}`]);
+  const gst = await measure('timeout', [
+    '-s',
+    'INT',
+    String(seconds + 3),
+    'sh',
+    '-c',
+    `exec ${line.replace(/^gst-launch-1.0 -e/, 'gst-launch-1.0 -q -e')}`,
+  ]);
   for (const e of gstEnds) e.kill();
   await nginx.stop();
-  console.log(`\n### Live 720p30 broadcast (three test sources, pip; record, SRT listener and caller, RTMP to nginx, HLS), ${seconds} s steady state\n`);
+  console.log(
+    `\n### Live 720p30 broadcast (three test sources, pip; record, SRT listener and caller, RTMP to nginx, HLS), ${seconds} s steady state\n`,
+  );
   console.log(
     table([
       { measure: 'Node main thread busy (event-loop utilisation, % of one core)', classbox: node.mainThreadPercent!, goal: '< 2' },
       { measure: 'event-loop lag p99 / max, ms', classbox: `${node.lagP99Ms} / ${node.lagMaxMs}`, goal: 'p99 < 20' },
-      { measure: 'whole process CPU, % of one core (GStreamer threads included)', classbox: node.processCpuPercent!, goal: `gst-launch: ${Math.round((gst.cpuS / gst.wallS) * 1000) / 10}` },
+      {
+        measure: 'whole process CPU, % of one core (GStreamer threads included)',
+        classbox: node.processCpuPercent!,
+        goal: `gst-launch: ${Math.round((gst.cpuS / gst.wallS) * 1000) / 10}`,
+      },
       { measure: 'peak RSS, MB', classbox: node.rssMB!, goal: `gst-launch: ${gst.maxRssMB}` },
       { measure: 'encoded fps', classbox: node.fps!, goal: '30' },
-      { measure: 'outputs at the end', classbox: Object.entries(node.outputs).map(([n, o]) => `${n}: ${o}`).join('; '), goal: 'all running' },
+      {
+        measure: 'outputs at the end',
+        classbox: Object.entries(node.outputs)
+          .map(([n, o]) => `${n}: ${o}`)
+          .join('; '),
+        goal: 'all running',
+      },
     ]),
   );
 }

@@ -52,7 +52,7 @@ export interface SoakSample {
 export function descriptorKinds(pid: number): Record<string, number> {
   const kinds: Record<string, number> = {};
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    let target = '?';
+    let target: string;
     try {
       target = readlinkSync(`/proc/${pid}/fd/${fd}`);
     } catch {
@@ -102,11 +102,18 @@ export function windowFloors(samples: ReadonlyArray<SoakSample>, windowS: number
   return [...floors.values()];
 }
 
+/** One answer of the inspector protocol (what this file reads of it). */
+interface InspectorReply {
+  id?: number;
+  error?: { message: string };
+  result?: { result?: { value?: unknown } };
+}
+
 /** Node's inspector of the box, opened by SIGUSR1 on the port NODE_OPTIONS gave (the OS's choice). */
 class Inspector {
   private ws!: WebSocket;
   private id = 0;
-  private pending = new Map<number, (r: any) => void>();
+  private pending = new Map<number, (r: InspectorReply) => void>();
 
   static async open(box: ChildProcess, stderrText: () => string): Promise<Inspector> {
     box.kill('SIGUSR1');
@@ -117,14 +124,15 @@ class Inspector {
     me.ws = new WebSocket(url);
     await new Promise((resolve, reject) => me.ws.once('open', resolve).once('error', reject));
     me.ws.on('message', (data) => {
-      const m = JSON.parse(String(data));
-      if (m.id !== undefined) me.pending.get(m.id)?.(m);
+      const m = JSON.parse(String(data)) as InspectorReply;
+      if (m.id === undefined) return; // an event, not an answer
+      me.pending.get(m.id)?.(m);
       me.pending.delete(m.id);
     });
     return me;
   }
 
-  call(method: string, params: Record<string, unknown> = {}): Promise<any> {
+  call(method: string, params: Record<string, unknown> = {}): Promise<InspectorReply['result']> {
     const id = ++this.id;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${method}: no answer from the inspector`)), 30_000);
@@ -139,7 +147,7 @@ class Inspector {
 
   async evaluate<T>(expression: string): Promise<T> {
     const r = await this.call('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
-    return r.result.value as T;
+    return r?.result?.value as T;
   }
 
   close(): void {
@@ -154,9 +162,13 @@ function procStatusMB(pid: number, key: string): number {
 
 async function sample(pid: number, inspector: Inspector, t: number, phase: SoakSample['phase']): Promise<SoakSample> {
   await inspector.call('HeapProfiler.collectGarbage');
-  const mem = await inspector.evaluate<{ heapUsed: number; external: number }>('(() => { const m = process.memoryUsage(); return { heapUsed: m.heapUsed, external: m.external }; })()');
+  const mem = await inspector.evaluate<{ heapUsed: number; external: number }>(
+    '(() => { const m = process.memoryUsage(); return { heapUsed: m.heapUsed, external: m.external }; })()',
+  );
   // One turn of the loop as the box sees it: how long a timer due now waits.
-  const lagMs = await inspector.evaluate<number>('new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); })');
+  const lagMs = await inspector.evaluate<number>(
+    'new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); })',
+  );
   const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
   return {
     t: Math.round(t),
@@ -179,7 +191,11 @@ async function previewViewer(httpUrl: string): Promise<{ close(): void }> {
   pc.createDataChannel('ptz');
   await pc.setLocalDescription(await pc.createOffer());
   await sleep(500);
-  const res = await fetch(`${httpUrl}/whep`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+  const res = await fetch(`${httpUrl}/whep`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/sdp' },
+    body: pc.localDescription!.sdp,
+  });
   if (!res.ok) throw new Error(`WHEP: ${res.status} ${await res.text()}`);
   await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   return { close: () => pc.close() };
@@ -247,10 +263,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const logFile = join(dir, 'box.log');
   let stderrText = '';
   // As a school runs it, plus only the inspector's port: the OS's choice, so that runs do not collide.
-  const box = spawn(CLI, ['run', '--config', config], { env: { ...process.env, NODE_OPTIONS: '--inspect-port=0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const box = spawn(CLI, ['run', '--config', config], {
+    env: { ...process.env, NODE_OPTIONS: '--inspect-port=0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log: Buffer[] = [];
-  box.stdout!.on('data', (d: Buffer) => log.push(d));
-  box.stderr!.on('data', (d: Buffer) => {
+  box.stdout.on('data', (d: Buffer) => log.push(d));
+  box.stderr.on('data', (d: Buffer) => {
     stderrText = (stderrText + d.toString()).slice(-20_000);
     log.push(d);
   });
@@ -306,7 +325,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await ask('class/start', { mode: 'live', name: 'Warm-up' });
     await sleep(5000);
     const warmViewer = await previewViewer(`http://127.0.0.1:${ports.http}`);
-    const warmReaders = [reader(`srt://127.0.0.1:${ports.srt}?mode=caller`), reader(nginx.url('live', 'room1'), ['-rw_timeout', '10000000'])];
+    const warmReaders = [
+      reader(`srt://127.0.0.1:${ports.srt}?mode=caller`),
+      reader(nginx.url('live', 'room1'), ['-rw_timeout', '10000000']),
+    ];
     await sleep(15_000);
     warmViewer.close();
     for (const r of warmReaders) r.stop();
@@ -383,16 +405,33 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const descriptors = { baseline: baselineKinds, after: descriptorKinds(box.pid!) };
 
     const counted = samples.filter((s) => s.phase === 'class' && s.t >= o.warmupS);
-    const slopes = Object.fromEntries(METRICS.map((m) => [m, Math.round(slopePerHour(counted.map((s) => ({ t: s.t, y: s[m] }))) * 100) / 100])) as Record<Metric, number>;
+    const slopes = Object.fromEntries(
+      METRICS.map((m) => [m, Math.round(slopePerHour(counted.map((s) => ({ t: s.t, y: s[m] }))) * 100) / 100]),
+    ) as Record<Metric, number>;
     const peaks = Object.fromEntries(METRICS.map((m) => [m, Math.max(...samples.map((s) => s[m]))])) as Record<Metric, number>;
     const rssAnonFloorSlope = Math.round(slopePerHour(windowFloors(counted, FLOOR_WINDOW_S)) * 100) / 100;
-    const events = watch.messages.filter((m) => m.topic === `${BASE}/event`).map((m) => ({ ...m, e: JSON.parse(m.payload) as { type: string; ts: string } }));
+    const events = watch.messages
+      .filter((m) => m.topic === `${BASE}/event`)
+      .map((m) => ({ ...m, e: JSON.parse(m.payload) as { type: string; ts: string } }));
     const unprovokedRestarts = events
       .filter(({ e }) => e.type === 'pipeline.restarted')
       .map(({ e, payload }) => ({ t: Math.round((Date.parse(e.ts) - classStart) / 1000), payload }))
       .filter((r) => r.t >= 0 && !provokedAt.some((at) => r.t >= at - 5 && r.t <= at + 60));
     const segments = events.filter(({ e }) => e.type === 'recording.segment').length;
-    return { samples, baseline, after, descriptors, slopes, rssAnonFloorSlope, peaks, provoked, unprovokedRestarts, segments, requests, logFile };
+    return {
+      samples,
+      baseline,
+      after,
+      descriptors,
+      slopes,
+      rssAnonFloorSlope,
+      peaks,
+      provoked,
+      unprovokedRestarts,
+      segments,
+      requests,
+      logFile,
+    };
   } finally {
     for (const t of timers) clearInterval(t);
     // Nothing in flight may start the camera or the broker again after they are stopped below.
@@ -427,8 +466,18 @@ export async function soak(minutes: number): Promise<void> {
     dir,
     onSample: (s) => console.error(JSON.stringify(s)),
   });
-  const goal: Record<Metric, string> = { rssAnonMB: '< 2 MB/h', rssMB: '', heapMB: 'flat', externalMB: 'flat', fds: 'flat', threads: 'flat', lagMs: '' };
-  console.log(`\n### Soak: \`classbox run\` in a live class for ${minutes} min (slopes after ${Math.round(Math.min(600, (minutes * 60) / 4) / 60)} min of warm-up, per hour)\n`);
+  const goal: Record<Metric, string> = {
+    rssAnonMB: '< 2 MB/h',
+    rssMB: '',
+    heapMB: 'flat',
+    externalMB: 'flat',
+    fds: 'flat',
+    threads: 'flat',
+    lagMs: '',
+  };
+  console.log(
+    `\n### Soak: \`classbox run\` in a live class for ${minutes} min (slopes after ${Math.round(Math.min(600, (minutes * 60) / 4) / 60)} min of warm-up, per hour)\n`,
+  );
   console.log(
     table(
       METRICS.map((m) => ({

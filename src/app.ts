@@ -74,16 +74,50 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   bus.onListenerError = (err, event) => log.error({ err, event }, 'event listener failed');
   const mqtt = new MqttLink({ config, log, bus, version: VERSION });
   // A box records and streams during classes only: the classroom turns them on.
-  const media = parts.runner && parts.profile && Object.keys(config.sources).length > 0 ? new MediaEngine({ config, log, bus, runner: parts.runner, isolatedRunner: parts.isolatedRunner ?? parts.runner, profile: parts.profile, recording: false, streaming: false }) : undefined;
-  const player = parts.runner && parts.profile ? new Player({ config, log, bus, runner: parts.isolatedRunner ?? parts.runner, profile: parts.profile, onMessage: (m) => media?.onMeter(m) }) : undefined;
+  const media =
+    parts.runner && parts.profile && Object.keys(config.sources).length > 0
+      ? new MediaEngine({
+          config,
+          log,
+          bus,
+          runner: parts.runner,
+          isolatedRunner: parts.isolatedRunner ?? parts.runner,
+          profile: parts.profile,
+          recording: false,
+          streaming: false,
+        })
+      : undefined;
+  const player =
+    parts.runner && parts.profile
+      ? new Player({
+          config,
+          log,
+          bus,
+          runner: parts.isolatedRunner ?? parts.runner,
+          profile: parts.profile,
+          onMessage: (m) => media?.onMeter(m),
+        })
+      : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
   const devices = new Devices({ config, log, bus, ...(parts.gpioChip ? { gpioChip: parts.gpioChip } : {}) });
   const now = parts.clock?.now;
   const classroom = new Classroom({ config, log, bus, media, devices, player, ...(now ? { now } : {}) });
   // Healthy while the media engine runs (or there is none); a broker outage is no reason to restart.
   const watchdog = new SystemdWatchdog(log, () => !media || media.pipelineState() !== 'stopped', parts.env ?? process.env);
-  const recorder = media && parts.runner && config.outputs.some((o) => o.kind === 'record') ? new Recorder({ config, log, bus, media, runner: parts.runner }) : undefined;
-  const uploader = recorder && config.upload ? new Uploader({ config, upload: config.upload, log, bus, onUploaded: (path) => recorder.markUploaded(path, config.upload!.deleteAfterUpload) }) : undefined;
+  const recorder =
+    media && parts.runner && config.outputs.some((o) => o.kind === 'record')
+      ? new Recorder({ config, log, bus, media, runner: parts.runner })
+      : undefined;
+  const uploader =
+    recorder && config.upload
+      ? new Uploader({
+          config,
+          upload: config.upload,
+          log,
+          bus,
+          onUploaded: (path) => recorder.markUploaded(path, config.upload!.deleteAfterUpload),
+        })
+      : undefined;
   if (recorder && uploader) recorder.onPending = (segments) => segments.forEach((s) => uploader.enqueue(s));
   const fleet = new Fleet({ config, log, bus, classroom, ...(parts.env ? { env: parts.env } : {}) });
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
@@ -112,8 +146,19 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const meter = new ProcessMeter();
   const telemetry = new Telemetry({ config, log, mqtt, media, meter });
   const lessonPlays = config.role === 'receive' && Object.values(config.sources).some((s) => s.kind === 'remote');
-  const silenceWatch = new SilenceWatch({ bus, log, silenceS: config.audio.silenceS, paths: media ? [...(config.audio.device !== 'none' ? ['mic'] : []), ...(lessonPlays ? ['speaker'] : [])] : [] });
-  const memoryWatch = new MemoryWatch({ bus, log, limitMBPerHour: config.health.memoryGrowthMBPerHour, readMB: () => readProcFigures().rssAnonMB, trim: trimMemory });
+  const silenceWatch = new SilenceWatch({
+    bus,
+    log,
+    silenceS: config.audio.silenceS,
+    paths: media ? [...(config.audio.device !== 'none' ? ['mic'] : []), ...(lessonPlays ? ['speaker'] : [])] : [],
+  });
+  const memoryWatch = new MemoryWatch({
+    bus,
+    log,
+    limitMBPerHour: config.health.memoryGrowthMBPerHour,
+    readMB: () => readProcFigures().rssAnonMB,
+    trim: trimMemory,
+  });
   const discovery = config.mqtt.homeAssistant.discovery ? [new HomeAssistantDiscovery({ config, log, bus, mqtt })] : [];
   const unhealthy = () => {
     if (media && media.pipelineState() === 'stopped') return 'media pipeline stopped';
@@ -127,10 +172,45 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     presets: Object.fromEntries(Object.entries(config.devices.cameras).map(([n, c]) => [n, c.presets])),
     inputs: Object.fromEntries(Object.entries(config.devices.projectors).map(([n, p]) => [n, Object.keys(p.inputs)])),
     layouts: ['pip', 'side-by-side', 'grid', ...Object.keys(config.sources).map((s) => `single:${s}`)],
-    telemetry: { media: media?.stats() ?? null, memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024), uptimeS: Math.round(process.uptime()), process: readProcFigures() },
+    telemetry: {
+      media: media?.stats() ?? null,
+      memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024),
+      uptimeS: Math.round(process.uptime()),
+      process: readProcFigures(),
+    },
   });
-  const http = parts.http === false ? undefined : new HttpServer({ config, log, metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }), unhealthy, preview, api: { page, table } });
-  const order: Part[] = [mqtt, events, devices, ...(media ? [media] : []), classroom, ...(uploader ? [uploader] : []), ...(recorder ? [recorder] : []), fleet, state, requests, scheduler, meter, telemetry, memoryWatch, silenceWatch, ...discovery, ...(preview ? [preview] : []), ...(http ? [http] : []), watchdog];
+  const http =
+    parts.http === false
+      ? undefined
+      : new HttpServer({
+          config,
+          log,
+          metrics: buildMetrics({ media, devices, mqtt, events, classroom, uploader }),
+          unhealthy,
+          preview,
+          api: { page, table },
+        });
+  const order: Part[] = [
+    mqtt,
+    events,
+    devices,
+    ...(media ? [media] : []),
+    classroom,
+    ...(uploader ? [uploader] : []),
+    ...(recorder ? [recorder] : []),
+    fleet,
+    state,
+    requests,
+    scheduler,
+    meter,
+    telemetry,
+    memoryWatch,
+    silenceWatch,
+    ...discovery,
+    ...(preview ? [preview] : []),
+    ...(http ? [http] : []),
+    watchdog,
+  ];
   const lifecycle = new Lifecycle(order, log);
   return {
     config,

@@ -54,7 +54,9 @@ program
 
 program
   .command('doctor')
-  .description('probe this machine: GStreamer, encoders and decoders, board and chosen profile, devices, broker; exit 0 healthy, 1 problems found')
+  .description(
+    'probe this machine: GStreamer, encoders and decoders, board and chosen profile, devices, broker; exit 0 healthy, 1 problems found',
+  )
   .option('-c, --config <file>', 'also check what this config needs (broker, devices, disk)')
   .option('--json', 'print the report as JSON')
   .action(async (opts: { config?: string; json?: boolean }) => {
@@ -67,7 +69,7 @@ program
   .command('pipeline')
   .description('print the exact gst-launch-1.0 line the service would build, runnable by hand')
   .requiredOption('-c, --config <file>', 'YAML config file')
-  .addOption(new Option('--role <role>', 'which pipeline (default: the config\'s role)').choices(['broadcast', 'receive', 'playback']))
+  .addOption(new Option('--role <role>', "which pipeline (default: the config's role)").choices(['broadcast', 'receive', 'playback']))
   .option('--media <file-or-url>', 'with --role playback: the recorded lesson to play')
   .option('--parts', 'print each pipeline the service runs separately')
   .action(async (opts: { config: string; role?: 'broadcast' | 'receive' | 'playback'; media?: string; parts?: boolean }) => {
@@ -81,7 +83,10 @@ program
   .description('drive a PTZ camera straight over its line: ptz CAMERA recall|save N, move DIR [SPEED], stop, home, status')
   .argument('<camera>', 'camera name from devices.cameras')
   .argument('<action>', 'recall | save | move | stop | home | status')
-  .argument('[args...]', 'preset number or name; or direction (up, down, left, right, upleft, upright, downleft, downright) and speed 1-100')
+  .argument(
+    '[args...]',
+    'preset number or name; or direction (up, down, left, right, upleft, upright, downleft, downright) and speed 1-100',
+  )
   .requiredOption('-c, --config <file>', 'YAML config file')
   .option('--duration <ms>', 'move: how long to move before the stop', '1000')
   .action(async (camera: string, action: string, args: string[], opts: { config: string; duration: string }) => {
@@ -114,31 +119,39 @@ program
   .description(`run a device simulator for bench work and training (${SIMULATORS.join(', ')}); prints the port to configure`)
   .argument('<device>', SIMULATORS.join(' | '))
   .option('--link <path>', 'serial devices: where to make the gateway end of the pty (default ./classbox-<device>)')
-  .option('--tcp-port <port>', 'pjlink: TCP port to listen on (4352); visca-ip: UDP port (52381); serial devices: serve on this TCP port instead of a pty')
+  .option(
+    '--tcp-port <port>',
+    'pjlink: TCP port to listen on (4352); visca-ip: UDP port (52381); serial devices: serve on this TCP port instead of a pty',
+  )
   .option('--udp-port <port>', 'serial devices: serve in UDP datagrams on this port instead of a pty (raw VISCA over UDP)')
   .option('--password <password>', 'pjlink: require this password')
   .option('--cameras <n>', 'visca: cameras daisy-chained on the line', '1')
   .option('--warm-up <s>', 'projectors: warm-up and cool-down time', '5')
-  .action(async (device: string, opts: { link?: string; tcpPort?: string; udpPort?: string; password?: string; cameras: string; warmUp: string }) => {
-    const port = (flag: string, value: string | undefined): number | undefined => {
-      const n = value === undefined ? undefined : Number(value);
-      if (n !== undefined && (!Number.isInteger(n) || n < 0 || n > 65535)) {
-        process.stderr.write(`classbox simulate: ${flag} is 0-65535\n`);
-        process.exit(EXIT_USAGE);
-      }
-      return n;
-    };
-    const tcpPort = port('--tcp-port', opts.tcpPort);
-    const udpPort = port('--udp-port', opts.udpPort);
-    await simulate(device, {
-      ...(opts.link ? { link: opts.link } : {}),
-      ...(tcpPort !== undefined ? { tcpPort } : {}),
-      ...(udpPort !== undefined ? { udpPort } : {}),
-      ...(opts.password ? { password: opts.password } : {}),
-      cameras: Math.min(7, Math.max(1, Number(opts.cameras) || 1)),
-      warmUpS: Math.max(0, Number(opts.warmUp) || 0),
-    });
-  });
+  .action(
+    async (
+      device: string,
+      opts: { link?: string; tcpPort?: string; udpPort?: string; password?: string; cameras: string; warmUp: string },
+    ) => {
+      const port = (flag: string, value: string | undefined): number | undefined => {
+        const n = value === undefined ? undefined : Number(value);
+        if (n !== undefined && (!Number.isInteger(n) || n < 0 || n > 65535)) {
+          process.stderr.write(`classbox simulate: ${flag} is 0-65535\n`);
+          process.exit(EXIT_USAGE);
+        }
+        return n;
+      };
+      const tcpPort = port('--tcp-port', opts.tcpPort);
+      const udpPort = port('--udp-port', opts.udpPort);
+      await simulate(device, {
+        ...(opts.link ? { link: opts.link } : {}),
+        ...(tcpPort !== undefined ? { tcpPort } : {}),
+        ...(udpPort !== undefined ? { udpPort } : {}),
+        ...(opts.password ? { password: opts.password } : {}),
+        cameras: Math.min(7, Math.max(1, Number(opts.cameras) || 1)),
+        warmUpS: Math.max(0, Number(opts.warmUp) || 0),
+      });
+    },
+  );
 
 program
   .command('discover')

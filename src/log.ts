@@ -18,7 +18,14 @@ const WARN = 40;
 function prettyStream(): DestinationStream {
   // Loaded only for a person at a terminal: a service writing NDJSON does not carry it.
   const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-  return PinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service,part', messageFormat: '{if part}{part}: {end}{msg}', singleLine: true, sync: true });
+  return PinoPretty({
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,part',
+    messageFormat: '{if part}{part}: {end}{msg}',
+    singleLine: true,
+    sync: true,
+  });
 }
 
 /**
@@ -39,7 +46,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
             if (typeof a === 'string') return redactText(a);
             // A routine warning read by a person: the error's words, not a stack trace.
             const err = (a as { err?: unknown } | null)?.err;
-            if (options.pretty && level <= WARN && err instanceof Error) return { ...(a as object), err: `${(err as NodeJS.ErrnoException).code ? `${(err as NodeJS.ErrnoException).code}: ` : ''}${err.message}` };
+            if (options.pretty && level <= WARN && err instanceof Error)
+              return {
+                ...(a as object),
+                err: `${(err as NodeJS.ErrnoException).code ? `${(err as NodeJS.ErrnoException).code}: ` : ''}${err.message}`,
+              };
             return a;
           });
           return method.apply(this, out as Parameters<typeof method>);

@@ -24,7 +24,15 @@ describe('createLogger', () => {
   it('redacts passwords and tokens at any depth config and requests use', () => {
     const { lines, destination } = capture();
     const log = createLogger({ destination });
-    log.info({ password: 'a', mqtt: { password: 'b', username: 'box' }, devices: { projectors: { main: { password: 'c' } } }, http: { token: 'd' } }, 'config');
+    log.info(
+      {
+        password: 'a',
+        mqtt: { password: 'b', username: 'box' },
+        devices: { projectors: { main: { password: 'c' } } },
+        http: { token: 'd' },
+      },
+      'config',
+    );
     const text = JSON.stringify(lines[0]);
     for (const secret of ['"a"', '"b"', '"c"', '"d"']) expect(text).not.toContain(secret);
     expect(lines[0]).toMatchObject({ mqtt: { password: '[redacted]', username: 'box' }, http: { token: '[redacted]' } });

@@ -15,11 +15,17 @@ export const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.yaml', imp
 export async function runDemo(options: { port?: number } = {}): Promise<void> {
   const broker = await startEmbeddedBroker({ port: options.port ?? 1883 });
   const room = await startDemoRoom();
-  const config = loadConfig({ file: DEMO_CONFIG, base: { devices: room.devices, schedule: demoSchedule(new Date()) }, env: { ...process.env, CLASSBOX_MQTT__URL: broker.url } });
+  const config = loadConfig({
+    file: DEMO_CONFIG,
+    base: { devices: room.devices, schedule: demoSchedule(new Date()) },
+    env: { ...process.env, CLASSBOX_MQTT__URL: broker.url },
+  });
   // The demo is read by a person at a terminal: readable lines, not NDJSON.
   const log = createLogger({ level: config.log.level, pretty: true });
   process.stdout.write(`classbox demo: MQTT broker listening at ${broker.url}\n`);
-  process.stdout.write(`classbox demo: topics under ${config.mqtt.prefix}/${config.site}/${config.room}/ (try: mosquitto_sub -p ${broker.port} -t 'classbox/#' -v)\n`);
+  process.stdout.write(
+    `classbox demo: topics under ${config.mqtt.prefix}/${config.site}/${config.room}/ (try: mosquitto_sub -p ${broker.port} -t 'classbox/#' -v)\n`,
+  );
   for (const line of room.describe()) process.stdout.write(`classbox demo: simulated ${line}\n`);
   const service = await serve(
     config,
@@ -40,7 +46,14 @@ export async function runDemo(options: { port?: number } = {}): Promise<void> {
  */
 export function demoSchedule(now: Date): Record<string, unknown> {
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  const wall = (d: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', weekday: 'short' }).formatToParts(d);
+  const wall = (d: Date) =>
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      weekday: 'short',
+    }).formatToParts(d);
   const parts = (d: Date) => Object.fromEntries(wall(d).map((p) => [p.type, p.value]));
   const start = parts(new Date(now.getTime() + 60_000));
   const endAt = parts(new Date(now.getTime() + 46 * 60_000));
@@ -49,5 +62,18 @@ export function demoSchedule(now: Date): Record<string, unknown> {
   const end = endAt.weekday === start.weekday ? `${endAt.hour}:${endAt.minute}` : '23:59';
   const startTime = `${start.hour}:${start.minute}`;
   if (startTime >= end) return { timezone, classes: [] };
-  return { timezone, classes: [{ name: 'demo-lesson', days: [day], start: startTime, end, mode: 'live', preset: { 'teacher-cam': 'podium', 'students-cam': 'class' }, projector: { main: 'on' } }] };
+  return {
+    timezone,
+    classes: [
+      {
+        name: 'demo-lesson',
+        days: [day],
+        start: startTime,
+        end,
+        mode: 'live',
+        preset: { 'teacher-cam': 'podium', 'students-cam': 'class' },
+        projector: { main: 'on' },
+      },
+    ],
+  };
 }

@@ -10,10 +10,12 @@ import { EXIT_USAGE } from './config-or-exit.js';
 function only(config: Config, kind: 'cameras' | 'projectors', name: string): Config {
   const all = config.devices[kind] as Record<string, unknown>;
   if (!(name in all)) {
-    process.stderr.write(`classbox: no ${kind === 'cameras' ? 'camera' : 'projector'} "${name}" in devices.${kind} (configured: ${Object.keys(all).join(', ') || 'none'})\n`);
+    process.stderr.write(
+      `classbox: no ${kind === 'cameras' ? 'camera' : 'projector'} "${name}" in devices.${kind} (configured: ${Object.keys(all).join(', ') || 'none'})\n`,
+    );
     process.exit(EXIT_USAGE);
   }
-  return { ...config, devices: { cameras: {}, projectors: {}, gpio: {}, [kind]: { [name]: all[name] } } as Config['devices'] };
+  return { ...config, devices: { cameras: {}, projectors: {}, gpio: {}, [kind]: { [name]: all[name] } } };
 }
 
 function usage(message: string): never {
@@ -40,13 +42,20 @@ async function withDevices(config: Config, fn: (d: Devices) => Promise<unknown>)
   }
 }
 
-export async function ptzCommand(config: Config, camera: string, action: string, args: string[], options: { durationMs: number }): Promise<number> {
+export async function ptzCommand(
+  config: Config,
+  camera: string,
+  action: string,
+  args: string[],
+  options: { durationMs: number },
+): Promise<number> {
   const scoped = only(config, 'cameras', camera);
   switch (action) {
     case 'recall':
     case 'save': {
       const preset = args[0] ?? usage('a preset number or name is needed');
-      if (!/^\d+$/.test(preset) && !(preset in (config.devices.cameras[camera]?.presets ?? {}))) usage(`preset "${preset}" is neither a number nor a named preset of ${camera}`);
+      if (!/^\d+$/.test(preset) && !(preset in (config.devices.cameras[camera]?.presets ?? {})))
+        usage(`preset "${preset}" is neither a number nor a named preset of ${camera}`);
       return withDevices(scoped, async (d) => {
         const n = d.presetNumber(camera, preset);
         await d.camera(camera)[action](n);
@@ -57,7 +66,7 @@ export async function ptzCommand(config: Config, camera: string, action: string,
       const direction = args[0] as PanTiltDirection | undefined;
       if (!direction || !DIRECTIONS.includes(direction)) usage(`move needs a direction: ${DIRECTIONS.join(', ')}`);
       const speed = args[1] === undefined ? 50 : Number(args[1]);
-      if (!Number.isFinite(speed) || speed < 1 || speed > 100) usage('speed is 1-100 (% of the camera\'s range)');
+      if (!Number.isFinite(speed) || speed < 1 || speed > 100) usage("speed is 1-100 (% of the camera's range)");
       return withDevices(scoped, async (d) => {
         const cam = d.camera(camera);
         await cam.move(direction, speed);
@@ -83,7 +92,13 @@ export async function ptzCommand(config: Config, camera: string, action: string,
   }
 }
 
-export async function projectorCommand(config: Config, name: string, action: string, args: string[], options: { wait: boolean }): Promise<number> {
+export async function projectorCommand(
+  config: Config,
+  name: string,
+  action: string,
+  args: string[],
+  options: { wait: boolean },
+): Promise<number> {
   const scoped = only(config, 'projectors', name);
   switch (action) {
     case 'power': {

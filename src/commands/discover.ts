@@ -10,7 +10,11 @@ export interface DiscoverOptions {
 }
 
 function describe(p: FoundProjector): string {
-  const what = p.passwordRequired ? 'password protected (set `password`)' : p.error ? `details not read: ${p.error}` : `"${p.name}" ${p.manufacturer} ${p.model}, PJLink class ${p.pjlinkClass}`;
+  const what = p.passwordRequired
+    ? 'password protected (set `password`)'
+    : p.error
+      ? `details not read: ${p.error}`
+      : `"${p.name}" ${p.manufacturer} ${p.model}, PJLink class ${p.pjlinkClass}`;
   return `projector ${p.address} (${p.mac}): ${what}`;
 }
 
@@ -27,13 +31,17 @@ export async function discover(o: DiscoverOptions): Promise<void> {
     return;
   }
   if (found.length === 0) {
-    process.stdout.write(`no PJLink class 2 projector answered within ${o.listenS} s (class 1 projectors cannot be searched for: find their address on their menu)\n`);
+    process.stdout.write(
+      `no PJLink class 2 projector answered within ${o.listenS} s (class 1 projectors cannot be searched for: find their address on their menu)\n`,
+    );
     return;
   }
   for (const p of found) process.stdout.write(`${describe(p)}\n`);
   process.stdout.write('\nfor the config (devices.projectors):\n');
   found.forEach((p, i) => {
     const port = o.port === PJLINK_PORT ? '' : `, port: ${o.port}`;
-    process.stdout.write(`  ${i === 0 ? 'main' : `projector-${i + 1}`}: { protocol: pjlink, host: ${p.address}${port}${p.passwordRequired ? ', password: …' : ''} }\n`);
+    process.stdout.write(
+      `  ${i === 0 ? 'main' : `projector-${i + 1}`}: { protocol: pjlink, host: ${p.address}${port}${p.passwordRequired ? ', password: …' : ''} }\n`,
+    );
   });
 }

@@ -39,17 +39,32 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
       ? { name: 'gstreamer', status: 'ok', detail: `GStreamer ${gst.version}, ${gst.elements.size} elements` }
       : { name: 'gstreamer', status: 'fail', detail: gst.error ?? 'GStreamer not found' },
   );
-  checks.push({ name: 'encoders', status: encoders.length ? 'ok' : 'fail', detail: encoders.length ? `H.264 encoders: ${encoders.join(', ')}` : 'no H.264 encoder' });
-  checks.push({ name: 'decoders', status: decoders.length ? 'ok' : 'fail', detail: decoders.length ? `H.264 decoders: ${decoders.join(', ')}` : 'no H.264 decoder' });
+  checks.push({
+    name: 'encoders',
+    status: encoders.length ? 'ok' : 'fail',
+    detail: encoders.length ? `H.264 encoders: ${encoders.join(', ')}` : 'no H.264 encoder',
+  });
+  checks.push({
+    name: 'decoders',
+    status: decoders.length ? 'ok' : 'fail',
+    detail: decoders.length ? `H.264 decoders: ${decoders.join(', ')}` : 'no H.264 decoder',
+  });
   if (gst.version) {
-    checks.push({ name: 'elements', status: missing.length ? 'fail' : 'ok', detail: missing.length ? `missing: ${missing.join(', ')}` : `all ${REQUIRED_ELEMENTS.length} pipeline elements present` });
+    checks.push({
+      name: 'elements',
+      status: missing.length ? 'fail' : 'ok',
+      detail: missing.length ? `missing: ${missing.join(', ')}` : `all ${REQUIRED_ELEMENTS.length} pipeline elements present`,
+    });
   }
 
   const board = readBoardModel();
   const videos = videoDevices();
   const choice = chooseProfile({ boardModel: board, elements: gst.elements, devices: new Set([...videos, ...renderNodes()]) });
   const configured = config?.profile ?? null;
-  const profileDetail = configured && configured !== 'auto' ? `configured ${configured}; auto would choose ${choice.profile ?? 'none'} (${choice.reason})` : `${choice.profile ?? 'none'}: ${choice.reason}`;
+  const profileDetail =
+    configured && configured !== 'auto'
+      ? `configured ${configured}; auto would choose ${choice.profile ?? 'none'} (${choice.reason})`
+      : `${choice.profile ?? 'none'}: ${choice.reason}`;
   checks.push({ name: 'profile', status: choice.profile || (configured && configured !== 'auto') ? 'ok' : 'fail', detail: profileDetail });
 
   checks.push({ name: 'board', status: 'info', detail: board ?? 'no device-tree model (not an ARM board)' });
@@ -57,7 +72,14 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
   const serial = serialPorts();
   checks.push({ name: 'serial-ports', status: 'info', detail: serial.length ? serial.join(', ') : 'none' });
   const gpio = gpioAccess();
-  checks.push({ name: 'gpio', status: 'info', detail: gpio.sysfs || gpio.chips.length ? `sysfs ${gpio.sysfs ? 'writable' : 'not writable'}; chips: ${gpio.chips.join(', ') || 'none'}` : 'no GPIO on this machine (simulated lines are used)' });
+  checks.push({
+    name: 'gpio',
+    status: 'info',
+    detail:
+      gpio.sysfs || gpio.chips.length
+        ? `sysfs ${gpio.sysfs ? 'writable' : 'not writable'}; chips: ${gpio.chips.join(', ') || 'none'}`
+        : 'no GPIO on this machine (simulated lines are used)',
+  });
 
   if (config) {
     try {

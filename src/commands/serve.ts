@@ -21,7 +21,12 @@ const SHUTDOWN_DEADLINE_MS = 5000;
  * Runs a service until SIGTERM/SIGINT, then stops every part in reverse order within the deadline.
  * `extraStop` runs after the service (the demo closes its broker there).
  */
-export async function serve(config: Config, log: Logger, extraStop?: () => Promise<void>, parts: Pick<ServiceParts, 'gpioChip'> = {}): Promise<Service> {
+export async function serve(
+  config: Config,
+  log: Logger,
+  extraStop?: () => Promise<void>,
+  parts: Pick<ServiceParts, 'gpioChip'> = {},
+): Promise<Service> {
   let unlock: () => void;
   try {
     unlock = lockDataDir(config.dataDir);

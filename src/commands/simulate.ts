@@ -49,17 +49,23 @@ export async function simulate(device: string, options: SimulateOptions): Promis
   if (device === 'pjlink') {
     const sim = new PjlinkProjectorSim({ ...timing, ...(options.password ? { password: options.password } : {}) });
     const port = await sim.start(options.tcpPort ?? 4352, '127.0.0.1');
-    process.stdout.write(`classbox simulate: PJLink projector on 127.0.0.1:${port}${options.password ? ' (with password)' : ' (no authentication)'}\n`);
+    process.stdout.write(
+      `classbox simulate: PJLink projector on 127.0.0.1:${port}${options.password ? ' (with password)' : ' (no authentication)'}\n`,
+    );
     stop = () => sim.stop();
   } else if (device === 'visca-ip') {
     const sim = new ViscaIpCameraSim();
     const port = await sim.start(options.tcpPort ?? 52381, '127.0.0.1');
-    process.stdout.write(`classbox simulate: VISCA over IP camera on udp 127.0.0.1:${port}; use protocol: visca-ip, host: 127.0.0.1, port: ${port}\n`);
+    process.stdout.write(
+      `classbox simulate: VISCA over IP camera on udp 127.0.0.1:${port}; use protocol: visca-ip, host: 127.0.0.1, port: ${port}\n`,
+    );
     stop = () => sim.stop();
   } else if (options.udpPort !== undefined) {
     const sim = serialSim(device, '', options, timing);
     const port = await sim.listenUdp(options.udpPort);
-    process.stdout.write(`classbox simulate: ${device} device on udp 127.0.0.1:${port}; use host: 127.0.0.1, port: ${port}, transport: udp\n`);
+    process.stdout.write(
+      `classbox simulate: ${device} device on udp 127.0.0.1:${port}; use host: 127.0.0.1, port: ${port}, transport: udp\n`,
+    );
     stop = () => sim.stop();
   } else if (options.tcpPort !== undefined) {
     const sim = serialSim(device, '', options, timing);

@@ -56,7 +56,8 @@ export const viscaCamera = z
   })
   .superRefine((v, ctx) => {
     checkLink(v, ctx);
-    if (v.transport === 'udp' && v.host === undefined) ctx.addIssue({ code: 'custom', path: ['transport'], message: 'udp needs host and port (a serial line has no transport)' });
+    if (v.transport === 'udp' && v.host === undefined)
+      ctx.addIssue({ code: 'custom', path: ['transport'], message: 'udp needs host and port (a serial line has no transport)' });
   });
 
 /**
@@ -94,7 +95,10 @@ const projectorTiming = {
   /** Named inputs: name -> the protocol's input code (PJLink "31", Epson "30", ...). */
   inputs: z.record(name(), z.string().regex(/^[A-Za-z0-9]{1,8}$/, 'must be 1-8 letters or digits')).default({}),
   /** The input a class starts on (a name from `inputs`, or a code). */
-  classInput: z.string().regex(/^[A-Za-z0-9-]{1,48}$/, 'must be an input name or code').optional(),
+  classInput: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,48}$/, 'must be an input name or code')
+    .optional(),
 };
 
 const pjlinkProjector = z
@@ -152,7 +156,11 @@ export const gpioLine = z
       ctx.addIssue({ code: 'custom', path: ['edge'], message: 'an input with an action needs an edge (rising, falling or both)' });
     }
     if (v.direction === 'in' && (v.initial !== undefined || v.shows !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: [v.initial !== undefined ? 'initial' : 'shows'], message: 'only outputs (direction: out) take this' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.initial !== undefined ? 'initial' : 'shows'],
+        message: 'only outputs (direction: out) take this',
+      });
     }
   });
 

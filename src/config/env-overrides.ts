@@ -14,7 +14,20 @@ import type { ConfigProblem } from './format-issues.js';
 const PREFIX = 'CLASSBOX_';
 
 /** Values of these keys stay strings even when they look like numbers or booleans. */
-const STRING_KEYS = new Set(['password', 'username', 'token', 'clientId', 'host', 'url', 'site', 'room', 'name', 'path', 'dir', 'commandSet']);
+const STRING_KEYS = new Set([
+  'password',
+  'username',
+  'token',
+  'clientId',
+  'host',
+  'url',
+  'site',
+  'room',
+  'name',
+  'path',
+  'dir',
+  'commandSet',
+]);
 
 const normalize = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
 

@@ -6,7 +6,10 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
 /** Site, room, source, output and device names end up in MQTT topics, element names and file names. */
 export const name = () =>
-  z.string().regex(NAME_PATTERN, 'must be lowercase letters, digits and dashes ([a-z0-9-]+), starting with a letter or digit').max(48, 'must be at most 48 characters');
+  z
+    .string()
+    .regex(NAME_PATTERN, 'must be lowercase letters, digits and dashes ([a-z0-9-]+), starting with a letter or digit')
+    .max(48, 'must be at most 48 characters');
 
 export const BAUD_RATES = [2400, 4800, 9600, 19200, 38400, 115200] as const;
 export const baudRate = () => z.literal(BAUD_RATES);
@@ -17,16 +20,23 @@ export const tcpPort = () => z.number().int('must be a whole number').min(1).max
  * Absolute Unix paths of devices: /dev/ttyUSB0, /dev/serial/by-id/..., or a simulator's pty link
  * elsewhere. No spaces, no quotes, nothing a launch line or a shell could misread.
  */
-export const devicePath = () =>
-  z.string().regex(/^\/[A-Za-z0-9._\/:+-]+$/, 'must be a device path like /dev/ttyUSB0');
+export const devicePath = () => z.string().regex(/^\/[A-Za-z0-9._/:+-]+$/, 'must be a device path like /dev/ttyUSB0');
 
 /** Host names and IPv4/IPv6 literals. */
 export const host = () =>
-  z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:]+$/, 'must be a host name or IP address');
+  z
+    .string()
+    .regex(
+      /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:]+$/,
+      'must be a host name or IP address',
+    );
 
 /** File system paths used for recordings, media and certificates. Characters that can break out of a launch line are refused. */
 export const filePath = () =>
-  z.string().min(1, 'must not be empty').regex(/^[^\0!"'`$\\\n\r]+$/, 'must not contain quotes, "!", "$", backslashes or control characters');
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .regex(/^[^\0!"'`$\\\n\r]+$/, 'must not contain quotes, "!", "$", backslashes or control characters');
 
 /** A URL with one of the given schemes, without characters that can break out of a launch line. */
 export const url = (schemes: readonly string[]) =>

@@ -29,7 +29,7 @@ function valuesOfUnion(issue: z.core.$ZodIssueInvalidUnion): unknown[] | null {
   const values: unknown[] = [];
   for (const branch of issue.errors) {
     if (branch.length !== 1 || branch[0]!.code !== 'invalid_value') return null;
-    values.push(...branch[0]!.values);
+    values.push(...branch[0].values);
   }
   return values.length ? values : null;
 }
@@ -39,7 +39,14 @@ function messageOf(issue: z.core.$ZodIssue, input: unknown): string {
     case 'invalid_type': {
       const got = valueAt(input, issue.path);
       if (got === undefined) return 'required';
-      const expected = issue.expected === 'int' ? 'a whole number' : issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : issue.expected;
+      const expected =
+        issue.expected === 'int'
+          ? 'a whole number'
+          : issue.expected === 'object'
+            ? 'a mapping'
+            : issue.expected === 'array'
+              ? 'a list'
+              : issue.expected;
       return `expected ${expected}, got ${describe(got)}`;
     }
     case 'invalid_value':

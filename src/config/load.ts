@@ -45,7 +45,14 @@ function readYaml(file: string): Record<string, unknown> {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
+    const why =
+      code === 'ENOENT'
+        ? 'not found'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : String(code ?? err);
     throw new ConfigError([{ path: `config file ${file}`, message: why }]);
   }
   const lines = new LineCounter();
@@ -86,7 +93,8 @@ function readSecrets(config: Config, baseDir: string): ConfigProblem[] {
   for (const [name, p] of Object.entries(config.devices.projectors)) {
     if (p.protocol === 'pjlink' && p.passwordFile) p.password = read(`devices.projectors.${name}.passwordFile`, p.passwordFile);
   }
-  if (config.upload?.secretAccessKeyFile) config.upload.secretAccessKey = read('upload.secretAccessKeyFile', config.upload.secretAccessKeyFile);
+  if (config.upload?.secretAccessKeyFile)
+    config.upload.secretAccessKey = read('upload.secretAccessKeyFile', config.upload.secretAccessKeyFile);
   return problems;
 }
 
@@ -97,7 +105,7 @@ function resolvePaths(config: Config, baseDir: string): void {
   for (const s of Object.values(config.sources)) if (s.kind === 'file') s.path = abs(s.path);
   for (const o of config.outputs) if (o.kind === 'record' || o.kind === 'hls') o.dir = abs(o.dir);
   const tls = config.mqtt.tls;
-  if (tls) for (const k of ['ca', 'cert', 'key'] as const) if (tls[k]) tls[k] = abs(tls[k]!);
+  if (tls) for (const k of ['ca', 'cert', 'key'] as const) if (tls[k]) tls[k] = abs(tls[k]);
 }
 
 export function loadConfig(options: LoadOptions = {}): Config {

@@ -4,7 +4,23 @@ import { devicePath, filePath, name, overlayText, url } from './fields.js';
 export const PROFILES = ['auto', 'rpi4', 'rpi5', 'jetson', 'x86-vaapi', 'x86-nvenc', 'software'] as const;
 
 /** videotestsrc patterns worth offering by name. */
-export const TEST_PATTERNS = ['smpte', 'snow', 'black', 'white', 'red', 'green', 'blue', 'checkers-8', 'circular', 'ball', 'smpte75', 'bar', 'pinwheel', 'gradient', 'colors'] as const;
+export const TEST_PATTERNS = [
+  'smpte',
+  'snow',
+  'black',
+  'white',
+  'red',
+  'green',
+  'blue',
+  'checkers-8',
+  'circular',
+  'ball',
+  'smpte75',
+  'bar',
+  'pinwheel',
+  'gradient',
+  'colors',
+] as const;
 
 export const video = z
   .strictObject({
@@ -17,7 +33,11 @@ export const video = z
   })
   .default({ width: 1280, height: 720, fps: 30, bitrateKbps: 2500, keyframeIntervalS: 2 });
 
-const testSource = z.strictObject({ kind: z.literal('test'), pattern: z.enum(TEST_PATTERNS).default('smpte'), label: overlayText().optional() });
+const testSource = z.strictObject({
+  kind: z.literal('test'),
+  pattern: z.enum(TEST_PATTERNS).default('smpte'),
+  label: overlayText().optional(),
+});
 const fileSource = z.strictObject({ kind: z.literal('file'), path: filePath(), loop: z.boolean().default(true) });
 const v4l2Source = z.strictObject({
   kind: z.literal('v4l2'),
@@ -29,11 +49,33 @@ const v4l2Source = z.strictObject({
   fps: z.number().int().min(1).max(60).optional(),
 });
 const hdmiSource = z.strictObject({ kind: z.literal('hdmi'), device: devicePath().default('/dev/video0') });
-const libcameraSource = z.strictObject({ kind: z.literal('libcamera'), camera: z.string().regex(/^[A-Za-z0-9@._:\/-]+$/, 'must be a libcamera camera id').optional() });
-const rtspSource = z.strictObject({ kind: z.literal('rtsp'), url: url(['rtsp', 'rtsps']), latencyMs: z.number().int().min(0).max(10_000).default(200) });
-const remoteSource = z.strictObject({ kind: z.literal('remote'), url: url(['srt', 'rtmp', 'rtmps', 'rtsp', 'http', 'https']), latencyMs: z.number().int().min(20).max(10_000).default(120) });
+const libcameraSource = z.strictObject({
+  kind: z.literal('libcamera'),
+  camera: z
+    .string()
+    .regex(/^[A-Za-z0-9@._:/-]+$/, 'must be a libcamera camera id')
+    .optional(),
+});
+const rtspSource = z.strictObject({
+  kind: z.literal('rtsp'),
+  url: url(['rtsp', 'rtsps']),
+  latencyMs: z.number().int().min(0).max(10_000).default(200),
+});
+const remoteSource = z.strictObject({
+  kind: z.literal('remote'),
+  url: url(['srt', 'rtmp', 'rtmps', 'rtsp', 'http', 'https']),
+  latencyMs: z.number().int().min(20).max(10_000).default(120),
+});
 
-export const source = z.discriminatedUnion('kind', [testSource, fileSource, v4l2Source, hdmiSource, libcameraSource, rtspSource, remoteSource]);
+export const source = z.discriminatedUnion('kind', [
+  testSource,
+  fileSource,
+  v4l2Source,
+  hdmiSource,
+  libcameraSource,
+  rtspSource,
+  remoteSource,
+]);
 
 export const SOURCE_KINDS = ['test', 'file', 'v4l2', 'rtsp', 'hdmi', 'libcamera', 'remote'] as const;
 
@@ -53,8 +95,19 @@ const recordOutput = z.strictObject({
   /** Free space kept on the recording disk: below it `disk.low` is reported and the oldest segments make room. */
   minFreeMB: z.number().int().min(0).max(10_000_000).default(2048),
 });
-const rtmpOutput = z.strictObject({ name: name(), kind: z.literal('rtmp'), url: url(['rtmp', 'rtmps']), autoStart: z.boolean().default(true) });
-const srtOutput = z.strictObject({ name: name(), kind: z.literal('srt'), url: url(['srt']), passphraseFile: filePath().optional(), autoStart: z.boolean().default(true) });
+const rtmpOutput = z.strictObject({
+  name: name(),
+  kind: z.literal('rtmp'),
+  url: url(['rtmp', 'rtmps']),
+  autoStart: z.boolean().default(true),
+});
+const srtOutput = z.strictObject({
+  name: name(),
+  kind: z.literal('srt'),
+  url: url(['srt']),
+  passphraseFile: filePath().optional(),
+  autoStart: z.boolean().default(true),
+});
 const hlsOutput = z.strictObject({
   name: name(),
   kind: z.literal('hls'),
@@ -72,9 +125,15 @@ const ALSA_PCM_HELP = 'an ALSA device like hw:1,0, plughw:1,0, default, or a PCM
 export const audio = z
   .strictObject({
     /** Room microphone: an ALSA capture device; "test" for a test tone; "none" for no audio. */
-    device: z.string().refine((d) => d === 'none' || d === 'test' || ALSA_PCM.test(d), `must be none, test or ${ALSA_PCM_HELP}`).default('none'),
+    device: z
+      .string()
+      .refine((d) => d === 'none' || d === 'test' || ALSA_PCM.test(d), `must be none, test or ${ALSA_PCM_HELP}`)
+      .default('none'),
     /** Room speakers: where the lesson's sound plays (receive role, implanted lessons); "none" decodes and meters it only. */
-    speaker: z.string().refine((d) => d === 'none' || ALSA_PCM.test(d), `must be none or ${ALSA_PCM_HELP}`).default('default'),
+    speaker: z
+      .string()
+      .refine((d) => d === 'none' || ALSA_PCM.test(d), `must be none or ${ALSA_PCM_HELP}`)
+      .default('default'),
     bitrateKbps: z.number().int().min(16).max(512).default(128),
     /** During a class, this long without sound on the microphone or the incoming lesson is `audio.silent`. */
     silenceS: z.number().int().min(3).max(3600).default(20),

@@ -32,5 +32,7 @@ export function redactDeep(value: unknown, depth = 0): unknown {
     if (value.stack) copy.stack = redactText(value.stack);
     return copy;
   }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.includes(k) && v !== undefined ? CENSOR : redactDeep(v, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.includes(k) && v !== undefined ? CENSOR : redactDeep(v, depth + 1)]),
+  );
 }

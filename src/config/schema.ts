@@ -39,7 +39,11 @@ export const configSchema = z
     const sources = Object.keys(config.sources);
     const single = /^single:(.+)$/.exec(config.layout);
     if (single && !sources.includes(single[1]!)) {
-      ctx.addIssue({ code: 'custom', path: ['layout'], message: `names source "${single[1]}", which is not in sources (${sources.join(', ') || 'none'})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['layout'],
+        message: `names source "${single[1]}", which is not in sources (${sources.join(', ') || 'none'})`,
+      });
     }
     if (config.role === 'broadcast' && sources.length > 4) {
       ctx.addIssue({ code: 'custom', path: ['sources'], message: 'at most 4 sources can be composed on one screen' });
@@ -55,7 +59,11 @@ export const configSchema = z
     for (const [camName, cam] of Object.entries(cameras)) {
       for (const [preset, number] of Object.entries(cam.presets)) {
         if (number > cam.maxPreset) {
-          ctx.addIssue({ code: 'custom', path: ['devices', 'cameras', camName, 'presets', preset], message: `must be <= maxPreset (${cam.maxPreset})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', 'cameras', camName, 'presets', preset],
+            message: `must be <= maxPreset (${cam.maxPreset})`,
+          });
         }
       }
     }
@@ -69,16 +77,35 @@ export const configSchema = z
       const others = lines.get(key) ?? [];
       for (const o of others) {
         const at = ['devices', 'cameras', camName];
-        if (o.protocol !== cam.protocol) ctx.addIssue({ code: 'custom', path: [...at, 'protocol'], message: `shares its line with ${o.name}, which speaks ${o.protocol}` });
-        else if (o.baudRate !== baudRate) ctx.addIssue({ code: 'custom', path: [...at, 'baudRate'], message: `shares its line with ${o.name}, which is set to ${o.baudRate}` });
-        else if (o.address === address) ctx.addIssue({ code: 'custom', path: [...at, cam.protocol === 'visca-ip' ? 'host' : 'address'], message: `${o.name} ${cam.protocol === 'visca-ip' ? 'is the same camera' : `on the same line has address ${o.address} too`}` });
+        if (o.protocol !== cam.protocol)
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, 'protocol'],
+            message: `shares its line with ${o.name}, which speaks ${o.protocol}`,
+          });
+        else if (o.baudRate !== baudRate)
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, 'baudRate'],
+            message: `shares its line with ${o.name}, which is set to ${o.baudRate}`,
+          });
+        else if (o.address === address)
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, cam.protocol === 'visca-ip' ? 'host' : 'address'],
+            message: `${o.name} ${cam.protocol === 'visca-ip' ? 'is the same camera' : `on the same line has address ${o.address} too`}`,
+          });
       }
       lines.set(key, [...others, { name: camName, protocol: cam.protocol, baudRate, address }]);
     }
     const commandSets = listCommandSets();
     for (const [projName, p] of Object.entries(config.devices.projectors)) {
       if (p.protocol === 'ascii' && !commandSets.includes(p.commandSet)) {
-        ctx.addIssue({ code: 'custom', path: ['devices', 'projectors', projName, 'commandSet'], message: `no command set "${p.commandSet}" in device-profiles/projectors (known: ${commandSets.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', 'projectors', projName, 'commandSet'],
+          message: `no command set "${p.commandSet}" in device-profiles/projectors (known: ${commandSets.join(', ')})`,
+        });
       }
     }
 
@@ -97,7 +124,8 @@ export const configSchema = z
         }
       }
       const s = c.layout && /^single:(.+)$/.exec(c.layout);
-      if (s && !sources.includes(s[1]!)) ctx.addIssue({ code: 'custom', path: [...at, 'layout'], message: `names source "${s[1]}", which is not in sources` });
+      if (s && !sources.includes(s[1]!))
+        ctx.addIssue({ code: 'custom', path: [...at, 'layout'], message: `names source "${s[1]}", which is not in sources` });
     });
   });
 

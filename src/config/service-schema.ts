@@ -10,23 +10,46 @@ export const mqtt = z
     username: z.string().min(1).max(128).optional(),
     password: z.string().max(256).optional(),
     passwordFile: filePath().optional(),
-    clientId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-').optional(),
-    prefix: z.string().regex(/^[a-z0-9_-]+(\/[a-z0-9_-]+)*$/, 'must be topic levels of [a-z0-9_-] joined by /').default('classbox'),
+    clientId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-')
+      .optional(),
+    prefix: z
+      .string()
+      .regex(/^[a-z0-9_-]+(\/[a-z0-9_-]+)*$/, 'must be topic levels of [a-z0-9_-] joined by /')
+      .default('classbox'),
     telemetryIntervalS: z.number().int().min(1).max(3600).default(10),
     keepaliveS: z.number().int().min(5).max(600).default(30),
     tls: z
-      .strictObject({ ca: filePath().optional(), cert: filePath().optional(), key: filePath().optional(), rejectUnauthorized: z.boolean().default(true) })
+      .strictObject({
+        ca: filePath().optional(),
+        cert: filePath().optional(),
+        key: filePath().optional(),
+        rejectUnauthorized: z.boolean().default(true),
+      })
       .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['key'] })
       .optional(),
     /** MQTT 5 Response Topics allowed beside `<base>/response/…`: topics under this prefix (e.g. a dashboard's inbox). */
-    replyPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\/$/, 'must be topic levels of [A-Za-z0-9_-] ending in /, no wildcards').optional(),
+    replyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\/$/, 'must be topic levels of [A-Za-z0-9_-] ending in /, no wildcards')
+      .optional(),
     /** Events kept on disk while the broker is unreachable; oldest dropped past this size. */
     outboxMaxMB: z.number().min(1).max(10_000).default(50),
     homeAssistant: z
-      .strictObject({ discovery: z.boolean().default(false), prefix: z.string().regex(/^[a-z0-9_-]+$/).default('homeassistant') })
+      .strictObject({
+        discovery: z.boolean().default(false),
+        prefix: z
+          .string()
+          .regex(/^[a-z0-9_-]+$/)
+          .default('homeassistant'),
+      })
       .default({ discovery: false, prefix: 'homeassistant' }),
   })
-  .refine((m) => !(m.password !== undefined && m.passwordFile !== undefined), { path: ['passwordFile'], message: 'give password or passwordFile, not both' })
+  .refine((m) => !(m.password !== undefined && m.passwordFile !== undefined), {
+    path: ['passwordFile'],
+    message: 'give password or passwordFile, not both',
+  })
   .refine((m) => m.tls === undefined || m.url.startsWith('mqtts://'), { path: ['tls'], message: 'tls needs an mqtts:// url' });
 
 const presetRef = z.union([name(), z.number().int().min(0).max(255)]);
@@ -68,10 +91,16 @@ export const upload = z
   .strictObject({
     /** An S3-compatible endpoint; AWS S3 itself when absent. */
     endpoint: url(['http', 'https']).optional(),
-    region: z.string().regex(/^[a-z0-9-]{2,32}$/).default('us-east-1'),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{2,32}$/)
+      .default('us-east-1'),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
     /** Before each object key, e.g. `recordings/`; the key is then <prefix><site>/<room>/<class>/<file>. */
-    prefix: z.string().regex(/^[A-Za-z0-9._/-]{0,200}$/).default(''),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]{0,200}$/)
+      .default(''),
     accessKeyId: z.string().min(1).max(128).optional(),
     secretAccessKey: z.string().max(256).optional(),
     secretAccessKeyFile: filePath().optional(),
@@ -82,7 +111,10 @@ export const upload = z
     /** Delete the local copy once the upload is verified (size and SHA-256). */
     deleteAfterUpload: z.boolean().default(false),
   })
-  .refine((u) => !(u.secretAccessKey !== undefined && u.secretAccessKeyFile !== undefined), { path: ['secretAccessKeyFile'], message: 'give secretAccessKey or secretAccessKeyFile, not both' })
+  .refine((u) => !(u.secretAccessKey !== undefined && u.secretAccessKeyFile !== undefined), {
+    path: ['secretAccessKeyFile'],
+    message: 'give secretAccessKey or secretAccessKeyFile, not both',
+  })
   .optional();
 
 /** Balena: the update lock held during classes. `auto`: on when running under balena (BALENA=1). */

@@ -64,7 +64,7 @@ export class EventBus<Events extends object = ClassboxEvents> {
 
   on<K extends keyof Events>(owner: object, event: K, fn: Listener<Events[K]>): void {
     const list = this.listeners.get(event) ?? [];
-    list.push({ owner, fn: fn as Listener<never> });
+    list.push({ owner, fn: fn });
     this.listeners.set(event, list);
   }
 

@@ -48,7 +48,7 @@ export class AsciiDriver implements ProjectorDriver {
     const q = this.set.power.query;
     const m = await this.session.send(render(q.send, { id: this.projectorId }), q.reply, this.timeoutMs);
     const raw = m[1] ?? m[0] ?? '';
-    const power = (q.values?.[raw] ?? q.values?.[raw.toUpperCase()] ?? 'unknown') as PowerState;
+    const power = q.values?.[raw] ?? q.values?.[raw.toUpperCase()] ?? 'unknown';
     const report: ProjectorReport = { power };
     if (this.set.lamp) {
       const l = this.set.lamp.query;

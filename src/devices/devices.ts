@@ -60,27 +60,63 @@ export class Devices implements Part {
         const key = linkKey(c);
         let port = visca.get(key);
         if (!port) {
-          let p: ViscaPort | undefined;
-          const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => p!.initialise(l) });
-          p = new ViscaPort(link, log, c.timeoutMs);
+          // The link opens later (asynchronously), once the port below exists.
+          const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => p.initialise(l) });
+          const p = new ViscaPort(link, log, c.timeoutMs);
           port = p;
           visca.set(key, port);
         }
         const link = this.links.get(c, c.timeoutMs);
-        this.cameras.set(name, new ViscaPtz({ name, address: c.address, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}) }, link, port, health));
+        this.cameras.set(
+          name,
+          new ViscaPtz(
+            {
+              name,
+              address: c.address,
+              timeoutMs: c.timeoutMs,
+              maxPreset: c.maxPreset,
+              ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}),
+            },
+            link,
+            port,
+            health,
+          ),
+        );
       } else if (c.protocol === 'visca-ip') {
-        let port: ViscaIpPort | undefined;
-        const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => port!.initialise(l) });
-        port = new ViscaIpPort(link, log, c.timeoutMs);
-        this.cameras.set(name, new ViscaPtz({ name, protocol: 'visca-ip', address: 1, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}) }, link, port, health));
+        const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => port.initialise(l) });
+        const port = new ViscaIpPort(link, log, c.timeoutMs);
+        this.cameras.set(
+          name,
+          new ViscaPtz(
+            {
+              name,
+              protocol: 'visca-ip',
+              address: 1,
+              timeoutMs: c.timeoutMs,
+              maxPreset: c.maxPreset,
+              ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}),
+            },
+            link,
+            port,
+            health,
+          ),
+        );
       } else {
-        this.cameras.set(name, new PelcoPtz({ name, variant: c.protocol, address: c.address, maxPreset: c.maxPreset }, this.links.get(c, c.timeoutMs), health));
+        this.cameras.set(
+          name,
+          new PelcoPtz({ name, variant: c.protocol, address: c.address, maxPreset: c.maxPreset }, this.links.get(c, c.timeoutMs), health),
+        );
       }
     }
     for (const [name, camera] of this.cameras) camera.onChange = () => ctx.bus.emit('device.changed', { device: name });
     for (const [name, p] of Object.entries(ctx.config.devices.projectors)) {
       const log = this.log.child({ device: name });
-      const projector = new Projector(this.driver(name, p), { name, pollS: p.pollS, warmUpS: p.warmUpS, coolDownS: p.coolDownS, minOnS: p.minOnS, minOffS: p.minOffS, inputs: p.inputs }, this.health(name, 'projector'), log);
+      const projector = new Projector(
+        this.driver(name, p),
+        { name, pollS: p.pollS, warmUpS: p.warmUpS, coolDownS: p.coolDownS, minOnS: p.minOnS, minOffS: p.minOffS, inputs: p.inputs },
+        this.health(name, 'projector'),
+        log,
+      );
       projector.onChange = () => ctx.bus.emit('device.changed', { device: name });
       this.projectors.set(name, projector);
     }
@@ -90,9 +126,15 @@ export class Devices implements Part {
     const label = `projector ${name}`;
     switch (p.protocol) {
       case 'pjlink':
-        return new PjlinkDriver(new PjlinkSession({ host: p.host, port: p.port, password: p.password, timeoutMs: p.timeoutMs, label }), p.timeoutMs);
+        return new PjlinkDriver(
+          new PjlinkSession({ host: p.host, port: p.port, password: p.password, timeoutMs: p.timeoutMs, label }),
+          p.timeoutMs,
+        );
       case 'epson-escvp21': {
-        const link = this.links.get(p, p.timeoutMs, { defaultTcpPort: 3629, ...(p.host !== undefined ? { onOpen: escvpNetHandshake(p.timeoutMs) } : {}) });
+        const link = this.links.get(p, p.timeoutMs, {
+          defaultTcpPort: 3629,
+          ...(p.host !== undefined ? { onOpen: escvpNetHandshake(p.timeoutMs) } : {}),
+        });
         return new EpsonDriver(new EscVp21Session(link, label), link, p.timeoutMs);
       }
       case 'ascii': {
@@ -141,7 +183,11 @@ export class Devices implements Part {
 
   camera(name: string): PtzCamera {
     const c = this.cameras.get(name);
-    if (!c) throw new ClassboxError('not_found', `no camera "${name.slice(0, 64)}" (configured: ${[...this.cameras.keys()].join(', ') || 'none'})`);
+    if (!c)
+      throw new ClassboxError(
+        'not_found',
+        `no camera "${name.slice(0, 64)}" (configured: ${[...this.cameras.keys()].join(', ') || 'none'})`,
+      );
     return c;
   }
 
@@ -151,17 +197,28 @@ export class Devices implements Part {
     const presets = this.ctx.config.devices.cameras[camera]?.presets ?? {};
     if (preset in presets) return presets[preset]!;
     if (/^\d+$/.test(preset)) return Number(preset);
-    throw new ClassboxError('not_found', `camera ${camera} has no preset "${preset.slice(0, 64)}" (named: ${Object.keys(presets).join(', ') || 'none'})`);
+    throw new ClassboxError(
+      'not_found',
+      `camera ${camera} has no preset "${preset.slice(0, 64)}" (named: ${Object.keys(presets).join(', ') || 'none'})`,
+    );
   }
 
   projector(name: string): Projector {
     const p = this.projectors.get(name);
-    if (!p) throw new ClassboxError('not_found', `no projector "${name.slice(0, 64)}" (configured: ${[...this.projectors.keys()].join(', ') || 'none'})`);
+    if (!p)
+      throw new ClassboxError(
+        'not_found',
+        `no projector "${name.slice(0, 64)}" (configured: ${[...this.projectors.keys()].join(', ') || 'none'})`,
+      );
     return p;
   }
 
   /** What the retained state says of the devices (CONTRACT §4). */
-  snapshot(): { cameras: Record<string, { online: boolean; moving: boolean }>; projectors: Record<string, ProjectorState>; gpio: Record<string, unknown> } {
+  snapshot(): {
+    cameras: Record<string, { online: boolean; moving: boolean }>;
+    projectors: Record<string, ProjectorState>;
+    gpio: Record<string, unknown>;
+  } {
     return {
       cameras: Object.fromEntries([...this.cameras].map(([n, c]) => [n, { online: c.online, moving: c.moving }])),
       projectors: Object.fromEntries([...this.projectors].map(([n, p]) => [n, p.state()])),
@@ -169,4 +226,3 @@ export class Devices implements Part {
     };
   }
 }
-

@@ -19,7 +19,8 @@ export function escvpNetHandshake(timeoutMs: number): (link: OpeningLink) => Pro
         if (got.length < 16) return;
         clearTimeout(timer);
         off();
-        if (got.subarray(0, 10).toString('latin1') !== 'ESC/VP.net') reject(new ClassboxError('device_error', `${link.description}: not an ESC/VP.net projector`));
+        if (got.subarray(0, 10).toString('latin1') !== 'ESC/VP.net')
+          reject(new ClassboxError('device_error', `${link.description}: not an ESC/VP.net projector`));
         else resolve();
       });
       link.write(ESCVP_NET_HELLO).catch(reject);

@@ -12,7 +12,15 @@ export interface GpioInputEvent {
   action: string | undefined;
 }
 
-type Open = { name: string; config: GpioConfig; line: GpioLine; stable: Bit; debounce?: NodeJS.Timeout; blink?: NodeJS.Timeout; logical: Bit };
+type Open = {
+  name: string;
+  config: GpioConfig;
+  line: GpioLine;
+  stable: Bit;
+  debounce?: NodeJS.Timeout;
+  blink?: NodeJS.Timeout;
+  logical: Bit;
+};
 
 /**
  * The room's GPIO lines: outputs (on-air light, relays for screen and power) that can be set or made to
@@ -42,11 +50,15 @@ export class GpioLines {
   async start(): Promise<void> {
     for (const [name, config] of Object.entries(this.config)) {
       try {
-        const line = await this.chip.open(config.line, config.direction, config.direction === 'in' ? (config.edge === 'none' ? 'none' : 'both') : 'none');
+        const line = await this.chip.open(
+          config.line,
+          config.direction,
+          config.direction === 'in' ? (config.edge === 'none' ? 'none' : 'both') : 'none',
+        );
         const raw = await line.read();
         const o: Open = { name, config, line, stable: raw, logical: (raw ^ (config.activeLow ? 1 : 0)) as Bit };
         this.open.set(name, o);
-        if (config.direction === 'out') await this.write(o, (config.initial ?? 0) as Bit);
+        if (config.direction === 'out') await this.write(o, config.initial ?? 0);
         else if (config.edge !== 'none') line.watch(() => this.edge(o));
       } catch (err) {
         // A line that cannot be opened is reported and left out; the rest of the room goes on.
@@ -79,7 +91,8 @@ export class GpioLines {
       const logical = (raw ^ (o.config.activeLow ? 1 : 0)) as Bit;
       o.logical = logical;
       this.onChange(o.name);
-      const wanted = o.config.edge === 'both' || (o.config.edge === 'rising' && logical === 1) || (o.config.edge === 'falling' && logical === 0);
+      const wanted =
+        o.config.edge === 'both' || (o.config.edge === 'rising' && logical === 1) || (o.config.edge === 'falling' && logical === 0);
       if (wanted) this.onInput({ name: o.name, value: logical, action: o.config.action });
     }, o.config.debounceMs);
   }
@@ -115,6 +128,11 @@ export class GpioLines {
 
   /** Logical levels of every open line, for the state snapshot. */
   levels(): Record<string, { direction: 'in' | 'out'; value: Bit; blinking?: boolean }> {
-    return Object.fromEntries([...this.open.values()].map((o) => [o.name, { direction: o.config.direction, value: o.logical, ...(o.blink ? { blinking: true } : {}) }]));
+    return Object.fromEntries(
+      [...this.open.values()].map((o) => [
+        o.name,
+        { direction: o.config.direction, value: o.logical, ...(o.blink ? { blinking: true } : {}) },
+      ]),
+    );
   }
 }

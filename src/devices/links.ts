@@ -7,7 +7,11 @@ import { TcpLink } from '../transports/tcp.js';
 import { UdpLink } from '../transports/udp.js';
 import { isUdp, linkKey, type LinkAddress } from './link-key.js';
 
-type LinkConfig = Pick<Extract<CameraConfig, { protocol: 'visca' }>, 'port' | 'host' | 'baudRate' | 'dataBits' | 'stopBits' | 'parity' | 'rs485'> & LinkAddress;
+type LinkConfig = Pick<
+  Extract<CameraConfig, { protocol: 'visca' }>,
+  'port' | 'host' | 'baudRate' | 'dataBits' | 'stopBits' | 'parity' | 'rs485'
+> &
+  LinkAddress;
 
 export function linkFactory(c: LinkConfig, timeoutMs: number, defaultTcpPort?: number): () => ByteLink {
   if (c.host !== undefined) {
@@ -16,7 +20,14 @@ export function linkFactory(c: LinkConfig, timeoutMs: number, defaultTcpPort?: n
     if (isUdp(c)) return () => new UdpLink(host, port);
     return () => new TcpLink(host, port, timeoutMs);
   }
-  const settings = { path: String(c.port), baudRate: c.baudRate, dataBits: c.dataBits, stopBits: c.stopBits, parity: c.parity, rs485: c.rs485 };
+  const settings = {
+    path: String(c.port),
+    baudRate: c.baudRate,
+    dataBits: c.dataBits,
+    stopBits: c.stopBits,
+    parity: c.parity,
+    rs485: c.rs485,
+  };
   return () => new SerialLink(settings);
 }
 
@@ -29,13 +40,26 @@ export class LinkPool {
     private readonly reconnect: Pick<ReconnectOptions, 'initialDelayMs' | 'maxDelayMs'> = {},
   ) {}
 
-  get(c: LinkConfig | ProjectorConfig | CameraConfig, timeoutMs: number, options: { defaultTcpPort?: number; onOpen?: ReconnectOptions['onOpen'] } = {}): ReconnectingLink {
+  get(
+    c: LinkConfig | ProjectorConfig | CameraConfig,
+    timeoutMs: number,
+    options: { defaultTcpPort?: number; onOpen?: ReconnectOptions['onOpen'] } = {},
+  ): ReconnectingLink {
     const key = linkKey(c, options.defaultTcpPort);
     let link = this.links.get(key);
     if (!link) {
-      link = new ReconnectingLink(linkFactory(c as LinkConfig, timeoutMs, options.defaultTcpPort), key, { ...this.reconnect, ...(options.onOpen ? { onOpen: options.onOpen } : {}) });
+      link = new ReconnectingLink(linkFactory(c as LinkConfig, timeoutMs, options.defaultTcpPort), key, {
+        ...this.reconnect,
+        ...(options.onOpen ? { onOpen: options.onOpen } : {}),
+      });
       // Closed on purpose (the service stopping) is routine: info; lost is a warning.
-      link.onStatus((s) => (s.up ? this.log.info({ link: key }, 'device link up') : s.reason === 'stopped' ? this.log.info({ link: key }, 'device link closed') : this.log.warn({ link: key, reason: s.reason }, 'device link down')));
+      link.onStatus((s) =>
+        s.up
+          ? this.log.info({ link: key }, 'device link up')
+          : s.reason === 'stopped'
+            ? this.log.info({ link: key }, 'device link closed')
+            : this.log.warn({ link: key, reason: s.reason }, 'device link down'),
+      );
       this.links.set(key, link);
     }
     return link;

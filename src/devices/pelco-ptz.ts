@@ -28,7 +28,10 @@ export class PelcoPtz implements PtzCamera {
     private readonly health: DeviceHealth,
   ) {
     this.protocol = options.variant;
-    this.guard = new MoveGuard(() => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 0, tiltSpeed: 0 }), () => this.onChange());
+    this.guard = new MoveGuard(
+      () => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 0, tiltSpeed: 0 }),
+      () => this.onChange(),
+    );
   }
 
   get name(): string {
@@ -61,7 +64,10 @@ export class PelcoPtz implements PtzCamera {
   private checkPreset(preset: number): void {
     // Pelco presets start at 1; many keyboards reserve some numbers (e.g. 95 opens the menu).
     if (!Number.isInteger(preset) || preset < 1 || preset > Math.min(255, this.options.maxPreset)) {
-      throw new ClassboxError('invalid_request', `preset: ${this.name} takes presets 1-${Math.min(255, this.options.maxPreset)}, got ${preset}`);
+      throw new ClassboxError(
+        'invalid_request',
+        `preset: ${this.name} takes presets 1-${Math.min(255, this.options.maxPreset)}, got ${preset}`,
+      );
     }
   }
 

@@ -44,7 +44,16 @@ export async function discoverProjectors(o: DiscoveryOptions): Promise<FoundProj
   await bindSearchPort(socket, o.port);
   socket.setBroadcast(true);
   try {
-    await Promise.all(o.targets.map((t) => new Promise<void>((resolve, reject) => socket.send(SEARCH, o.port, t, (err) => (err ? reject(new ClassboxError('invalid_request', `search to ${t} not sent: ${err.message}`)) : resolve())))));
+    await Promise.all(
+      o.targets.map(
+        (t) =>
+          new Promise<void>((resolve, reject) =>
+            socket.send(SEARCH, o.port, t, (err) =>
+              err ? reject(new ClassboxError('invalid_request', `search to ${t} not sent: ${err.message}`)) : resolve(),
+            ),
+          ),
+      ),
+    );
     await new Promise((r) => setTimeout(r, o.listenMs));
   } finally {
     socket.close();
@@ -73,7 +82,9 @@ async function bindSearchPort(socket: Socket, port: number): Promise<void> {
 async function details(address: string, mac: string, o: DiscoveryOptions): Promise<FoundProjector> {
   const session = new PjlinkSession({ host: address, port: o.port, timeoutMs: o.timeoutMs, label: `projector at ${address}` });
   try {
-    const [name, manufacturer, model, pjlinkClass] = await session.run(['NAME', 'INF1', 'INF2', 'CLSS'].map((command) => ({ command: command as 'NAME', parameter: '?' })));
+    const [name, manufacturer, model, pjlinkClass] = await session.run(
+      ['NAME', 'INF1', 'INF2', 'CLSS'].map((command) => ({ command: command as 'NAME', parameter: '?' })),
+    );
     return { address, mac, name: name!, manufacturer: manufacturer!, model: model!, pjlinkClass: pjlinkClass!, passwordRequired: false };
   } catch (err) {
     if (err instanceof ClassboxError && err.code === 'auth_failed') return { address, mac, passwordRequired: true };

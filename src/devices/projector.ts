@@ -157,7 +157,11 @@ export class Projector {
     const power = this.currentPower();
     const now = this.now();
     if (power === 'warming' || power === 'cooling') {
-      const left = this.transition ? (this.transition.until - now) / 1000 : power === 'warming' ? (this.policy.warmUpS ?? DEFAULT_WARM_UP_S) : (this.policy.coolDownS ?? DEFAULT_COOL_DOWN_S);
+      const left = this.transition
+        ? (this.transition.until - now) / 1000
+        : power === 'warming'
+          ? (this.policy.warmUpS ?? DEFAULT_WARM_UP_S)
+          : (this.policy.coolDownS ?? DEFAULT_COOL_DOWN_S);
       return { s: Math.max(1, Math.ceil(left)), why: power === 'warming' ? 'warming up' : 'cooling down' };
     }
     if (!on && this.lastOnAt !== undefined && this.policy.minOnS > 0) {
@@ -178,7 +182,13 @@ export class Projector {
   /** Waits until `ready()` says 0, polling the projector, or fails as busy when not asked to wait. */
   /** The longest a waiting command waits: a whole cool-down, warm-up and lamp-protection interval. */
   private waitBudgetMs(): number {
-    return ((this.policy.warmUpS ?? DEFAULT_WARM_UP_S) + (this.policy.coolDownS ?? DEFAULT_COOL_DOWN_S) + Math.max(this.policy.minOnS, this.policy.minOffS) + 30) * 1000;
+    return (
+      ((this.policy.warmUpS ?? DEFAULT_WARM_UP_S) +
+        (this.policy.coolDownS ?? DEFAULT_COOL_DOWN_S) +
+        Math.max(this.policy.minOnS, this.policy.minOffS) +
+        30) *
+      1000
+    );
   }
 
   private async until(ready: () => { s: number; why: string }, options: WaitOption): Promise<void> {
@@ -208,7 +218,8 @@ export class Projector {
         // The projector itself says "not now" (PJLink ERR3, BenQ Block item): wait and try again if asked to.
         if (!(err instanceof ClassboxError && err.code === 'device_busy')) throw err;
         const s = on ? (this.policy.coolDownS ?? DEFAULT_COOL_DOWN_S) : (this.policy.warmUpS ?? DEFAULT_WARM_UP_S);
-        if (!options.wait || this.closed || this.now() > deadline) throw new ClassboxError('device_busy', err.message, { details: { retryAfterS: s } });
+        if (!options.wait || this.closed || this.now() > deadline)
+          throw new ClassboxError('device_busy', err.message, { details: { retryAfterS: s } });
         await new Promise((r) => setTimeout(r, RECHECK_MS));
         await this.poll();
         await this.until(() => this.waitFor(on), options);
@@ -218,7 +229,8 @@ export class Projector {
     if (on) this.lastOnAt = now;
     else this.lastOffAt = now;
     const seconds = on ? (this.policy.warmUpS ?? DEFAULT_WARM_UP_S) : (this.policy.coolDownS ?? DEFAULT_COOL_DOWN_S);
-    if (!this.driver.reportsTransitions && seconds > 0) this.transition = { state: on ? 'warming' : 'cooling', until: now + seconds * 1000 };
+    if (!this.driver.reportsTransitions && seconds > 0)
+      this.transition = { state: on ? 'warming' : 'cooling', until: now + seconds * 1000 };
     this.power = on ? 'on' : 'standby';
     if (this.driver.reportsTransitions) await this.poll();
     this.onChange();
@@ -250,7 +262,11 @@ export class Projector {
 
   private async switchInput(input: string, options: WaitOption): Promise<ProjectorState> {
     const code = this.policy.inputs[input] ?? input;
-    if (!/^[A-Za-z0-9]{1,8}$/.test(code)) throw new ClassboxError('invalid_request', `input: "${input}" is neither a configured input (${Object.keys(this.policy.inputs).join(', ') || 'none'}) nor a code`);
+    if (!/^[A-Za-z0-9]{1,8}$/.test(code))
+      throw new ClassboxError(
+        'invalid_request',
+        `input: "${input}" is neither a configured input (${Object.keys(this.policy.inputs).join(', ') || 'none'}) nor a code`,
+      );
     await this.until(() => {
       const p = this.currentPower();
       if (p === 'warming' || p === 'cooling') return this.waitFor(true);

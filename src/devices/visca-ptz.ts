@@ -1,5 +1,13 @@
 import { ClassboxError } from '../core/errors.js';
-import { PAN_SPEED_MAX, TILT_SPEED_MAX, encodeCommand, encodeInquiry, inquiryAnswers, type PanTiltDirection, type ViscaCommand } from '../protocols/visca/codec.js';
+import {
+  PAN_SPEED_MAX,
+  TILT_SPEED_MAX,
+  encodeCommand,
+  encodeInquiry,
+  inquiryAnswers,
+  type PanTiltDirection,
+  type ViscaCommand,
+} from '../protocols/visca/codec.js';
 import type { ViscaSession, ViscaSessionSource } from '../protocols/visca/session.js';
 import type { ReconnectingLink } from '../transports/reconnecting-link.js';
 import type { DeviceHealth } from './health.js';
@@ -33,8 +41,15 @@ export class ViscaPtz implements PtzCamera {
   ) {
     this.protocol = options.protocol ?? 'visca';
     // A recall completes when the camera arrives: allow it the time a slow pan across the room takes.
-    this.session = port.session(options.address, { ackMs: options.timeoutMs, completionMs: Math.max(10_000, options.timeoutMs * 5) }, options.name);
-    this.guard = new MoveGuard(() => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 1, tiltSpeed: 1 }, { urgent: true }), () => this.onChange());
+    this.session = port.session(
+      options.address,
+      { ackMs: options.timeoutMs, completionMs: Math.max(10_000, options.timeoutMs * 5) },
+      options.name,
+    );
+    this.guard = new MoveGuard(
+      () => this.send({ kind: 'panTilt', direction: 'stop', panSpeed: 1, tiltSpeed: 1 }, { urgent: true }),
+      () => this.onChange(),
+    );
   }
 
   get name(): string {
@@ -92,7 +107,12 @@ export class ViscaPtz implements PtzCamera {
   }
 
   move(direction: PanTiltDirection, speedPercent: number, limitMs = DEFAULT_MOVE_LIMIT_MS): Promise<void> {
-    const command: ViscaCommand = { kind: 'panTilt', direction, panSpeed: scaleSpeed(speedPercent, PAN_SPEED_MAX), tiltSpeed: scaleSpeed(speedPercent, TILT_SPEED_MAX) };
+    const command: ViscaCommand = {
+      kind: 'panTilt',
+      direction,
+      panSpeed: scaleSpeed(speedPercent, PAN_SPEED_MAX),
+      tiltSpeed: scaleSpeed(speedPercent, TILT_SPEED_MAX),
+    };
     return this.guard.run(() => this.send(command, { drive: true }), limitMs);
   }
 

@@ -12,10 +12,60 @@ export interface GstreamerFacts {
 }
 
 /** H.264 encoders in the order a profile prefers them (hardware first, software last). */
-export const H264_ENCODERS = ['v4l2h264enc', 'nvv4l2h264enc', 'vah264enc', 'vah264lpenc', 'vaapih264enc', 'nvh264enc', 'x264enc', 'openh264enc'] as const;
-export const H264_DECODERS = ['v4l2h264dec', 'nvv4l2decoder', 'vah264dec', 'vaapih264dec', 'nvh264dec', 'avdec_h264', 'openh264dec'] as const;
+export const H264_ENCODERS = [
+  'v4l2h264enc',
+  'nvv4l2h264enc',
+  'vah264enc',
+  'vah264lpenc',
+  'vaapih264enc',
+  'nvh264enc',
+  'x264enc',
+  'openh264enc',
+] as const;
+export const H264_DECODERS = [
+  'v4l2h264dec',
+  'nvv4l2decoder',
+  'vah264dec',
+  'vaapih264dec',
+  'nvh264dec',
+  'avdec_h264',
+  'openh264dec',
+] as const;
 /** Elements the pipelines rely on, whatever the board. */
-export const REQUIRED_ELEMENTS = ['compositor', 'videotestsrc', 'videoconvert', 'videoscale', 'h264parse', 'splitmuxsink', 'matroskamux', 'flvmux', 'rtmp2sink', 'srtsink', 'srtsrc', 'hlssink2', 'watchdog', 'tee', 'queue', 'appsink', 'appsrc', 'textoverlay', 'intervideosrc', 'intervideosink', 'mpegtsmux', 'tsdemux', 'uridecodebin', 'interaudiosrc', 'interaudiosink', 'avenc_aac', 'aacparse', 'avdec_aac', 'level', 'alsasrc', 'alsasink', 'playbin'] as const;
+export const REQUIRED_ELEMENTS = [
+  'compositor',
+  'videotestsrc',
+  'videoconvert',
+  'videoscale',
+  'h264parse',
+  'splitmuxsink',
+  'matroskamux',
+  'flvmux',
+  'rtmp2sink',
+  'srtsink',
+  'srtsrc',
+  'hlssink2',
+  'watchdog',
+  'tee',
+  'queue',
+  'appsink',
+  'appsrc',
+  'textoverlay',
+  'intervideosrc',
+  'intervideosink',
+  'mpegtsmux',
+  'tsdemux',
+  'uridecodebin',
+  'interaudiosrc',
+  'interaudiosink',
+  'avenc_aac',
+  'aacparse',
+  'avdec_aac',
+  'level',
+  'alsasrc',
+  'alsasink',
+  'playbin',
+] as const;
 
 /** One `gst-inspect-1.0` listing (a single child process) gives every element at once. */
 export async function probeGstreamer(): Promise<GstreamerFacts> {
@@ -28,7 +78,11 @@ export async function probeGstreamer(): Promise<GstreamerFacts> {
     return { version, elements: parseElementList(listing) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { version: null, elements: new Set(), error: e.code === 'ENOENT' ? 'gst-inspect-1.0 not found (GStreamer tools are not installed)' : e.message };
+    return {
+      version: null,
+      elements: new Set(),
+      error: e.code === 'ENOENT' ? 'gst-inspect-1.0 not found (GStreamer tools are not installed)' : e.message,
+    };
   }
 }
 

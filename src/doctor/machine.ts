@@ -34,7 +34,7 @@ export function renderNodes(): string[] {
 }
 
 export function gpioAccess(): { sysfs: boolean; chips: string[] } {
-  let sysfs = false;
+  let sysfs: boolean;
   try {
     accessSync('/sys/class/gpio/export', constants.W_OK);
     sysfs = true;

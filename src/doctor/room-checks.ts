@@ -43,11 +43,16 @@ export async function sourceChecks(config: Config, profile: BoardProfile): Promi
       const until = Date.now() + SOURCE_WAIT_MS;
       try {
         while (Date.now() < until && !error) {
-          if (renderedFrames(p.get(`${name}-out`, 'stats')) > 0) return { name: check, status: 'ok', detail: `${config.sources[name]!.kind}: a frame arrived` };
+          if (renderedFrames(p.get(`${name}-out`, 'stats')) > 0)
+            return { name: check, status: 'ok', detail: `${config.sources[name]!.kind}: a frame arrived` };
           await new Promise((r) => setTimeout(r, 100));
         }
         // GStreamer's own words ("Resource not found.") say nothing of which device: put the source first.
-        return { name: check, status: 'fail', detail: `${sourceWhere(config.sources[name]!)}: ${error ?? `no frame within ${SOURCE_WAIT_MS / 1000} s`}` };
+        return {
+          name: check,
+          status: 'fail',
+          detail: `${sourceWhere(config.sources[name]!)}: ${error ?? `no frame within ${SOURCE_WAIT_MS / 1000} s`}`,
+        };
       } finally {
         p.stop();
       }
@@ -59,17 +64,32 @@ export async function sourceChecks(config: Config, profile: BoardProfile): Promi
 export async function deviceChecks(config: Config): Promise<Check[]> {
   const d = config.devices;
   if (Object.keys(d.cameras).length + Object.keys(d.projectors).length + Object.keys(d.gpio).length === 0) return [];
-  const devices = new Devices({ config, log: pino({ level: 'silent' }), bus: new EventBus(), reconnect: { initialDelayMs: 60_000 }, cameraPollMs: 3_600_000 });
+  const devices = new Devices({
+    config,
+    log: pino({ level: 'silent' }),
+    bus: new EventBus(),
+    reconnect: { initialDelayMs: 60_000 },
+    cameraPollMs: 3_600_000,
+  });
   await devices.start();
   const checks: Check[] = [];
   try {
     for (const [name, cam] of devices.cameras) {
-      const where = d.cameras[name]!.host !== undefined ? `${d.cameras[name]!.host}:${d.cameras[name]!.port}` : String(d.cameras[name]!.port);
+      const where =
+        d.cameras[name]!.host !== undefined ? `${d.cameras[name]!.host}:${d.cameras[name]!.port}` : String(d.cameras[name]!.port);
       try {
         const s = await cam.status();
         const detail =
-          cam.protocol === 'visca' ? `VISCA on ${where}: power ${s.power}` : cam.protocol === 'visca-ip' ? `VISCA over IP at udp ${where}: power ${s.power}` : `${cam.protocol} on ${where}: port open (the protocol has no inquiry)`;
-        checks.push({ name: `camera ${name}`, status: s.online ? 'ok' : 'fail', detail: s.online ? detail : `${where}: ${s.reason ?? 'not answering'}` });
+          cam.protocol === 'visca'
+            ? `VISCA on ${where}: power ${s.power}`
+            : cam.protocol === 'visca-ip'
+              ? `VISCA over IP at udp ${where}: power ${s.power}`
+              : `${cam.protocol} on ${where}: port open (the protocol has no inquiry)`;
+        checks.push({
+          name: `camera ${name}`,
+          status: s.online ? 'ok' : 'fail',
+          detail: s.online ? detail : `${where}: ${s.reason ?? 'not answering'}`,
+        });
       } catch (err) {
         const e = toClassboxError(err);
         checks.push({ name: `camera ${name}`, status: 'fail', detail: `${where}: ${e.code}: ${e.message}` });
@@ -79,8 +99,16 @@ export async function deviceChecks(config: Config): Promise<Check[]> {
       const s = p.state();
       checks.push(
         s.online && !s.error
-          ? { name: `projector ${name}`, status: 'ok', detail: `${p.driver.protocol}: power ${s.power}${s.lampHours !== undefined ? `, lamp ${s.lampHours} h` : ''}` }
-          : { name: `projector ${name}`, status: 'fail', detail: s.error ? `${s.error.code}: ${s.error.message}` : (s.reason ?? 'not answering') },
+          ? {
+              name: `projector ${name}`,
+              status: 'ok',
+              detail: `${p.driver.protocol}: power ${s.power}${s.lampHours !== undefined ? `, lamp ${s.lampHours} h` : ''}`,
+            }
+          : {
+              name: `projector ${name}`,
+              status: 'fail',
+              detail: s.error ? `${s.error.code}: ${s.error.message}` : (s.reason ?? 'not answering'),
+            },
       );
     }
     if (devices.gpio) {
@@ -88,7 +116,11 @@ export async function deviceChecks(config: Config): Promise<Check[]> {
       for (const [name, line] of Object.entries(d.gpio)) {
         checks.push(
           name in open
-            ? { name: `gpio ${name}`, status: devices.gpio.simulated ? 'warn' : 'ok', detail: `line ${line.line} ${line.direction}${devices.gpio.simulated ? ': simulated (no GPIO on this machine)' : ''}` }
+            ? {
+                name: `gpio ${name}`,
+                status: devices.gpio.simulated ? 'warn' : 'ok',
+                detail: `line ${line.line} ${line.direction}${devices.gpio.simulated ? ': simulated (no GPIO on this machine)' : ''}`,
+              }
             : { name: `gpio ${name}`, status: 'fail', detail: `line ${line.line} could not be opened` },
         );
       }
@@ -104,7 +136,12 @@ export function clockChecks(config: Config | undefined): Check[] {
   const checks: Check[] = [];
   let synced: boolean | undefined;
   try {
-    synced = execFileSync('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], { encoding: 'utf8', timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'] }).trim() === 'yes';
+    synced =
+      execFileSync('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], {
+        encoding: 'utf8',
+        timeout: 3000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() === 'yes';
   } catch {
     // No timedatectl (a container): systemd-timesyncd's flag file, if the host shares it.
     if (existsSync('/run/systemd/timesync/synchronized')) synced = true;
@@ -112,7 +149,11 @@ export function clockChecks(config: Config | undefined): Check[] {
   checks.push(
     synced === undefined
       ? { name: 'clock', status: 'info', detail: `${new Date().toISOString()}; NTP state unknown (no timedatectl)` }
-      : { name: 'clock', status: synced ? 'ok' : 'warn', detail: `${new Date().toISOString()}; NTP ${synced ? 'synchronised' : 'NOT synchronised: schedules and recording names may be wrong'}` },
+      : {
+          name: 'clock',
+          status: synced ? 'ok' : 'warn',
+          detail: `${new Date().toISOString()}; NTP ${synced ? 'synchronised' : 'NOT synchronised: schedules and recording names may be wrong'}`,
+        },
   );
   const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const schedule = config?.schedule.timezone;

@@ -10,7 +10,12 @@ export function serviceFiguresCheck(dataDir: string): Check {
   const pid = servicePid(dataDir);
   if (pid === null) return { name: 'service', status: 'info', detail: `no classbox service running on ${dataDir}` };
   const f = readProcFigures(pid);
-  if (f.fds === null) return { name: 'service', status: 'info', detail: `pid ${pid} on ${dataDir}; its figures are not readable by this user (run doctor as the service's user or root)` };
+  if (f.fds === null)
+    return {
+      name: 'service',
+      status: 'info',
+      detail: `pid ${pid} on ${dataDir}; its figures are not readable by this user (run doctor as the service's user or root)`,
+    };
   const limit = f.fdLimit ?? Infinity;
   const status = f.fds > limit * FD_WARN_SHARE ? 'warn' : 'ok';
   return {

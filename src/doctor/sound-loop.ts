@@ -58,7 +58,11 @@ export async function soundLoopCheck(config: Config): Promise<Check | null> {
   const roomDb = room.length ? Math.max(...room.slice(2)) : SILENCE_DBFS;
   const toneDb = tone.length ? Math.max(...tone) : SILENCE_DBFS;
   if (toneDb >= AUDIBLE_DBFS && toneDb >= roomDb + ABOVE_ROOM_DB) {
-    return { name, status: 'ok', detail: `a tone on the speakers (${speaker}) was heard on the microphone (${mic}) at ${db(toneDb)}, ${Math.round(toneDb - roomDb)} dB above the room` };
+    return {
+      name,
+      status: 'ok',
+      detail: `a tone on the speakers (${speaker}) was heard on the microphone (${mic}) at ${db(toneDb)}, ${Math.round(toneDb - roomDb)} dB above the room`,
+    };
   }
   return {
     name,

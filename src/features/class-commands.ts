@@ -48,8 +48,21 @@ export function registerClassCommands(table: CommandTable, classroom: Classroom,
       }),
     )
     .register('class/toggle', command({ schema: noArgs(), lane, handler: () => classroom.toggle('request') }))
-    .register('class/extend', command({ schema: z.strictObject({ minutes: z.number().int().min(1).max(240) }), lane, handler: ({ minutes }) => classroom.extend(minutes) }))
-    .register('sessions/list', command({ schema: z.strictObject({ limit: z.number().int().min(1).max(500).default(20) }), handler: ({ limit }) => ({ sessions: classroom.sessions(limit) }) }));
+    .register(
+      'class/extend',
+      command({
+        schema: z.strictObject({ minutes: z.number().int().min(1).max(240) }),
+        lane,
+        handler: ({ minutes }) => classroom.extend(minutes),
+      }),
+    )
+    .register(
+      'sessions/list',
+      command({
+        schema: z.strictObject({ limit: z.number().int().min(1).max(500).default(20) }),
+        handler: ({ limit }) => ({ sessions: classroom.sessions(limit) }),
+      }),
+    );
 
   const needPlayer = (): Player => {
     if (!player) throw new ClassboxError('conflict', 'this box plays no lessons (no display)');
@@ -57,8 +70,24 @@ export function registerClassCommands(table: CommandTable, classroom: Classroom,
   };
   table
     .register('playback/status', command({ schema: noArgs(), handler: () => needPlayer().status() }))
-    .register('playback/play', command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().play(), needPlayer().status()) }))
-    .register('playback/pause', command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().pause(), needPlayer().status()) }))
-    .register('playback/seek', command({ schema: z.strictObject({ seconds: z.number().min(0).max(86_400) }), lane: () => 'player', handler: ({ seconds }) => (needPlayer().seek(seconds), needPlayer().status()) }))
-    .register('playback/stop', command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().stop(), needPlayer().status()) }));
+    .register(
+      'playback/play',
+      command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().play(), needPlayer().status()) }),
+    )
+    .register(
+      'playback/pause',
+      command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().pause(), needPlayer().status()) }),
+    )
+    .register(
+      'playback/seek',
+      command({
+        schema: z.strictObject({ seconds: z.number().min(0).max(86_400) }),
+        lane: () => 'player',
+        handler: ({ seconds }) => (needPlayer().seek(seconds), needPlayer().status()),
+      }),
+    )
+    .register(
+      'playback/stop',
+      command({ schema: noArgs(), lane: () => 'player', handler: () => (needPlayer().stop(), needPlayer().status()) }),
+    );
 }

@@ -64,7 +64,12 @@ export interface ClassroomContext {
 /** A class resumed after a crash that crashes the box again within this long is not resumed again. */
 const CRASH_LOOP_MS = 60_000;
 
-export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'class';
+export const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40) || 'class';
 
 /**
  * The classroom that runs itself: a class session in one of the four modes, with the room set up
@@ -152,7 +157,16 @@ export class Classroom implements Part {
   /** The class as the state snapshot shows it. */
   snapshot(): { id: string; mode: ClassMode; name: string; source: SessionSummary['source']; startedAt: string; endsAt: string } | null {
     const c = this.current;
-    return c ? { id: c.id, mode: c.mode, name: c.name, source: c.source, startedAt: new Date(c.startedAt).toISOString(), endsAt: new Date(c.endsAt).toISOString() } : null;
+    return c
+      ? {
+          id: c.id,
+          mode: c.mode,
+          name: c.name,
+          source: c.source,
+          startedAt: new Date(c.startedAt).toISOString(),
+          endsAt: new Date(c.endsAt).toISOString(),
+        }
+      : null;
   }
 
   get running(): boolean {
@@ -164,8 +178,13 @@ export class Classroom implements Part {
   }
 
   async begin(req: ClassRequest): Promise<NonNullable<ReturnType<Classroom['snapshot']>>> {
-    if (this.current) throw new ClassboxError('conflict', `class "${this.current.name}" (${this.current.mode}) is running since ${new Date(this.current.startedAt).toISOString()}: stop it first`);
-    if (req.mode === 'implanted' && !req.media) throw new ClassboxError('invalid_request', 'media: an implanted class needs the recorded lesson to play');
+    if (this.current)
+      throw new ClassboxError(
+        'conflict',
+        `class "${this.current.name}" (${this.current.mode}) is running since ${new Date(this.current.startedAt).toISOString()}: stop it first`,
+      );
+    if (req.mode === 'implanted' && !req.media)
+      throw new ClassboxError('invalid_request', 'media: an implanted class needs the recorded lesson to play');
     if (req.mode === 'implanted' && !this.ctx.player) throw new ClassboxError('conflict', 'this box cannot play lessons (no display)');
     const now = this.now();
     const name = req.name ?? `${req.mode}-class`;
@@ -173,7 +192,21 @@ export class Classroom implements Part {
     const endsAt = now + Math.min(maxMs, (req.minutes ?? this.ctx.config.schedule.maxClassMinutes) * 60_000);
     const stamp = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15);
     const r = req.resume;
-    const c: Running = { id: r?.id ?? `${stamp}-${slug(name)}`, name, mode: req.mode, source: req.source ?? 'request', startedAt: r?.startedAt ?? now, endsAt: r?.endsAt ?? endsAt, layout: req.layout, outputs: [], recorded: false, incidents: r ? [{ at: new Date(now).toISOString(), type: 'resumed', detail: 'classbox restarted during the class' }] : [], timer: this.endTimer((r?.endsAt ?? endsAt) - now), realStart: Date.now(), request: req };
+    const c: Running = {
+      id: r?.id ?? `${stamp}-${slug(name)}`,
+      name,
+      mode: req.mode,
+      source: req.source ?? 'request',
+      startedAt: r?.startedAt ?? now,
+      endsAt: r?.endsAt ?? endsAt,
+      layout: req.layout,
+      outputs: [],
+      recorded: false,
+      incidents: r ? [{ at: new Date(now).toISOString(), type: 'resumed', detail: 'classbox restarted during the class' }] : [],
+      timer: this.endTimer((r?.endsAt ?? endsAt) - now),
+      realStart: Date.now(),
+      request: req,
+    };
     this.current = c;
     this.saveRunning(c);
     clearTimeout(this.projectorOff);
@@ -183,14 +216,29 @@ export class Classroom implements Part {
     // what follows is the room being set up around it.
     await this.step(c, 'media', undefined, () => this.startMedia(c, req));
     const snapshot = this.snapshot()!;
-    this.ctx.bus.emit('class.started', { id: c.id, name: c.name, mode: c.mode, source: c.source, startedAt: snapshot.startedAt, endsAt: snapshot.endsAt });
+    this.ctx.bus.emit('class.started', {
+      id: c.id,
+      name: c.name,
+      mode: c.mode,
+      source: c.source,
+      startedAt: snapshot.startedAt,
+      endsAt: snapshot.endsAt,
+    });
     if (req.layout && this.ctx.media) await this.step(c, 'layout', undefined, async () => this.ctx.media!.setLayout(req.layout!));
     await this.onAir(c);
     const presets = req.preset ?? this.defaultPresets();
-    await Promise.all(Object.entries(presets).map(([cam, p]) => this.step(c, 'camera preset', cam, () => this.ctx.devices.camera(cam).recall(this.ctx.devices.presetNumber(cam, p)))));
+    await Promise.all(
+      Object.entries(presets).map(([cam, p]) =>
+        this.step(c, 'camera preset', cam, () => this.ctx.devices.camera(cam).recall(this.ctx.devices.presetNumber(cam, p))),
+      ),
+    );
     // Projectors warm up for half a minute or more: that goes on in the background.
     const projectors = req.projector ?? Object.fromEntries([...this.ctx.devices.projectors.keys()].map((p) => [p, 'on' as const]));
-    void Promise.all(Object.entries(projectors).map(([p, power]) => this.step(c, 'projector', p, () => this.projectorFor(p, power === 'on', () => this.current === c))));
+    void Promise.all(
+      Object.entries(projectors).map(([p, power]) =>
+        this.step(c, 'projector', p, () => this.projectorFor(p, power === 'on', () => this.current === c)),
+      ),
+    );
     return snapshot;
   }
 
@@ -244,8 +292,10 @@ export class Classroom implements Part {
   async recordStart(): Promise<{ recording: true; class: string }> {
     const c = this.current;
     if (!c) return { recording: true, class: (await this.begin({ mode: 'recorded', name: 'recording' })).id };
-    if (c.mode === 'implanted' || c.mode === 'observation') throw new ClassboxError('conflict', `a ${c.mode} class has nothing of its own to record`);
-    if (!this.ctx.media || !this.ctx.config.outputs.some((o) => o.kind === 'record')) throw new ClassboxError('conflict', 'this box has no record output');
+    if (c.mode === 'implanted' || c.mode === 'observation')
+      throw new ClassboxError('conflict', `a ${c.mode} class has nothing of its own to record`);
+    if (!this.ctx.media || !this.ctx.config.outputs.some((o) => o.kind === 'record'))
+      throw new ClassboxError('conflict', 'this box has no record output');
     await this.ctx.media.setRecording(true, slug(c.name));
     c.recorded = true;
     return { recording: true, class: c.id };
@@ -264,7 +314,14 @@ export class Classroom implements Part {
   private saveRunning(c: Running): void {
     try {
       const resumedAt = c.request.resume?.resumedAt;
-      writeFileSync(this.runningFile, JSON.stringify({ ...c.request, name: c.name, resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt, ...(resumedAt !== undefined ? { resumedAt } : {}) } }));
+      writeFileSync(
+        this.runningFile,
+        JSON.stringify({
+          ...c.request,
+          name: c.name,
+          resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt, ...(resumedAt !== undefined ? { resumedAt } : {}) },
+        }),
+      );
     } catch (err) {
       this.log.warn({ err }, 'running class not saved');
     }
@@ -275,7 +332,8 @@ export class Classroom implements Part {
     const c = this.current;
     if (!c) throw new ClassboxError('conflict', 'no class is running');
     const limit = c.startedAt + this.ctx.config.schedule.maxClassMinutes * 60_000;
-    if (c.endsAt >= limit) throw new ClassboxError('conflict', `class already runs to its maximum of ${this.ctx.config.schedule.maxClassMinutes} minutes`);
+    if (c.endsAt >= limit)
+      throw new ClassboxError('conflict', `class already runs to its maximum of ${this.ctx.config.schedule.maxClassMinutes} minutes`);
     c.endsAt = Math.min(limit, c.endsAt + minutes * 60_000);
     clearTimeout(c.timer);
     c.timer = this.endTimer(c.endsAt - this.now());
@@ -298,8 +356,13 @@ export class Classroom implements Part {
     } catch (err) {
       const e = toClassboxError(err);
       // A step still running when its class ended (a projector still warming up) belongs to no one now.
-      if (this.current !== c && step !== 'media') return void this.log.debug({ class: c.id, step, device, err: e }, 'step of an ended class failed');
-      c.incidents.push({ at: new Date(this.now()).toISOString(), type: `${step} failed`, detail: `${device ? `${device}: ` : ''}${e.code}: ${e.message}` });
+      if (this.current !== c && step !== 'media')
+        return void this.log.debug({ class: c.id, step, device, err: e }, 'step of an ended class failed');
+      c.incidents.push({
+        at: new Date(this.now()).toISOString(),
+        type: `${step} failed`,
+        detail: `${device ? `${device}: ` : ''}${e.code}: ${e.message}`,
+      });
       this.log.warn({ class: c.id, step, device, err: e }, 'class step failed; the class goes on');
       this.ctx.bus.emit('class.step_failed', { class: c.id, step, ...(device ? { device } : {}), code: e.code, message: e.message });
     }
@@ -331,7 +394,9 @@ export class Classroom implements Part {
     const wanted = projectors ?? Object.fromEntries([...this.ctx.devices.projectors.keys()].map((p) => [p, 'on' as const]));
     for (const [name, power] of Object.entries(wanted)) {
       if (power !== 'on' || !this.ctx.devices.projectors.has(name)) continue;
-      void this.projectorFor(name, true).catch((err: unknown) => this.log.warn({ projector: name, err }, 'projector not warmed up ahead of the class'));
+      void this.projectorFor(name, true).catch((err: unknown) =>
+        this.log.warn({ projector: name, err }, 'projector not warmed up ahead of the class'),
+      );
     }
   }
 
@@ -356,7 +421,7 @@ export class Classroom implements Part {
     if (!gpio) return;
     for (const [line, conf] of Object.entries(this.ctx.config.devices.gpio)) {
       if (conf.shows !== 'on-air') continue;
-      const live = c && (c.mode === 'live');
+      const live = c && c.mode === 'live';
       const recordingOnly = c && c.mode === 'recorded';
       const run = () => (live ? gpio.set(line, 1) : recordingOnly ? gpio.blink(line, 1000) : gpio.set(line, 0));
       if (c) await this.step(c, 'on-air light', line, run);

@@ -57,7 +57,10 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
         },
       }),
     );
-  for (const [name, on] of [['stream/start', true], ['stream/stop', false]] as const) {
+  for (const [name, on] of [
+    ['stream/start', true],
+    ['stream/stop', false],
+  ] as const) {
     table.register(
       name,
       command({
@@ -78,7 +81,24 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
       schema: z.strictObject({ limit: z.number().int().min(1).max(1000).default(50) }),
       handler: ({ limit }) => {
         if (!ctx.uploader) throw new ClassboxError('conflict', 'no upload is configured (upload: in the config)');
-        return { uploads: ctx.uploader.list().slice(-limit).reverse().map(({ path, key, class: cls, bytes, state, parts, attempts, lastError, queuedAt, completedAt }) => ({ path, key, class: cls, bytes, state, partsDone: parts.length, attempts, lastError, queuedAt, completedAt })) };
+        return {
+          uploads: ctx.uploader
+            .list()
+            .slice(-limit)
+            .reverse()
+            .map(({ path, key, class: cls, bytes, state, parts, attempts, lastError, queuedAt, completedAt }) => ({
+              path,
+              key,
+              class: cls,
+              bytes,
+              state,
+              partsDone: parts.length,
+              attempts,
+              lastError,
+              queuedAt,
+              completedAt,
+            })),
+        };
       },
     }),
   );

@@ -9,7 +9,37 @@ import { topics } from '../mqtt/topics.js';
 import { redactDeep } from '../config/redact.js';
 
 /** Bus events that the centre hears about on `<base>/event` (CONTRACT §4), with their contract names. */
-const PUBLISHED: Array<keyof ClassboxEvents> = ['source.lost', 'source.restored', 'pipeline.restarted', 'output.down', 'output.up', 'layout.changed', 'playback.ended', 'playback.failed', 'device.online', 'device.offline', 'class.started', 'class.extended', 'class.ended', 'class.step_failed', 'schedule.updated', 'schedule.rejected', 'schedule.fetch_failed', 'recording.segment', 'recording.deleted', 'recording.empty', 'class.not_resumed', 'disk.low', 'memory.growth', 'audio.speaker_failed', 'audio.silent', 'audio.restored', 'upload.started', 'upload.completed', 'upload.retrying'];
+const PUBLISHED: Array<keyof ClassboxEvents> = [
+  'source.lost',
+  'source.restored',
+  'pipeline.restarted',
+  'output.down',
+  'output.up',
+  'layout.changed',
+  'playback.ended',
+  'playback.failed',
+  'device.online',
+  'device.offline',
+  'class.started',
+  'class.extended',
+  'class.ended',
+  'class.step_failed',
+  'schedule.updated',
+  'schedule.rejected',
+  'schedule.fetch_failed',
+  'recording.segment',
+  'recording.deleted',
+  'recording.empty',
+  'class.not_resumed',
+  'disk.low',
+  'memory.growth',
+  'audio.speaker_failed',
+  'audio.silent',
+  'audio.restored',
+  'upload.started',
+  'upload.completed',
+  'upload.retrying',
+];
 
 export interface EventPublisherContext {
   config: Config;
@@ -38,7 +68,8 @@ export class EventPublisher implements Part {
   async start(): Promise<void> {
     this.outbox = new Outbox(join(this.ctx.config.dataDir, 'outbox'), this.ctx.config.mqtt.outboxMaxMB * 1024 * 1024);
     if (this.outbox.size > 0) this.log.info({ pending: this.outbox.size }, 'events waiting from before');
-    for (const type of PUBLISHED) this.ctx.bus.on(this, type, (payload) => this.publish(type, payload as unknown as Record<string, unknown>));
+    for (const type of PUBLISHED)
+      this.ctx.bus.on(this, type, (payload) => this.publish(type, payload as unknown as Record<string, unknown>));
     this.ctx.bus.on(this, 'mqtt.connected', () => void this.drain());
     void this.drain();
   }

@@ -41,7 +41,11 @@ export class HomeAssistantDiscovery implements Part {
     // default_entity_id (the full entity id, domain included) replaced obj_id, which Home Assistant 2026.4
     // no longer reads; entity ids take lower-case letters, digits and underscores only.
     const entityId = (component: string, id: string) => `${component}.${`${this.node}_${id}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}`;
-    const entity = (component: string, id: string, config: Record<string, unknown>): Entity => ({ component, id, config: { ...common, uniq_id: `${this.node}_${id}`, default_entity_id: entityId(component, id), ...config } });
+    const entity = (component: string, id: string, config: Record<string, unknown>): Entity => ({
+      component,
+      id,
+      config: { ...common, uniq_id: `${this.node}_${id}`, default_entity_id: entityId(component, id), ...config },
+    });
     const sources = Object.keys(c.sources);
     const list: Entity[] = [];
     if (sources.length > 0) {
@@ -54,16 +58,40 @@ export class HomeAssistantDiscovery implements Part {
           stat_t: topics.state(base),
           val_tpl: '{{ value_json.layout }}',
         }),
-        entity('sensor', 'pipeline', { name: 'Pipeline', stat_t: topics.state(base), val_tpl: '{{ value_json.pipeline.state }}', icon: 'mdi:video-box' }),
-        entity('sensor', 'fps', { name: 'Frame rate', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.pipeline.fps if value_json.pipeline else 0 }}', unit_of_meas: 'fps', stat_cla: 'measurement' }),
-        entity('button', 'restart_pipeline', { name: 'Restart pipeline', cmd_t: request('pipeline/restart'), pl_prs: '{"id": "home-assistant"}', ent_cat: 'config' }),
+        entity('sensor', 'pipeline', {
+          name: 'Pipeline',
+          stat_t: topics.state(base),
+          val_tpl: '{{ value_json.pipeline.state }}',
+          icon: 'mdi:video-box',
+        }),
+        entity('sensor', 'fps', {
+          name: 'Frame rate',
+          stat_t: topics.telemetry(base),
+          val_tpl: '{{ value_json.pipeline.fps if value_json.pipeline else 0 }}',
+          unit_of_meas: 'fps',
+          stat_cla: 'measurement',
+        }),
+        entity('button', 'restart_pipeline', {
+          name: 'Restart pipeline',
+          cmd_t: request('pipeline/restart'),
+          pl_prs: '{"id": "home-assistant"}',
+          ent_cat: 'config',
+        }),
       );
       for (const o of c.outputs) {
         if (o.kind === 'record') continue;
         const id = o.name.replace(/-/g, '_');
         list.push(
-          entity('button', `start_${id}`, { name: `Start ${o.name}`, cmd_t: request('stream/start'), pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }) }),
-          entity('button', `stop_${id}`, { name: `Stop ${o.name}`, cmd_t: request('stream/stop'), pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }) }),
+          entity('button', `start_${id}`, {
+            name: `Start ${o.name}`,
+            cmd_t: request('stream/start'),
+            pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }),
+          }),
+          entity('button', `stop_${id}`, {
+            name: `Stop ${o.name}`,
+            cmd_t: request('stream/stop'),
+            pl_prs: JSON.stringify({ id: 'home-assistant', output: o.name }),
+          }),
         );
       }
     }
@@ -80,9 +108,24 @@ export class HomeAssistantDiscovery implements Part {
     );
     const key = (n: string) => n.replace(/-/g, '_');
     for (const [cam, config] of Object.entries(c.devices.cameras)) {
-      list.push(entity('binary_sensor', `camera_${key(cam)}_online`, { name: `${cam} online`, stat_t: topics.state(base), val_tpl: `{{ 'ON' if value_json.devices.cameras['${cam}'].online else 'OFF' }}`, dev_cla: 'connectivity', ent_cat: 'diagnostic' }));
+      list.push(
+        entity('binary_sensor', `camera_${key(cam)}_online`, {
+          name: `${cam} online`,
+          stat_t: topics.state(base),
+          val_tpl: `{{ 'ON' if value_json.devices.cameras['${cam}'].online else 'OFF' }}`,
+          dev_cla: 'connectivity',
+          ent_cat: 'diagnostic',
+        }),
+      );
       for (const preset of Object.keys(config.presets)) {
-        list.push(entity('button', `camera_${key(cam)}_preset_${key(preset)}`, { name: `${cam} ${preset}`, icon: 'mdi:cctv', cmd_t: request('ptz/recall'), pl_prs: JSON.stringify({ id: 'home-assistant', camera: cam, preset }) }));
+        list.push(
+          entity('button', `camera_${key(cam)}_preset_${key(preset)}`, {
+            name: `${cam} ${preset}`,
+            icon: 'mdi:cctv',
+            cmd_t: request('ptz/recall'),
+            pl_prs: JSON.stringify({ id: 'home-assistant', camera: cam, preset }),
+          }),
+        );
       }
     }
     for (const projector of Object.keys(c.devices.projectors)) {
@@ -99,8 +142,20 @@ export class HomeAssistantDiscovery implements Part {
           stat_on: 'ON',
           stat_off: 'OFF',
         }),
-        entity('sensor', `projector_${key(projector)}_power`, { name: `Projector ${projector} state`, stat_t: topics.state(base), val_tpl: `{{ ${at}.power }}`, ent_cat: 'diagnostic' }),
-        entity('sensor', `projector_${key(projector)}_lamp`, { name: `Projector ${projector} lamp hours`, stat_t: topics.state(base), val_tpl: `{{ ${at}.lampHours }}`, unit_of_meas: 'h', stat_cla: 'total_increasing', ent_cat: 'diagnostic' }),
+        entity('sensor', `projector_${key(projector)}_power`, {
+          name: `Projector ${projector} state`,
+          stat_t: topics.state(base),
+          val_tpl: `{{ ${at}.power }}`,
+          ent_cat: 'diagnostic',
+        }),
+        entity('sensor', `projector_${key(projector)}_lamp`, {
+          name: `Projector ${projector} lamp hours`,
+          stat_t: topics.state(base),
+          val_tpl: `{{ ${at}.lampHours }}`,
+          unit_of_meas: 'h',
+          stat_cla: 'total_increasing',
+          ent_cat: 'diagnostic',
+        }),
       );
     }
     for (const [line, g] of Object.entries(c.devices.gpio)) {
@@ -120,9 +175,32 @@ export class HomeAssistantDiscovery implements Part {
       );
     }
     list.push(
-      entity('sensor', 'cpu', { name: 'CPU', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.cpuPercent }}', unit_of_meas: '%', stat_cla: 'measurement', ent_cat: 'diagnostic' }),
-      entity('sensor', 'temperature', { name: 'Temperature', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.temperatureC }}', unit_of_meas: '°C', dev_cla: 'temperature', stat_cla: 'measurement', ent_cat: 'diagnostic' }),
-      entity('sensor', 'disk_free', { name: 'Disk free', stat_t: topics.telemetry(base), val_tpl: '{{ value_json.diskFreeMB }}', unit_of_meas: 'MB', dev_cla: 'data_size', stat_cla: 'measurement', ent_cat: 'diagnostic' }),
+      entity('sensor', 'cpu', {
+        name: 'CPU',
+        stat_t: topics.telemetry(base),
+        val_tpl: '{{ value_json.cpuPercent }}',
+        unit_of_meas: '%',
+        stat_cla: 'measurement',
+        ent_cat: 'diagnostic',
+      }),
+      entity('sensor', 'temperature', {
+        name: 'Temperature',
+        stat_t: topics.telemetry(base),
+        val_tpl: '{{ value_json.temperatureC }}',
+        unit_of_meas: '°C',
+        dev_cla: 'temperature',
+        stat_cla: 'measurement',
+        ent_cat: 'diagnostic',
+      }),
+      entity('sensor', 'disk_free', {
+        name: 'Disk free',
+        stat_t: topics.telemetry(base),
+        val_tpl: '{{ value_json.diskFreeMB }}',
+        unit_of_meas: 'MB',
+        dev_cla: 'data_size',
+        stat_cla: 'measurement',
+        ent_cat: 'diagnostic',
+      }),
     );
     return list;
   }
@@ -142,7 +220,9 @@ export class HomeAssistantDiscovery implements Part {
   async publishAll(): Promise<void> {
     if (!this.ctx.mqtt.connected) return;
     try {
-      await Promise.all(this.entities().map((e) => this.ctx.mqtt.publish(this.configTopic(e), JSON.stringify(e.config), { qos: 1, retain: true })));
+      await Promise.all(
+        this.entities().map((e) => this.ctx.mqtt.publish(this.configTopic(e), JSON.stringify(e.config), { qos: 1, retain: true })),
+      );
     } catch (err) {
       this.ctx.log.warn({ part: 'home-assistant', err }, 'discovery not published');
     }

@@ -62,7 +62,12 @@ export class MemoryWatch implements Part {
     const sustained = halves.every((h) => slopePerHour(h) > this.ctx.limitMBPerHour / 2);
     if (rate > this.ctx.limitMBPerHour && sustained && !this.raised) {
       this.raised = true;
-      const payload = { rateMBPerHour: rate, limitMBPerHour: this.ctx.limitMBPerHour, rssAnonMB: y, windowMinutes: Math.round(this.windowS / 60) };
+      const payload = {
+        rateMBPerHour: rate,
+        limitMBPerHour: this.ctx.limitMBPerHour,
+        rssAnonMB: y,
+        windowMinutes: Math.round(this.windowS / 60),
+      };
       this.ctx.log.warn({ part: this.name, ...payload }, 'memory keeps growing');
       this.ctx.bus.emit('memory.growth', payload);
     } else if (rate <= this.ctx.limitMBPerHour / 2) {

@@ -28,7 +28,8 @@ export class ProcessMeter implements Part {
   async start(): Promise<void> {
     this.observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
-        if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.heapAfterGc = process.memoryUsage().heapUsed;
+        if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+          this.heapAfterGc = process.memoryUsage().heapUsed;
       }
     });
     this.observer.observe({ entryTypes: ['gc'] });

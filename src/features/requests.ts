@@ -33,7 +33,9 @@ export class RequestHandler implements Part {
     // Subscribed from the first connection on, before anything is published: a dashboard that reacts
     // to the box's first state or `online` by sending a request must be heard. Requests that come
     // while the other parts are still starting wait (bounded, as always) until start().
-    this.mqtt.setIncomingGate(() => (this.waiting.length < HIGH_WATER ? undefined : new Promise<void>((resolve) => this.blocked.push(resolve))));
+    this.mqtt.setIncomingGate(() =>
+      this.waiting.length < HIGH_WATER ? undefined : new Promise<void>((resolve) => this.blocked.push(resolve)),
+    );
     this.mqtt.subscribe(topics.request(this.mqtt.base, '#'), (m) => this.enqueue(m));
   }
 
@@ -67,9 +69,11 @@ export class RequestHandler implements Part {
     if (this.stopped) return;
     // Handed to MQTT.js, not awaited: waiting for the PUBACK here would deadlock with the incoming gate
     // (a closed gate also stops the PUBACKs from being read). MQTT.js still delivers it at QoS 1.
-    this.mqtt.publish(target, JSON.stringify(response), m.correlationData ? { qos: 1, correlationData: m.correlationData } : { qos: 1 }).catch((err: unknown) => {
-      this.log.warn({ part: 'requests', err }, 'response not published');
-    });
+    this.mqtt
+      .publish(target, JSON.stringify(response), m.correlationData ? { qos: 1, correlationData: m.correlationData } : { qos: 1 })
+      .catch((err: unknown) => {
+        this.log.warn({ part: 'requests', err }, 'response not published');
+      });
   }
 
   /**
@@ -79,7 +83,8 @@ export class RequestHandler implements Part {
    * the box publish where it must not: the answer then goes to `<base>/response/<command>`.
    */
   private replyTopic(requested: string | undefined): string | undefined {
-    if (!requested || /[#+\u0000]/.test(requested) || requested.length > 512) return undefined;
+    if (!requested || requested.includes('#') || requested.includes('+') || requested.includes('\u0000') || requested.length > 512)
+      return undefined;
     const own = `${this.mqtt.base}/response/`;
     if (requested.startsWith(own) && requested.length > own.length) return requested;
     const prefix = this.replyPrefix;
@@ -96,7 +101,10 @@ export class RequestHandler implements Part {
     this.errorsSinceReport++;
     const now = Date.now();
     if (now - this.lastReport >= 60_000) {
-      this.log.info({ part: 'requests', refused: this.errorsSinceReport, last: { command: command.slice(0, 100), code } }, 'requests refused');
+      this.log.info(
+        { part: 'requests', refused: this.errorsSinceReport, last: { command: command.slice(0, 100), code } },
+        'requests refused',
+      );
       this.errorsSinceReport = 0;
       this.lastReport = now;
     }

@@ -38,7 +38,14 @@ export class SessionJournal {
     mkdirSync(dirname(this.file), { recursive: true });
     appendFileSync(this.file, `${JSON.stringify(s)}\n`);
     const all = this.readAll();
-    if (all.length > this.keep * 2) writeFileSync(this.file, all.slice(-this.keep).map((x) => JSON.stringify(x)).join('\n') + '\n');
+    if (all.length > this.keep * 2)
+      writeFileSync(
+        this.file,
+        all
+          .slice(-this.keep)
+          .map((x) => JSON.stringify(x))
+          .join('\n') + '\n',
+      );
   }
 
   /** Newest first. A torn last line (power cut mid-write) is passed over. */

@@ -26,7 +26,9 @@ export interface StateContext {
 }
 
 /** What the centre sees of a room at a glance; retained, so a dashboard that connects later gets it too. */
-export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices' | 'classroom' | 'fleet' | 'configHash'>): Record<string, unknown> {
+export function buildState(
+  ctx: Pick<StateContext, 'config' | 'media' | 'devices' | 'classroom' | 'fleet' | 'configHash'>,
+): Record<string, unknown> {
   const media = ctx.media;
   return {
     role: ctx.config.role,
@@ -43,7 +45,20 @@ export function buildState(ctx: Pick<StateContext, 'config' | 'media' | 'devices
 }
 
 /** Events that change what the snapshot says. */
-const CHANGES: Array<keyof ClassboxEvents> = ['media.state', 'layout.changed', 'output.up', 'output.down', 'source.lost', 'source.restored', 'pipeline.restarted', 'device.changed', 'class.started', 'class.extended', 'class.ended', 'fleet.lock'];
+const CHANGES: Array<keyof ClassboxEvents> = [
+  'media.state',
+  'layout.changed',
+  'output.up',
+  'output.down',
+  'source.lost',
+  'source.restored',
+  'pipeline.restarted',
+  'device.changed',
+  'class.started',
+  'class.extended',
+  'class.ended',
+  'fleet.lock',
+];
 
 /**
  * Publishes the retained state on every change (debounced) and on every (re)connect: a broker restart

@@ -29,7 +29,7 @@ export class CpuMeter {
 /** Hottest thermal zone in degrees Celsius, or null where the kernel exposes none (most VMs). */
 export function temperatureC(root = '/sys/class/thermal'): number | null {
   let max: number | null = null;
-  let zones: string[] = [];
+  let zones: string[];
   try {
     zones = readdirSync(root).filter((z) => z.startsWith('thermal_zone'));
   } catch {
@@ -51,11 +51,18 @@ export function temperatureC(root = '/sys/class/thermal'): number | null {
  * firmware's sysfs node instead of a child process per sample: bit 0 under-voltage now, 1 frequency
  * capped, 2 throttled, 3 soft temperature limit; bits 16-19 the same "has occurred since boot".
  */
-export function throttled(node = '/sys/devices/platform/soc/soc:firmware/get_throttled'): { raw: string; underVoltage: boolean; throttledNow: boolean; occurred: boolean } | null {
+export function throttled(
+  node = '/sys/devices/platform/soc/soc:firmware/get_throttled',
+): { raw: string; underVoltage: boolean; throttledNow: boolean; occurred: boolean } | null {
   try {
     const value = parseInt(readFileSync(node, 'utf8').trim(), 16);
     if (!Number.isFinite(value)) return null;
-    return { raw: `0x${value.toString(16)}`, underVoltage: (value & 0x1) !== 0, throttledNow: (value & 0x6) !== 0, occurred: (value & 0xf0000) !== 0 };
+    return {
+      raw: `0x${value.toString(16)}`,
+      underVoltage: (value & 0x1) !== 0,
+      throttledNow: (value & 0x6) !== 0,
+      occurred: (value & 0xf0000) !== 0,
+    };
   } catch {
     return null;
   }

@@ -44,7 +44,14 @@ export class Telemetry implements Part {
       diskFreeMB: free.length ? Math.min(...free) : null,
       uptimeS: Math.round(process.uptime()),
       pipeline: stats ? { fps: stats.fps, droppedFrames: stats.droppedFrames, latencyMs: stats.latencyMs } : null,
-      outputs: stats ? Object.fromEntries(Object.entries(stats.outputs).map(([n, o]) => [n, { bitrateKbps: o.bitrateKbps, state: o.state, ...(o.srt ? { srt: o.srt } : {}) }])) : {},
+      outputs: stats
+        ? Object.fromEntries(
+            Object.entries(stats.outputs).map(([n, o]) => [
+              n,
+              { bitrateKbps: o.bitrateKbps, state: o.state, ...(o.srt ? { srt: o.srt } : {}) },
+            ]),
+          )
+        : {},
       sources: stats?.sources ?? {},
       audio: stats?.audio ?? {},
     };

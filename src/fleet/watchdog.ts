@@ -30,10 +30,13 @@ export class SystemdWatchdog implements Part {
     this.notify('READY=1');
     const usec = Number(this.env.WATCHDOG_USEC);
     if (!Number.isFinite(usec) || usec <= 0) return;
-    this.timer = setInterval(() => {
-      if (this.healthy()) this.notify('WATCHDOG=1');
-      else this.log.warn({ part: 'watchdog' }, 'unhealthy: watchdog ping withheld');
-    }, Math.max(100, usec / 2000));
+    this.timer = setInterval(
+      () => {
+        if (this.healthy()) this.notify('WATCHDOG=1');
+        else this.log.warn({ part: 'watchdog' }, 'unhealthy: watchdog ping withheld');
+      },
+      Math.max(100, usec / 2000),
+    );
     this.timer.unref?.();
   }
 

@@ -27,7 +27,16 @@ export function buildMetrics(src: MetricsSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
-    new Gauge({ name, help, labelNames, registers: [registry], collect(this: Gauge) { this.reset(); collect(this); } });
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect(this: Gauge) {
+        this.reset();
+        collect(this);
+      },
+    });
 
   gauge('classbox_pipeline_state', 'Media pipeline state (1 for the current one).', ['state'], (g) => {
     const now = src.media?.pipelineState() ?? 'stopped';
@@ -45,14 +54,21 @@ export function buildMetrics(src: MetricsSources): Registry {
     },
   });
   gauge('classbox_output_up', 'Whether an output runs (1) or not (0).', ['output', 'kind'], (g) => {
-    for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {})) g.set({ output: name, kind: o.kind }, o.state === 'running' ? 1 : 0);
+    for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {}))
+      g.set({ output: name, kind: o.kind }, o.state === 'running' ? 1 : 0);
   });
   gauge('classbox_output_bytes_per_second', 'What an output sends, over the last 5 s (base unit: bytes).', ['output', 'kind'], (g) => {
-    for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {})) g.set({ output: name, kind: o.kind }, ((o.bitrateKbps ?? 0) * 1000) / 8);
+    for (const [name, o] of Object.entries(src.media?.stats().outputs ?? {}))
+      g.set({ output: name, kind: o.kind }, ((o.bitrateKbps ?? 0) * 1000) / 8);
   });
-  gauge('classbox_audio_level_dbfs', 'Sound level per path (mic, speaker): RMS over the last second, dBFS; -100 for silence.', ['path'], (g) => {
-    for (const [path, db] of Object.entries(src.media?.stats().audio ?? {})) g.set({ path }, db);
-  });
+  gauge(
+    'classbox_audio_level_dbfs',
+    'Sound level per path (mic, speaker): RMS over the last second, dBFS; -100 for silence.',
+    ['path'],
+    (g) => {
+      for (const [path, db] of Object.entries(src.media?.stats().audio ?? {})) g.set({ path }, db);
+    },
+  );
   // SRT links: each SRT output (all its callers) and each SRT source (another classroom, the lesson).
   const srtLinks = () => {
     const st = src.media?.stats();
@@ -78,10 +94,26 @@ export function buildMetrics(src: MetricsSources): Registry {
         for (const [link, l] of srtLinks()) this.inc({ link }, pick(l));
       },
     });
-  srtCounter('classbox_srt_packets_total', 'Packets an SRT link sent (output) or received (source) since its pipeline started.', (l) => l.packets);
-  srtCounter('classbox_srt_packets_lost_total', 'Packets the network lost on an SRT link since its pipeline started.', (l) => l.packetsLost);
-  srtCounter('classbox_srt_packets_retransmitted_total', 'Packets an SRT output sent again since its pipeline started.', (l) => l.packetsRetransmitted);
-  srtCounter('classbox_srt_packets_dropped_total', 'Packets an SRT output gave up (too late for the latency) since its pipeline started.', (l) => l.packetsDropped);
+  srtCounter(
+    'classbox_srt_packets_total',
+    'Packets an SRT link sent (output) or received (source) since its pipeline started.',
+    (l) => l.packets,
+  );
+  srtCounter(
+    'classbox_srt_packets_lost_total',
+    'Packets the network lost on an SRT link since its pipeline started.',
+    (l) => l.packetsLost,
+  );
+  srtCounter(
+    'classbox_srt_packets_retransmitted_total',
+    'Packets an SRT output sent again since its pipeline started.',
+    (l) => l.packetsRetransmitted,
+  );
+  srtCounter(
+    'classbox_srt_packets_dropped_total',
+    'Packets an SRT output gave up (too late for the latency) since its pipeline started.',
+    (l) => l.packetsDropped,
+  );
   gauge('classbox_recording', 'Whether the box is recording.', [], (g) => g.set(src.media?.isRecording ? 1 : 0));
   gauge('classbox_device_up', 'Whether a camera or projector answers.', ['device', 'kind'], (g) => {
     for (const [name, c] of src.devices.cameras) g.set({ device: name, kind: 'camera' }, c.online ? 1 : 0);
@@ -99,6 +131,8 @@ export function buildMetrics(src: MetricsSources): Registry {
     const c = src.classroom.snapshot();
     for (const m of ['live', 'recorded', 'implanted', 'observation']) g.set({ mode: m }, c?.mode === m ? 1 : 0);
   });
-  gauge('classbox_uploads_pending', 'Recording segments waiting to be uploaded.', [], (g) => g.set(src.uploader?.list().filter((i) => i.state !== 'done').length ?? 0));
+  gauge('classbox_uploads_pending', 'Recording segments waiting to be uploaded.', [], (g) =>
+    g.set(src.uploader?.list().filter((i) => i.state !== 'done').length ?? 0),
+  );
   return registry;
 }

@@ -46,7 +46,13 @@ function body(req: IncomingMessage): Promise<string> {
   });
 }
 
-const STATUS: Partial<Record<string, number>> = { invalid_request: 400, invalid_json: 400, not_found: 404, conflict: 409, device_busy: 503 };
+const STATUS: Partial<Record<string, number>> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  not_found: 404,
+  conflict: 409,
+  device_busy: 503,
+};
 
 /**
  * The box's local HTTP (CONTRACT §6): `/healthz` and `/metrics`. Bound to loopback by default; on any
@@ -96,7 +102,10 @@ export class HttpServer implements Part {
       }
     }
     const session = /^\/whep\/([0-9a-f-]{36})$/.exec(path);
-    if (session && req.method === 'DELETE') return preview?.close(session[1]!) ? send(200, '{}') : send(404, JSON.stringify({ error: { code: 'not_found', message: 'no such session' } }));
+    if (session && req.method === 'DELETE')
+      return preview?.close(session[1]!)
+        ? send(200, '{}')
+        : send(404, JSON.stringify({ error: { code: 'not_found', message: 'no such session' } }));
     const api = this.ctx.api;
     const command = /^\/api\/request\/([a-z/]{1,64})$/.exec(path);
     if (api && command && req.method === 'POST') {
@@ -105,11 +114,15 @@ export class HttpServer implements Part {
         payload = Buffer.from(await body(req));
       } catch (err) {
         const e = toClassboxError(err);
-        return send((err as { httpStatus?: number }).httpStatus ?? STATUS[e.code] ?? 400, JSON.stringify({ id: null, status: 'error', error: { code: e.code, message: e.message } }));
+        return send(
+          (err as { httpStatus?: number }).httpStatus ?? STATUS[e.code] ?? 400,
+          JSON.stringify({ id: null, status: 'error', error: { code: e.code, message: e.message } }),
+        );
       }
       return send(200, JSON.stringify(await api.table.handle(command[1]!, payload)));
     }
-    if (req.method !== 'GET') return send(405, JSON.stringify({ error: { code: 'invalid_request', message: `${req.method} not allowed` } }));
+    if (req.method !== 'GET')
+      return send(405, JSON.stringify({ error: { code: 'invalid_request', message: `${req.method} not allowed` } }));
     if (path === '/healthz') {
       const reason = this.ctx.unhealthy();
       return reason ? send(503, JSON.stringify({ status: 'unhealthy', reason })) : send(200, JSON.stringify({ status: 'ok' }));

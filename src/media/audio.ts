@@ -11,7 +11,11 @@ export const RAW_AUDIO_CAPS = 'audio/x-raw,format=S16LE,layout=interleaved,rate=
  * started, and the sound stayed that much behind the picture for the whole class (250 ms and more).
  */
 export function interAudioSrc(channel: string, name?: string): ElementLink {
-  return { element: 'interaudiosrc', ...(name ? { name } : {}), properties: { channel, 'period-time': 10_000_000, 'latency-time': 20_000_000, 'buffer-time': 100_000_000 } };
+  return {
+    element: 'interaudiosrc',
+    ...(name ? { name } : {}),
+    properties: { channel, 'period-time': 10_000_000, 'latency-time': 20_000_000, 'buffer-time': 100_000_000 },
+  };
 }
 
 export const audioChannel = (config: Pick<Config, 'site' | 'room'>) => `${config.site}-${config.room}-audio`;
@@ -30,7 +34,14 @@ export function audioSourceChain(config: Config): Chain {
     d === 'test'
       ? [{ element: 'audiotestsrc', name: 'audio-src', properties: { 'is-live': true, wave: 'sine', freq: 440, volume: 0.1 } }]
       : [{ element: 'alsasrc', name: 'audio-src', properties: { device: d } }];
-  return [...src, { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, meter('mic-level'), { element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config), sync: false } }];
+  return [
+    ...src,
+    { element: 'audioconvert' },
+    { element: 'audioresample' },
+    { caps: RAW_AUDIO_CAPS },
+    meter('mic-level'),
+    { element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config), sync: false } },
+  ];
 }
 
 /** In the composite: the channel, one AAC encode, and a tee to every output. */

@@ -10,7 +10,8 @@ export type HostCommand =
   | { op: 'keyframe'; element: string }
   | { op: 'watch'; element: string; property: string };
 
-export type HostReport = { type: 'bus'; message: BusMessage } | { type: 'snapshot'; values: Record<string, unknown>; position: number; duration: number };
+export type HostReport =
+  { type: 'bus'; message: BusMessage } | { type: 'snapshot'; values: Record<string, unknown>; position: number; duration: number };
 
 const HOST = fileURLToPath(new URL('./pipeline-host.ts', import.meta.url));
 /** A stopped pipeline's process that has not exited by then is killed. */

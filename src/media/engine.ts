@@ -22,7 +22,11 @@ const REMOTE_STALL_MS = 1000;
 /** A lost remote stream that has not come back on its own this long (SRT reconnects by itself) is rebuilt. */
 const REMOTE_REBUILD_MS = 30_000;
 /** A stream from another box watched by the frames reaching `sink`: lost when they stop, rebuilt if they stay away. */
-const remoteProgress = (sink: string): NonNullable<SupervisedOptions['progress']> => ({ count: (p) => renderedFrames(p.get(sink, 'stats')), stallMs: REMOTE_STALL_MS, stallRestartMs: REMOTE_REBUILD_MS });
+const remoteProgress = (sink: string): NonNullable<SupervisedOptions['progress']> => ({
+  count: (p) => renderedFrames(p.get(sink, 'stats')),
+  stallMs: REMOTE_STALL_MS,
+  stallRestartMs: REMOTE_REBUILD_MS,
+});
 const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 /** Network outputs: a live platform that is down is retried patiently. */
 const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
@@ -36,7 +40,8 @@ const MAIN_STALL_MS = 5000;
 function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): boolean {
   const stats = String(p.get(`${output.name}-sink`, 'stats') ?? '');
   if (output.kind === 'rtmp') return Number(/out-bytes-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
-  if (output.kind === 'srt' && !/[?&]mode=listener/.test(output.url)) return Number(/bytes-sent-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
+  if (output.kind === 'srt' && !/[?&]mode=listener/.test(output.url))
+    return Number(/bytes-sent-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
   return true;
 }
 
@@ -136,7 +141,8 @@ export class MediaEngine implements Part {
    * preview, or none: each branch's valve is open only while someone watches it.
    */
   setPreviewSink(feed: string, sink: ((frame: Buffer) => void) | undefined): void {
-    if (!this.previewFeeds().includes(feed)) throw new ClassboxError('not_found', `nothing to preview as "${feed}" (${this.previewFeeds().join(', ')})`);
+    if (!this.previewFeeds().includes(feed))
+      throw new ClassboxError('not_found', `nothing to preview as "${feed}" (${this.previewFeeds().join(', ')})`);
     if (sink) this.previewSinks.set(feed, sink);
     else this.previewSinks.delete(feed);
     if (feed === COMPOSITE) this.main?.pipeline?.set('preview-valve', 'drop', sink === undefined);
@@ -183,7 +189,11 @@ export class MediaEngine implements Part {
 
   /** The pipelines as the service runs them (for `classbox pipeline` and tests). */
   render(): MediaGraph {
-    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, filePrefix: this.filePrefix, record: this.recording });
+    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, {
+      layout: this.currentLayout,
+      filePrefix: this.filePrefix,
+      record: this.recording,
+    });
   }
 
   async start(): Promise<void> {
@@ -209,7 +219,10 @@ export class MediaEngine implements Part {
       o.wanted = this.ctx.streaming ?? true;
       if (o.wanted) o.sp.start();
     }
-    this.log.info({ role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: [...this.outputs.keys()] }, 'media started');
+    this.log.info(
+      { role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: [...this.outputs.keys()] },
+      'media started',
+    );
   }
 
   private superviseMain(spec: PipelineSpec): SupervisedPipeline {
@@ -218,7 +231,15 @@ export class MediaEngine implements Part {
       runner: this.ctx.runner,
       log: this.log,
       // Rebuilt at each restart: the live layout and a fresh recording name.
-      launch: () => this.ensureDirs() && launchString(buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, filePrefix: this.filePrefix, record: this.recording }).main!.tokens),
+      launch: () =>
+        this.ensureDirs() &&
+        launchString(
+          buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, {
+            layout: this.currentLayout,
+            filePrefix: this.filePrefix,
+            record: this.recording,
+          }).main!.tokens,
+        ),
       backoffMs: MAIN_BACKOFF_MS,
       checkMs: 500,
       isUp: () => this.encoded.frames > this.lastEncodedFrames,
@@ -432,9 +453,17 @@ export class MediaEngine implements Part {
   /** `stream/start` / `stream/stop`: a network output on or off; the recording and the other outputs go on. */
   async setOutput(name: string, on: boolean): Promise<void> {
     const out = this.ctx.config.outputs.find((o) => o.name === name);
-    if (!out) throw new ClassboxError('not_found', `no output "${name}" (outputs: ${this.ctx.config.outputs.map((o) => o.name).join(', ') || 'none'})`);
+    if (!out)
+      throw new ClassboxError(
+        'not_found',
+        `no output "${name}" (outputs: ${this.ctx.config.outputs.map((o) => o.name).join(', ') || 'none'})`,
+      );
     const net = this.outputs.get(name);
-    if (!net) throw new ClassboxError('invalid_request', `output "${name}" is a ${out.kind} output; stream/start and stream/stop take network outputs (rtmp, srt, hls)`);
+    if (!net)
+      throw new ClassboxError(
+        'invalid_request',
+        `output "${name}" is a ${out.kind} output; stream/start and stream/stop take network outputs (rtmp, srt, hls)`,
+      );
     net.wanted = on;
     if (on) net.sp.start();
     else await net.sp.stop();
@@ -469,7 +498,9 @@ export class MediaEngine implements Part {
     if (!main || main.state === 'stopped') return 'stopped';
     if (main.state === 'down') return 'restarting';
     if (main.state === 'starting') return 'starting';
-    const degraded = [...this.sources.values()].some((s) => s.lostAt !== null) || [...this.outputs.values()].some((o) => o.wanted && o.sp.state !== 'running');
+    const degraded =
+      [...this.sources.values()].some((s) => s.lostAt !== null) ||
+      [...this.outputs.values()].some((o) => o.wanted && o.sp.state !== 'running');
     return degraded ? 'degraded' : 'running';
   }
 
@@ -488,12 +519,21 @@ export class MediaEngine implements Part {
           continue;
         }
         const up = this.main?.state === 'running';
-        outputs[o.name] = { kind: o.kind, state: up ? 'running' : this.main?.state === 'down' ? 'reconnecting' : this.main ? 'starting' : 'stopped', bitrateKbps: up ? enc.kbps : 0 };
+        outputs[o.name] = {
+          kind: o.kind,
+          state: up ? 'running' : this.main?.state === 'down' ? 'reconnecting' : this.main ? 'starting' : 'stopped',
+          bitrateKbps: up ? enc.kbps : 0,
+        };
       } else {
         const net = this.outputs.get(o.name);
         const st = net?.sp.state;
         const srt = o.kind === 'srt' ? parseSrtStats(net?.sp.pipeline?.get(`${o.name}-sink`, 'stats')) : null;
-        outputs[o.name] = { kind: o.kind, state: st === 'running' ? 'running' : st === 'down' ? 'reconnecting' : st === 'starting' ? 'starting' : 'stopped', bitrateKbps: net ? net.meter.rates().kbps : 0, ...(srt ? { srt } : {}) };
+        outputs[o.name] = {
+          kind: o.kind,
+          state: st === 'running' ? 'running' : st === 'down' ? 'reconnecting' : st === 'starting' ? 'starting' : 'stopped',
+          bitrateKbps: net ? net.meter.rates().kbps : 0,
+          ...(srt ? { srt } : {}),
+        };
       }
     }
     let dropped = 0;
@@ -515,7 +555,12 @@ export class MediaEngine implements Part {
    * devices the pipelines hold (cameras, the display) are released and no bus watch keeps the loop.
    */
   halt(): void {
-    for (const sp of [...this.outputs.values()].map((o) => o.sp).concat(this.main ? [this.main] : [], [...this.sources.values()].map((s) => s.sp))) {
+    for (const sp of [...this.outputs.values()]
+      .map((o) => o.sp)
+      .concat(
+        this.main ? [this.main] : [],
+        [...this.sources.values()].map((s) => s.sp),
+      )) {
       void sp.stop(0).catch(() => undefined);
     }
   }

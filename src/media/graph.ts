@@ -42,7 +42,9 @@ export function canvasOf(config: Config): Canvas {
 }
 
 function displayChain(config: Config, profile: BoardProfile): Chain {
-  return config.display.sink === 'none' ? [{ element: 'fakesink', name: 'display', properties: { sync: true } }] : profile.display.chain.map((l, i, all) => (i === all.length - 1 ? { ...l, name: 'display' } : l));
+  return config.display.sink === 'none'
+    ? [{ element: 'fakesink', name: 'display', properties: { sync: true } }]
+    : profile.display.chain.map((l, i, all) => (i === all.length - 1 ? { ...l, name: 'display' } : l));
 }
 
 /**
@@ -50,7 +52,15 @@ function displayChain(config: Config, profile: BoardProfile): Chain {
  * into the compositor at the layout's geometry; one encode; a tee to the recording and to the appsink
  * that feeds the network outputs.
  */
-function compositeChains(config: Config, profile: BoardProfile, sourceNames: string[], layout: string, filePrefix: string, inlineOutputs: boolean, record = true): Chain[] {
+function compositeChains(
+  config: Config,
+  profile: BoardProfile,
+  sourceNames: string[],
+  layout: string,
+  filePrefix: string,
+  inlineOutputs: boolean,
+  record = true,
+): Chain[] {
   const canvas = canvasOf(config);
   const rects = layoutRects(layout, sourceNames, canvas.width, canvas.height);
   const padProps: Record<string, number> = {};
@@ -75,7 +85,18 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
     chains.push([
       { element: 'intervideosrc', name: `${s}-in`, properties: { channel: channelName(config, s), timeout: INTER_TIMEOUT_NS } },
       { caps: rawCaps(canvas) },
-      { element: 'textoverlay', name: `${s}-slate`, properties: { text: `NO SIGNAL - ${s}`, silent: true, valignment: 'center', halignment: 'center', 'font-desc': 'Sans Bold 40', 'shaded-background': true } },
+      {
+        element: 'textoverlay',
+        name: `${s}-slate`,
+        properties: {
+          text: `NO SIGNAL - ${s}`,
+          silent: true,
+          valignment: 'center',
+          halignment: 'center',
+          'font-desc': 'Sans Bold 40',
+          'shaded-background': true,
+        },
+      },
       { element: 'queue', properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
       { ref: `mix.sink_${i}` },
     ]);
@@ -93,7 +114,14 @@ function compositeChains(config: Config, profile: BoardProfile, sourceNames: str
   if (inlineOutputs) {
     for (const o of network) {
       const out = networkOutput(o, config.video.keyframeIntervalS);
-      chains.push([{ ref: 'enc-tee.' }, { element: 'queue', properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 } }, ...out.chain]);
+      chains.push([
+        { ref: 'enc-tee.' },
+        {
+          element: 'queue',
+          properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 },
+        },
+        ...out.chain,
+      ]);
       if (audio) chains.push([{ ref: 'aud-tee.' }, ...audioQueue, { element: 'aacparse' }, { ref: out.audioRef }]);
     }
   } else {
@@ -148,7 +176,10 @@ function withSourcePreview(chains: Chain[], name: string, fps: number): Chain[] 
     const last = c.at(-1);
     return last !== undefined && 'element' in last && last.element === 'intervideosink';
   };
-  return [...chains.map((c) => (isPicture(c) ? [...c.slice(0, -1), { element: 'tee', name: `${name}-tee` }, c.at(-1)!] : c)), previewBranch(`${name}-tee.`, `${name}-preview`, fps)];
+  return [
+    ...chains.map((c) => (isPicture(c) ? [...c.slice(0, -1), { element: 'tee', name: `${name}-tee` }, c.at(-1)!] : c)),
+    previewBranch(`${name}-tee.`, `${name}-preview`, fps),
+  ];
 }
 
 export interface GraphOptions {
@@ -181,7 +212,12 @@ export function defaultFilePrefix(config: Pick<Config, 'site' | 'room'>, now = n
 }
 
 /** Renders every pipeline the service runs for the config's role, and the one-line equivalent. */
-export function buildGraph(config: Config, profile: BoardProfile, role: 'broadcast' | 'receive' | 'playback', options: GraphOptions = {}): MediaGraph {
+export function buildGraph(
+  config: Config,
+  profile: BoardProfile,
+  role: 'broadcast' | 'receive' | 'playback',
+  options: GraphOptions = {},
+): MediaGraph {
   const canvas = canvasOf(config);
   const filePrefix = options.filePrefix ?? defaultFilePrefix(config, new Date(0));
   const entries = Object.entries(config.sources);
@@ -190,7 +226,17 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
     const media = options.media ?? 'file:///dev/null';
     const uri = media.includes('://') ? media : `file://${media}`;
     const tokens = pipelineTokens(playbackChains(uri, displayChain(config, profile), options.speaker ?? config.audio.speaker));
-    return { role, sources: [], main: null, outputs: [], display: { id: 'playback', tokens }, audio: null, speaker: null, padOrder: [], printable: shellLine(tokens) };
+    return {
+      role,
+      sources: [],
+      main: null,
+      outputs: [],
+      display: { id: 'playback', tokens },
+      audio: null,
+      speaker: null,
+      padOrder: [],
+      printable: shellLine(tokens),
+    };
   }
 
   // receive: the anchor's lesson (the first remote source) goes full screen; local sources go back.
@@ -199,19 +245,39 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
   if (remote) {
     const [name, src] = remote;
     if (src.kind !== 'remote') throw new Error('unreachable: the lesson is a remote source');
-    display = { id: 'receive', tokens: pipelineTokens(lessonChains(name, src, profile, canvas, displayChain(config, profile), options.speaker ?? config.audio.speaker)) };
+    display = {
+      id: 'receive',
+      tokens: pipelineTokens(
+        lessonChains(name, src, profile, canvas, displayChain(config, profile), options.speaker ?? config.audio.speaker),
+      ),
+    };
   }
   const local = entries.filter(([n]) => n !== remote?.[0]);
   const names = local.map(([n]) => n);
   const sourceChains = local.map(([n, s]) => sourcePipelineChains(n, channelName(config, n), s, profile, canvas));
-  const sources = sourceChains.map((c, i) => ({ id: `source:${names[i]}`, tokens: pipelineTokens(withSourcePreview(c, names[i]!, canvas.fps)) }));
+  const sources = sourceChains.map((c, i) => ({
+    id: `source:${names[i]}`,
+    tokens: pipelineTokens(withSourcePreview(c, names[i]!, canvas.fps)),
+  }));
   // The anchor hears the classrooms: every remote source's sound mixed to the speakers. (A receiving
   // classroom's speakers play its lesson.)
-  const heard = role === 'broadcast' ? local.filter(([, s]) => s.kind === 'remote' && demuxHead(s.url, s.latencyMs, 'x') !== null).map(([n]) => soundChannel(channelName(config, n))) : [];
-  const speaker = heard.length > 0 ? { id: 'speaker', tokens: pipelineTokens(speakerMixChains(heard, options.speaker ?? config.audio.speaker)) } : null;
+  const heard =
+    role === 'broadcast'
+      ? local
+          .filter(([, s]) => s.kind === 'remote' && demuxHead(s.url, s.latencyMs, 'x') !== null)
+          .map(([n]) => soundChannel(channelName(config, n)))
+      : [];
+  const speaker =
+    heard.length > 0 ? { id: 'speaker', tokens: pipelineTokens(speakerMixChains(heard, options.speaker ?? config.audio.speaker)) } : null;
 
   const layout = options.layout ?? initialLayout(config, role);
-  const main = names.length > 0 ? { id: 'composite', tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false, options.record ?? true)) } : null;
+  const main =
+    names.length > 0
+      ? {
+          id: 'composite',
+          tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false, options.record ?? true)),
+        }
+      : null;
   const network = main ? config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record') : [];
   const audio = main && hasAudio(config) ? audioSourceChain(config) : null;
   const outputs = network.map((o) => {
@@ -221,8 +287,22 @@ export function buildGraph(config: Config, profile: BoardProfile, role: 'broadca
     return { id: `output:${o.name}`, tokens: pipelineTokens(chains) };
   });
 
-  const printableChains: Chain[] = [...sourceChains.flat(), ...(audio ? [audio] : []), ...(heard.length > 0 ? speakerMixChains(heard, options.speaker ?? config.audio.speaker) : [])];
+  const printableChains: Chain[] = [
+    ...sourceChains.flat(),
+    ...(audio ? [audio] : []),
+    ...(heard.length > 0 ? speakerMixChains(heard, options.speaker ?? config.audio.speaker) : []),
+  ];
   if (names.length > 0) printableChains.push(...compositeChains(config, profile, names, layout, filePrefix, true));
   const printableTokens = [...(display?.tokens ?? []), ...pipelineTokens(printableChains)];
-  return { role, sources, main, outputs, display, audio: audio ? { id: 'audio', tokens: pipelineTokens([audio]) } : null, speaker, padOrder: names, printable: shellLine(printableTokens) };
+  return {
+    role,
+    sources,
+    main,
+    outputs,
+    display,
+    audio: audio ? { id: 'audio', tokens: pipelineTokens([audio]) } : null,
+    speaker,
+    padOrder: names,
+    printable: shellLine(printableTokens),
+  };
 }

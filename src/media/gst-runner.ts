@@ -5,7 +5,10 @@ import type { BusMessage, PipelineRunner, RunningPipeline, SampleTiming } from '
 interface GstElement {
   [property: string]: unknown;
   /** Each sample as the appsink gets it with its timing (ns, -1 for none); null at end of stream. A null callback stops the feed. */
-  onSample?(cb: ((buf: Buffer | null, pts: number, dts: number, duration: number, delta: boolean) => void) | null, maxQueued?: number): void;
+  onSample?(
+    cb: ((buf: Buffer | null, pts: number, dts: number, duration: number, delta: boolean) => void) | null,
+    maxQueued?: number,
+  ): void;
   /** Drops the element reference the wrapper holds (the pipeline cannot be freed before). */
   release?(): void;
   push?(buf: Buffer, pts: number, dts: number, duration: number, delta: boolean): void;

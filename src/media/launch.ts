@@ -24,12 +24,12 @@ export type Chain = Link[];
 
 export class LaunchError extends Error {}
 
-const BARE = /^[A-Za-z0-9_.:\/+@%-]+$/;
+const BARE = /^[A-Za-z0-9_.:/+@%-]+$/;
 const FACTORY = /^[a-z0-9_]+$/;
 const ELEMENT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const PROPERTY = /^[a-z0-9][a-z0-9-]*(::[a-z0-9-]+)?$|^sink_\d+::[a-z-]+$/;
 /** Caps need parentheses for features (`video/x-raw(memory:NVMM)`) and types (`(string)4`), nothing else. */
-const CAPS = /^[A-Za-z0-9_\/(),.=:+-]+$/;
+const CAPS = /^[A-Za-z0-9_/(),.=:+-]+$/;
 const REF = /^[a-z0-9][a-z0-9_-]*\.([a-z0-9_%]+)?$/;
 
 /** A property value as gst_parse_launch reads it; double quotes when it has spaces or punctuation. */
@@ -99,5 +99,5 @@ export function shellLine(tokens: string[]): string {
 }
 
 export function shellQuote(token: string): string {
-  return /^[A-Za-z0-9_.:\/+@%=,-]+$/.test(token) || token === '!' ? token : `'${token.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_.:/+@%=,-]+$/.test(token) || token === '!' ? token : `'${token.replace(/'/g, `'\\''`)}'`;
 }

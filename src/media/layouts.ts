@@ -46,7 +46,14 @@ export function layoutRects(layout: string, sources: readonly string[], width: n
       const h = even(w / aspect);
       const margin = even(width / 64);
       small.forEach((s, i) => {
-        out[s] = { xpos: width - margin - (i + 1) * w - i * margin, ypos: height - margin - h, width: w, height: h, alpha: 1, zorder: 2 + i };
+        out[s] = {
+          xpos: width - margin - (i + 1) * w - i * margin,
+          ypos: height - margin - h,
+          width: w,
+          height: h,
+          alpha: 1,
+          zorder: 2 + i,
+        };
       });
       return out;
     }

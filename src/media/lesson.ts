@@ -26,7 +26,18 @@ export function speakerChain(speaker: string, timing: Record<string, number | bo
   const sink: ElementLink =
     speaker === 'none'
       ? { element: 'fakesink', name: 'speaker', properties: { sync: true, async: false, ...timing } }
-      : { element: 'alsasink', name: 'speaker', properties: { device: speaker, sync: true, async: false, 'buffer-time': SPEAKER_BUFFER_US, 'latency-time': SPEAKER_PERIOD_US, ...timing } };
+      : {
+          element: 'alsasink',
+          name: 'speaker',
+          properties: {
+            device: speaker,
+            sync: true,
+            async: false,
+            'buffer-time': SPEAKER_BUFFER_US,
+            'latency-time': SPEAKER_PERIOD_US,
+            ...timing,
+          },
+        };
   return [{ element: 'audioconvert' }, { element: 'audioresample' }, meter('speaker-level'), sink];
 }
 
@@ -52,24 +63,57 @@ export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
  * must not leave its last frame frozen on the projector as if the anchor's teacher had stopped moving.
  * Both pads' z-order is set: a pad asked for first is drawn first, whatever its name.
  */
-export function lessonChains(name: string, source: Extract<SourceConfig, { kind: 'remote' }>, profile: BoardProfile, canvas: Canvas, display: Chain, speaker: string): Chain[] {
-  const onClock = display.map((l, i) => (i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true } } : l));
+export function lessonChains(
+  name: string,
+  source: Extract<SourceConfig, { kind: 'remote' }>,
+  profile: BoardProfile,
+  canvas: Canvas,
+  display: Chain,
+  speaker: string,
+): Chain[] {
+  const onClock = display.map((l, i) =>
+    i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true } } : l,
+  );
   const screen = lessonScreen(name);
   const frames = `${name}-frames-tee`;
   const screenChains: Chain[] = [
     [
-      { element: 'compositor', name: screen, properties: { background: 'black', 'sink_0::width': canvas.width, 'sink_0::height': canvas.height, 'sink_0::zorder': 0, 'sink_1::zorder': 1, 'sink_1::alpha': 1 } },
+      {
+        element: 'compositor',
+        name: screen,
+        properties: {
+          background: 'black',
+          'sink_0::width': canvas.width,
+          'sink_0::height': canvas.height,
+          'sink_0::zorder': 0,
+          'sink_1::zorder': 1,
+          'sink_1::alpha': 1,
+        },
+      },
       { caps: `video/x-raw,width=${canvas.width},height=${canvas.height},framerate=${canvas.fps}/1` },
       ...onClock,
     ],
     [
       { element: 'videotestsrc', name: `${name}-slate-src`, properties: { 'is-live': true, pattern: 'black' } },
       { caps: rawCaps(canvas) },
-      { element: 'textoverlay', properties: { text: LESSON_SLATE_TEXT, valignment: 'center', halignment: 'center', 'font-desc': 'Sans Bold 40' } },
+      {
+        element: 'textoverlay',
+        properties: { text: LESSON_SLATE_TEXT, valignment: 'center', halignment: 'center', 'font-desc': 'Sans Bold 40' },
+      },
       { ref: `${screen}.sink_1` },
     ],
-    [{ ref: `${frames}.` }, { element: 'queue', properties: { 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } }, { element: 'fakesink', name: lessonFrames(name), properties: { sync: false, async: false } }],
-    [{ ref: `${frames}.` }, { element: 'queue', properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0 } }, { element: 'videoconvert' }, { element: 'videoscale' }, { ref: `${screen}.sink_0` }],
+    [
+      { ref: `${frames}.` },
+      { element: 'queue', properties: { 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
+      { element: 'fakesink', name: lessonFrames(name), properties: { sync: false, async: false } },
+    ],
+    [
+      { ref: `${frames}.` },
+      { element: 'queue', properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0 } },
+      { element: 'videoconvert' },
+      { element: 'videoscale' },
+      { ref: `${screen}.sink_0` },
+    ],
   ];
   const decoded: ElementLink = { element: 'tee', name: frames };
   const head = demuxHead(source.url, source.latencyMs, name);
@@ -79,7 +123,14 @@ export function lessonChains(name: string, source: Extract<SourceConfig, { kind:
     head,
     [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, decoded],
     ...screenChains,
-    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakerChain(speaker, { sync: true, 'ts-offset': Math.round(1e9 / canvas.fps) })],
+    [
+      { ref: demux },
+      { caps: 'audio/mpeg' },
+      { element: 'queue' },
+      { element: 'aacparse' },
+      { element: 'avdec_aac' },
+      ...speakerChain(speaker, { sync: true, 'ts-offset': Math.round(1e9 / canvas.fps) }),
+    ],
   ];
 }
 
@@ -89,7 +140,16 @@ export function lessonChains(name: string, source: Extract<SourceConfig, { kind:
  * for sound that a silent file never links refuses every seek.)
  */
 export function playbackChains(uri: string, display: Chain, speaker: string): Chain[] {
-  return [[{ element: 'playbin', name: 'player', properties: { uri }, bins: { 'video-sink': [{ element: 'videoconvert' }, { element: 'videoscale' }, ...display], 'audio-sink': speakerChain(speaker) } }]];
+  return [
+    [
+      {
+        element: 'playbin',
+        name: 'player',
+        properties: { uri },
+        bins: { 'video-sink': [{ element: 'videoconvert' }, { element: 'videoscale' }, ...display], 'audio-sink': speakerChain(speaker) },
+      },
+    ],
+  ];
 }
 
 /**
@@ -99,6 +159,11 @@ export function playbackChains(uri: string, display: Chain, speaker: string): Ch
 export function speakerMixChains(channels: string[], speaker: string): Chain[] {
   return [
     [{ element: 'audiomixer', name: 'speaker-mix' }, ...speakerChain(speaker)],
-    ...channels.map((channel): Chain => [{ element: 'interaudiosrc', properties: { channel } }, { caps: RAW_AUDIO_CAPS }, { element: 'queue' }, { ref: 'speaker-mix.' }]),
+    ...channels.map((channel): Chain => [
+      { element: 'interaudiosrc', properties: { channel } },
+      { caps: RAW_AUDIO_CAPS },
+      { element: 'queue' },
+      { ref: 'speaker-mix.' },
+    ]),
   ];
 }

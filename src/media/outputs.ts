@@ -101,7 +101,9 @@ export const AAC_CAPS = 'audio/mpeg,mpegversion=4,stream-format=adts';
 
 /** Head of an output's audio branch in its own pipeline. */
 export function audioAppsrcHead(name: string): Chain {
-  return [{ element: 'appsrc', name: `${name}-ain`, properties: { 'is-live': true, format: 'time', 'do-timestamp': false, caps: AAC_CAPS } }];
+  return [
+    { element: 'appsrc', name: `${name}-ain`, properties: { 'is-live': true, format: 'time', 'do-timestamp': false, caps: AAC_CAPS } },
+  ];
 }
 
 /**
@@ -110,5 +112,7 @@ export function audioAppsrcHead(name: string): Chain {
  * the event loop's jitter into the stream.
  */
 export function appsrcHead(name: string): Chain {
-  return [{ element: 'appsrc', name: `${name}-in`, properties: { 'is-live': true, format: 'time', 'do-timestamp': false, caps: H264_CAPS } }];
+  return [
+    { element: 'appsrc', name: `${name}-in`, properties: { 'is-live': true, format: 'time', 'do-timestamp': false, caps: H264_CAPS } },
+  ];
 }

@@ -47,11 +47,13 @@ export class Player {
   /** Opens the media and starts playing it; replaces whatever was playing. */
   open(media: string): void {
     if (!/^[a-z]+:\/\//.test(media) && !existsSync(media)) throw new ClassboxError('not_found', `no such media file: ${media}`);
-    if (/^[a-z]+:\/\//.test(media) && !/^(file|https?|rtsp|rtsps|srt|rtmp):\/\//.test(media)) throw new ClassboxError('invalid_request', `unsupported media URL scheme: ${media}`);
+    if (/^[a-z]+:\/\//.test(media) && !/^(file|https?|rtsp|rtsps|srt|rtmp):\/\//.test(media))
+      throw new ClassboxError('invalid_request', `unsupported media URL scheme: ${media}`);
     this.stop();
     let tokens: string[];
     try {
-      tokens = buildGraph(this.ctx.config, this.ctx.profile, 'playback', { media, ...(this.speakerFailed ? { speaker: 'none' } : {}) }).display!.tokens;
+      tokens = buildGraph(this.ctx.config, this.ctx.profile, 'playback', { media, ...(this.speakerFailed ? { speaker: 'none' } : {}) })
+        .display!.tokens;
     } catch (err) {
       if (err instanceof LaunchError) throw new ClassboxError('invalid_request', `media ${JSON.stringify(media)}: ${err.message}`);
       throw err;
@@ -117,7 +119,8 @@ export class Player {
   seek(seconds: number): void {
     const p = this.need();
     const duration = p.duration();
-    if (!(seconds >= 0) || (duration > 0 && seconds > duration)) throw new ClassboxError('invalid_request', `position must be between 0 and ${duration.toFixed(1)} s`);
+    if (!(seconds >= 0) || (duration > 0 && seconds > duration))
+      throw new ClassboxError('invalid_request', `position must be between 0 and ${duration.toFixed(1)} s`);
     if (!p.seek(seconds)) throw new ClassboxError('conflict', 'the media cannot seek now (not yet playing, or not seekable)');
     if (this.state === 'ended') this.state = 'playing';
   }
@@ -138,6 +141,11 @@ export class Player {
     const p = this.pipeline;
     const pos = p ? p.position() : -1;
     const dur = p ? p.duration() : -1;
-    return { state: this.state, media: this.media, positionS: pos >= 0 ? Math.round(pos * 10) / 10 : null, durationS: dur > 0 ? Math.round(dur * 10) / 10 : null };
+    return {
+      state: this.state,
+      media: this.media,
+      positionS: pos >= 0 ? Math.round(pos * 10) / 10 : null,
+      durationS: dur > 0 ? Math.round(dur * 10) / 10 : null,
+    };
   }
 }

@@ -30,8 +30,10 @@ export function chooseProfile(facts: MachineFacts): ProfileChoice {
       : { profile: null, reason: `board "${model}" needs x264enc (gstreamer1.0-plugins-ugly), which is missing` };
   }
   if (model?.includes('Raspberry Pi')) {
-    if (has('v4l2h264enc') && devices.has('/dev/video11')) return { profile: 'rpi4', reason: `board "${model}" with v4l2h264enc and the encoder node /dev/video11` };
-    if (has('x264enc')) return { profile: 'software', reason: `board "${model}" but no usable hardware encoder (v4l2h264enc or /dev/video11 missing)` };
+    if (has('v4l2h264enc') && devices.has('/dev/video11'))
+      return { profile: 'rpi4', reason: `board "${model}" with v4l2h264enc and the encoder node /dev/video11` };
+    if (has('x264enc'))
+      return { profile: 'software', reason: `board "${model}" but no usable hardware encoder (v4l2h264enc or /dev/video11 missing)` };
   }
   if (model?.includes('Jetson') || model?.includes('NVIDIA')) {
     if (has('nvv4l2h264enc') && !/Orin Nano/i.test(model)) return { profile: 'jetson', reason: `board "${model}" with nvv4l2h264enc` };

@@ -1,14 +1,18 @@
 import type { Config } from '../config/schema.js';
 import { probeGstreamer } from '../doctor/gstreamer-probe.js';
 import { readBoardModel, renderNodes, videoDevices } from '../doctor/machine.js';
-import { chooseProfile, type ProfileName } from './profile-choice.js';
+import { chooseProfile } from './profile-choice.js';
 import { loadBoardProfile, type BoardProfile } from './profiles.js';
 
 /** The board profile for a config: as configured, or chosen by probing the machine (`profile: auto`). */
 export async function resolveProfile(config: Pick<Config, 'profile'>): Promise<{ profile: BoardProfile; reason: string }> {
   if (config.profile !== 'auto') return { profile: loadBoardProfile(config.profile), reason: 'configured' };
   const gst = await probeGstreamer();
-  const choice = chooseProfile({ boardModel: readBoardModel(), elements: gst.elements, devices: new Set([...videoDevices(), ...renderNodes()]) });
+  const choice = chooseProfile({
+    boardModel: readBoardModel(),
+    elements: gst.elements,
+    devices: new Set([...videoDevices(), ...renderNodes()]),
+  });
   if (!choice.profile) throw new Error(`profile: auto found nothing usable: ${choice.reason}`);
-  return { profile: loadBoardProfile(choice.profile as ProfileName), reason: choice.reason };
+  return { profile: loadBoardProfile(choice.profile), reason: choice.reason };
 }

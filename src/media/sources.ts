@@ -4,7 +4,6 @@ import type { BoardProfile } from './profiles.js';
 import { RAW_AUDIO_CAPS } from './audio.js';
 import { meter } from './meter.js';
 
-
 export interface Canvas {
   width: number;
   height: number;
@@ -36,7 +35,11 @@ function remoteChain(url: string, latencyMs: number, profile: BoardProfile, name
   const decode: Chain = [{ element: 'h264parse' }, ...profile.decoder.chain];
   const head = demuxHead(url, latencyMs, name);
   if (head) return [...head, ...decode];
-  return [{ element: 'rtspsrc', name: `${name}-src`, properties: { location: url, latency: latencyMs } }, { element: 'rtph264depay' }, ...decode];
+  return [
+    { element: 'rtspsrc', name: `${name}-src`, properties: { location: url, latency: latencyMs } },
+    { element: 'rtph264depay' },
+    ...decode,
+  ];
 }
 
 /** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
@@ -45,13 +48,23 @@ export function demuxHead(url: string, latencyMs: number, name: string): Chain |
   const demux = { element: 'tsdemux', name: `${name}-demux` };
   switch (scheme) {
     case 'srt':
-      return [{ element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } }, { ...demux, properties: { latency: TS_DEMUX_LATENCY_MS } }];
+      return [
+        { element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } },
+        { ...demux, properties: { latency: TS_DEMUX_LATENCY_MS } },
+      ];
     case 'rtmp':
     case 'rtmps':
-      return [{ element: 'rtmp2src', name: `${name}-src`, properties: { location: url } }, { element: 'flvdemux', name: `${name}-demux` }];
+      return [
+        { element: 'rtmp2src', name: `${name}-src`, properties: { location: url } },
+        { element: 'flvdemux', name: `${name}-demux` },
+      ];
     case 'http':
     case 'https':
-      return [{ element: 'souphttpsrc', name: `${name}-src`, properties: { location: url, 'is-live': true } }, { element: 'hlsdemux' }, demux];
+      return [
+        { element: 'souphttpsrc', name: `${name}-src`, properties: { location: url, 'is-live': true } },
+        { element: 'hlsdemux' },
+        demux,
+      ];
     default:
       return null;
   }
@@ -62,13 +75,26 @@ export function captureChain(name: string, source: SourceConfig, profile: BoardP
   switch (source.kind) {
     case 'test': {
       const chain: Chain = [{ element: 'videotestsrc', name: `${name}-src`, properties: { pattern: source.pattern, 'is-live': true } }];
-      if (source.label) chain.push({ caps: rawCaps(canvas) }, { element: 'textoverlay', properties: { text: source.label, valignment: 'top', halignment: 'left', 'font-desc': 'Sans 24', 'shaded-background': true } });
+      if (source.label)
+        chain.push(
+          { caps: rawCaps(canvas) },
+          {
+            element: 'textoverlay',
+            properties: { text: source.label, valignment: 'top', halignment: 'left', 'font-desc': 'Sans 24', 'shaded-background': true },
+          },
+        );
       return chain;
     }
     case 'file':
       return [{ element: 'filesrc', name: `${name}-src`, properties: { location: source.path } }, { element: 'decodebin' }];
     case 'v4l2': {
-      const caps = [source.width && `width=${source.width}`, source.height && `height=${source.height}`, source.fps && `framerate=${source.fps}/1`].filter(Boolean).join(',');
+      const caps = [
+        source.width && `width=${source.width}`,
+        source.height && `height=${source.height}`,
+        source.fps && `framerate=${source.fps}/1`,
+      ]
+        .filter(Boolean)
+        .join(',');
       const head: Chain = [{ element: 'v4l2src', name: `${name}-src`, properties: { device: source.device } }];
       // Most USB cameras deliver 720p/1080p at full rate only as MJPEG.
       if (source.format === 'mjpeg') return [...head, { caps: `image/jpeg${caps ? `,${caps}` : ''}` }, { element: 'jpegdec' }];
@@ -124,7 +150,14 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
   const demux = `${name}-demux.`;
   return [
     head,
-    [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, ...toChannel(name, channel, canvas, true)],
+    [
+      { ref: demux },
+      { caps: 'video/x-h264' },
+      { element: 'queue' },
+      { element: 'h264parse' },
+      ...profile.decoder.chain,
+      ...toChannel(name, channel, canvas, true),
+    ],
     [
       { ref: demux },
       { caps: 'audio/mpeg' },

@@ -38,7 +38,11 @@ export function parseSrtStats(text: unknown): SrtLinkStats | null {
     .split('application/x-srt-statistics')
     .map(fieldsOf)
     // A caller that has not reached its listener has a structure of zeros: not a peer yet.
-    .filter((f) => f['rtt-ms'] !== undefined && (f['packets-sent'] ?? 0) + (f['packets-received'] ?? 0) + (f['packet-ack-received'] ?? 0) + (f['packet-ack-sent'] ?? 0) > 0);
+    .filter(
+      (f) =>
+        f['rtt-ms'] !== undefined &&
+        (f['packets-sent'] ?? 0) + (f['packets-received'] ?? 0) + (f['packet-ack-received'] ?? 0) + (f['packet-ack-sent'] ?? 0) > 0,
+    );
   const sum = (...keys: string[]) => peers.reduce((n, f) => n + keys.reduce((k, key) => k + (f[key] ?? 0), 0), 0);
   const max = (key: string) => (peers.length ? Math.max(...peers.map((f) => f[key] ?? 0)) : null);
   const rtt = max('rtt-ms');

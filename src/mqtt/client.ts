@@ -104,7 +104,11 @@ export class MqttLink implements Part {
     // holding the callback while the gate is closed slows a flood down at TCP, and the broker keeps it.
     client.handleMessage = (_packet, done) => {
       const wait = this.gate?.();
-      if (wait) wait.then(() => done(), () => done());
+      if (wait)
+        wait.then(
+          () => done(),
+          () => done(),
+        );
       else done();
     };
     client.on('message', (topic, payload, packet) => {
@@ -161,7 +165,8 @@ export class MqttLink implements Part {
    */
   setReady(): void {
     this.ready = true;
-    if (this.client?.connected) void this.publish(topics.availability(this.base), 'online', { qos: 1, retain: true }).catch(() => undefined);
+    if (this.client?.connected)
+      void this.publish(topics.availability(this.base), 'online', { qos: 1, retain: true }).catch(() => undefined);
   }
 
   async publish(topic: string, payload: string | Buffer, opts: PublishOptions = {}): Promise<void> {

@@ -49,7 +49,7 @@ export class Outbox {
     };
     this.acked = number(this.ackFile);
     this.droppedUnreported = number(this.droppedFile);
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch {

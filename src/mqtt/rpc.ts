@@ -18,7 +18,8 @@ export function jsonDepth(buf: Buffer): number {
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i]!;
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -29,8 +30,7 @@ export function jsonDepth(buf: Buffer): number {
 }
 
 export type Response =
-  | { id: string | null; status: 'ok'; data: unknown }
-  | { id: string | null; status: 'error'; error: { code: ErrorCode; message: string } };
+  { id: string | null; status: 'ok'; data: unknown } | { id: string | null; status: 'error'; error: { code: ErrorCode; message: string } };
 
 export interface Command<S extends z.ZodType = z.ZodType> {
   /** Arguments, without `id`. Unknown fields are refused. */
@@ -41,7 +41,7 @@ export interface Command<S extends z.ZodType = z.ZodType> {
 }
 
 export function command<S extends z.ZodType>(c: Command<S>): Command {
-  return c as unknown as Command;
+  return c;
 }
 
 /**
@@ -64,15 +64,18 @@ export class CommandTable {
   async handle(name: string, payload: Buffer): Promise<Response> {
     let id: string | null = null;
     try {
-      if (payload.length > MAX_REQUEST_BYTES) throw new ClassboxError('invalid_request', `request larger than ${MAX_REQUEST_BYTES / 1024} KB`);
-      if (jsonDepth(payload) > MAX_REQUEST_DEPTH) throw new ClassboxError('invalid_request', `request nested deeper than ${MAX_REQUEST_DEPTH} levels`);
+      if (payload.length > MAX_REQUEST_BYTES)
+        throw new ClassboxError('invalid_request', `request larger than ${MAX_REQUEST_BYTES / 1024} KB`);
+      if (jsonDepth(payload) > MAX_REQUEST_DEPTH)
+        throw new ClassboxError('invalid_request', `request nested deeper than ${MAX_REQUEST_DEPTH} levels`);
       let body: unknown;
       try {
         body = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'));
       } catch (err) {
         throw new ClassboxError('invalid_json', `not JSON: ${(err as Error).message}`);
       }
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ClassboxError('invalid_request', 'the request must be a JSON object');
+      if (body === null || typeof body !== 'object' || Array.isArray(body))
+        throw new ClassboxError('invalid_request', 'the request must be a JSON object');
       const { id: rawId, ...args } = body as Record<string, unknown>;
       if (rawId !== undefined && typeof rawId !== 'string') throw new ClassboxError('invalid_request', 'id: expected a string');
       if (typeof rawId === 'string') id = rawId.slice(0, 256);

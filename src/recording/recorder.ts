@@ -119,7 +119,9 @@ export class Recorder implements Part {
     for (const out of this.outputs) {
       let files: string[];
       try {
-        files = readdirSync(out.dir).filter((f) => f.endsWith('.mkv')).sort();
+        files = readdirSync(out.dir)
+          .filter((f) => f.endsWith('.mkv'))
+          .sort();
       } catch {
         continue; // the disk is not there (yet)
       }
@@ -165,9 +167,21 @@ export class Recorder implements Part {
       }
       return;
     }
-    const [sha256, durationS] = await Promise.all([sha256File(path), segmentDurationS(this.ctx.runner, path, this.ctx.config.video.fps).catch(() => 0)]);
+    const [sha256, durationS] = await Promise.all([
+      sha256File(path),
+      segmentDurationS(this.ctx.runner, path, this.ctx.config.video.fps).catch(() => 0),
+    ]);
     const index = cls ? this.index.segments.filter((s) => s.class === cls).length : Number(m?.[3] ?? 0);
-    const record: SegmentRecord = { path, class: cls, index, durationS, bytes, sha256, closedAt: new Date().toISOString(), uploaded: false };
+    const record: SegmentRecord = {
+      path,
+      class: cls,
+      index,
+      durationS,
+      bytes,
+      sha256,
+      closedAt: new Date().toISOString(),
+      uploaded: false,
+    };
     this.index.segments.push(record);
     this.save();
     if (cls) this.writeManifest(cls);
@@ -177,7 +191,9 @@ export class Recorder implements Part {
 
   /** `<dataDir>/recordings/classes/<class>.json`: the class's segments in order. */
   private writeManifest(cls: string): void {
-    const segments = this.index.segments.filter((s) => s.class === cls).map(({ path, index, durationS, bytes, sha256 }) => ({ index, file: basename(path), path, durationS, bytes, sha256 }));
+    const segments = this.index.segments
+      .filter((s) => s.class === cls)
+      .map(({ path, index, durationS, bytes, sha256 }) => ({ index, file: basename(path), path, durationS, bytes, sha256 }));
     const file = join(this.dir, 'classes', `${cls}.json`);
     writeFileSync(`${file}.tmp`, JSON.stringify({ class: cls, segments, totalS: segments.reduce((a, s) => a + s.durationS, 0) }, null, 2));
     renameSync(`${file}.tmp`, file);
@@ -197,7 +213,12 @@ export class Recorder implements Part {
     const mine = () =>
       this.index.segments
         .filter((s) => s.path.startsWith(`${out.dir}/`) && this.isOwn(basename(s.path)) && s.path !== open && existsSync(s.path))
-        .sort((a, b) => Number(b.uploaded) - Number(a.uploaded) || Number(a.class === this.currentClass) - Number(b.class === this.currentClass) || a.closedAt.localeCompare(b.closedAt));
+        .sort(
+          (a, b) =>
+            Number(b.uploaded) - Number(a.uploaded) ||
+            Number(a.class === this.currentClass) - Number(b.class === this.currentClass) ||
+            a.closedAt.localeCompare(b.closedAt),
+        );
     if (out.retentionDays !== undefined) {
       const before = Date.now() - out.retentionDays * 86_400_000;
       for (const s of mine()) if (Date.parse(s.closedAt) < before) this.remove(s, `older than ${out.retentionDays} days`);

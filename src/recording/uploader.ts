@@ -107,7 +107,17 @@ export class Uploader implements Part {
 
   enqueue(s: { path: string; class: string | null; bytes: number; sha256: string }): void {
     if (this.items.some((i) => i.path === s.path && i.sha256 === s.sha256)) return;
-    this.items.push({ path: s.path, key: this.keyFor(s.path, s.class), class: s.class, bytes: s.bytes, sha256: s.sha256, state: 'queued', parts: [], attempts: 0, queuedAt: new Date().toISOString() });
+    this.items.push({
+      path: s.path,
+      key: this.keyFor(s.path, s.class),
+      class: s.class,
+      bytes: s.bytes,
+      sha256: s.sha256,
+      state: 'queued',
+      parts: [],
+      attempts: 0,
+      queuedAt: new Date().toISOString(),
+    });
     // Finished uploads older than the newest 1,000 are forgotten: the state file stays small.
     const done = this.items.filter((i) => i.state === 'done');
     if (done.length > 1000) this.items = this.items.filter((i) => i.state !== 'done' || done.indexOf(i) >= done.length - 1000);
@@ -162,7 +172,14 @@ export class Uploader implements Part {
           const wait = (this.ctx.backoffMs ?? BACKOFF_MS)[Math.min(item.attempts - 1, (this.ctx.backoffMs ?? BACKOFF_MS).length - 1)]!;
           this.log.warn({ path: item.path, attempt: item.attempts, err, retryInMs: wait }, 'upload interrupted; will go on');
           // An outage of hours is normal: the centre hears of the first attempts, then every 30th.
-          if (item.attempts <= 3 || item.attempts % 30 === 0) this.ctx.bus.emit('upload.retrying', { path: item.path, key: item.key, attempt: item.attempts, reason: item.lastError, retryInS: wait / 1000 });
+          if (item.attempts <= 3 || item.attempts % 30 === 0)
+            this.ctx.bus.emit('upload.retrying', {
+              path: item.path,
+              key: item.key,
+              attempt: item.attempts,
+              reason: item.lastError,
+              retryInS: wait / 1000,
+            });
           await this.sleep(wait);
         }
       }
@@ -177,7 +194,15 @@ export class Uploader implements Part {
     this.abort = new AbortController();
     const signal = this.abort.signal;
     if (!item.uploadId) {
-      const created = await this.client.send(new this.s3.CreateMultipartUploadCommand({ Bucket: bucket, Key: item.key, ContentType: 'video/x-matroska', Metadata: { sha256: item.sha256, class: item.class ?? '' } }), { abortSignal: signal });
+      const created = await this.client.send(
+        new this.s3.CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: item.key,
+          ContentType: 'video/x-matroska',
+          Metadata: { sha256: item.sha256, class: item.class ?? '' },
+        }),
+        { abortSignal: signal },
+      );
       item.uploadId = created.UploadId!;
       item.parts = [];
       item.state = 'uploading';
@@ -196,7 +221,10 @@ export class Uploader implements Part {
         const t0 = Date.now();
         let res;
         try {
-          res = await this.client.send(new this.s3.UploadPartCommand({ Bucket: bucket, Key: item.key, UploadId: item.uploadId, PartNumber: n, Body: buf }), { abortSignal: signal });
+          res = await this.client.send(
+            new this.s3.UploadPartCommand({ Bucket: bucket, Key: item.key, UploadId: item.uploadId, PartNumber: n, Body: buf }),
+            { abortSignal: signal },
+          );
         } catch (err) {
           // The store no longer knows this upload (expired, or the store was reset): start it again.
           if ((err as { name?: string }).name === 'NoSuchUpload') {
@@ -218,7 +246,12 @@ export class Uploader implements Part {
       await fh.close();
     }
     await this.client.send(
-      new this.s3.CompleteMultipartUploadCommand({ Bucket: bucket, Key: item.key, UploadId: item.uploadId, MultipartUpload: { Parts: item.parts.map((p) => ({ PartNumber: p.n, ETag: p.etag })) } }),
+      new this.s3.CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: item.key,
+        UploadId: item.uploadId,
+        MultipartUpload: { Parts: item.parts.map((p) => ({ PartNumber: p.n, ETag: p.etag })) },
+      }),
       { abortSignal: signal },
     );
     const head = await this.client.send(new this.s3.HeadObjectCommand({ Bucket: bucket, Key: item.key }), { abortSignal: signal });

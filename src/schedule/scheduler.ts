@@ -89,7 +89,10 @@ export class Scheduler implements Part {
 
   /** Every class of every source overlapping [from, to), earliest first. */
   occurrences(from: number, to: number): Occurrence[] {
-    const all = [...weeklyOccurrences(this.ctx.config.schedule.classes, this.tz, from, to, 'config'), ...weeklyOccurrences(this.pushed.classes, this.tz, from, to, 'pushed')];
+    const all = [
+      ...weeklyOccurrences(this.ctx.config.schedule.classes, this.tz, from, to, 'config'),
+      ...weeklyOccurrences(this.pushed.classes, this.tz, from, to, 'pushed'),
+    ];
     if (this.ical) {
       try {
         all.push(...icalOccurrences(this.ical, this.tz, from, to));
@@ -103,7 +106,13 @@ export class Scheduler implements Part {
   /** The classes of the next `days` days, for `schedule/get`. */
   upcoming(days: number): Array<{ name: string; mode: string; origin: string; start: string; end: string }> {
     const now = this.now();
-    return this.occurrences(now, now + days * 86_400_000).map((o) => ({ name: o.name, mode: o.mode, origin: o.origin, start: new Date(o.start).toISOString(), end: new Date(o.end).toISOString() }));
+    return this.occurrences(now, now + days * 86_400_000).map((o) => ({
+      name: o.name,
+      mode: o.mode,
+      origin: o.origin,
+      start: new Date(o.start).toISOString(),
+      end: new Date(o.end).toISOString(),
+    }));
   }
 
   /** Starts and ends scheduled classes for the current time, then sleeps until the next boundary. */
@@ -144,7 +153,16 @@ export class Scheduler implements Part {
       }
       const nonEmpty = <T extends object>(o: T | undefined) => (o && Object.keys(o).length > 0 ? o : undefined);
       try {
-        const started = await this.ctx.classroom.begin({ mode: due.mode, name: due.name, layout: due.layout, preset: nonEmpty(due.preset), projector: nonEmpty(due.projector), media: due.media, minutes: Math.max(1, Math.ceil((due.end - now) / 60_000)), source: 'schedule' });
+        const started = await this.ctx.classroom.begin({
+          mode: due.mode,
+          name: due.name,
+          layout: due.layout,
+          preset: nonEmpty(due.preset),
+          projector: nonEmpty(due.projector),
+          media: due.media,
+          minutes: Math.max(1, Math.ceil((due.end - now) / 60_000)),
+          source: 'schedule',
+        });
         this.running = { occurrence: due, id: started.id };
       } catch (err) {
         this.log.error({ err, class: due.name }, 'scheduled class could not start');
@@ -182,7 +200,7 @@ export class Scheduler implements Part {
       const p = formatIssues(parsed.error.issues, body)[0]!;
       return this.rejected(`${p.path}: ${p.message}`);
     }
-    this.pushed = parsed.data as typeof this.pushed;
+    this.pushed = parsed.data;
     this.writeJson('pushed.json', this.pushed);
     this.log.info({ classes: this.pushed.classes.length }, 'schedule pushed');
     this.ctx.bus.emit('schedule.updated', { source: 'pushed', classes: this.pushed.classes.length });

@@ -24,7 +24,13 @@ export interface Occurrence {
 const DAY_INDEX = { mon: 0, tue: 1, wed: 2, thu: 3, fri: 4, sat: 5, sun: 6 } as const;
 
 /** The weekly classes that overlap [from, to), in the schedule's time zone: DST changes move nothing on the wall clock. */
-export function weeklyOccurrences(classes: ScheduledClass[], tz: string, from: number, to: number, origin: Occurrence['origin']): Occurrence[] {
+export function weeklyOccurrences(
+  classes: ScheduledClass[],
+  tz: string,
+  from: number,
+  to: number,
+  origin: Occurrence['origin'],
+): Occurrence[] {
   const out: Occurrence[] = [];
   const first = wallTime(from, tz);
   const days = Math.ceil((to - from) / 86_400_000) + 2;
@@ -38,7 +44,18 @@ export function weeklyOccurrences(classes: ScheduledClass[], tz: string, from: n
       const start = zonedToInstant(d.year, d.month, d.day, sh, sm, tz);
       const end = zonedToInstant(d.year, d.month, d.day, eh, em, tz);
       if (end <= from || start >= to) continue;
-      out.push({ key: `${origin}:${c.name}:${start}`, name: c.name, mode: c.mode, start, end, origin, layout: c.layout, preset: c.preset, projector: c.projector, media: c.media });
+      out.push({
+        key: `${origin}:${c.name}:${start}`,
+        name: c.name,
+        mode: c.mode,
+        start,
+        end,
+        origin,
+        layout: c.layout,
+        preset: c.preset,
+        projector: c.projector,
+        media: c.media,
+      });
     }
   }
   return out.sort((a, b) => a.start - b.start);
@@ -63,7 +80,8 @@ export function icalOccurrences(text: string, tz: string, from: number, to: numb
   const root = new ICAL.Component(ICAL.parse(text));
   for (const vtz of root.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(vtz);
   const instant = (t: ICAL.Time): number => {
-    if (t.zone === ICAL.Timezone.localTimezone || t.zone === undefined || t.zone === null) return zonedToInstant(t.year, t.month, t.day, t.hour, t.minute, tz);
+    if (t.zone === ICAL.Timezone.localTimezone || t.zone === undefined || t.zone === null)
+      return zonedToInstant(t.year, t.month, t.day, t.hour, t.minute, tz);
     return t.toUnixTime() * 1000;
   };
   const out: Occurrence[] = [];
@@ -80,7 +98,8 @@ export function icalOccurrences(text: string, tz: string, from: number, to: numb
     if (!event.startDate || event.startDate.isDate) continue; // all-day entries are not classes
     const add = (item: ICAL.Event, start: number, end: number) => {
       const name = (item.summary ?? event.summary ?? 'class').slice(0, 64);
-      if (end > from && start < to && end > start) out.push({ key: `ical:${event.uid ?? name}:${start}`, name, mode: modeOf(item), start, end, origin: 'ical' });
+      if (end > from && start < to && end > start)
+        out.push({ key: `ical:${event.uid ?? name}:${start}`, name, mode: modeOf(item), start, end, origin: 'ical' });
     };
     if (!event.isRecurring()) {
       add(event, instant(event.startDate), instant(event.endDate));

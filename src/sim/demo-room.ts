@@ -32,7 +32,13 @@ export async function startDemoRoom(): Promise<DemoRoom> {
   }
   const side = new EpsonProjectorSim(epsonLine.b, { warmUpMs: 20_000, coolDownMs: 20_000 });
   await side.start();
-  const main = new PjlinkProjectorSim({ password: 'demo', name: 'room-101 main', mac: '02:00:00:00:01:01', warmUpMs: 20_000, coolDownMs: 30_000 });
+  const main = new PjlinkProjectorSim({
+    password: 'demo',
+    name: 'room-101 main',
+    mac: '02:00:00:00:01:01',
+    warmUpMs: 20_000,
+    coolDownMs: 30_000,
+  });
   const pjlinkPort = await main.start(0);
   // Class 2 search on the same port number, so `classbox discover --target 127.0.0.1 --port N` finds it.
   await main.listenSearch(pjlinkPort).catch(() => undefined);
@@ -45,7 +51,16 @@ export async function startDemoRoom(): Promise<DemoRoom> {
         'students-cam': { protocol: 'visca', port: cameraLine.a, address: 2, presets: { class: 1, front: 2 } },
       },
       projectors: {
-        main: { protocol: 'pjlink', host: '127.0.0.1', port: pjlinkPort, password: 'demo', pollS: 10, warmUpS: 20, coolDownS: 30, inputs: { hdmi: '32', pc: '11' } },
+        main: {
+          protocol: 'pjlink',
+          host: '127.0.0.1',
+          port: pjlinkPort,
+          password: 'demo',
+          pollS: 10,
+          warmUpS: 20,
+          coolDownS: 30,
+          inputs: { hdmi: '32', pc: '11' },
+        },
         side: { protocol: 'epson-escvp21', port: epsonLine.a, pollS: 10, warmUpS: 20, coolDownS: 20, inputs: { hdmi: '30', vga: '11' } },
       },
       gpio: {

@@ -51,7 +51,8 @@ export class PjlinkProjectorSim {
     const socket = createSocket('udp4');
     this.search = socket;
     socket.on('message', (msg, from) => {
-      if (msg.equals(SEARCH) && !this.options.silent) socket.send(searchAnswer(this.options.mac ?? '00:11:22:33:44:55'), from.port, from.address);
+      if (msg.equals(SEARCH) && !this.options.silent)
+        socket.send(searchAnswer(this.options.mac ?? '00:11:22:33:44:55'), from.port, from.address);
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

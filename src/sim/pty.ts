@@ -21,7 +21,10 @@ function socatPath(): string {
 }
 
 /** A real pseudo-terminal pair from socat: bytes written to one end come out of the other. */
-export async function createPtyPair(dir = mkdtempSync(join(tmpdir(), 'classbox-pty-')), names: [string, string] = ['a', 'b']): Promise<PtyPair> {
+export async function createPtyPair(
+  dir = mkdtempSync(join(tmpdir(), 'classbox-pty-')),
+  names: [string, string] = ['a', 'b'],
+): Promise<PtyPair> {
   const socat = socatPath();
   const a = join(dir, names[0]);
   const b = join(dir, names[1]);

@@ -125,8 +125,10 @@ export class ViscaCameraSim extends SerialSim {
     let apply: (() => void) | undefined;
     if (isPower) apply = () => (cam.power = hex === '01040002');
     else if (hex === '01040700') apply = () => (cam.zooming = 0);
-    else if (/^010407(02|03|2[0-7]|3[0-7])$/.test(hex)) apply = () => (cam.zooming = body[3]! === 0x02 || (body[3]! & 0xf0) === 0x20 ? 1 : -1);
-    else if (body[1] === 0x04 && body[2] === 0x47 && body.length === 7) apply = () => (cam.zoom = ((body[3]! << 12) | (body[4]! << 8) | (body[5]! << 4) | body[6]!) & 0xffff);
+    else if (/^010407(02|03|2[0-7]|3[0-7])$/.test(hex))
+      apply = () => (cam.zooming = body[3]! === 0x02 || (body[3]! & 0xf0) === 0x20 ? 1 : -1);
+    else if (body[1] === 0x04 && body[2] === 0x47 && body.length === 7)
+      apply = () => (cam.zoom = ((body[3]! << 12) | (body[4]! << 8) | (body[5]! << 4) | body[6]!) & 0xffff);
     else if (body[1] === 0x06 && body[2] === 0x01 && body.length === 7) {
       const [vv, ww, hh, v] = [body[3]!, body[4]!, body[5]!, body[6]!];
       if (vv < 1 || vv > 0x18 || ww < 1 || ww > 0x17 || hh < 1 || hh > 3 || v < 1 || v > 3) return syntax();
@@ -159,7 +161,7 @@ export class ViscaCameraSim extends SerialSim {
     this.reply([from, 0x40 | socket, 0xff]);
     if (this.options.neverComplete) return;
     const complete = () => {
-      apply!();
+      apply();
       cam.busySockets.delete(socket);
       this.reply([from, 0x50 | socket, 0xff]);
     };

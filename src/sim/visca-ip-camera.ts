@@ -99,7 +99,8 @@ export class ViscaIpCameraSim {
       return this.reply(PAYLOAD.controlReply, m.sequence, CONTROL_TYPE_ERROR);
     }
     if (m.type !== PAYLOAD.command && m.type !== PAYLOAD.inquiry) return this.reply(PAYLOAD.controlReply, m.sequence, CONTROL_TYPE_ERROR);
-    if (this.lastSequence !== undefined && m.sequence <= this.lastSequence) return this.reply(PAYLOAD.controlReply, m.sequence, CONTROL_SEQUENCE_ERROR);
+    if (this.lastSequence !== undefined && m.sequence <= this.lastSequence)
+      return this.reply(PAYLOAD.controlReply, m.sequence, CONTROL_SEQUENCE_ERROR);
     this.lastSequence = m.sequence;
     this.answering = m.sequence;
     this.dataFn(m.payload);

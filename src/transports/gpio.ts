@@ -45,11 +45,11 @@ export class OnoffChip implements GpioChip {
     const { Gpio } = await import('onoff');
     const gpio = new Gpio(sysfsNumber(line), direction, direction === 'in' ? edge : 'none');
     return {
-      read: () => gpio.read() as Promise<Bit>,
+      read: () => gpio.read(),
       write: (v) => gpio.write(v),
       watch: (fn) =>
         gpio.watch((err, value) => {
-          if (!err) fn(value as Bit);
+          if (!err) fn(value);
         }),
       close: async () => {
         gpio.unwatchAll();

@@ -82,7 +82,8 @@ export class ReconnectingLink {
 
   async write(data: Buffer): Promise<void> {
     const link = this.link;
-    if (!this.up || !link?.isOpen) throw new ClassboxError('device_unavailable', `${this.description} is not connected (${this.lastReason})`);
+    if (!this.up || !link?.isOpen)
+      throw new ClassboxError('device_unavailable', `${this.description} is not connected (${this.lastReason})`);
     try {
       await link.write(data);
     } catch (err) {

@@ -69,7 +69,13 @@ export class SerialLink implements ByteLink {
         port.set({ rts: false }, (rtsErr) => {
           if (!rtsErr) return resolve();
           this.port = undefined;
-          port.close(() => reject(new Error(`rs485: ${s.path} has no RTS line to switch the transmitter (${rtsErr.message}); use rs485: false for adapters with automatic direction control`)));
+          port.close(() =>
+            reject(
+              new Error(
+                `rs485: ${s.path} has no RTS line to switch the transmitter (${rtsErr.message}); use rs485: false for adapters with automatic direction control`,
+              ),
+            ),
+          );
         });
       });
     });
@@ -83,7 +89,8 @@ export class SerialLink implements ByteLink {
         port.write(data, (err) => (err ? reject(err) : resolve()));
       });
     }
-    const step = (fn: (cb: (err: Error | null | undefined) => void) => void) => new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+    const step = (fn: (cb: (err: Error | null | undefined) => void) => void) =>
+      new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
     return (async () => {
       await step((cb) => port.set({ rts: true }, cb));
       try {

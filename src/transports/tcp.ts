@@ -35,7 +35,10 @@ export class TcpLink implements ByteLink {
       // Commands are a few bytes each: Nagle would hold a stop behind the previous move for 40 ms or more.
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 10_000);
-      const timer = setTimeout(() => socket.destroy(new Error(`no connection to ${this.description} within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`no connection to ${this.description} within ${this.connectTimeoutMs} ms`)),
+        this.connectTimeoutMs,
+      );
       const fail = (err: Error) => {
         clearTimeout(timer);
         reject(err);

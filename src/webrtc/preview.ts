@@ -74,8 +74,10 @@ export class Preview implements Part {
   /** WHEP: answers an offer for the composite or one source; the id names the session for its DELETE. */
   async offer(sdp: string, feed = COMPOSITE): Promise<{ id: string; answer: string }> {
     if (!this.ctx.media) throw new ClassboxError('conflict', 'this box runs no media to preview');
-    if (!this.ctx.media.previewFeeds().includes(feed)) throw new ClassboxError('not_found', `nothing to preview as "${feed.slice(0, 64)}" (${this.ctx.media.previewFeeds().join(', ')})`);
-    if (this.viewers.size >= this.ctx.maxViewers) throw new ClassboxError('device_busy', `${this.ctx.maxViewers} viewers already (http.maxViewers)`);
+    if (!this.ctx.media.previewFeeds().includes(feed))
+      throw new ClassboxError('not_found', `nothing to preview as "${feed.slice(0, 64)}" (${this.ctx.media.previewFeeds().join(', ')})`);
+    if (this.viewers.size >= this.ctx.maxViewers)
+      throw new ClassboxError('device_busy', `${this.ctx.maxViewers} viewers already (http.maxViewers)`);
     if (!/^v=0\r?\n/.test(sdp) || sdp.length > 64 * 1024) throw new ClassboxError('invalid_request', 'the body must be an SDP offer');
     const id = randomUUID();
     const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
@@ -179,7 +181,8 @@ export class Preview implements Part {
     const cam = this.ctx.devices.camera(m.camera);
     switch (m.type) {
       case 'move': {
-        if (!DIRECTIONS.includes(m.direction as PanTiltDirection)) throw new ClassboxError('invalid_request', `direction: one of ${DIRECTIONS.join(', ')}`);
+        if (!DIRECTIONS.includes(m.direction as PanTiltDirection))
+          throw new ClassboxError('invalid_request', `direction: one of ${DIRECTIONS.join(', ')}`);
         const speed = typeof m.speed === 'number' ? Math.min(100, Math.max(1, m.speed)) : 50;
         const camera = m.camera;
         const move = `${String(m.direction)}:${speed}`;
@@ -197,11 +200,14 @@ export class Preview implements Part {
         await cam.stopMove();
         return;
       case 'zoom':
-        if (m.direction !== 'in' && m.direction !== 'out' && m.direction !== 'stop') throw new ClassboxError('invalid_request', 'direction: in, out or stop');
+        if (m.direction !== 'in' && m.direction !== 'out' && m.direction !== 'stop')
+          throw new ClassboxError('invalid_request', 'direction: in, out or stop');
         await cam.zoom(m.direction);
         return;
       case 'recall':
-        await cam.recall(this.ctx.devices.presetNumber(m.camera, typeof m.preset === 'number' || typeof m.preset === 'string' ? m.preset : ''));
+        await cam.recall(
+          this.ctx.devices.presetNumber(m.camera, typeof m.preset === 'number' || typeof m.preset === 'string' ? m.preset : ''),
+        );
         return;
       default:
         throw new ClassboxError('unknown_command', 'type: move, stop, zoom or recall');

@@ -7,7 +7,8 @@ describe('classbox CLI', () => {
   it('has useful help listing every contract command, exit 0', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['run', 'demo', 'doctor', 'pipeline', 'ptz', 'projector', 'simulate']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
+    for (const cmd of ['run', 'demo', 'doctor', 'pipeline', 'ptz', 'projector', 'simulate'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
   });
 
   it('refuses an unknown command or a missing option with exit 2', async () => {

@@ -18,18 +18,26 @@ describe('classbox demo (npm start)', () => {
         'classbox/demo-school/room-101/state',
         (p) => {
           const d = JSON.parse(p).devices;
-          return d.cameras['teacher-cam']?.online && d.cameras['students-cam']?.online && d.projectors.main?.online && d.projectors.side?.online;
+          return (
+            d.cameras['teacher-cam']?.online && d.cameras['students-cam']?.online && d.projectors.main?.online && d.projectors.side?.online
+          );
         },
         15_000,
       );
       expect(JSON.parse(state.payload).devices.gpio.onair).toMatchObject({ direction: 'out' });
       // Its timetable has a live lesson from the next minute.
-      await watch.client.publishAsync('classbox/demo-school/room-101/request/schedule/get', JSON.stringify({ id: 's1', days: 1 }), { qos: 1 });
+      await watch.client.publishAsync('classbox/demo-school/room-101/request/schedule/get', JSON.stringify({ id: 's1', days: 1 }), {
+        qos: 1,
+      });
       const schedule = JSON.parse((await watch.waitFor('classbox/demo-school/room-101/response/schedule/get', () => true, 10_000)).payload);
       const lesson = schedule.data.classes[0];
       expect(lesson).toMatchObject({ name: 'demo-lesson', mode: 'live' });
       expect(Date.parse(lesson.start) - Date.now()).toBeLessThanOrEqual(60_000);
-      await watch.client.publishAsync('classbox/demo-school/room-101/request/ptz/recall', JSON.stringify({ id: 'd1', camera: 'students-cam', preset: 'front' }), { qos: 1 });
+      await watch.client.publishAsync(
+        'classbox/demo-school/room-101/request/ptz/recall',
+        JSON.stringify({ id: 'd1', camera: 'students-cam', preset: 'front' }),
+        { qos: 1 },
+      );
       const r = await watch.waitFor('classbox/demo-school/room-101/response/ptz/recall', () => true, 10_000);
       expect(JSON.parse(r.payload)).toMatchObject({ id: 'd1', status: 'ok', data: { preset: 2 } });
       await watch.close();
@@ -77,7 +85,9 @@ describe('classbox demo (npm start)', () => {
       // Ctrl-C in the terminal: the whole group gets SIGINT; the demo stops cleanly.
       process.kill(-npm.pid!, 'SIGINT');
       await exited;
-      await waitUntil(() => out.includes('classbox stopped'), 'the demo stopped cleanly', 10_000).catch(() => expect(out.slice(-2000)).toContain('classbox stopped'));
+      await waitUntil(() => out.includes('classbox stopped'), 'the demo stopped cleanly', 10_000).catch(() =>
+        expect(out.slice(-2000)).toContain('classbox stopped'),
+      );
     }
     // What a person reads: lines, not JSON and stack traces.
     expect(out).not.toMatch(/^\{"level"/m);

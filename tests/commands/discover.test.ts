@@ -8,7 +8,8 @@ describe('PJLink class 2 search answers', () => {
   it('reads the MAC of an ACKN and nothing else', () => {
     expect(parseSearchAnswer(Buffer.from('%2ACKN=00:1A:2B:3C:4D:5E\r'))).toBe('00:1a:2b:3c:4d:5e');
     expect(parseSearchAnswer(searchAnswer('aa:bb:cc:dd:ee:ff'))).toBe('aa:bb:cc:dd:ee:ff');
-    for (const junk of ['%2ACKN=00:1A:2B:3C:4D\r', '%1POWR=1\r', '%2ACKN=zz:1A:2B:3C:4D:5E\r', '', '\x00\xff']) expect(parseSearchAnswer(Buffer.from(junk, 'latin1'))).toBeUndefined();
+    for (const junk of ['%2ACKN=00:1A:2B:3C:4D\r', '%1POWR=1\r', '%2ACKN=zz:1A:2B:3C:4D:5E\r', '', '\x00\xff'])
+      expect(parseSearchAnswer(Buffer.from(junk, 'latin1'))).toBeUndefined();
   });
 });
 
@@ -39,7 +40,15 @@ describe('classbox discover', () => {
     const r = await runCli(['discover', ...targets, '--port', String(port), '--listen', '1', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([
-      { address: '127.0.0.2', mac: '00:1a:2b:3c:4d:5e', name: 'Room 12', manufacturer: 'classbox', model: 'PJLink simulator', pjlinkClass: '2', passwordRequired: false },
+      {
+        address: '127.0.0.2',
+        mac: '00:1a:2b:3c:4d:5e',
+        name: 'Room 12',
+        manufacturer: 'classbox',
+        model: 'PJLink simulator',
+        pjlinkClass: '2',
+        passwordRequired: false,
+      },
       { address: '127.0.0.3', mac: '00:1a:2b:3c:4d:5f', passwordRequired: true },
     ]);
   });

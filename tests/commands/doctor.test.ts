@@ -36,7 +36,11 @@ describe('classbox doctor --config: the room', () => {
     const config = minimalConfig(broker.url, {
       profile: 'software',
       dataDir,
-      sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: join(tempDir(), 'missing.mp4') }, students: { kind: 'v4l2', device: '/dev/video-not-plugged' } },
+      sources: {
+        board: { kind: 'test' },
+        teacher: { kind: 'file', path: join(tempDir(), 'missing.mp4') },
+        students: { kind: 'v4l2', device: '/dev/video-not-plugged' },
+      },
       devices: {
         cameras: {
           'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 300 },
@@ -76,8 +80,14 @@ describe('classbox doctor --config: the room', () => {
 
   it('asks each camera and projector: the simulator answers, the unplugged port fails clearly', () => {
     expect(check('camera teacher-cam')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^VISCA on .*: power on$/) });
-    expect(check('camera students-cam')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^\/dev\/ttyUSB-not-plugged: .*(No such file|ENOENT|cannot open)/i) });
-    expect(check('camera rear-cam')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^VISCA over IP at udp 127\.0\.0\.1:\d+: power on$/) });
+    expect(check('camera students-cam')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^\/dev\/ttyUSB-not-plugged: .*(No such file|ENOENT|cannot open)/i),
+    });
+    expect(check('camera rear-cam')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/^VISCA over IP at udp 127\.0\.0\.1:\d+: power on$/),
+    });
     expect(check('camera side-cam')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^127\.0\.0\.1:\d+: .*within 300 ms/) });
     expect(check('projector main')).toMatchObject({ status: 'ok', detail: 'pjlink: power standby, lamp 321 h' });
     expect(check('gpio onair')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/simulated/) });
@@ -98,7 +108,7 @@ describe('classbox doctor --config: the room', () => {
 
 /** A technician at a running box: what the service holds, read from outside. */
 describe('classbox doctor --config beside the running service', () => {
-  it('reports the service\'s memory, descriptors against their limit and threads', async () => {
+  it("reports the service's memory, descriptors against their limit and threads", async () => {
     const broker = await startMosquitto();
     // Its own HTTP port: the default 8080 is the demo's, which another test may be running.
     const config = writeTempConfig(minimalConfig(broker.url, { dataDir: tempDir(), http: { host: '127.0.0.1', port: await freePort() } }));
@@ -106,9 +116,13 @@ describe('classbox doctor --config beside the running service', () => {
     try {
       await box.waitForOutput(/classbox started/, 30_000);
       const r = await runCli(['doctor', '--json', '--config', config], { timeoutMs: 60_000 });
-      const service = (JSON.parse(r.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks.find((c) => c.name === 'service');
+      const service = (JSON.parse(r.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks.find(
+        (c) => c.name === 'service',
+      );
       const fds = readdirSync(`/proc/${box.child.pid}/fd`).length;
-      const m = /^pid (\d+): RSS ([\d.]+) MB \(anonymous ([\d.]+) MB\), (\d+) of (\d+) descriptors, (\d+) threads$/.exec(service?.detail ?? '');
+      const m = /^pid (\d+): RSS ([\d.]+) MB \(anonymous ([\d.]+) MB\), (\d+) of (\d+) descriptors, (\d+) threads$/.exec(
+        service?.detail ?? '',
+      );
       expect(m, JSON.stringify(service)).not.toBeNull();
       expect(service!.status).toBe('ok');
       expect(Number(m![1])).toBe(box.child.pid);

@@ -13,7 +13,20 @@ const BASE = 'classbox/serve-school/room-9';
 
 /** Frames ffprobe decodes in a recording segment. */
 function decodedFrames(file: string): number {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]).toString().trim();
+  const out = execFileSync('ffprobe', [
+    '-v',
+    'error',
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=nb_read_frames',
+    '-of',
+    'csv=p=0',
+    file,
+  ])
+    .toString()
+    .trim();
   return Number(out.split(/\s+/)[0]);
 }
 
@@ -55,7 +68,10 @@ describe('the service process', () => {
     } finally {
       expect(await box.stop('SIGHUP')).toBe(0);
     }
-    const segment = join(rec, readdirSync(rec).find((f) => f.includes('hangup'))!);
+    const segment = join(
+      rec,
+      readdirSync(rec).find((f) => f.includes('hangup'))!,
+    );
     expect(statSync(segment).size).toBeGreaterThan(0);
     expect(decodedFrames(segment)).toBeGreaterThan(15);
   }, 60_000);
@@ -73,7 +89,10 @@ const service = await serve(config, createLogger({ level: 'info' }));
 await service.classroom.begin({ mode: 'recorded', name: 'Faulty' });
 setTimeout(() => { void Promise.reject(new Error('a background loop failed')); }, 3000);
 `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -87,11 +106,14 @@ setTimeout(() => { void Promise.reject(new Error('a background loop failed')); }
       .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } })
       .find((l) => l.level === 60);
     expect(fatal).toMatchObject({ msg: 'unhandled rejection: stopping the service', err: { message: 'a background loop failed' } });
-    const segment = join(rec, readdirSync(rec).find((f) => f.includes('faulty'))!);
+    const segment = join(
+      rec,
+      readdirSync(rec).find((f) => f.includes('faulty'))!,
+    );
     expect(decodedFrames(segment)).toBeGreaterThan(15);
   }, 60_000);
 
-  it('one service per dataDir: a second is refused with the owner\'s pid; a lock left by a killed one is taken over', async () => {
+  it("one service per dataDir: a second is refused with the owner's pid; a lock left by a killed one is taken over", async () => {
     const config = roomConfig(broker.url, tempDir('classbox-rec-'));
     const since = watch.messages.length;
     const first = startCli(['run', '--config', config]);

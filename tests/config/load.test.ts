@@ -26,16 +26,33 @@ describe('loadConfig', () => {
     expect(c.site).toBe('demo-school');
     expect(c.role).toBe('broadcast');
     expect(c.mqtt.prefix).toBe('classbox');
-    expect(c.devices.cameras['teacher-cam']).toMatchObject({ protocol: 'visca', port: '/dev/ttyUSB0', address: 1, presets: { podium: 1, board: 2 } });
-    expect(c.devices.cameras['students-cam']).toEqual({ protocol: 'visca-ip', host: '10.0.0.31', port: 52381, timeoutMs: 1000, presets: { class: 1 }, maxPreset: 15 });
+    expect(c.devices.cameras['teacher-cam']).toMatchObject({
+      protocol: 'visca',
+      port: '/dev/ttyUSB0',
+      address: 1,
+      presets: { podium: 1, board: 2 },
+    });
+    expect(c.devices.cameras['students-cam']).toEqual({
+      protocol: 'visca-ip',
+      host: '10.0.0.31',
+      port: 52381,
+      timeoutMs: 1000,
+      presets: { class: 1 },
+      maxPreset: 15,
+    });
     expect(c.devices.projectors.main).toMatchObject({ protocol: 'pjlink', host: '10.0.0.20', port: 4352, password: 'secret' });
     expect(c.devices.gpio['start-button']).toMatchObject({ direction: 'in', edge: 'falling', debounceMs: 50, action: 'class/toggle' });
-    expect(c.schedule.classes[0]).toMatchObject({ name: 'math', days: ['mon', 'wed', 'fri'], preset: { 'teacher-cam': 'podium' }, projector: { main: 'on' } });
+    expect(c.schedule.classes[0]).toMatchObject({
+      name: 'math',
+      days: ['mon', 'wed', 'fri'],
+      preset: { 'teacher-cam': 'podium' },
+      projector: { main: 'on' },
+    });
     expect(c.outputs.map((o) => o.kind)).toEqual(['record', 'rtmp', 'srt']);
     expect(c.video).toMatchObject({ width: 1280, height: 720, fps: 30, bitrateKbps: 2500 });
   });
 
-  it('accepts the receiving classroom example: the lesson to the speakers, the room\'s microphone in the uplink', () => {
+  it("accepts the receiving classroom example: the lesson to the speakers, the room's microphone in the uplink", () => {
     const c = loadConfig({ file: join(ROOT, 'examples/receiving-classroom.yaml'), env: {} });
     expect(c.role).toBe('receive');
     expect(c.audio).toEqual({ device: 'plughw:1,0', speaker: 'plughw:1,0', bitrateKbps: 128, silenceS: 20 });
@@ -49,9 +66,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses an audio device that is not one, with the key path', () => {
-    expect(problems(() => loadConfig({ base: { site: 's', room: 'r', audio: { speaker: 'hw:1,0 ! filesink location=/etc/x' } }, env: {} }))).toEqual([
-      'audio.speaker: must be none or an ALSA device like hw:1,0, plughw:1,0, default, or a PCM name from asound.conf',
-    ]);
+    expect(
+      problems(() => loadConfig({ base: { site: 's', room: 'r', audio: { speaker: 'hw:1,0 ! filesink location=/etc/x' } }, env: {} })),
+    ).toEqual(['audio.speaker: must be none or an ALSA device like hw:1,0, plughw:1,0, default, or a PCM name from asound.conf']);
   });
 
   it('resolves relative paths against the config file, not the working directory', () => {
@@ -97,7 +114,9 @@ describe('loadConfig', () => {
 
   it('refuses an env override of an unknown key like a file would', () => {
     expect(problems(() => loadConfig({ file: EXAMPLE, env: { CLASSBOX_MQTT__URLL: 'mqtt://x' } }))).toEqual(['mqtt.urll: unknown key']);
-    expect(problems(() => loadConfig({ file: EXAMPLE, env: { CLASSBOX_MQTT____URL: 'x' } }))).toEqual(['CLASSBOX_MQTT____URL: empty key segment (use one "__" between keys)']);
+    expect(problems(() => loadConfig({ file: EXAMPLE, env: { CLASSBOX_MQTT____URL: 'x' } }))).toEqual([
+      'CLASSBOX_MQTT____URL: empty key segment (use one "__" between keys)',
+    ]);
   });
 
   it('reads secrets from files, so they need not sit in the config or the environment', () => {
@@ -119,9 +138,11 @@ describe('loadConfig', () => {
 
   it('checks that serial and TCP devices name the right kind of port', () => {
     const base = 'site: s\nroom: r\ndevices:\n  cameras:\n';
-    expect(problems(() => loadConfig({ file: writeTempConfig(`${base}    c1: { protocol: visca, host: 10.0.0.9, port: /dev/ttyUSB0 }\n`), env: {} }))).toEqual([
-      'devices.cameras.c1.port: with host, port must be a TCP port number',
-    ]);
+    expect(
+      problems(() =>
+        loadConfig({ file: writeTempConfig(`${base}    c1: { protocol: visca, host: 10.0.0.9, port: /dev/ttyUSB0 }\n`), env: {} }),
+      ),
+    ).toEqual(['devices.cameras.c1.port: with host, port must be a TCP port number']);
     expect(problems(() => loadConfig({ file: writeTempConfig(`${base}    c1: { protocol: visca }\n`), env: {} }))).toEqual([
       'devices.cameras.c1.port: required: a serial device path, or host + TCP port',
     ]);
@@ -136,7 +157,9 @@ describe('loadConfig', () => {
       'devices.gpio.b.edge: an input with an action needs an edge (rising, falling or both)',
     ]);
     const cfg2 = cfg.replace('action: class/toggle', 'edge: falling, action: class/toggle');
-    expect(problems(() => loadConfig({ file: writeTempConfig(cfg2), env: {} }))).toEqual(['devices.cameras.c.presets.far: must be <= maxPreset (15)']);
+    expect(problems(() => loadConfig({ file: writeTempConfig(cfg2), env: {} }))).toEqual([
+      'devices.cameras.c.presets.far: must be <= maxPreset (15)',
+    ]);
     const cfg3 = cfg2.replace('presets: { far: 40 }', 'maxPreset: 127, presets: { far: 40 }');
     expect(loadConfig({ file: writeTempConfig(cfg3), env: {} }).devices.cameras.c?.presets.far).toBe(40);
   });

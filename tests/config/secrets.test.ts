@@ -56,14 +56,18 @@ describe('secrets never leave the box', () => {
       sources: { board: { kind: 'test' } },
       outputs: [
         { name: 'platform', kind: 'rtmp', url: `rtmp://127.0.0.1:${rtmpPort}/live/${SECRETS.rtmpKey}` },
-        { name: 'anchor', kind: 'srt', url: `srt://127.0.0.1:${srtPort}?mode=caller&passphrase=${SECRETS.srtPassphrase}&streamid=${SECRETS.srtStreamId}` },
+        {
+          name: 'anchor',
+          kind: 'srt',
+          url: `srt://127.0.0.1:${srtPort}?mode=caller&passphrase=${SECRETS.srtPassphrase}&streamid=${SECRETS.srtStreamId}`,
+        },
       ],
       schedule: { icalUrl: `http://${SECRETS.icalUser}:${SECRETS.icalPassword}@127.0.0.1:${calPort}/cal.ics?token=${SECRETS.icalToken}` },
       upload: { endpoint: 'http://127.0.0.1:1', bucket: 'lessons', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRETS.s3Secret },
     });
     const since = watch.messages.length;
     const box = startCli(['run', '--config', config], { env: { CLASSBOX_LOG_LEVEL: 'debug' } });
-    let api = '';
+    let api: string;
     try {
       await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 20_000, since);
       await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'schedule.fetch_failed', 20_000, since);
@@ -95,10 +99,16 @@ describe('secrets never leave the box', () => {
   it('redactText covers credentials, secret parameters and RTMP keys, and leaves the rest', () => {
     expect(redactText('rtmp://a.example/live/KEY123')).toBe('rtmp://a.example/live/[redacted]');
     expect(redactText('rtmp://a.example/live')).toBe('rtmp://a.example/live');
-    expect(redactText('srt://h:9000?mode=caller&passphrase=abc&latency=20')).toBe('srt://h:9000?mode=caller&passphrase=[redacted]&latency=20');
-    expect(redactText('failed: https://u:p@cal.example/x.ics?token=t1')).toBe('failed: https://[redacted]@cal.example/x.ics?token=[redacted]');
+    expect(redactText('srt://h:9000?mode=caller&passphrase=abc&latency=20')).toBe(
+      'srt://h:9000?mode=caller&passphrase=[redacted]&latency=20',
+    );
+    expect(redactText('failed: https://u:p@cal.example/x.ics?token=t1')).toBe(
+      'failed: https://[redacted]@cal.example/x.ics?token=[redacted]',
+    );
     expect(redactText('mqtt://127.0.0.1:1883')).toBe('mqtt://127.0.0.1:1883');
     expect(redactText('no urls here')).toBe('no urls here');
-    expect(redactDeep({ a: { password: 'x', list: ['srt://h?streamid=s'] } })).toEqual({ a: { password: '[redacted]', list: ['srt://h?streamid=[redacted]'] } });
+    expect(redactDeep({ a: { password: 'x', list: ['srt://h?streamid=s'] } })).toEqual({
+      a: { password: '[redacted]', list: ['srt://h?streamid=[redacted]'] },
+    });
   });
 });

@@ -18,7 +18,19 @@ describe('ClassboxError', () => {
 
   it('lists exactly the error codes of the contract', () => {
     expect([...ERROR_CODES].sort()).toEqual(
-      ['invalid_json', 'invalid_request', 'unknown_command', 'not_found', 'device_unavailable', 'device_timeout', 'device_busy', 'device_error', 'auth_failed', 'conflict', 'internal'].sort(),
+      [
+        'invalid_json',
+        'invalid_request',
+        'unknown_command',
+        'not_found',
+        'device_unavailable',
+        'device_timeout',
+        'device_busy',
+        'device_error',
+        'auth_failed',
+        'conflict',
+        'internal',
+      ].sort(),
     );
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 
 describe('EventBus', () => {
-  it('delivers typed payloads and removes all of an owner\'s listeners at once', () => {
+  it("delivers typed payloads and removes all of an owner's listeners at once", () => {
     const bus = new EventBus();
     const a = {};
     const b = {};

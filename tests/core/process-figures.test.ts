@@ -19,20 +19,40 @@ describe('readProcFigures', () => {
 
   it('reads another process by pid, and a process that is gone as unknown', async () => {
     const child = spawn('sleep', ['5'], { stdio: 'ignore' });
-    const f = readProcFigures(child.pid!);
+    const f = readProcFigures(child.pid);
     expect(f.fds).toBeGreaterThanOrEqual(3);
     expect(f.threads).toBe(1);
     child.kill();
     await new Promise((r) => child.once('exit', r));
-    expect(readProcFigures(child.pid!)).toEqual({ rssMB: null, rssAnonMB: null, fds: null, fdLimit: null, threads: null });
+    expect(readProcFigures(child.pid)).toEqual({ rssMB: null, rssAnonMB: null, fds: null, fdLimit: null, threads: null });
   });
 });
 
 describe('slopePerHour', () => {
   it('is the least-squares trend, per hour, through noise', () => {
-    expect(slopePerHour([{ t: 0, y: 10 }, { t: 1800, y: 11 }, { t: 3600, y: 12 }])).toBeCloseTo(2);
-    expect(slopePerHour([{ t: 0, y: 5 }, { t: 60, y: 7 }, { t: 120, y: 5 }, { t: 180, y: 7 }])).toBeCloseTo(24);
-    expect(slopePerHour([{ t: 0, y: 5 }, { t: 60, y: 7 }, { t: 120, y: 7 }, { t: 180, y: 5 }])).toBeCloseTo(0);
+    expect(
+      slopePerHour([
+        { t: 0, y: 10 },
+        { t: 1800, y: 11 },
+        { t: 3600, y: 12 },
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      slopePerHour([
+        { t: 0, y: 5 },
+        { t: 60, y: 7 },
+        { t: 120, y: 5 },
+        { t: 180, y: 7 },
+      ]),
+    ).toBeCloseTo(24);
+    expect(
+      slopePerHour([
+        { t: 0, y: 5 },
+        { t: 60, y: 7 },
+        { t: 120, y: 7 },
+        { t: 180, y: 5 },
+      ]),
+    ).toBeCloseTo(0);
     expect(slopePerHour([{ t: 0, y: 1 }])).toBe(0);
   });
 });

@@ -125,7 +125,9 @@ describe.skipIf(!viscaPort)('real VISCA camera', () => {
     name: `VISCA camera on ${viscaPort}`,
     real: true,
     open: async () => {
-      const d = await startDevices({ cameras: { cam: { protocol: 'visca', port: viscaPort, baudRate: Number(process.env.CLASSBOX_TEST_VISCA_BAUD ?? 9600) } } });
+      const d = await startDevices({
+        cameras: { cam: { protocol: 'visca', port: viscaPort, baudRate: Number(process.env.CLASSBOX_TEST_VISCA_BAUD ?? 9600) } },
+      });
       return { device: d.room.camera('cam'), close: () => d.stop() };
     },
   });
@@ -148,7 +150,9 @@ describe.skipIf(!pjlinkHost)('real PJLink projector', () => {
     real: true,
     open: async () => {
       const password = process.env.CLASSBOX_TEST_PJLINK_PASSWORD;
-      const d = await startDevices({ projectors: { p: { protocol: 'pjlink', host, port: Number(port ?? 4352), ...(password ? { password } : {}) } } });
+      const d = await startDevices({
+        projectors: { p: { protocol: 'pjlink', host, port: Number(port ?? 4352), ...(password ? { password } : {}) } },
+      });
       return { device: d.room.projector('p'), close: () => d.stop() };
     },
   });

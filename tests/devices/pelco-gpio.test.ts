@@ -31,7 +31,9 @@ describe('Pelco-D camera over a real pty (simulator)', () => {
     await waitUntil(() => sim.lastRecalled === 5, 'preset 5 called');
     await cam.zoom('in');
     await waitUntil(() => sim.motion.zoom === 1, 'zooming in');
-    expect(sim.received().subarray(0, 7).toString('hex')).toBe('ff0300' + '0a3f3f' + ((3 + 0x0a + 0x3f + 0x3f) & 0xff).toString(16).padStart(2, '0'));
+    expect(sim.received().subarray(0, 7).toString('hex')).toBe(
+      'ff0300' + '0a3f3f' + ((3 + 0x0a + 0x3f + 0x3f) & 0xff).toString(16).padStart(2, '0'),
+    );
     expect(sim.frames.every((f) => f.address === 3)).toBe(true);
     // Pelco presets start at 1 and end at the configured maximum.
     const err = await cam.recall(0).catch((e: unknown) => e);

@@ -24,7 +24,9 @@ async function failure(p: Promise<unknown>): Promise<ClassboxError> {
 async function pjlinkRoom(sim: PjlinkProjectorSim, projector: Record<string, unknown> = {}) {
   const port = await sim.start();
   cleanups.push(() => sim.stop());
-  const d = await startDevices({ projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port, password: 'secret', timeoutMs: 500, ...projector } } });
+  const d = await startDevices({
+    projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port, password: 'secret', timeoutMs: 500, ...projector } },
+  });
   cleanups.push(() => d.stop());
   return { ...d, projector: d.room.projector('main') };
 }
@@ -63,7 +65,16 @@ describe('PJLink projector over real TCP (simulator)', () => {
     cleanups.push(() => sim.stop());
     const d = await startDevices({ projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port, timeoutMs: 500 } } });
     cleanups.push(() => d.stop());
-    expect((await failure(d.room.projector('main').poll().then(() => d.room.projector('main').setPower(true)))).code).toBe('auth_failed');
+    expect(
+      (
+        await failure(
+          d.room
+            .projector('main')
+            .poll()
+            .then(() => d.room.projector('main').setPower(true)),
+        )
+      ).code,
+    ).toBe('auth_failed');
   });
 
   it('the projector refusing during cool-down (ERR3) is device_busy; wait: true queues it', async () => {
@@ -114,7 +125,11 @@ describe('PJLink projector over real TCP (simulator)', () => {
     await sim.start(port);
     await projector.poll();
     expect(projector.online).toBe(true);
-    expect(events.filter((e) => e.type === 'device.offline' || e.type === 'device.online').map((e) => e.type)).toEqual(['device.online', 'device.offline', 'device.online']);
+    expect(events.filter((e) => e.type === 'device.offline' || e.type === 'device.online').map((e) => e.type)).toEqual([
+      'device.online',
+      'device.offline',
+      'device.online',
+    ]);
   });
 });
 
@@ -125,7 +140,9 @@ describe('Epson ESC/VP21 projector over a real pty (simulator)', () => {
     const sim = new EpsonProjectorSim(pty.b, { warmUpMs: 200, lampHours: 42 });
     await sim.start();
     cleanups.push(() => sim.stop());
-    const d = await startDevices({ projectors: { side: { protocol: 'epson-escvp21', port: pty.a, timeoutMs: 400, inputs: { hdmi: '30', vga: '11' } } } });
+    const d = await startDevices({
+      projectors: { side: { protocol: 'epson-escvp21', port: pty.a, timeoutMs: 400, inputs: { hdmi: '30', vga: '11' } } },
+    });
     cleanups.push(() => d.stop());
     const p = d.room.projector('side');
     expect(p.state()).toMatchObject({ online: true, power: 'standby', lampHours: 42 });
@@ -158,7 +175,9 @@ describe('ASCII command sets (device-profiles/projectors)', () => {
     const sim = new AsciiProjectorSim(pty.b, 'benq', { warmUpMs: 300, lampHours: 99 });
     await sim.start();
     cleanups.push(() => sim.stop());
-    const d = await startDevices({ projectors: { main: { protocol: 'ascii', commandSet: 'benq', port: pty.a, baudRate: 115200, timeoutMs: 400, warmUpS: 0 } } });
+    const d = await startDevices({
+      projectors: { main: { protocol: 'ascii', commandSet: 'benq', port: pty.a, baudRate: 115200, timeoutMs: 400, warmUpS: 0 } },
+    });
     cleanups.push(() => d.stop());
     const p = d.room.projector('main');
     expect(p.state()).toMatchObject({ online: true, power: 'standby', lampHours: 99 });
@@ -178,7 +197,9 @@ describe('ASCII command sets (device-profiles/projectors)', () => {
     const sim = new AsciiProjectorSim(pty.b, 'optoma', { warmUpMs: 300 });
     await sim.start();
     cleanups.push(() => sim.stop());
-    const d = await startDevices({ projectors: { main: { protocol: 'ascii', commandSet: 'optoma', port: pty.a, timeoutMs: 400, warmUpS: 1 } } });
+    const d = await startDevices({
+      projectors: { main: { protocol: 'ascii', commandSet: 'optoma', port: pty.a, timeoutMs: 400, warmUpS: 1 } },
+    });
     cleanups.push(() => d.stop());
     const p = d.room.projector('main');
     expect(p.state()).toMatchObject({ online: true, power: 'standby', lampHours: 1234 });

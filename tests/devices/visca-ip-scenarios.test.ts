@@ -15,7 +15,9 @@ async function rig(simOptions: ConstructorParameters<typeof ViscaIpCameraSim>[0]
   const sim = new ViscaIpCameraSim(simOptions);
   const port = await sim.start();
   cleanups.push(() => sim.stop());
-  const d = await startDevices({ cameras: { teacher: { protocol: 'visca-ip', host: '127.0.0.1', port, timeoutMs: 300, presets: { podium: 1 } } } });
+  const d = await startDevices({
+    cameras: { teacher: { protocol: 'visca-ip', host: '127.0.0.1', port, timeoutMs: 300, presets: { podium: 1 } } },
+  });
   cleanups.push(() => d.stop());
   const cam = d.room.camera('teacher');
   await waitUntil(() => cam.online, 'camera online');
@@ -23,7 +25,10 @@ async function rig(simOptions: ConstructorParameters<typeof ViscaIpCameraSim>[0]
 }
 
 /** The VISCA packets the camera received, as `seq:hex`. */
-const commands = (sim: ViscaIpCameraSim, hexPrefix: string) => sim.messages.filter((m) => m.type === PAYLOAD.command && m.payload.toString('hex').startsWith(hexPrefix)).map((m) => `${m.sequence}:${m.payload.toString('hex')}`);
+const commands = (sim: ViscaIpCameraSim, hexPrefix: string) =>
+  sim.messages
+    .filter((m) => m.type === PAYLOAD.command && m.payload.toString('hex').startsWith(hexPrefix))
+    .map((m) => `${m.sequence}:${m.payload.toString('hex')}`);
 
 describe('VISCA over IP camera over real UDP (simulator)', () => {
   it('starts with RESET, counts from 1 after it, and drives the camera: move, stop, save, recall', async () => {
@@ -132,7 +137,10 @@ describe('VISCA over IP camera over real UDP (simulator)', () => {
     const cam = d.room.camera('far');
     expect(cam.online).toBe(false);
     const t0 = performance.now();
-    await expect(cam.recall(1)).rejects.toMatchObject({ code: 'device_unavailable', message: expect.stringMatching(/no-such-camera\.invalid/) });
+    await expect(cam.recall(1)).rejects.toMatchObject({
+      code: 'device_unavailable',
+      message: expect.stringMatching(/no-such-camera\.invalid/),
+    });
     expect(performance.now() - t0).toBeLessThan(100);
   }, 20_000); // the failed name lookup itself may take seconds where DNS is slow
 

@@ -4,7 +4,7 @@ import { ViscaCameraSim } from '../../src/sim/visca-camera.js';
 import { startDevices } from '../helpers/devices.js';
 import { outcome as code } from '../helpers/outcome.js';
 import { waitUntil } from '../helpers/net.js';
-import { createPtyPair, type PtyPair } from '../helpers/pty.js';
+import { createPtyPair } from '../helpers/pty.js';
 
 const hex = (b: Buffer) => b.toString('hex');
 const cleanups: Array<() => Promise<void>> = [];
@@ -18,7 +18,9 @@ async function rig(simOptions: ConstructorParameters<typeof ViscaCameraSim>[1] =
   const sim = new ViscaCameraSim(pty.b, simOptions);
   await sim.start();
   cleanups.push(() => sim.stop());
-  const d = await startDevices({ cameras: { teacher: { protocol: 'visca', port: pty.a, address: 1, timeoutMs: 300, presets: { podium: 1 }, ...camera } } });
+  const d = await startDevices({
+    cameras: { teacher: { protocol: 'visca', port: pty.a, address: 1, timeoutMs: 300, presets: { podium: 1 }, ...camera } },
+  });
   cleanups.push(() => d.stop());
   return { pty, sim, ...d, cam: d.room.camera('teacher') };
 }
@@ -53,7 +55,8 @@ describe('VISCA camera over a real pty (simulator)', () => {
   it('a move start and its end each say the camera changed (the state shows "moving")', async () => {
     const { cam, events } = await rig();
     await waitUntil(() => cam.online, 'online');
-    const changes = () => events.filter((e) => e.type === 'device.changed' && (e.payload as { device: string }).device === 'teacher').length;
+    const changes = () =>
+      events.filter((e) => e.type === 'device.changed' && (e.payload as { device: string }).device === 'teacher').length;
     const before = changes();
     await cam.move('up', 50);
     expect(changes()).toBe(before + 1);

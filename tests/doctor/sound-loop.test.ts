@@ -9,7 +9,7 @@ import { minimalConfig, tempDir, writeTempConfig } from '../helpers/temp-config.
  * listening. On a sound card with no hardware (PulseAudio's null sinks through ALSA's `pulse` device),
  * a microphone that hears the speakers (the sink's monitor) and one that hears another sink.
  */
-describe('doctor: the room\'s sound loop', () => {
+describe("doctor: the room's sound loop", () => {
   let pulse: Pulse;
   let broker: Mosquitto;
   let config: string;
@@ -25,7 +25,9 @@ describe('doctor: the room\'s sound loop', () => {
 
   const soundLoop = async (env: NodeJS.ProcessEnv) => {
     const r = await runCli(['doctor', '--json', '--config', config], { env: { ...pulse.env, ...env }, timeoutMs: 60_000 });
-    return (JSON.parse(r.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks.find((c) => c.name === 'sound-loop');
+    return (JSON.parse(r.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks.find(
+      (c) => c.name === 'sound-loop',
+    );
   };
 
   it('hears its tone when the microphone hears the speakers, and says how far above the room', async () => {

@@ -69,7 +69,9 @@ describe('classroom: a class runs itself', () => {
             'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 300, presets: { podium: 1 } },
             'students-cam': { protocol: 'visca', port: silentPty.a, timeoutMs: 300, presets: { class: 1 } },
           },
-          projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, timeoutMs: 500, inputs: { hdmi: '32' }, classInput: 'hdmi' } },
+          projectors: {
+            main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, timeoutMs: 500, inputs: { hdmi: '32' }, classInput: 'hdmi' },
+          },
           gpio: {
             onair: { line: 17, direction: 'out', shows: 'on-air' },
             button: { line: 27, direction: 'in', edge: 'falling', debounceMs: 20, activeLow: true, action: 'class/toggle' },
@@ -78,7 +80,11 @@ describe('classroom: a class runs itself', () => {
       },
       env: {},
     });
-    service = createService(config, pino({ level: process.env.CLASSBOX_TEST_LOG ?? 'silent' }), { runner: new GstRunner(), profile: loadBoardProfile('software'), gpioChip: gpio });
+    service = createService(config, pino({ level: process.env.CLASSBOX_TEST_LOG ?? 'silent' }), {
+      runner: new GstRunner(),
+      profile: loadBoardProfile('software'),
+      gpioChip: gpio,
+    });
     await service.start();
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).pipeline.state === 'running', 20_000);
     silent.silent = true; // the students' camera stops answering after start-up
@@ -93,7 +99,11 @@ describe('classroom: a class runs itself', () => {
   });
 
   const request = (command: string, body: Record<string, unknown> = {}) => requester(watch, BASE)(command, body);
-  const events = (since = 0) => watch.messages.slice(since).filter((m) => m.topic === `${BASE}/event`).map((m) => JSON.parse(m.payload));
+  const events = (since = 0) =>
+    watch.messages
+      .slice(since)
+      .filter((m) => m.topic === `${BASE}/event`)
+      .map((m) => JSON.parse(m.payload));
 
   it('idle: nothing recorded, nothing streamed', async () => {
     const state = JSON.parse((await watch.waitFor(`${BASE}/state`)).payload);
@@ -115,7 +125,11 @@ describe('classroom: a class runs itself', () => {
     expect(pj).toEqual(['%1POWR 1', '%1INPT 32']);
     const ev = events(since);
     expect(ev.map((e) => e.type)).toEqual(expect.arrayContaining(['class.started', 'class.step_failed']));
-    expect(ev.find((e) => e.type === 'class.step_failed')).toMatchObject({ step: 'camera preset', device: 'students-cam', code: 'device_timeout' });
+    expect(ev.find((e) => e.type === 'class.step_failed')).toMatchObject({
+      step: 'camera preset',
+      device: 'students-cam',
+      code: 'device_timeout',
+    });
     expect((await request('class/start', { mode: 'recorded' })).error.code).toBe('conflict');
   });
 
@@ -123,7 +137,10 @@ describe('classroom: a class runs itself', () => {
     await new Promise((r) => setTimeout(r, 2000)); // two seconds of lesson
     const since = watch.messages.length;
     const r = await request('class/stop');
-    expect(r).toMatchObject({ status: 'ok', data: { name: 'Math 7B', mode: 'live', recorded: true, outputs: ['link'], endReason: 'requested' } });
+    expect(r).toMatchObject({
+      status: 'ok',
+      data: { name: 'Math 7B', mode: 'live', recorded: true, outputs: ['link'], endReason: 'requested' },
+    });
     expect(r.data.incidents.map((i: { type: string }) => i.type)).toContain('camera preset failed');
     expect(gpio.value(17)).toBe(0);
     const ended = await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'class.ended', 5000, since);
@@ -134,7 +151,11 @@ describe('classroom: a class runs itself', () => {
     expect(files.every((f) => statSync(join(recordings, f)).size > 0)).toBe(true);
     // Closed whole by end-of-stream: the last segment plays to its end.
     const last = files.sort().at(-1)!;
-    const duration = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(recordings, last)], { encoding: 'utf8' }).trim());
+    const duration = Number(
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(recordings, last)], {
+        encoding: 'utf8',
+      }).trim(),
+    );
     expect(duration).toBeGreaterThan(1);
     await waitUntil(() => projector.model.switches.some((s) => !s.on), 'projector switched off after class', 10_000);
     const list = await request('sessions/list', { limit: 5 });
@@ -147,7 +168,12 @@ describe('classroom: a class runs itself', () => {
     await gpio.press(27, { bounces: 4, holdMs: 60 });
     await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'class.started' && JSON.parse(p).source === 'button', 10_000, since);
     await gpio.press(27, { bounces: 4, holdMs: 60 });
-    await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'class.ended' && JSON.parse(p).endReason === 'button', 10_000, since);
+    await watch.waitFor(
+      `${BASE}/event`,
+      (p) => JSON.parse(p).type === 'class.ended' && JSON.parse(p).endReason === 'button',
+      10_000,
+      since,
+    );
     expect(events(since).filter((e) => e.type === 'class.started')).toHaveLength(1); // bounces pressed once
     const list = await request('sessions/list', { limit: 1 });
     expect(list.data.sessions[0]).toMatchObject({ source: 'button', endReason: 'button' });

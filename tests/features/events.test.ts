@@ -121,7 +121,11 @@ describe('events through the disk outbox (real mosquitto)', () => {
       await broker.start();
       const watch = await watchMqtt(broker.url, TOPIC);
       await waitUntil(() => b.events.pending === 0, 'outbox drained', 20_000);
-      await waitUntil(() => watch.messages.filter((m) => JSON.parse(m.payload).type === 'source.lost').length >= 200, 'every event', 10_000);
+      await waitUntil(
+        () => watch.messages.filter((m) => JSON.parse(m.payload).type === 'source.lost').length >= 200,
+        'every event',
+        10_000,
+      );
       const all = watch.messages.map((m) => JSON.parse(m.payload) as { type: string; seq: number; dir?: string; reason?: string });
       const lost = all.filter((e) => e.type === 'source.lost');
       expect(lost).toHaveLength(200);

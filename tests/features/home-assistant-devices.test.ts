@@ -19,7 +19,8 @@ describe('Home Assistant discovery of the room hardware', () => {
   let pty: PtyPair;
   let camera: ViscaCameraSim;
   let projector: PjlinkProjectorSim;
-  const entry = (component: string, id: string) => JSON.parse(watch.messages.find((m) => m.topic === `homeassistant/${component}/${NODE}/${id}/config`)!.payload);
+  const entry = (component: string, id: string) =>
+    JSON.parse(watch.messages.find((m) => m.topic === `homeassistant/${component}/${NODE}/${id}/config`)!.payload);
 
   beforeAll(async () => {
     broker = await startMosquitto();
@@ -39,7 +40,11 @@ describe('Home Assistant discovery of the room hardware', () => {
       },
     });
     box = startCli(['run', '--config', writeTempConfig(config)]);
-    await waitUntil(() => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 10, 'all discovery entries', 20_000);
+    await waitUntil(
+      () => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 10,
+      'all discovery entries',
+      20_000,
+    );
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).devices.projectors.main.online === true, 10_000);
   });
   afterAll(async () => {

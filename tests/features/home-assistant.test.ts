@@ -25,7 +25,11 @@ describe('Home Assistant discovery', () => {
     });
     box = startCli(['run', '--config', writeTempConfig(config)]);
     // Ten entries, published together but arriving one by one.
-    await waitUntil(() => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 10, 'all discovery entries', 20_000);
+    await waitUntil(
+      () => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 10,
+      'all discovery entries',
+      20_000,
+    );
   });
   afterAll(async () => {
     await box.stop('SIGTERM');
@@ -36,7 +40,18 @@ describe('Home Assistant discovery', () => {
   it('announces the room as a device with its layout select, buttons and sensors, all with availability', async () => {
     const entries = watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
     const ids = entries.map((m) => m.topic.replace(`/${NODE}/`, ' ').replace('homeassistant/', '').replace('/config', '')).sort();
-    expect(ids).toEqual(['button restart_pipeline', 'button start_cloud_live', 'button stop_cloud_live', 'select class_mode', 'select layout', 'sensor cpu', 'sensor disk_free', 'sensor fps', 'sensor pipeline', 'sensor temperature']);
+    expect(ids).toEqual([
+      'button restart_pipeline',
+      'button start_cloud_live',
+      'button stop_cloud_live',
+      'select class_mode',
+      'select layout',
+      'sensor cpu',
+      'sensor disk_free',
+      'sensor fps',
+      'sensor pipeline',
+      'sensor temperature',
+    ]);
     for (const e of entries) {
       const c = JSON.parse(e.payload);
       expect(c.avty_t).toBe(`${BASE}/availability`);
@@ -52,7 +67,7 @@ describe('Home Assistant discovery', () => {
     expect(layout.options).toEqual(['pip', 'side-by-side', 'grid', 'single:board', 'single:teacher']);
   });
 
-  it('works the way Home Assistant drives it: the select\'s rendered command changes the layout', async () => {
+  it("works the way Home Assistant drives it: the select's rendered command changes the layout", async () => {
     const layout = JSON.parse(watch.messages.find((m) => m.topic === `homeassistant/select/${NODE}/layout/config`)!.payload);
     const since = watch.messages.length;
     await watch.client.publishAsync(layout.cmd_t, layout.cmd_tpl.replace('{{ value }}', 'side-by-side'), { qos: 1 });
@@ -69,7 +84,8 @@ describe('Home Assistant discovery', () => {
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.mode === 'recorded', 10_000, since);
     await choose('idle');
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class === null && JSON.parse(p).recording === false, 10_000, since);
-    const endedEvents = () => watch.messages.slice(since).filter((m) => m.topic === `${BASE}/event` && JSON.parse(m.payload).type === 'class.ended');
+    const endedEvents = () =>
+      watch.messages.slice(since).filter((m) => m.topic === `${BASE}/event` && JSON.parse(m.payload).type === 'class.ended');
     const ended = await waitUntil(() => (endedEvents().length >= 2 ? endedEvents() : undefined), 'both class.ended events');
     expect(ended.map((m) => JSON.parse(m.payload).endReason)).toEqual(['mode changed to recorded', 'mode changed to idle']);
   });

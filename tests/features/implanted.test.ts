@@ -24,8 +24,21 @@ describe('implanted class', () => {
     broker = await startMosquitto();
     watch = await watchMqtt(broker.url, `${BASE}/#`);
     lesson = await makeTestVideo(join(tempDir(), 'anchor-math-03.mp4'), 4, 320, 180, 15);
-    const config = loadConfig({ base: { site: 'test-school', room: 'room-1', role: 'receive', dataDir: tempDir(), display: { sink: 'none' }, mqtt: { url: broker.url } }, env: {} });
-    service = createService(config, pino({ level: process.env.CLASSBOX_TEST_LOG ?? 'silent' }), { runner: new GstRunner(), profile: loadBoardProfile('software') });
+    const config = loadConfig({
+      base: {
+        site: 'test-school',
+        room: 'room-1',
+        role: 'receive',
+        dataDir: tempDir(),
+        display: { sink: 'none' },
+        mqtt: { url: broker.url },
+      },
+      env: {},
+    });
+    service = createService(config, pino({ level: process.env.CLASSBOX_TEST_LOG ?? 'silent' }), {
+      runner: new GstRunner(),
+      profile: loadBoardProfile('software'),
+    });
     await service.start();
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 10_000);
   });
@@ -38,7 +51,10 @@ describe('implanted class', () => {
   const request = (command: string, body: Record<string, unknown> = {}) => requester(watch, BASE)(command, body);
 
   it('plays the chosen lesson with pause, seek and stop; the end of the class stops it', async () => {
-    expect((await request('class/start', { mode: 'implanted' })).error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^media:/) });
+    expect((await request('class/start', { mode: 'implanted' })).error).toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringMatching(/^media:/),
+    });
     expect((await request('class/start', { mode: 'implanted', name: 'math with the anchor', media: '/nowhere.mp4' })).status).toBe('ok');
     // A lesson that cannot be found is an incident of the class, not a crash.
     const missing = await request('class/stop');

@@ -102,7 +102,9 @@ describe('10,000 malformed requests (after a first burst of 10,000)', () => {
     expect([...tally.codes].sort()).toEqual(['invalid_json', 'invalid_request', 'unknown_command']);
     expect(box.mqtt.connected).toBe(true);
     const after = settledMemoryMB();
-    process.stdout.write(`over the second burst of 10,000: heap ${(after.heap - before.heap).toFixed(1)} MB, RSS ${(after.rss - before.rss).toFixed(1)} MB (after collection)\n`);
+    process.stdout.write(
+      `over the second burst of 10,000: heap ${(after.heap - before.heap).toFixed(1)} MB, RSS ${(after.rss - before.rss).toFixed(1)} MB (after collection)\n`,
+    );
     expect(after.heap - before.heap).toBeLessThan(10);
     expect(after.rss - before.rss).toBeLessThan(10);
   }, 180_000);

@@ -7,7 +7,14 @@ function watch(limit: number, readings: () => number | null) {
   const bus = new EventBus();
   const raised: unknown[] = [];
   bus.on({}, 'memory.growth', (p) => raised.push(p));
-  const w = new MemoryWatch({ bus, log: createLogger({ level: 'silent' }), limitMBPerHour: limit, readMB: readings, sampleS: 60, windowS: 3600 });
+  const w = new MemoryWatch({
+    bus,
+    log: createLogger({ level: 'silent' }),
+    limitMBPerHour: limit,
+    readMB: readings,
+    sampleS: 60,
+    windowS: 3600,
+  });
   return { w, raised };
 }
 
@@ -20,13 +27,25 @@ function feed(w: MemoryWatch, from: number, minutes: number, mb: (m: number) => 
 }
 
 describe('MemoryWatch', () => {
-  it('raises memory.growth once when the hour\'s trend passes the limit, not before a whole hour', () => {
+  it("raises memory.growth once when the hour's trend passes the limit, not before a whole hour", () => {
     let v = 200;
     const { w, raised } = watch(30, () => v);
     // 1 MB a minute with noise: 60 MB/hour.
-    feed(w, 0, 50, (m) => 200 + m + (m % 3) * 2, (x) => (v = x));
+    feed(
+      w,
+      0,
+      50,
+      (m) => 200 + m + (m % 3) * 2,
+      (x) => (v = x),
+    );
     expect(raised).toEqual([]);
-    feed(w, 50, 60, (m) => 200 + m + (m % 3) * 2, (x) => (v = x));
+    feed(
+      w,
+      50,
+      60,
+      (m) => 200 + m + (m % 3) * 2,
+      (x) => (v = x),
+    );
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ limitMBPerHour: 30, windowMinutes: 60 });
     expect((raised[0] as { rateMBPerHour: number }).rateMBPerHour).toBeGreaterThan(55);
@@ -37,18 +56,42 @@ describe('MemoryWatch', () => {
     let v = 200;
     const { w, raised } = watch(30, () => v);
     // 60 MB at once, at every place in the window the step can be.
-    feed(w, 0, 360, (m) => (m < 70 ? 200 : m < 200 ? 260 : 300) + (m % 5), (x) => (v = x));
+    feed(
+      w,
+      0,
+      360,
+      (m) => (m < 70 ? 200 : m < 200 ? 260 : 300) + (m % 5),
+      (x) => (v = x),
+    );
     expect(raised).toEqual([]);
   });
 
   it('raises again only after the trend fell back below half the limit', () => {
     let v = 200;
     const { w, raised } = watch(30, () => v);
-    feed(w, 0, 120, (m) => 200 + m, (x) => (v = x));
+    feed(
+      w,
+      0,
+      120,
+      (m) => 200 + m,
+      (x) => (v = x),
+    );
     expect(raised).toHaveLength(1);
-    feed(w, 120, 120, () => 320, (x) => (v = x));
+    feed(
+      w,
+      120,
+      120,
+      () => 320,
+      (x) => (v = x),
+    );
     expect(raised).toHaveLength(1);
-    feed(w, 240, 120, (m) => 320 + (m - 240), (x) => (v = x));
+    feed(
+      w,
+      240,
+      120,
+      (m) => 320 + (m - 240),
+      (x) => (v = x),
+    );
     expect(raised).toHaveLength(2);
   });
 

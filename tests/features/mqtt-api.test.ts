@@ -43,7 +43,13 @@ describe('MQTT API of a running box (real mosquitto)', () => {
 
   it('publishes the retained state snapshot of CONTRACT §4', async () => {
     const state = JSON.parse((await watch.waitFor(`${BASE}/state`)).payload);
-    expect(state).toMatchObject({ role: 'broadcast', class: null, layout: 'pip', outputs: [{ name: 'link', kind: 'srt' }], devices: { cameras: {}, projectors: {} } });
+    expect(state).toMatchObject({
+      role: 'broadcast',
+      class: null,
+      layout: 'pip',
+      outputs: [{ name: 'link', kind: 'srt' }],
+      devices: { cameras: {}, projectors: {} },
+    });
     expect(state.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(state.configHash).toMatch(/^[0-9a-f]{12}$/);
   });
@@ -52,7 +58,9 @@ describe('MQTT API of a running box (real mosquitto)', () => {
     // Outputs run during classes: start one so that the link is up.
     expect((await request('class/start', { id: 'c1', mode: 'live', name: 'telemetry' })).status).toBe('ok');
     const since = watch.messages.length;
-    const t = JSON.parse((await watch.waitFor(`${BASE}/telemetry`, (p) => JSON.parse(p).outputs.link?.state === 'running', 10_000, since)).payload);
+    const t = JSON.parse(
+      (await watch.waitFor(`${BASE}/telemetry`, (p) => JSON.parse(p).outputs.link?.state === 'running', 10_000, since)).payload,
+    );
     expect(t.cpuPercent).toBeGreaterThanOrEqual(0);
     expect(t.cpuPercent).toBeLessThanOrEqual(100);
     expect(t.memoryMB).toBeGreaterThan(30);
@@ -114,10 +122,15 @@ describe('MQTT API of a running box (real mosquitto)', () => {
   it('answers an MQTT 5 request on its Response Topic with its Correlation Data', async () => {
     const client = await connectAsync(broker.url, { protocolVersion: 5 });
     const got = new Promise<{ topic: string; payload: string; correlation: string }>((resolve) => {
-      client.on('message', (topic, payload, packet) => resolve({ topic, payload: payload.toString(), correlation: Buffer.from(packet.properties?.correlationData ?? []).toString() }));
+      client.on('message', (topic, payload, packet) =>
+        resolve({ topic, payload: payload.toString(), correlation: Buffer.from(packet.properties?.correlationData ?? []).toString() }),
+      );
     });
     await client.subscribeAsync('dashboard/replies/42', { qos: 1 });
-    await client.publishAsync(`${BASE}/request/state/get`, JSON.stringify({ id: 'v5' }), { qos: 1, properties: { responseTopic: 'dashboard/replies/42', correlationData: Buffer.from('corr-7') } });
+    await client.publishAsync(`${BASE}/request/state/get`, JSON.stringify({ id: 'v5' }), {
+      qos: 1,
+      properties: { responseTopic: 'dashboard/replies/42', correlationData: Buffer.from('corr-7') },
+    });
     const r = await got;
     expect(r.topic).toBe('dashboard/replies/42');
     expect(r.correlation).toBe('corr-7');
@@ -125,18 +138,31 @@ describe('MQTT API of a running box (real mosquitto)', () => {
     await client.endAsync();
   });
 
-  it('a Response Topic outside the box\'s own responses and the reply prefix is not published to', async () => {
+  it("a Response Topic outside the box's own responses and the reply prefix is not published to", async () => {
     const client = await connectAsync(broker.url, { protocolVersion: 5 });
     const seen: string[] = [];
     client.on('message', (topic) => seen.push(topic));
-    const forbidden = ['classbox/other-school/room-9/request/class/stop', `${BASE}/availability`, `${BASE}/state`, 'dashboard/repliesX', 'anywhere/else'];
+    const forbidden = [
+      'classbox/other-school/room-9/request/class/stop',
+      `${BASE}/availability`,
+      `${BASE}/state`,
+      'dashboard/repliesX',
+      'anywhere/else',
+    ];
     await client.subscribeAsync([...forbidden, `${BASE}/response/#`], { qos: 1 });
     await new Promise((r) => setTimeout(r, 300));
     seen.length = 0;
     for (const [i, t] of forbidden.entries()) {
-      await client.publishAsync(`${BASE}/request/state/get`, JSON.stringify({ id: `rt${i}` }), { qos: 1, properties: { responseTopic: t, correlationData: Buffer.from(`c${i}`) } });
+      await client.publishAsync(`${BASE}/request/state/get`, JSON.stringify({ id: `rt${i}` }), {
+        qos: 1,
+        properties: { responseTopic: t, correlationData: Buffer.from(`c${i}`) },
+      });
     }
-    await waitUntil(() => seen.filter((t) => t === `${BASE}/response/state/get`).length >= forbidden.length, 'answers on the box\'s own response topic', 10_000);
+    await waitUntil(
+      () => seen.filter((t) => t === `${BASE}/response/state/get`).length >= forbidden.length,
+      "answers on the box's own response topic",
+      10_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(seen.filter((t) => forbidden.includes(t) && t !== `${BASE}/state`)).toEqual([]);
     // The retained availability still says online (it was not overwritten by an answer).

@@ -31,14 +31,26 @@ describe('device requests over MQTT (real mosquitto, simulators over pty and TCP
       devices: {
         cameras: { 'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 400, presets: { podium: 1, board: 2 } } },
         projectors: {
-          main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, password: 'secret', timeoutMs: 500, pollS: 5, inputs: { hdmi: '32' } },
+          main: {
+            protocol: 'pjlink',
+            host: '127.0.0.1',
+            port: pjPort,
+            password: 'secret',
+            timeoutMs: 500,
+            pollS: 5,
+            inputs: { hdmi: '32' },
+          },
           locked: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, password: 'wrong', timeoutMs: 500 },
         },
         gpio: { onair: { line: 17, direction: 'out' } },
       },
     });
     box = startCli(['run', '--config', writeTempConfig(config)]);
-    await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).devices.cameras['teacher-cam']?.online === true && JSON.parse(p).devices.projectors.main?.online === true, 20_000);
+    await watch.waitFor(
+      `${BASE}/state`,
+      (p) => JSON.parse(p).devices.cameras['teacher-cam']?.online === true && JSON.parse(p).devices.projectors.main?.online === true,
+      20_000,
+    );
   });
   afterAll(async () => {
     await box.stop('SIGTERM');
@@ -59,7 +71,10 @@ describe('device requests over MQTT (real mosquitto, simulators over pty and TCP
   });
 
   it('ptz/save and ptz/recall a named preset; the bytes reach the camera', async () => {
-    expect(await request('ptz/save', { camera: 'teacher-cam', preset: 'board' })).toMatchObject({ status: 'ok', data: { camera: 'teacher-cam', preset: 2 } });
+    expect(await request('ptz/save', { camera: 'teacher-cam', preset: 'board' })).toMatchObject({
+      status: 'ok',
+      data: { camera: 'teacher-cam', preset: 2 },
+    });
     expect(await request('ptz/recall', { camera: 'teacher-cam', preset: 'board' })).toMatchObject({ status: 'ok', data: { preset: 2 } });
     expect(camera.framesMatching('8101043f0202')).toHaveLength(1);
   });
@@ -103,7 +118,10 @@ describe('device requests over MQTT (real mosquitto, simulators over pty and TCP
       device_busy: 'device_busy',
     });
     // Asked to wait, the same request is queued through the warm-up.
-    expect(await request('projector/input', { projector: 'main', input: 'hdmi', wait: true })).toMatchObject({ status: 'ok', data: { power: 'on', input: '32' } });
+    expect(await request('projector/input', { projector: 'main', input: 'hdmi', wait: true })).toMatchObject({
+      status: 'ok',
+      data: { power: 'on', input: '32' },
+    });
     expect(projector.model.input).toBe('32');
   });
 
@@ -124,8 +142,17 @@ describe('device requests over MQTT (real mosquitto, simulators over pty and TCP
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).devices.cameras['teacher-cam'].online === false, 5000, since);
     await pty.plug();
     await camera.start();
-    const on = await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'device.online' && JSON.parse(p).device === 'teacher-cam', 15_000, since);
+    const on = await watch.waitFor(
+      `${BASE}/event`,
+      (p) => JSON.parse(p).type === 'device.online' && JSON.parse(p).device === 'teacher-cam',
+      15_000,
+      since,
+    );
     expect(JSON.parse(on.payload).seq).toBeGreaterThan(JSON.parse(off.payload).seq);
-    await waitUntil(async () => (await request('ptz/recall', { camera: 'teacher-cam', preset: 1 })).status === 'ok', 'camera answers again', 5000);
+    await waitUntil(
+      async () => (await request('ptz/recall', { camera: 'teacher-cam', preset: 1 })).status === 'ok',
+      'camera answers again',
+      5000,
+    );
   });
 });

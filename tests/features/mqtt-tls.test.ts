@@ -13,13 +13,53 @@ import { requireTool } from '../helpers/tools.js';
 function makePki(dir: string, clients: string[]): void {
   requireTool('openssl');
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=classbox-test-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=classbox-test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
   // mosquitto started as root drops to its own user, which must read these (test-only keys).
   chmodSync(dir, 0o755);
   for (const name of ['broker', ...clients]) {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name === 'broker' ? '127.0.0.1' : name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', ...(name === 'broker' ? ['-extfile', 'san.ext'] : []), '-out', `${name}.crt`);
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${name === 'broker' ? '127.0.0.1' : name}`,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      ...(name === 'broker' ? ['-extfile', 'san.ext'] : []),
+      '-out',
+      `${name}.crt`,
+    );
   }
   for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
 }
@@ -31,24 +71,45 @@ describe('MQTT over TLS with client certificates and a per-room ACL', () => {
   let port: number;
   const clients: MqttClient[] = [];
   const as = async (name: string) => {
-    const c = await connectAsync(`mqtts://127.0.0.1:${port}`, { ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, `${name}.crt`)), key: readFileSync(join(pki, `${name}.key`)), protocolVersion: 5 });
+    const c = await connectAsync(`mqtts://127.0.0.1:${port}`, {
+      ca: readFileSync(join(pki, 'ca.crt')),
+      cert: readFileSync(join(pki, `${name}.crt`)),
+      key: readFileSync(join(pki, `${name}.key`)),
+      protocolVersion: 5,
+    });
     clients.push(c);
     return c;
   };
 
   beforeAll(async () => {
     makePki(pki, ['box-101', 'box-102', 'dashboard']);
-    writeFileSync(join(pki, 'acl'), readFileSync(join(import.meta.dirname, '../../docs/examples/mosquitto-acl.conf'), 'utf8').replace(/demo-school\/room-101/g, 'tls-school/room-101') + 'user box-102\ntopic readwrite classbox/tls-school/room-102/#\n');
+    writeFileSync(
+      join(pki, 'acl'),
+      readFileSync(join(import.meta.dirname, '../../docs/examples/mosquitto-acl.conf'), 'utf8').replace(
+        /demo-school\/room-101/g,
+        'tls-school/room-101',
+      ) + 'user box-102\ntopic readwrite classbox/tls-school/room-102/#\n',
+    );
     port = await freePort();
     broker = await startMosquitto({
       port,
-      extraConfig: [`cafile ${join(pki, 'ca.crt')}`, `certfile ${join(pki, 'broker.crt')}`, `keyfile ${join(pki, 'broker.key')}`, 'require_certificate true', 'use_identity_as_username true', `acl_file ${join(pki, 'acl')}`].join('\n'),
+      extraConfig: [
+        `cafile ${join(pki, 'ca.crt')}`,
+        `certfile ${join(pki, 'broker.crt')}`,
+        `keyfile ${join(pki, 'broker.key')}`,
+        'require_certificate true',
+        'use_identity_as_username true',
+        `acl_file ${join(pki, 'acl')}`,
+      ].join('\n'),
     });
     const config = writeTempConfig({
       site: 'tls-school',
       room: 'room-101',
       dataDir: tempDir(),
-      mqtt: { url: `mqtts://127.0.0.1:${port}`, tls: { ca: join(pki, 'ca.crt'), cert: join(pki, 'box-101.crt'), key: join(pki, 'box-101.key') } },
+      mqtt: {
+        url: `mqtts://127.0.0.1:${port}`,
+        tls: { ca: join(pki, 'ca.crt'), cert: join(pki, 'box-101.crt'), key: join(pki, 'box-101.key') },
+      },
     });
     box = startCli(['run', '--config', config]);
   });
@@ -63,18 +124,28 @@ describe('MQTT over TLS with client certificates and a per-room ACL', () => {
     const seen: Array<[string, string]> = [];
     dashboard.on('message', (t, p) => seen.push([t, p.toString()]));
     await dashboard.subscribeAsync('classbox/#', { qos: 1 });
-    await waitUntil(() => seen.some(([t, p]) => t === 'classbox/tls-school/room-101/availability' && p === 'online'), 'box online over TLS', 15_000);
+    await waitUntil(
+      () => seen.some(([t, p]) => t === 'classbox/tls-school/room-101/availability' && p === 'online'),
+      'box online over TLS',
+      15_000,
+    );
     await dashboard.publishAsync('classbox/tls-school/room-101/request/state/get', JSON.stringify({ id: 'tls-1' }), { qos: 1 });
-    await waitUntil(() => seen.some(([t, p]) => t === 'classbox/tls-school/room-101/response/state/get' && JSON.parse(p).id === 'tls-1'), 'response over TLS', 10_000);
+    await waitUntil(
+      () => seen.some(([t, p]) => t === 'classbox/tls-school/room-101/response/state/get' && JSON.parse(p).id === 'tls-1'),
+      'response over TLS',
+      10_000,
+    );
   });
 
-  it('keeps one room out of another room\'s topics', async () => {
+  it("keeps one room out of another room's topics", async () => {
     const other = await as('box-102');
     const got: string[] = [];
     other.on('message', (t) => got.push(t));
     await other.subscribeAsync('classbox/tls-school/room-101/#', { qos: 1 });
     // A request from the other room's identity never reaches room-101 either.
-    await other.publishAsync('classbox/tls-school/room-101/request/state/get', JSON.stringify({ id: 'intruder' }), { qos: 1 }).catch(() => undefined);
+    await other
+      .publishAsync('classbox/tls-school/room-101/request/state/get', JSON.stringify({ id: 'intruder' }), { qos: 1 })
+      .catch(() => undefined);
     const dashboard = await as('dashboard');
     await dashboard.publishAsync('classbox/tls-school/room-101/request/state/get', JSON.stringify({ id: 'legit' }), { qos: 1 });
     await sleep(1500);
@@ -82,6 +153,8 @@ describe('MQTT over TLS with client certificates and a per-room ACL', () => {
   });
 
   it('fails clearly without a client certificate', async () => {
-    await expect(connectAsync(`mqtts://127.0.0.1:${port}`, { ca: readFileSync(join(pki, 'ca.crt')), reconnectPeriod: 0, connectTimeout: 3000 })).rejects.toThrow();
+    await expect(
+      connectAsync(`mqtts://127.0.0.1:${port}`, { ca: readFileSync(join(pki, 'ca.crt')), reconnectPeriod: 0, connectTimeout: 3000 }),
+    ).rejects.toThrow();
   });
 });

@@ -7,7 +7,10 @@ import { tempDir } from '../helpers/temp-config.js';
 describe('system stats read from the kernel', () => {
   it('takes the hottest thermal zone, in degrees', () => {
     const root = tempDir();
-    for (const [zone, milli] of [['thermal_zone0', '48312'], ['thermal_zone1', '61500']] as const) {
+    for (const [zone, milli] of [
+      ['thermal_zone0', '48312'],
+      ['thermal_zone1', '61500'],
+    ] as const) {
       mkdirSync(join(root, zone));
       writeFileSync(join(root, zone, 'temp'), `${milli}\n`);
     }

@@ -38,7 +38,15 @@ describe('the lesson in the receiving room: late by how much, and in lip sync', 
     pulse = await startPulse();
     tone = toneInto(pulse, 'mic');
     const lesson = await freeUdpPort();
-    const common = (room: string) => ({ site: SITE, room, profile: 'software', dataDir: tempDir(), mqtt: { url: broker.url }, video: VIDEO, audio: { device: 'pulse', speaker: 'pulse' } });
+    const common = (room: string) => ({
+      site: SITE,
+      room,
+      profile: 'software',
+      dataDir: tempDir(),
+      mqtt: { url: broker.url },
+      video: VIDEO,
+      audio: { device: 'pulse', speaker: 'pulse' },
+    });
     const anchor = writeTempConfig({
       ...common('anchor'),
       http: { host: '127.0.0.1', port: await freePort() },
@@ -77,7 +85,7 @@ describe('the lesson in the receiving room: late by how much, and in lip sync', 
     await broker?.stop();
   });
 
-  it('shows the camera on the room\'s projector within a second, its sound within 120 ms of its picture', async () => {
+  it("shows the camera on the room's projector within a second, its sound within 120 ms of its picture", async () => {
     await sleep(6000);
     const [picture, sound] = await Promise.all([watchFlips(screen.display, WATCH_S), listenForTones(pulse, 'room', WATCH_S)]);
     expect(picture.delaysMs.length).toBeGreaterThanOrEqual(5);

@@ -77,10 +77,14 @@ describe('every network output at full rate, as users run the box', () => {
     const centre = pullStream(`srt://127.0.0.1:${ports.srtCall}?mode=listener`, PULL_S + 4, { annexB: true });
     // Asked as soon as the box says it is online: it must hear it.
     expect((await request('class/start', { mode: 'live', name: 'Field' })).status).toBe('ok');
-    await waitUntil(async () => {
-      const text = await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text();
-      return Number(/^classbox_encoded_frames_per_second (\S+)$/m.exec(text)?.[1] ?? 0) > FPS * 0.9;
-    }, 'the encoder at full rate', 30_000);
+    await waitUntil(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text();
+        return Number(/^classbox_encoded_frames_per_second (\S+)$/m.exec(text)?.[1] ?? 0) > FPS * 0.9;
+      },
+      'the encoder at full rate',
+      30_000,
+    );
 
     const ptz: number[] = [];
     let pulling = true;
@@ -98,7 +102,9 @@ describe('every network output at full rate, as users run the box', () => {
       // FLV carries SPS/PPS in its sequence header, not in the frames: timing only.
       pullStream(nginx.url('live', 'room1'), PULL_S, { annexB: false }),
     ]);
-    const encoderFps = Number(/^classbox_encoded_frames_per_second (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text())?.[1]);
+    const encoderFps = Number(
+      /^classbox_encoded_frames_per_second (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text())?.[1],
+    );
     pulling = false;
     await ptzLoop;
     const centreReport = await centre;

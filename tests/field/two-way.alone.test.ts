@@ -43,12 +43,18 @@ describe('one anchor, two receiving classrooms', () => {
     const env = { ...process.env };
     delete env.UV_THREADPOOL_SIZE;
     box.cli = startCli(['run', '--config', box.config], { env });
-    await watch.waitFor(`classbox/${SITE}/${box.name}/availability`, (p) => p === 'online', 30_000, watch.messages.length).catch((err: Error) => {
-      throw new Error(`${box.name}: ${err.message}\n${box.cli?.output()}`);
-    });
+    await watch
+      .waitFor(`classbox/${SITE}/${box.name}/availability`, (p) => p === 'online', 30_000, watch.messages.length)
+      .catch((err: Error) => {
+        throw new Error(`${box.name}: ${err.message}\n${box.cli?.output()}`);
+      });
   };
   const events = (box: string, type: string, since = 0) =>
-    watch.messages.slice(since).filter((m) => m.topic === `classbox/${SITE}/${box}/event`).map((m) => JSON.parse(m.payload) as Record<string, unknown>).filter((e) => e.type === type);
+    watch.messages
+      .slice(since)
+      .filter((m) => m.topic === `classbox/${SITE}/${box}/event`)
+      .map((m) => JSON.parse(m.payload) as Record<string, unknown>)
+      .filter((e) => e.type === type);
 
   beforeAll(async () => {
     broker = await startMosquitto();
@@ -56,7 +62,15 @@ describe('one anchor, two receiving classrooms', () => {
     ports.lesson = await freeUdpPort();
     ports.a = await freeUdpPort();
     ports.b = await freeUdpPort();
-    const common = (room: string, http: number) => ({ site: SITE, room, profile: 'software', dataDir: tempDir(), mqtt: { url: broker.url }, http: { host: '127.0.0.1', port: http }, video: VIDEO });
+    const common = (room: string, http: number) => ({
+      site: SITE,
+      room,
+      profile: 'software',
+      dataDir: tempDir(),
+      mqtt: { url: broker.url },
+      http: { host: '127.0.0.1', port: http },
+      video: VIDEO,
+    });
     const anchorHttp = await freePort();
     anchor = {
       name: 'anchor',
@@ -77,7 +91,10 @@ describe('one anchor, two receiving classrooms', () => {
         ],
       }),
     };
-    for (const [name, port] of [['room-a', ports.a], ['room-b', ports.b]] as const) {
+    for (const [name, port] of [
+      ['room-a', ports.a],
+      ['room-b', ports.b],
+    ] as const) {
       const http = await freePort();
       rooms.push({
         name,
@@ -87,7 +104,10 @@ describe('one anchor, two receiving classrooms', () => {
           role: 'receive',
           display: { sink: 'none' },
           audio: { device: 'test', speaker: 'none' },
-          sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` }, students: { kind: 'test', pattern: 'snow' } },
+          sources: {
+            lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` },
+            students: { kind: 'test', pattern: 'snow' },
+          },
           outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=caller` }],
         }),
       });
@@ -107,17 +127,28 @@ describe('one anchor, two receiving classrooms', () => {
     await broker?.stop();
   });
 
-  it('the lesson, picture and sound, reaches both rooms; both rooms reach the anchor\'s grid and its speakers', async () => {
+  it("the lesson, picture and sound, reaches both rooms; both rooms reach the anchor's grid and its speakers", async () => {
     for (const r of rooms) {
       // The anchor's test tone (-23 dBFS) on the room's speakers, and the lesson's packets arriving.
-      await waitUntil(async () => ((await metric(r.http, /classbox_audio_level_dbfs\{path="speaker"\}/)) ?? -100) > -30 || undefined, `${r.name} hears the lesson`, 30_000, 250);
+      await waitUntil(
+        async () => ((await metric(r.http, /classbox_audio_level_dbfs\{path="speaker"\}/)) ?? -100) > -30 || undefined,
+        `${r.name} hears the lesson`,
+        30_000,
+        250,
+      );
       const before = (await metric(r.http, /classbox_srt_packets_total\{link="source:lesson"\}/)) ?? 0;
       await sleep(1000);
       expect((await metric(r.http, /classbox_srt_packets_total\{link="source:lesson"\}/)) ?? 0).toBeGreaterThan(before + 20);
     }
     for (const r of rooms) {
       // Each room's microphone at the anchor, and its picture live in the grid (no slate).
-      await waitUntil(async () => ((await metric(anchor.http, new RegExp(`classbox_audio_level_dbfs\\{path="source:${r.name}"\\}`))) ?? -100) > -30 || undefined, `the anchor hears ${r.name}`, 30_000, 250);
+      await waitUntil(
+        async () =>
+          ((await metric(anchor.http, new RegExp(`classbox_audio_level_dbfs\\{path="source:${r.name}"\\}`))) ?? -100) > -30 || undefined,
+        `the anchor hears ${r.name}`,
+        30_000,
+        250,
+      );
       expect(await metric(anchor.http, new RegExp(`classbox_srt_peers\\{link="source:${r.name}"\\}`))).toBe(1);
     }
     // Both rooms on the anchor's lesson output; the anchor's speakers play the rooms' mix.
@@ -131,12 +162,19 @@ describe('one anchor, two receiving classrooms', () => {
   }, 90_000);
 
   it('a room that dies is a NO SIGNAL slate on the anchor, back within 10 s of restarting; the anchor records on', async () => {
-    const size = () => readdirSync(recordings, { recursive: true, withFileTypes: true }).filter((f) => f.isFile() && f.name.endsWith('.mkv')).reduce((n, f) => n + statSync(join(f.parentPath, f.name)).size, 0);
+    const size = () =>
+      readdirSync(recordings, { recursive: true, withFileTypes: true })
+        .filter((f) => f.isFile() && f.name.endsWith('.mkv'))
+        .reduce((n, f) => n + statSync(join(f.parentPath, f.name)).size, 0);
     const room = rooms[0]!;
     const since = watch.messages.length;
     const killedAt = Date.now();
     await room.cli!.stop('SIGKILL');
-    await waitUntil(() => events('anchor', 'source.lost', since).find((e) => e.source === room.name), 'the anchor sees the room lost', 10_000);
+    await waitUntil(
+      () => events('anchor', 'source.lost', since).find((e) => e.source === room.name),
+      'the anchor sees the room lost',
+      10_000,
+    );
     expect(Date.now() - killedAt).toBeLessThan(4000);
     const recordedBefore = size();
     await sleep(2000);
@@ -144,12 +182,22 @@ describe('one anchor, two receiving classrooms', () => {
     // The room's box resumes its class by itself after the crash (resume-after-crash).
     const onlineAt = Date.now();
     const restarted = watch.messages.length;
-    await waitUntil(() => events('anchor', 'source.restored', restarted).find((e) => e.source === room.name), 'the room back on the anchor', 15_000);
+    await waitUntil(
+      () => events('anchor', 'source.restored', restarted).find((e) => e.source === room.name),
+      'the room back on the anchor',
+      15_000,
+    );
     // The room resumes its class after the crash, then calls; the anchor's listener may be between two
     // rebuilds (its watchdog rebuilds it while nobody calls, up to 4 s apart): 3 to 7.4 s seen. The
     // programme asks for 5 s; that is still open (a listener waiting for its caller should not be rebuilt).
     expect(Date.now() - onlineAt).toBeLessThan(10_000);
-    await waitUntil(async () => ((await metric(anchor.http, new RegExp(`classbox_audio_level_dbfs\\{path="source:${room.name}"\\}`))) ?? -100) > -30 || undefined, 'the room heard again', 15_000, 250);
+    await waitUntil(
+      async () =>
+        ((await metric(anchor.http, new RegExp(`classbox_audio_level_dbfs\\{path="source:${room.name}"\\}`))) ?? -100) > -30 || undefined,
+      'the room heard again',
+      15_000,
+      250,
+    );
     // The other room never left, and the anchor's recording grew throughout, without a restart.
     expect(events('anchor', 'source.lost', since).filter((e) => e.source !== room.name)).toEqual([]);
     expect(size()).toBeGreaterThan(recordedBefore);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-config.js';
 
-const script = (name: string, args: string[]) => execFileSync('bash', [join(ROOT, 'firmware-scripts', name), ...args], { encoding: 'utf8' });
+const script = (name: string, args: string[]) =>
+  execFileSync('bash', [join(ROOT, 'firmware-scripts', name), ...args], { encoding: 'utf8' });
 
 /** Every file under a root with its content: what a script left behind. */
 function tree(root: string): Record<string, string> {
@@ -27,20 +28,29 @@ describe('firmware scripts on a fake root', () => {
     const first = script('install-service.sh', ['--root', root, 'tty:ptz-teacher=A10KXYZ9', 'video:board-cam=0001']);
     expect(first).toMatch(/^wrote \/etc\/systemd\/system\/classbox\.service$/m);
     const files = tree(root);
-    expect(Object.keys(files).sort()).toEqual(['etc/classbox/classbox.yaml', 'etc/systemd/system/classbox.service', 'etc/udev/rules.d/99-classbox.rules']);
+    expect(Object.keys(files).sort()).toEqual([
+      'etc/classbox/classbox.yaml',
+      'etc/systemd/system/classbox.service',
+      'etc/udev/rules.d/99-classbox.rules',
+    ]);
     const unit = files['etc/systemd/system/classbox.service']!;
     expect(unit).toMatch(/^Type=notify$/m);
     expect(unit).toMatch(/^WatchdogSec=\d+$/m);
     expect(unit).toMatch(/^Environment=MALLOC_ARENA_MAX=2$/m);
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --max-semi-space-size=2 \/opt\/classbox\/bin\/classbox\.js run --config \/etc\/classbox\/classbox\.yaml$/m);
+    expect(unit).toMatch(
+      /^ExecStart=\/usr\/bin\/node --max-semi-space-size=2 \/opt\/classbox\/bin\/classbox\.js run --config \/etc\/classbox\/classbox\.yaml$/m,
+    );
     // The hardened unit: systemd's own assessment, and the service may write only its state folder,
     // where the first config puts the data and the recordings.
-    const security = execFileSync('systemd-analyze', ['security', '--offline=true', join(root, 'etc/systemd/system/classbox.service')], { encoding: 'utf8' });
+    const security = execFileSync('systemd-analyze', ['security', '--offline=true', join(root, 'etc/systemd/system/classbox.service')], {
+      encoding: 'utf8',
+    });
     const score = Number(/Overall exposure level for classbox\.service: ([\d.]+)/.exec(security)?.[1]);
     expect(score).toBeLessThanOrEqual(5);
     expect(unit).toMatch(/^ProtectSystem=strict$/m);
     expect(unit).toMatch(/^ReadWritePaths=-\/var\/lib\/classbox /m);
-    for (const device of ['video4linux', 'drm', 'ttyUSB', 'ttyACM', 'ttyAMA', 'gpiochip', 'alsa']) expect(unit).toMatch(new RegExp(`^DeviceAllow=char-${device} rw$`, 'm'));
+    for (const device of ['video4linux', 'drm', 'ttyUSB', 'ttyACM', 'ttyAMA', 'gpiochip', 'alsa'])
+      expect(unit).toMatch(new RegExp(`^DeviceAllow=char-${device} rw$`, 'm'));
     const config = files['etc/classbox/classbox.yaml']!;
     expect(config).toMatch(/^dataDir: \/var\/lib\/classbox /m);
     expect(config).toContain('dir: /var/lib/classbox/recordings');
@@ -53,7 +63,9 @@ describe('firmware scripts on a fake root', () => {
     const second = script('install-service.sh', ['--root', root, 'tty:ptz-teacher=A10KXYZ9', 'video:board-cam=0001']);
     expect(second).not.toMatch(/^(wrote|would run: systemctl)/m);
     expect(tree(root)['etc/classbox/classbox.yaml']).toBe('site: edited\n');
-    expect(() => execFileSync('bash', [join(ROOT, 'firmware-scripts/install-service.sh'), '--root', root, 'Bad Name=1'], { stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync('bash', [join(ROOT, 'firmware-scripts/install-service.sh'), '--root', root, 'Bad Name=1'], { stdio: 'pipe' }),
+    ).toThrow();
   });
 
   it('pi-config.sh: UART and the HDMI bridge in config.txt, the EDID unit; idempotent; --dry-run writes nothing', () => {
@@ -65,8 +77,15 @@ describe('firmware scripts on a fake root', () => {
     expect(tree(root)).toEqual({});
     script('pi-config.sh', ['--root', root, '--hdmi-bridge', '--edid', edid]);
     const files = tree(root);
-    expect(files['boot/firmware/config.txt']!.split('\n').filter(Boolean)).toEqual(['enable_uart=1', 'dtoverlay=disable-bt', 'dtoverlay=tc358743', 'dtoverlay=vc4-kms-v3d,cma-96']);
-    expect(files['etc/systemd/system/classbox-edid.service']).toMatch(/v4l2-ctl -d \/dev\/video0 --set-edid=file=\/etc\/classbox\/edid\.txt --fix-edid-checksums/);
+    expect(files['boot/firmware/config.txt']!.split('\n').filter(Boolean)).toEqual([
+      'enable_uart=1',
+      'dtoverlay=disable-bt',
+      'dtoverlay=tc358743',
+      'dtoverlay=vc4-kms-v3d,cma-96',
+    ]);
+    expect(files['etc/systemd/system/classbox-edid.service']).toMatch(
+      /v4l2-ctl -d \/dev\/video0 --set-edid=file=\/etc\/classbox\/edid\.txt --fix-edid-checksums/,
+    );
     expect(files['etc/classbox/edid.txt']).toBe('00ffffffffffff00\n');
     const again = script('pi-config.sh', ['--root', root, '--hdmi-bridge', '--edid', edid]);
     expect(again).not.toMatch(/^(wrote|added)/m);
@@ -78,6 +97,8 @@ describe('firmware scripts on a fake root', () => {
     expect(script('jetson-power.sh', ['--root', root, '0'])).toMatch(/would run: \/usr\/sbin\/nvpmodel -m 0/);
     expect(tree(root)['etc/systemd/system/classbox-power.service']).toMatch(/^ExecStart=\/usr\/sbin\/nvpmodel -m 0$/m);
     expect(script('jetson-power.sh', ['--root', root, '0'])).toMatch(/^unchanged/);
-    expect(() => execFileSync('bash', [join(ROOT, 'firmware-scripts/jetson-power.sh'), '--root', root, 'max'], { stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync('bash', [join(ROOT, 'firmware-scripts/jetson-power.sh'), '--root', root, 'max'], { stdio: 'pipe' }),
+    ).toThrow();
   });
 });

@@ -21,7 +21,10 @@ describe('firmware-scripts/setup.sh', () => {
     const bin = mkdtempSync(join(tmpdir(), 'fake-dpkg-'));
     writeFileSync(join(bin, 'dpkg-query'), '#!/bin/sh\nexit 1\n');
     chmodSync(join(bin, 'dpkg-query'), 0o755);
-    const { stdout, stderr } = await run('bash', ['firmware-scripts/setup.sh', '--dry-run'], { cwd: ROOT, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const { stdout, stderr } = await run('bash', ['firmware-scripts/setup.sh', '--dry-run'], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
     expect(stdout).toBe('');
     expect(stderr.trim()).toBe(
       'setup: installing: gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-x gstreamer1.0-alsa fonts-dejavu-core gir1.2-gst-rtsp-server-1.0 python3-gi mosquitto mosquitto-clients socat ffmpeg openssl prometheus nginx-light libnginx-mod-rtmp systemd xvfb pulseaudio pulseaudio-utils libasound2-plugins chromium',

@@ -32,36 +32,55 @@ describe('balena release files', () => {
     expect(s).toMatchObject({ build: '.', restart: 'always', network_mode: 'host', privileged: true });
     expect(s.volumes).toContain('classbox-data:/data');
     expect(Object.keys(c.volumes)).toEqual(['classbox-data']);
-    for (const label of ['io.balena.features.supervisor-api', 'io.balena.features.sysfs', 'io.balena.features.kernel-modules']) expect(s.labels[label]).toBe('1');
+    for (const label of ['io.balena.features.supervisor-api', 'io.balena.features.sysfs', 'io.balena.features.kernel-modules'])
+      expect(s.labels[label]).toBe('1');
     expect(s.labels['io.balena.update.strategy']).toBe('download-then-kill');
   });
 
-  it.each(Object.keys(DEVICE_ARCH))('Dockerfile.template rendered for %s: balenalib images of that type, two stages, no compilers where it runs', (device) => {
-    const rendered = read('Dockerfile.template').replaceAll('%%BALENA_MACHINE_NAME%%', device).replaceAll('%%BALENA_ARCH%%', DEVICE_ARCH[device]!);
-    expect(rendered).not.toMatch(/%%/);
-    const froms = [...rendered.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)];
-    expect(froms.map((m) => m[1])).toEqual([`balenalib/${device}-debian-node:20-bookworm-build`, `balenalib/${device}-debian-node:20-bookworm-run`]);
-    const final = rendered.slice(rendered.lastIndexOf('\nFROM '));
-    expect(final).not.toMatch(/build-essential|\bgcc\b|\bg\+\+|\bmake\b|--dev/);
-    expect(final).toMatch(/COPY --from=build \/app \/app/);
-    expect(final).toMatch(/^ENV .*\bMALLOC_ARENA_MAX=2\b/m);
-    expect(final).toMatch(/^CMD \["node", "--max-semi-space-size=2", "bin\/classbox\.js", "run", "--config", "\/app\/balena\/classbox\.yaml"\]$/m);
-    // Every file the build copies exists.
-    for (const m of rendered.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) for (const f of m[1]!.split(' ')) expect(existsSync(join(ROOT, f)), f).toBe(true);
-  });
+  it.each(Object.keys(DEVICE_ARCH))(
+    'Dockerfile.template rendered for %s: balenalib images of that type, two stages, no compilers where it runs',
+    (device) => {
+      const rendered = read('Dockerfile.template')
+        .replaceAll('%%BALENA_MACHINE_NAME%%', device)
+        .replaceAll('%%BALENA_ARCH%%', DEVICE_ARCH[device]!);
+      expect(rendered).not.toMatch(/%%/);
+      const froms = [...rendered.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)];
+      expect(froms.map((m) => m[1])).toEqual([
+        `balenalib/${device}-debian-node:20-bookworm-build`,
+        `balenalib/${device}-debian-node:20-bookworm-run`,
+      ]);
+      const final = rendered.slice(rendered.lastIndexOf('\nFROM '));
+      expect(final).not.toMatch(/build-essential|\bgcc\b|\bg\+\+|\bmake\b|--dev/);
+      expect(final).toMatch(/COPY --from=build \/app \/app/);
+      expect(final).toMatch(/^ENV .*\bMALLOC_ARENA_MAX=2\b/m);
+      expect(final).toMatch(
+        /^CMD \["node", "--max-semi-space-size=2", "bin\/classbox\.js", "run", "--config", "\/app\/balena\/classbox\.yaml"\]$/m,
+      );
+      // Every file the build copies exists.
+      for (const m of rendered.matchAll(/^COPY (?!--from)(.+) \S+$/gm))
+        for (const f of m[1]!.split(' ')) expect(existsSync(join(ROOT, f)), f).toBe(true);
+    },
+  );
 
   it('the board package script knows every supported device type, and refuses others', () => {
     for (const device of Object.keys(DEVICE_ARCH)) {
-      const out = execFileSync('bash', [join(ROOT, 'firmware-scripts/board-packages.sh'), '--dry-run', '--dev', device], { encoding: 'utf8' });
+      const out = execFileSync('bash', [join(ROOT, 'firmware-scripts/board-packages.sh'), '--dry-run', '--dev', device], {
+        encoding: 'utf8',
+      });
       expect(out).toMatch(/install_packages .*gstreamer1\.0-plugins-good/);
       if (device.startsWith('jetson')) expect(out).toMatch(/nvidia-l4t-gstreamer/);
       if (device.startsWith('raspberrypi')) expect(out).toMatch(/gstreamer1\.0-libcamera/);
     }
-    expect(() => execFileSync('bash', [join(ROOT, 'firmware-scripts/board-packages.sh'), '--dry-run', 'toaster'], { stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync('bash', [join(ROOT, 'firmware-scripts/board-packages.sh'), '--dry-run', 'toaster'], { stdio: 'pipe' }),
+    ).toThrow();
   });
 
   it('the base config with device variables is a whole config (how a fleet configures its boxes)', () => {
-    const config = loadConfig({ file: join(ROOT, 'balena/classbox.yaml'), env: { CLASSBOX_SITE: 'school-12', CLASSBOX_ROOM: 'room-3', CLASSBOX_MQTT__URL: 'mqtts://broker.example:8883' } });
+    const config = loadConfig({
+      file: join(ROOT, 'balena/classbox.yaml'),
+      env: { CLASSBOX_SITE: 'school-12', CLASSBOX_ROOM: 'room-3', CLASSBOX_MQTT__URL: 'mqtts://broker.example:8883' },
+    });
     expect(config).toMatchObject({ site: 'school-12', room: 'room-3', dataDir: '/data/classbox', fleet: { updateLock: 'on' } });
     expect(config.mqtt.url).toBe('mqtts://broker.example:8883');
   });

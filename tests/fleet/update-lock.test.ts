@@ -49,7 +49,12 @@ describe('balena update lock and Supervisor requests', () => {
       },
       env: {},
     });
-    const env = { BALENA: '1', BALENA_SUPERVISOR_ADDRESS: `http://127.0.0.1:${(supervisor.address() as { port: number }).port}`, BALENA_SUPERVISOR_API_KEY: 'key-123', BALENA_APP_ID: '42' };
+    const env = {
+      BALENA: '1',
+      BALENA_SUPERVISOR_ADDRESS: `http://127.0.0.1:${(supervisor.address() as { port: number }).port}`,
+      BALENA_SUPERVISOR_API_KEY: 'key-123',
+      BALENA_APP_ID: '42',
+    };
     service = createService(config, pino({ level: 'silent' }), { env });
     await service.start();
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 10_000);

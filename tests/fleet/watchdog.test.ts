@@ -10,8 +10,17 @@ import { tempDir } from '../helpers/temp-config.js';
 /** A real notify socket (a unix datagram socket, as systemd's) that records what it is told. */
 function notifySocket(path: string): { child: ChildProcess; messages: string[] } {
   const messages: string[] = [];
-  const child = spawn('python3', ['-u', '-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready', flush=True)\nwhile True:\n  print(s.recv(4096).decode().strip(), flush=True)`, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout!.on('data', (d: Buffer) => messages.push(...d.toString().split('\n').filter(Boolean)));
+  const child = spawn(
+    'python3',
+    [
+      '-u',
+      '-c',
+      `import socket,sys\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('ready', flush=True)\nwhile True:\n  print(s.recv(4096).decode().strip(), flush=True)`,
+      path,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  child.stdout.on('data', (d: Buffer) => messages.push(...d.toString().split('\n').filter(Boolean)));
   return { child, messages };
 }
 
@@ -27,7 +36,11 @@ describe('systemd watchdog', () => {
     children.push(sock.child);
     await waitUntil(() => sock.messages.includes('ready') && existsSync(path), 'notify socket');
     let healthy = true;
-    const w = new SystemdWatchdog(pino({ level: 'silent' }), () => healthy, { ...process.env, NOTIFY_SOCKET: path, WATCHDOG_USEC: '400000' });
+    const w = new SystemdWatchdog(pino({ level: 'silent' }), () => healthy, {
+      ...process.env,
+      NOTIFY_SOCKET: path,
+      WATCHDOG_USEC: '400000',
+    });
     await w.start();
     await waitUntil(() => sock.messages.filter((m) => m === 'WATCHDOG=1').length >= 3, 'three pings', 5000);
     expect(sock.messages.indexOf('READY=1')).toBeGreaterThan(0);

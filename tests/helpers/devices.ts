@@ -7,7 +7,10 @@ import { tempDir } from './temp-config.js';
 export type BusRecord = { type: keyof ClassboxEvents; payload: unknown; at: number };
 
 /** A room's devices built from a `devices:` config block, with every bus event recorded. */
-export async function startDevices(devices: Record<string, unknown>, options: Partial<Omit<DevicesContext, 'config' | 'log' | 'bus'>> = {}) {
+export async function startDevices(
+  devices: Record<string, unknown>,
+  options: Partial<Omit<DevicesContext, 'config' | 'log' | 'bus'>> = {},
+) {
   const config = loadConfig({ base: { site: 'test-school', room: 'room-1', dataDir: tempDir(), devices }, env: {} });
   const bus = new EventBus();
   const events: BusRecord[] = [];

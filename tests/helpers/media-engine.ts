@@ -20,10 +20,22 @@ export function startEngine(doc: Record<string, unknown>): EngineHarness {
   const config = loadConfig({ base: { site: 'test-school', room: 'room-1', profile: 'software', ...doc }, env: {} });
   const bus = new EventBus();
   const events: EngineHarness['events'] = [];
-  const types: Array<keyof ClassboxEvents> = ['source.lost', 'source.restored', 'pipeline.restarted', 'output.down', 'output.up', 'layout.changed', 'media.state', 'audio.speaker_failed'];
+  const types: Array<keyof ClassboxEvents> = [
+    'source.lost',
+    'source.restored',
+    'pipeline.restarted',
+    'output.down',
+    'output.up',
+    'layout.changed',
+    'media.state',
+    'audio.speaker_failed',
+  ];
   for (const t of types) bus.on(events, t, (payload) => events.push({ type: t, payload, at: Date.now() }));
   const warnings: EngineHarness['warnings'] = [];
-  const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as EngineHarness['warnings'][number]) });
+  const log = pino(
+    { level: 'warn' },
+    { write: (line: string) => void warnings.push(JSON.parse(line) as EngineHarness['warnings'][number]) },
+  );
   const engine = new MediaEngine({ config, log, bus, runner: new GstRunner(), profile: loadBoardProfile('software') });
   return { engine, config, events, bus, warnings };
 }

@@ -7,14 +7,55 @@ const run = promisify(execFile);
 /** A small H.264 MP4 made by ffmpeg's test source, for file sources. */
 export async function makeTestVideo(path: string, seconds: number, width = 640, height = 360, fps = 30): Promise<string> {
   requireTool('ffmpeg');
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${fps}:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
   return path;
 }
 
 /** A lesson file with picture and sound: the test picture and a 440 Hz tone at `volume` of full scale (AAC). */
 export async function makeTestLesson(path: string, seconds: number, volume = 0.1): Promise<string> {
   requireTool('ffmpeg');
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x180:rate=25:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`, '-filter:a', `volume=${volume / 0.125}`, '-ac', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=320x180:rate=25:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-filter:a',
+    `volume=${volume / 0.125}`,
+    '-ac',
+    '2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    path,
+  ]);
   return path;
 }
 
@@ -31,12 +72,40 @@ export interface Probe {
 /** What ffprobe reads from a media file, decoding every frame (so a broken file fails here). */
 export async function probe(path: string): Promise<Probe> {
   requireTool('ffprobe');
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,r_frame_rate:format=duration:frame=pts_time', '-of', 'json', path], { maxBuffer: 64 * 1024 * 1024 });
-  const j = JSON.parse(stdout) as { streams: Array<{ width: number; height: number; r_frame_rate: string }>; format: { duration?: string }; frames: Array<{ pts_time?: string }> };
+  const { stdout } = await run(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height,r_frame_rate:format=duration:frame=pts_time',
+      '-of',
+      'json',
+      path,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const j = JSON.parse(stdout) as {
+    streams: Array<{ width: number; height: number; r_frame_rate: string }>;
+    format: { duration?: string };
+    frames: Array<{ pts_time?: string }>;
+  };
   const s = j.streams[0]!;
   const [num, den] = s.r_frame_rate.split('/').map(Number);
-  const times = j.frames.map((f) => Number(f.pts_time)).filter((t) => Number.isFinite(t)).sort((a, b) => a - b);
+  const times = j.frames
+    .map((f) => Number(f.pts_time))
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b);
   let maxGapS = 0;
   for (let i = 6; i < times.length; i++) maxGapS = Math.max(maxGapS, times[i]! - times[i - 1]!);
-  return { width: s.width, height: s.height, fps: num! / (den || 1), durationS: Number(j.format.duration ?? 0), frames: times.length, maxGapS };
+  return {
+    width: s.width,
+    height: s.height,
+    fps: num! / (den || 1),
+    durationS: Number(j.format.duration ?? 0),
+    frames: times.length,
+    maxGapS,
+  };
 }

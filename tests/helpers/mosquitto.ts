@@ -20,14 +20,19 @@ export async function startMosquitto(options: { extraConfig?: string; port?: num
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'classbox-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, options.extraConfig ?? 'allow_anonymous true', 'persistence false', 'log_dest none', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, options.extraConfig ?? 'allow_anonymous true', 'persistence false', 'log_dest none', ''].join('\n'),
+  );
   let child: ChildProcess | undefined;
 
   const start = async () => {
     child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${stderr}`))));
+    const exited = new Promise<never>((_, reject) =>
+      child!.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${stderr}`))),
+    );
     await Promise.race([waitForPort(port, 5000), exited]);
   };
   const stop = async () => {

@@ -17,7 +17,11 @@ export interface MqttWatch {
 
 /** Subscribes to `filter` and records every message, for assertions with timeouts. */
 export async function watchMqtt(url: string, filter: string | string[], options: { protocolVersion?: 4 | 5 } = {}): Promise<MqttWatch> {
-  const client = await connectAsync(url, { protocolVersion: options.protocolVersion ?? 4, reconnectPeriod: 200, clientId: `watch-${Math.random().toString(16).slice(2)}` });
+  const client = await connectAsync(url, {
+    protocolVersion: options.protocolVersion ?? 4,
+    reconnectPeriod: 200,
+    clientId: `watch-${Math.random().toString(16).slice(2)}`,
+  });
   const messages: Received[] = [];
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
   await client.subscribeAsync(filter, { qos: 1 });
@@ -40,6 +44,6 @@ export function requester(watch: MqttWatch, base: string, timeoutMs = 20_000) {
     const id = `${command}-${Math.random().toString(36).slice(2, 8)}`;
     await watch.client.publishAsync(`${base}/request/${command}`, JSON.stringify({ id, ...body }), { qos: 1 });
     const r = await watch.waitFor(`${base}/response/${command}`, (p) => JSON.parse(p).id === id, timeoutMs, since);
-    return JSON.parse(r.payload) as any;
+    return JSON.parse(r.payload);
   };
 }

@@ -32,17 +32,21 @@ rtmp { server { listen 127.0.0.1:${port}; application live { live on; record off
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  await waitUntil(async () => {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${err}`);
-    const { connect } = await import('node:net');
-    return new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`nginx exited: ${err}`);
+      const { connect } = await import('node:net');
+      return new Promise<boolean>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
       });
-      s.on('error', () => resolve(false));
-    });
-  }, 'nginx-rtmp listening', 10_000);
+    },
+    'nginx-rtmp listening',
+    10_000,
+  );
   return {
     port,
     url: (app, key) => `rtmp://127.0.0.1:${port}/${app}/${key}`,

@@ -15,7 +15,6 @@ const RATE = 48_000;
 /** Mean absolute sample above which a 10 ms chunk holds the tone (its amplitude is about 10,000). */
 const LOUD = 1000;
 
-
 export interface Pulse {
   /** The environment that points ALSA's `pulse` device and PulseAudio's tools at this server. */
   env: NodeJS.ProcessEnv;
@@ -26,7 +25,20 @@ export async function startPulse(): Promise<Pulse> {
   const socket = join(mkdtempSync(join(tmpdir(), 'classbox-pulse-')), 'native');
   const p: ChildProcess = spawn(
     'pulseaudio',
-    ['-n', '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '-L', `module-native-protocol-unix auth-anonymous=1 socket=${socket}`, '-L', 'module-null-sink sink_name=room', '-L', 'module-null-sink sink_name=mic', '-L', 'module-null-sink sink_name=hall'],
+    [
+      '-n',
+      '--daemonize=no',
+      '--exit-idle-time=-1',
+      '--use-pid-file=no',
+      '-L',
+      `module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
+      '-L',
+      'module-null-sink sink_name=room',
+      '-L',
+      'module-null-sink sink_name=mic',
+      '-L',
+      'module-null-sink sink_name=hall',
+    ],
     { stdio: 'ignore' },
   );
   for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(50);
@@ -51,14 +63,17 @@ export function toneInto(pulse: Pulse, sink: string): { stop(): void } {
 /** The tone's starts and stops heard at a sink's monitor for `seconds`, each against its wall-clock instant. */
 export function listenForTones(pulse: Pulse, sink: string, seconds: number): Promise<Edges> {
   return new Promise((resolve, reject) => {
-    const rec = spawn('parec', ['-d', `${sink}.monitor`, '--raw', '--format=s16le', `--rate=${RATE}`, '--channels=1'], { env: { ...process.env, ...pulse.env }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const rec = spawn('parec', ['-d', `${sink}.monitor`, '--raw', '--format=s16le', `--rate=${RATE}`, '--channels=1'], {
+      env: { ...process.env, ...pulse.env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const delaysMs: number[] = [];
     // A change counts once the new state has lasted 200 ms (a dropout inside the tone is not its end);
     // it is timed at the chunk where it began.
     let loud: boolean | null = null;
     let change: { loud: boolean; t: number; heardS: number } | null = null;
     let chunks = 0;
-    rec.stdout!.on('data', (d: Buffer) => {
+    rec.stdout.on('data', (d: Buffer) => {
       chunks++;
       // The chunk's first sample was heard when it began: now, less its length.
       const lengthS = d.length / 2 / RATE;

@@ -23,10 +23,16 @@ export function rtspServer(port: number, flip?: FlipPicture): RtspServer {
   return {
     url: `rtsp://127.0.0.1:${port}/cam`,
     async start() {
-      child = spawn('/usr/bin/python3', [SCRIPT, String(port), ...(flip ? ['flip', String(flip.width), String(flip.height), String(flip.fps)] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(
+        '/usr/bin/python3',
+        [SCRIPT, String(port), ...(flip ? ['flip', String(flip.width), String(flip.height), String(flip.fps)] : [])],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let err = '';
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`RTSP server exited (${code}): ${err}`))));
+      const exited = new Promise<never>((_, reject) =>
+        child!.once('exit', (code) => reject(new Error(`RTSP server exited (${code}): ${err}`))),
+      );
       await Promise.race([waitForPort(port, 10_000), exited]);
     },
     async stop() {

@@ -10,15 +10,34 @@ export type { Edges } from './flip-edges.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 /** How bright a patch of the screen is now (mean of its bytes, 0-255). */
 export function screenBrightness(display: string, at: { x: number; y: number; size: number }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const ff = spawn('ffmpeg', ['-v', 'error', '-f', 'x11grab', '-video_size', `${at.size}x${at.size}`, '-i', `${display}+${at.x},${at.y}`, '-frames:v', '1', '-pix_fmt', 'gray', '-f', 'rawvideo', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ff = spawn(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-f',
+        'x11grab',
+        '-video_size',
+        `${at.size}x${at.size}`,
+        '-i',
+        `${display}+${at.x},${at.y}`,
+        '-frames:v',
+        '1',
+        '-pix_fmt',
+        'gray',
+        '-f',
+        'rawvideo',
+        '-',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const chunks: Buffer[] = [];
     let err = '';
-    ff.stdout!.on('data', (d: Buffer) => chunks.push(d));
-    ff.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    ff.stdout.on('data', (d: Buffer) => chunks.push(d));
+    ff.stderr.on('data', (d: Buffer) => (err += d.toString()));
     ff.once('error', reject);
     ff.once('exit', () => {
       const px = Buffer.concat(chunks);
@@ -55,9 +74,31 @@ export async function startScreen(width: number, height: number, from = 90): Pro
 export function watchFlips(display: string, seconds: number, at = { x: 100, y: 100 }): Promise<Edges> {
   return new Promise((resolve, reject) => {
     // -copyts keeps x11grab's wall-clock stamps (microseconds since the epoch) on every frame.
-    const ff = spawn('ffmpeg', ['-hide_banner', '-copyts', '-f', 'x11grab', '-framerate', '60', '-video_size', '32x32', '-i', `${display}+${at.x},${at.y}`, '-frames:v', String(seconds * 60), '-vf', 'showinfo', '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ff = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-copyts',
+        '-f',
+        'x11grab',
+        '-framerate',
+        '60',
+        '-video_size',
+        '32x32',
+        '-i',
+        `${display}+${at.x},${at.y}`,
+        '-frames:v',
+        String(seconds * 60),
+        '-vf',
+        'showinfo',
+        '-f',
+        'null',
+        '-',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let text = '';
-    ff.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+    ff.stderr.on('data', (d: Buffer) => (text += d.toString()));
     ff.once('error', reject);
     ff.once('exit', () => {
       const frames = [...text.matchAll(/ pts:(\d+) .*? mean:\[(\d+)/g)].map((m) => ({ tUs: Number(m[1]), white: Number(m[2]) > 95 }));

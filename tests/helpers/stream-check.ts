@@ -26,14 +26,23 @@ export interface StreamReport {
  * (SRT, HLS: MPEG-TS) it also checks each key frame carries its SPS and PPS.
  */
 export async function pullStream(url: string, seconds: number, options: { annexB: boolean; inputArgs?: string[] }): Promise<StreamReport> {
-  const ts = await run('ffmpeg', ['-v', 'error', ...(options.inputArgs ?? []), '-i', url, '-t', String(seconds), '-map', '0', '-c', 'copy', '-f', 'mpegts', '-'], (seconds + 25) * 1000);
+  const ts = await run(
+    'ffmpeg',
+    ['-v', 'error', ...(options.inputArgs ?? []), '-i', url, '-t', String(seconds), '-map', '0', '-c', 'copy', '-f', 'mpegts', '-'],
+    (seconds + 25) * 1000,
+  );
   return analyzeTs(ts, options.annexB);
 }
 
 /** The same report for MPEG-TS already at hand (HLS segments read from their folder). */
 export async function analyzeTs(ts: Buffer, annexB: boolean): Promise<StreamReport> {
   const options = { annexB };
-  const packets = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=codec_type,pts_time,dts_time,flags', '-of', 'csv=p=0', '-i', 'pipe:0'], 30_000, ts);
+  const packets = await run(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'packet=codec_type,pts_time,dts_time,flags', '-of', 'csv=p=0', '-i', 'pipe:0'],
+    30_000,
+    ts,
+  );
   const video: Array<{ pts: number; dts: number; key: boolean }> = [];
   const audio: number[] = [];
   for (const line of packets.toString().split('\n')) {
@@ -41,7 +50,10 @@ export async function analyzeTs(ts: Buffer, annexB: boolean): Promise<StreamRepo
     if (type === 'video') video.push({ pts: Number(pts), dts: Number(dts), key: (flags ?? '').includes('K') });
     else if (type === 'audio') audio.push(Number(pts));
   }
-  const ptsSorted = video.map((v) => v.pts).filter(Number.isFinite).sort((a, b) => a - b);
+  const ptsSorted = video
+    .map((v) => v.pts)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   const span = ptsSorted.length > 1 ? ptsSorted.at(-1)! - ptsSorted[0]! : 0;
   const maxGapS = ptsSorted.slice(1).reduce((m, t, i) => Math.max(m, t - ptsSorted[i]!), 0);
   let nonMonotonicDts = 0;
@@ -58,7 +70,11 @@ export async function analyzeTs(ts: Buffer, annexB: boolean): Promise<StreamRepo
     audioBackwards++;
     if (audioProblems.length < 5) audioProblems.push(`#${i} of ${audio.length}: ${audio[i - 1]} -> ${audio[i]}`);
   }
-  const keys = options.annexB ? keyFrameParameterSets(await run('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-map', '0:v:0', '-c', 'copy', '-f', 'h264', '-'], 30_000, ts)) : null;
+  const keys = options.annexB
+    ? keyFrameParameterSets(
+        await run('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-map', '0:v:0', '-c', 'copy', '-f', 'h264', '-'], 30_000, ts),
+      )
+    : null;
   return {
     frames: video.length,
     fps: span > 0 ? (ptsSorted.length - 1) / span : 0,

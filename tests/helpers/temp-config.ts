@@ -26,5 +26,12 @@ function pagePort(): number {
 }
 
 export function minimalConfig(mqttUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { site: 'test-school', room: 'room-1', mqtt: { url: mqttUrl }, dataDir: tempDir('classbox-data-'), http: { host: '127.0.0.1', port: pagePort() }, ...extra };
+  return {
+    site: 'test-school',
+    room: 'room-1',
+    mqtt: { url: mqttUrl },
+    dataDir: tempDir('classbox-data-'),
+    http: { host: '127.0.0.1', port: pagePort() },
+    ...extra,
+  };
 }

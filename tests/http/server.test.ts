@@ -23,11 +23,22 @@ async function box(http: Record<string, unknown>, withMedia = false) {
       dataDir: tempDir(),
       mqtt: { url: broker.url },
       http,
-      ...(withMedia ? { profile: 'software', video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 }, audio: { device: 'test' }, sources: { board: { kind: 'test' } } } : {}),
+      ...(withMedia
+        ? {
+            profile: 'software',
+            video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
+            audio: { device: 'test' },
+            sources: { board: { kind: 'test' } },
+          }
+        : {}),
     },
     env: {},
   });
-  const s = createService(config, pino({ level: 'silent' }), withMedia ? { runner: new GstRunner(), profile: loadBoardProfile('software') } : {});
+  const s = createService(
+    config,
+    pino({ level: 'silent' }),
+    withMedia ? { runner: new GstRunner(), profile: loadBoardProfile('software') } : {},
+  );
   services.push(s);
   await s.start();
   const stop = s.stop.bind(s);
@@ -46,10 +57,16 @@ describe('local HTTP', () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const text = await waitUntil(async () => {
-      const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return /^classbox_pipeline_state\{state="running"\} 1$/m.test(t) && /^classbox_audio_level_dbfs\{path="mic"\}/m.test(t) ? t : undefined;
-    }, 'pipeline running and the microphone metered in the metrics', 20_000);
+    const text = await waitUntil(
+      async () => {
+        const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return /^classbox_pipeline_state\{state="running"\} 1$/m.test(t) && /^classbox_audio_level_dbfs\{path="mic"\}/m.test(t)
+          ? t
+          : undefined;
+      },
+      'pipeline running and the microphone metered in the metrics',
+      20_000,
+    );
     // The test tone: -23 dBFS RMS.
     expect(Number(/^classbox_audio_level_dbfs\{path="mic"\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(-26);
     expect(text).toMatch(/^# TYPE classbox_pipeline_state gauge$/m);
@@ -68,7 +85,8 @@ describe('local HTTP', () => {
 
     // Rates are the same for every reader: two scrapes back to back both see the 15 fps the box encodes.
     await new Promise((r) => setTimeout(r, 2000));
-    const fps = async () => Number(/^classbox_encoded_frames_per_second (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1]);
+    const fps = async () =>
+      Number(/^classbox_encoded_frames_per_second (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1]);
     const [first, second] = [await fps(), await fps()];
     for (const f of [first, second]) {
       expect(f).toBeGreaterThan(10);
@@ -100,7 +118,10 @@ describe('local HTTP', () => {
   it('a request body over 64 KB is answered 413 with the error code (the socket was cut, no answer)', async () => {
     const port = await freePort();
     await box({ host: '127.0.0.1', port });
-    const res = await fetch(`http://127.0.0.1:${port}/api/request/state/get`, { method: 'POST', body: JSON.stringify({ id: 'big', pad: 'x'.repeat(100 * 1024) }) });
+    const res = await fetch(`http://127.0.0.1:${port}/api/request/state/get`, {
+      method: 'POST',
+      body: JSON.stringify({ id: 'big', pad: 'x'.repeat(100 * 1024) }),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ status: 'error', error: { code: 'invalid_request', message: 'body larger than 64 KB' } });
     // The box goes on answering.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AudioLevels, parseLevel, pathOfMeter } from '../../src/media/audio-levels.js';
 
 describe('audio levels', () => {
-  it('reads level\'s RMS as GStreamer prints it: one channel, two, silence', () => {
+  it("reads level's RMS as GStreamer prints it: one channel, two, silence", () => {
     expect(parseLevel('< -9.030900 >')).toBeCloseTo(-9.03, 1);
     // Two channels, one silent: half the power, 3 dB below the louder one.
     expect(parseLevel('< -20.0, -inf >')).toBeCloseTo(-23.0, 1);

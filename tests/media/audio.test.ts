@@ -4,15 +4,25 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startEngine } from '../helpers/media-engine.js';
-import { freePort, freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
+import { freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 
 const run = promisify(execFile);
 
 async function streams(target: string): Promise<string[]> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', target], { timeout: 15_000 });
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', target], {
+    timeout: 15_000,
+  });
   // MPEG-TS lists each stream under its program too: keep distinct codec names.
-  return [...new Set(stdout.trim().split('\n').map((l) => l.replace(/,$/, '')).filter(Boolean))].sort();
+  return [
+    ...new Set(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/,$/, ''))
+        .filter(Boolean),
+    ),
+  ].sort();
 }
 
 describe('audio mixed into the outputs', () => {

@@ -5,7 +5,9 @@ import { waitUntil } from '../helpers/net.js';
 
 describe('a pipeline in a process of its own', () => {
   it('plays, reports its properties and position, and ends with end-of-stream', async () => {
-    const p = new ChildProcessRunner().create('videotestsrc num-buffers=45 ! video/x-raw,width=160,height=90,framerate=30/1 ! fakesink name=display sync=true');
+    const p = new ChildProcessRunner().create(
+      'videotestsrc num-buffers=45 ! video/x-raw,width=160,height=90,framerate=30/1 ! fakesink name=display sync=true',
+    );
     const messages: BusMessage[] = [];
     p.onMessage((m) => messages.push(m));
     p.play();

@@ -26,10 +26,15 @@ describe('recording survives kill -9', () => {
     // A box records during classes: start one.
     const watch = await watchMqtt(broker.url, 'classbox/crash-school/room-9/#');
     await watch.waitFor('classbox/crash-school/room-9/availability', (p) => p === 'online', 20_000);
-    await watch.client.publishAsync('classbox/crash-school/room-9/request/class/start', JSON.stringify({ id: 'c', mode: 'recorded' }), { qos: 1 });
+    await watch.client.publishAsync('classbox/crash-school/room-9/request/class/start', JSON.stringify({ id: 'c', mode: 'recorded' }), {
+      qos: 1,
+    });
     await watch.waitFor('classbox/crash-school/room-9/response/class/start', (p) => JSON.parse(p).status === 'ok', 20_000);
     await watch.close();
-    const mkvs = () => readdirSync(rec).filter((f) => f.endsWith('.mkv')).sort();
+    const mkvs = () =>
+      readdirSync(rec)
+        .filter((f) => f.endsWith('.mkv'))
+        .sort();
     await waitUntil(() => mkvs().length > 0, 'a segment file', 20_000);
     const t0 = Date.now();
     // Past one segment boundary, so there is a closed segment and an open one.

@@ -9,14 +9,22 @@ import { freePort, freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 
 const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 800 };
-const mkvs = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.mkv')).sort();
+const mkvs = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.mkv'))
+    .sort();
 
 describe('media engine on real GStreamer (software profile)', () => {
   it('records three pictures (test and file sources) to a file with the right size, rate and duration', async () => {
     const dir = tempDir();
     const teacher = await makeTestVideo(join(dir, 'teacher.mp4'), 10);
     const rec = join(dir, 'rec');
-    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: teacher }, students: { kind: 'test', pattern: 'ball' } }, layout: 'pip', outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }] });
+    const h = startEngine({
+      video: VIDEO,
+      sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: teacher }, students: { kind: 'test', pattern: 'ball' } },
+      layout: 'pip',
+      outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }],
+    });
     await h.engine.start();
     await waitUntil(() => h.engine.pipelineState() === 'running', 'composite running', 10_000);
     const t0 = Date.now();
@@ -41,7 +49,12 @@ describe('media engine on real GStreamer (software profile)', () => {
 
   it('changes the layout live during a recording: one continuous file, no gap longer than a frame', async () => {
     const rec = tempDir();
-    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' }, students: { kind: 'test', pattern: 'snow' } }, layout: 'pip', outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }] });
+    const h = startEngine({
+      video: VIDEO,
+      sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' }, students: { kind: 'test', pattern: 'snow' } },
+      layout: 'pip',
+      outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }],
+    });
     await h.engine.start();
     await waitUntil(() => h.engine.pipelineState() === 'running', 'composite running', 10_000);
     for (const layout of ['side-by-side', 'grid', 'single:teacher', 'pip']) {
@@ -50,9 +63,17 @@ describe('media engine on real GStreamer (software profile)', () => {
     }
     await sleep(700);
     await h.engine.stop();
-    expect(h.events.filter((e) => e.type === 'layout.changed').map((e) => (e.payload as { layout: string }).layout)).toEqual(['side-by-side', 'grid', 'single:teacher', 'pip']);
+    expect(h.events.filter((e) => e.type === 'layout.changed').map((e) => (e.payload as { layout: string }).layout)).toEqual([
+      'side-by-side',
+      'grid',
+      'single:teacher',
+      'pip',
+    ]);
     const t0 = h.events[0]?.at ?? 0;
-    expect(h.events.filter((e) => e.type === 'pipeline.restarted').map((e) => e.payload), JSON.stringify(h.events.map((e) => [e.type, e.at - t0, e.payload]))).toEqual([]);
+    expect(
+      h.events.filter((e) => e.type === 'pipeline.restarted').map((e) => e.payload),
+      JSON.stringify(h.events.map((e) => [e.type, e.at - t0, e.payload])),
+    ).toEqual([]);
     const files = mkvs(rec);
     expect(files).toHaveLength(1);
     const p = await probe(join(rec, files[0]!));
@@ -72,7 +93,12 @@ describe('media engine on real GStreamer (software profile)', () => {
     // A 1-second file that loops: when it is removed, the next loop fails to open it.
     const teacher = await makeTestVideo(join(dir, 'teacher.mp4'), 1);
     const rec = join(dir, 'rec');
-    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: teacher, loop: true } }, layout: 'side-by-side', outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }] });
+    const h = startEngine({
+      video: VIDEO,
+      sources: { board: { kind: 'test' }, teacher: { kind: 'file', path: teacher, loop: true } },
+      layout: 'side-by-side',
+      outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }],
+    });
     await h.engine.start();
     await waitUntil(() => h.engine.pipelineState() === 'running', 'composite running', 10_000);
     const removedAt = Date.now();
@@ -99,8 +125,18 @@ describe('media engine on real GStreamer (software profile)', () => {
 
   it('streams over SRT from a broadcast to a receive pipeline on loopback', async () => {
     const port = await freeUdpPort();
-    const anchor = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] });
-    const receiver = startEngine({ role: 'receive', display: { sink: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } }, outputs: [] });
+    const anchor = startEngine({
+      video: VIDEO,
+      sources: { board: { kind: 'test' } },
+      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }],
+    });
+    const receiver = startEngine({
+      role: 'receive',
+      display: { sink: 'none' },
+      video: VIDEO,
+      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } },
+      outputs: [],
+    });
     await anchor.engine.start();
     await receiver.engine.start();
     try {
@@ -115,16 +151,27 @@ describe('media engine on real GStreamer (software profile)', () => {
   it('receive role: plays the anchor lesson and sends the student camera back to the anchor over SRT', async () => {
     const lessonPort = await freeUdpPort();
     const returnPort = await freeUdpPort();
-    const anchor = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${lessonPort}?mode=listener` }] });
+    const anchor = startEngine({
+      video: VIDEO,
+      sources: { board: { kind: 'test' } },
+      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${lessonPort}?mode=listener` }],
+    });
     const receiver = startEngine({
       role: 'receive',
       display: { sink: 'none' },
       video: VIDEO,
-      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${lessonPort}?mode=caller` }, students: { kind: 'test', pattern: 'snow' } },
+      sources: {
+        lesson: { kind: 'remote', url: `srt://127.0.0.1:${lessonPort}?mode=caller` },
+        students: { kind: 'test', pattern: 'snow' },
+      },
       outputs: [{ name: 'back', kind: 'srt', url: `srt://127.0.0.1:${returnPort}?mode=caller` }],
     });
     // The anchor's return listener: ffprobe waits for the receiving box to call in.
-    const back = promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', `srt://127.0.0.1:${returnPort}?mode=listener`], { timeout: 20_000 });
+    const back = promisify(execFile)(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', `srt://127.0.0.1:${returnPort}?mode=listener`],
+      { timeout: 20_000 },
+    );
     await anchor.engine.start();
     await receiver.engine.start();
     try {
@@ -141,7 +188,14 @@ describe('media engine on real GStreamer (software profile)', () => {
   it('keeps recording while an RTMP output whose server is down reconnects with backoff', async () => {
     const rec = tempDir();
     const dead = await freePort();
-    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [{ name: 'archive', kind: 'record', dir: rec }, { name: 'cloud', kind: 'rtmp', url: `rtmp://127.0.0.1:${dead}/live/key` }] });
+    const h = startEngine({
+      video: VIDEO,
+      sources: { board: { kind: 'test' } },
+      outputs: [
+        { name: 'archive', kind: 'record', dir: rec },
+        { name: 'cloud', kind: 'rtmp', url: `rtmp://127.0.0.1:${dead}/live/key` },
+      ],
+    });
     await h.engine.start();
     const started = Date.now();
     await waitUntil(() => h.events.filter((e) => e.type === 'output.down').length >= 2, 'two reconnect attempts', 10_000);
@@ -165,7 +219,14 @@ describe('folders with printf characters', () => {
     const dir = tempDir();
     const rec = join(dir, 'rec %n %d 100%');
     const hls = join(dir, 'hls %s');
-    const h = startEngine({ video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600 }, { name: 'web', kind: 'hls', dir: hls, segmentS: 1 }] });
+    const h = startEngine({
+      video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
+      sources: { board: { kind: 'test' } },
+      outputs: [
+        { name: 'archive', kind: 'record', dir: rec, segmentS: 600 },
+        { name: 'web', kind: 'hls', dir: hls, segmentS: 1 },
+      ],
+    });
     await h.engine.start();
     await waitUntil(() => readdirSync(hls).filter((f) => f.endsWith('.ts')).length >= 2, 'HLS segments in the folder named with %', 20_000);
     await h.engine.stop();
@@ -178,7 +239,10 @@ describe('folders with printf characters', () => {
 
 describe('a room under 15 fps', () => {
   it('previews the composite and each source at the room rate (the 15 fps preview once never linked)', async () => {
-    const h = startEngine({ video: { width: 320, height: 180, fps: 10, bitrateKbps: 300, keyframeIntervalS: 1 }, sources: { board: { kind: 'test' } } });
+    const h = startEngine({
+      video: { width: 320, height: 180, fps: 10, bitrateKbps: 300, keyframeIntervalS: 1 },
+      sources: { board: { kind: 'test' } },
+    });
     await h.engine.start();
     const frames = { composite: 0, board: 0 };
     try {

@@ -4,13 +4,22 @@ import { GstRunner } from '../../src/media/gst-runner.js';
 import type { SampleTiming } from '../../src/media/runner.js';
 
 /** Runs a script as its own Node process, in the environment users have (the suite's own minus nothing). */
-async function runScript(script: string, env: NodeJS.ProcessEnv = process.env): Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], env });
+async function runScript(
+  script: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (c, s) => resolve([c, s])),
+  );
   clearTimeout(killer);
   return { out, code, signal };
 }
@@ -86,7 +95,9 @@ for (let i = 0; i < N; i++) {
 
   it("an appsrc keeps the encoder's spacing whatever the arrival jitter, on its own pipeline's clock", async () => {
     const runner = new GstRunner();
-    const out = runner.create('appsrc name=in is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=sink sync=false');
+    const out = runner.create(
+      'appsrc name=in is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=sink sync=false',
+    );
     const got: SampleTiming[] = [];
     out.pullLoop('sink', (_buf, t) => got.push(t));
     out.play();
@@ -98,7 +109,9 @@ for (let i = 0; i < N; i++) {
     let pushed = 0;
     for (let burst = 0; burst < 5; burst++) {
       for (let k = 0; k < 6; k++, pushed++) {
-        expect(out.push('in', frame, { pts: base + pushed * step, dts: base + pushed * step, duration: step, delta: pushed % 30 !== 0 })).toBe(true);
+        expect(
+          out.push('in', frame, { pts: base + pushed * step, dts: base + pushed * step, duration: step, delta: pushed % 30 !== 0 }),
+        ).toBe(true);
       }
       await new Promise((r) => setTimeout(r, 150 + burst * 20));
     }
@@ -114,7 +127,9 @@ for (let i = 0; i < N; i++) {
   }, 30_000);
 
   it('a jump in the source timeline (a restarted composite) is taken up, not pushed into the future', async () => {
-    const out = new GstRunner().create('appsrc name=in is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=sink sync=false');
+    const out = new GstRunner().create(
+      'appsrc name=in is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=sink sync=false',
+    );
     const got: number[] = [];
     out.pullLoop('sink', (_buf, t) => got.push(t.pts));
     out.play();

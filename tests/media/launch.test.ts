@@ -9,9 +9,12 @@ describe('launch-line rendering', () => {
     expect(value(true)).toBe('true');
   });
 
-  it.each(['rtmp://x/app ! filesink location=/etc/passwd', 'a"b', 'x\\y', '$(reboot)', 'a`b`', 'line\nbreak'])('refuses %j, which could break out of its property', (bad) => {
-    expect(() => value(bad)).toThrow(LaunchError);
-  });
+  it.each(['rtmp://x/app ! filesink location=/etc/passwd', 'a"b', 'x\\y', '$(reboot)', 'a`b`', 'line\nbreak'])(
+    'refuses %j, which could break out of its property',
+    (bad) => {
+      expect(() => value(bad)).toThrow(LaunchError);
+    },
+  );
 
   it('refuses element, property and caps names that are not plain', () => {
     expect(() => chainTokens([{ element: 'filesrc ! x' }])).toThrow(LaunchError);
@@ -27,7 +30,11 @@ describe('launch-line rendering', () => {
       { element: 'textoverlay', name: 'slate', properties: { text: 'NO SIGNAL - board' } },
       { ref: 'mix.sink_0' },
     ]);
-    expect(tokens.join(' ')).toBe('videotestsrc is-live=true ! video/x-raw(memory:NVMM),format=NV12 ! textoverlay name=slate text="NO SIGNAL - board" ! mix.sink_0');
-    expect(shellLine(tokens)).toBe(`gst-launch-1.0 -e videotestsrc is-live=true ! 'video/x-raw(memory:NVMM),format=NV12' ! textoverlay name=slate 'text="NO SIGNAL - board"' ! mix.sink_0`);
+    expect(tokens.join(' ')).toBe(
+      'videotestsrc is-live=true ! video/x-raw(memory:NVMM),format=NV12 ! textoverlay name=slate text="NO SIGNAL - board" ! mix.sink_0',
+    );
+    expect(shellLine(tokens)).toBe(
+      `gst-launch-1.0 -e videotestsrc is-live=true ! 'video/x-raw(memory:NVMM),format=NV12' ! textoverlay name=slate 'text="NO SIGNAL - board"' ! mix.sink_0`,
+    );
   });
 });

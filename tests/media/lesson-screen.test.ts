@@ -12,7 +12,7 @@ const PATCH = { x: 8, y: 8, size: 24 };
  * the lesson, the slate within 3 s of the lesson stopping (not its last frame, frozen), and the lesson
  * again when the anchor is back.
  */
-describe('the receiving classroom\'s screen', () => {
+describe("the receiving classroom's screen", () => {
   let screen: Screen;
   beforeAll(async () => {
     screen = await startScreen(640, 360);
@@ -35,17 +35,38 @@ describe('the receiving classroom\'s screen', () => {
       100,
     );
 
-  it('shows the lesson, the slate within 3 s of losing it, and the lesson again within 5 s of the anchor\'s return', async () => {
+  it("shows the lesson, the slate within 3 s of losing it, and the lesson again within 5 s of the anchor's return", async () => {
     const port = await freeUdpPort();
-    const anchorDoc = { video: VIDEO, audio: { device: 'none' }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] };
+    const anchorDoc = {
+      video: VIDEO,
+      audio: { device: 'none' },
+      sources: { board: { kind: 'test' } },
+      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }],
+    };
     let anchor = startEngine(anchorDoc);
-    const receiver = startEngine({ role: 'receive', display: { sink: 'profile' }, audio: { speaker: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } } });
+    const receiver = startEngine({
+      role: 'receive',
+      display: { sink: 'profile' },
+      audio: { speaker: 'none' },
+      video: VIDEO,
+      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } },
+    });
     await receiver.engine.start();
     try {
       // Before the anchor: the slate, not an empty or garbage window.
-      await waitUntil(async () => (await screenBrightness(screen.display, PATCH).catch(() => -1)) === 0 || undefined, 'the slate before the lesson', 15_000, 200);
+      await waitUntil(
+        async () => (await screenBrightness(screen.display, PATCH).catch(() => -1)) === 0 || undefined,
+        'the slate before the lesson',
+        15_000,
+        200,
+      );
       await anchor.engine.start();
-      await waitUntil(async () => (await screenBrightness(screen.display, PATCH)) > 150 || undefined, 'the lesson on the screen', 20_000, 200);
+      await waitUntil(
+        async () => (await screenBrightness(screen.display, PATCH)) > 150 || undefined,
+        'the lesson on the screen',
+        20_000,
+        200,
+      );
 
       // (Waiting for the anchor at the start may already have counted as a lost lesson.)
       const lostBefore = receiver.events.filter((e) => e.type === 'source.lost').length;

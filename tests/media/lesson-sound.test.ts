@@ -9,7 +9,12 @@ const VIDEO = { width: 320, height: 180, fps: 25, bitrateKbps: 400 };
 
 async function anchorAndReceiver(anchorAudio: string, receiverSpeaker: string) {
   const port = await freeUdpPort();
-  const anchor = startEngine({ video: VIDEO, audio: { device: anchorAudio }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] });
+  const anchor = startEngine({
+    video: VIDEO,
+    audio: { device: anchorAudio },
+    sources: { board: { kind: 'test' } },
+    outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }],
+  });
   const receiver = startEngine({
     role: 'receive',
     display: { sink: 'none' },
@@ -23,13 +28,13 @@ async function anchorAndReceiver(anchorAudio: string, receiverSpeaker: string) {
 }
 
 /** The receiving classroom hears the lesson: the anchor's sound decoded and played on the room's speakers. */
-describe('the lesson\'s sound in the receiving classroom', () => {
-  it('decodes the anchor\'s sound for the speakers at the level it was sent, metered on both boxes', async () => {
+describe("the lesson's sound in the receiving classroom", () => {
+  it("decodes the anchor's sound for the speakers at the level it was sent, metered on both boxes", async () => {
     const { anchor, receiver, stop } = await anchorAndReceiver('test', 'none');
     try {
-      await waitUntil(() => receiver.engine.inputFrames('lesson') > 25, 'the lesson\'s picture decoded', 20_000);
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > 25, "the lesson's picture decoded", 20_000);
       // The anchor's test tone: a sine at 0.1 of full scale, -23 dBFS RMS, through AAC and SRT.
-      await waitUntil(() => (receiver.engine.stats().audio.speaker ?? -100) > -26, 'the lesson\'s sound at the speakers', 10_000);
+      await waitUntil(() => (receiver.engine.stats().audio.speaker ?? -100) > -26, "the lesson's sound at the speakers", 10_000);
       expect(receiver.engine.stats().audio.speaker).toBeLessThan(-20);
       expect(anchor.engine.stats().audio.mic).toBeGreaterThan(-26);
       expect(anchor.engine.stats().audio.mic).toBeLessThan(-20);
@@ -43,8 +48,8 @@ describe('the lesson\'s sound in the receiving classroom', () => {
     // `default` on a machine without a card cannot be opened.
     const { receiver, stop } = await anchorAndReceiver('test', 'default');
     try {
-      await waitUntil(() => receiver.engine.inputFrames('lesson') > 25, 'the lesson\'s picture decoded', 20_000);
-      await waitUntil(() => (receiver.engine.stats().audio.speaker ?? -100) > -30, 'the lesson\'s sound metered', 10_000);
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > 25, "the lesson's picture decoded", 20_000);
+      await waitUntil(() => (receiver.engine.stats().audio.speaker ?? -100) > -30, "the lesson's sound metered", 10_000);
       await sleep(1000);
       const failed = receiver.events.filter((e) => e.type === 'audio.speaker_failed');
       expect(failed).toHaveLength(1);
@@ -59,7 +64,7 @@ describe('the lesson\'s sound in the receiving classroom', () => {
   it('a lesson without sound is not an error: the picture plays, the speaker is silent', async () => {
     const { receiver, stop } = await anchorAndReceiver('none', 'none');
     try {
-      await waitUntil(() => receiver.engine.inputFrames('lesson') > 50, 'the lesson\'s picture decoded', 20_000);
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > 50, "the lesson's picture decoded", 20_000);
       expect(receiver.events.filter((e) => e.type === 'source.lost' || e.type === 'audio.speaker_failed')).toEqual([]);
       expect(receiver.engine.stats().audio.speaker ?? -100).toBe(-100);
     } finally {
@@ -70,11 +75,21 @@ describe('the lesson\'s sound in the receiving classroom', () => {
 
 /** A lesson that stops is noticed: the anchor gone is `lost` within 3 s, and picked up when it is back. */
 describe('a lesson that stops and comes back', () => {
-  it('is reported lost within 3 s and restored within 4 s of the anchor\'s return, without rebuilding the pipeline', async () => {
+  it("is reported lost within 3 s and restored within 4 s of the anchor's return, without rebuilding the pipeline", async () => {
     const port = await freeUdpPort();
-    const anchorDoc = { video: { ...VIDEO, keyframeIntervalS: 1 }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] };
+    const anchorDoc = {
+      video: { ...VIDEO, keyframeIntervalS: 1 },
+      sources: { board: { kind: 'test' } },
+      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }],
+    };
     let anchor = startEngine(anchorDoc);
-    const receiver = startEngine({ role: 'receive', display: { sink: 'none' }, audio: { speaker: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } } });
+    const receiver = startEngine({
+      role: 'receive',
+      display: { sink: 'none' },
+      audio: { speaker: 'none' },
+      video: VIDEO,
+      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 } },
+    });
     await anchor.engine.start();
     await receiver.engine.start();
     try {
@@ -102,10 +117,15 @@ describe('a lesson that stops and comes back', () => {
 
 /** The anchor hears the receiving classroom: its uplink's sound decoded, metered and on the speakers' mix. */
 describe('the students heard at the anchor', () => {
-  it('decodes a classroom\'s uplink sound at the level it was sent and mixes it to the anchor\'s speakers', async () => {
+  it("decodes a classroom's uplink sound at the level it was sent and mixes it to the anchor's speakers", async () => {
     const port = await freeUdpPort();
     // The receiving classroom: its microphone (a test tone) and camera go back over SRT.
-    const classroom = startEngine({ video: VIDEO, audio: { device: 'test' }, sources: { students: { kind: 'test', pattern: 'ball' } }, outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }] });
+    const classroom = startEngine({
+      video: VIDEO,
+      audio: { device: 'test' },
+      sources: { students: { kind: 'test', pattern: 'ball' } },
+      outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }],
+    });
     const anchor = startEngine({
       video: VIDEO,
       audio: { speaker: 'none' },
@@ -115,10 +135,10 @@ describe('the students heard at the anchor', () => {
     await classroom.engine.start();
     await anchor.engine.start();
     try {
-      await waitUntil(() => anchor.engine.inputFrames('village') > 25, 'the classroom\'s picture at the anchor', 20_000);
-      await waitUntil(() => (anchor.engine.stats().audio['source:village'] ?? -100) > -26, 'the classroom\'s sound at the anchor', 10_000);
+      await waitUntil(() => anchor.engine.inputFrames('village') > 25, "the classroom's picture at the anchor", 20_000);
+      await waitUntil(() => (anchor.engine.stats().audio['source:village'] ?? -100) > -26, "the classroom's sound at the anchor", 10_000);
       expect(anchor.engine.stats().audio['source:village']).toBeLessThan(-20);
-      await waitUntil(() => (anchor.engine.stats().audio.speaker ?? -100) > -26, 'the classroom on the anchor\'s speakers', 10_000);
+      await waitUntil(() => (anchor.engine.stats().audio.speaker ?? -100) > -26, "the classroom on the anchor's speakers", 10_000);
       expect(anchor.engine.stats().audio.speaker).toBeLessThan(-20);
       expect(anchor.events.filter((e) => e.type === 'source.lost' || e.type === 'audio.speaker_failed')).toEqual([]);
     } finally {

@@ -24,14 +24,20 @@ describe('output states say what is delivered', () => {
         seen.push({ centre: o.centre!.state, platform: o.platform!.state });
         await sleep(500);
       }
-      await waitUntil(() => h.events.filter((e) => e.type === 'output.down' && (e.payload as { output: string }).output === 'platform').length >= 3, 'three RTMP attempts', 20_000);
+      await waitUntil(
+        () => h.events.filter((e) => e.type === 'output.down' && (e.payload as { output: string }).output === 'platform').length >= 3,
+        'three RTMP attempts',
+        20_000,
+      );
     } finally {
       await h.engine.stop();
     }
     expect(seen.filter((s) => s.centre === 'running' || s.platform === 'running')).toEqual([]);
     expect(h.events.filter((e) => e.type === 'output.up')).toEqual([]);
     for (const name of ['centre', 'platform']) {
-      const attempts = h.events.filter((e) => e.type === 'output.down' && (e.payload as { output: string }).output === name).map((e) => (e.payload as { attempt: number }).attempt);
+      const attempts = h.events
+        .filter((e) => e.type === 'output.down' && (e.payload as { output: string }).output === name)
+        .map((e) => (e.payload as { attempt: number }).attempt);
       expect(attempts.length, name).toBeGreaterThanOrEqual(2);
       // Each retry counts (it stayed at 1 when a failing output was briefly called up).
       expect(attempts.slice(0, 2), name).toEqual([1, 2]);
@@ -40,7 +46,11 @@ describe('output states say what is delivered', () => {
   }, 60_000);
 
   it('the record output between recordings: stopped, no bitrate', async () => {
-    const h = startEngine({ video: VIDEO, sources: { board: { kind: 'test' } }, outputs: [{ name: 'archive', kind: 'record', dir: tempDir(), segmentS: 600 }] });
+    const h = startEngine({
+      video: VIDEO,
+      sources: { board: { kind: 'test' } },
+      outputs: [{ name: 'archive', kind: 'record', dir: tempDir(), segmentS: 600 }],
+    });
     await h.engine.setRecording(false);
     await h.engine.start();
     try {
@@ -48,7 +58,11 @@ describe('output states say what is delivered', () => {
       await sleep(1500);
       expect(h.engine.stats().outputs.archive).toEqual({ kind: 'record', state: 'stopped', bitrateKbps: 0 });
       await h.engine.setRecording(true);
-      await waitUntil(() => h.engine.stats().outputs.archive!.state === 'running' && h.engine.stats().outputs.archive!.bitrateKbps > 0, 'recording with a bitrate', 15_000);
+      await waitUntil(
+        () => h.engine.stats().outputs.archive!.state === 'running' && h.engine.stats().outputs.archive!.bitrateKbps > 0,
+        'recording with a bitrate',
+        15_000,
+      );
       // Stopping the recording ends the composite with end-of-stream, which comes through (a shut preview
       // valve once swallowed it, and each stop waited out its time-out).
       await h.engine.setRecording(false);

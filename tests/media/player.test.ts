@@ -12,7 +12,10 @@ import { sleep, waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 
 function player(speaker?: string) {
-  const config = loadConfig({ base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' }, ...(speaker ? { audio: { speaker } } : {}) }, env: {} });
+  const config = loadConfig({
+    base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' }, ...(speaker ? { audio: { speaker } } : {}) },
+    env: {},
+  });
   const bus = new EventBus();
   const ended: string[] = [];
   const failed: unknown[] = [];
@@ -22,7 +25,20 @@ function player(speaker?: string) {
   bus.on({}, 'playback.failed', (e) => failed.push(e));
   bus.on({}, 'audio.speaker_failed', (e) => speakerFailed.push(e));
   const onMessage = (m: BusMessage) => m.source === 'speaker-level' && m.levelDb !== undefined && levels.push(m.levelDb);
-  return { p: new Player({ config, log: pino({ level: 'silent' }), bus, runner: new GstRunner(), profile: loadBoardProfile('software'), onMessage }), ended, failed, speakerFailed, levels };
+  return {
+    p: new Player({
+      config,
+      log: pino({ level: 'silent' }),
+      bus,
+      runner: new GstRunner(),
+      profile: loadBoardProfile('software'),
+      onMessage,
+    }),
+    ended,
+    failed,
+    speakerFailed,
+    levels,
+  };
 }
 
 describe('Player (implanted lessons)', () => {
@@ -48,7 +64,7 @@ describe('Player (implanted lessons)', () => {
     expect(p.status()).toEqual({ state: 'idle', media: null, positionS: null, durationS: null });
   });
 
-  it('plays the lesson\'s sound: metered at the level it was recorded', async () => {
+  it("plays the lesson's sound: metered at the level it was recorded", async () => {
     // The tone at 0.1 of full scale, made stereo (-3 dB per channel): -26 dBFS RMS.
     const lesson = await makeTestLesson(join(tempDir(), 'with-sound.mp4'), 4);
     const { p, levels, failed } = player('none');

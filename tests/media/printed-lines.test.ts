@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { buildGraph } from '../../src/media/graph.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
 import { makeTestVideo, probe } from '../helpers/media.js';
-import { freePort, freeUdpPort } from '../helpers/net.js';
+import { freeUdpPort } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -43,7 +43,16 @@ describe('classbox pipeline lines run by hand (software profile)', () => {
   it('broadcast: the printed line records and writes HLS', async () => {
     const dir = tempDir();
     const config = loadConfig({
-      base: { site: 's', room: 'r', video: VIDEO, sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball', label: 'teacher' } }, outputs: [{ name: 'archive', kind: 'record', dir: join(dir, 'rec') }, { name: 'lan', kind: 'hls', dir: join(dir, 'hls'), segmentS: 1 }] },
+      base: {
+        site: 's',
+        room: 'r',
+        video: VIDEO,
+        sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball', label: 'teacher' } },
+        outputs: [
+          { name: 'archive', kind: 'record', dir: join(dir, 'rec') },
+          { name: 'lan', kind: 'hls', dir: join(dir, 'hls'), segmentS: 1 },
+        ],
+      },
       env: {},
     });
     const { mkdirSync } = await import('node:fs');
@@ -64,7 +73,18 @@ describe('classbox pipeline lines run by hand (software profile)', () => {
 
   it('receive: the printed line plays an SRT stream from another box', async () => {
     const port = await freeUdpPort();
-    const config = loadConfig({ base: { site: 's', room: 'r', role: 'receive', display: { sink: 'none' }, audio: { speaker: 'none' }, video: VIDEO, sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } } }, env: {} });
+    const config = loadConfig({
+      base: {
+        site: 's',
+        room: 'r',
+        role: 'receive',
+        display: { sink: 'none' },
+        audio: { speaker: 'none' },
+        video: VIDEO,
+        sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } },
+      },
+      env: {},
+    });
     // An anchor with picture and sound, as the lesson arrives.
     const sender = runLine(
       `gst-launch-1.0 -e videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse config-interval=-1 ! mpegtsmux name=m alignment=7 ! srtsink "uri=srt://127.0.0.1:${port}?mode=listener" wait-for-connection=false audiotestsrc is-live=true ! audioconvert ! avenc_aac ! aacparse ! m.`,
@@ -74,7 +94,12 @@ describe('classbox pipeline lines run by hand (software profile)', () => {
     const line = buildGraph(config, software, 'receive').printable;
     expect(line).toContain(`srtsrc name=lesson-src 'uri="srt://127.0.0.1:${port}?mode=caller"'`);
     // Ends once 60 pictures and 40 sound frames were decoded and played to their sinks.
-    const r = await runLine(line.replace('fakesink name=display sync=true', 'fakesink name=display sync=true num-buffers=60').replace('fakesink name=speaker sync=true', 'fakesink name=speaker sync=true num-buffers=40'), null);
+    const r = await runLine(
+      line
+        .replace('fakesink name=display sync=true', 'fakesink name=display sync=true num-buffers=60')
+        .replace('fakesink name=speaker sync=true', 'fakesink name=speaker sync=true num-buffers=40'),
+      null,
+    );
     expect(r.output).not.toMatch(/ERROR|erroneous/);
     expect(r.code).toBe(0);
     await sender;

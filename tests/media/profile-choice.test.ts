@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { chooseProfile } from '../../src/media/profile-choice.js';
 
 const base = ['x264enc', 'avdec_h264', 'compositor'];
-const facts = (boardModel: string | null, extra: string[] = [], devices: string[] = []) => ({ boardModel, elements: new Set([...base, ...extra]), devices: new Set(devices) });
+const facts = (boardModel: string | null, extra: string[] = [], devices: string[] = []) => ({
+  boardModel,
+  elements: new Set([...base, ...extra]),
+  devices: new Set(devices),
+});
 
 describe('chooseProfile (profile: auto)', () => {
   it.each([

@@ -23,7 +23,11 @@ describe('RTMP output', () => {
     try {
       await waitUntil(() => h.events.some((e) => e.type === 'output.down'), 'first failed attempt', 10_000);
       // The platform comes up: ffmpeg as an RTMP server, keeping 3 s of what it receives.
-      const server = spawn('ffmpeg', ['-v', 'error', '-y', '-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/classkey`, '-t', '3', '-c', 'copy', out], { stdio: 'ignore' });
+      const server = spawn(
+        'ffmpeg',
+        ['-v', 'error', '-y', '-listen', '1', '-i', `rtmp://127.0.0.1:${port}/live/classkey`, '-t', '3', '-c', 'copy', out],
+        { stdio: 'ignore' },
+      );
       const done = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
       await waitUntil(() => h.events.some((e) => e.type === 'output.up'), 'output.up after reconnect', 20_000);
       expect(await done).toBe(0);

@@ -7,7 +7,12 @@ describe('RTSP camera source', () => {
   it('shows the slate within 2 s when the camera goes away and comes back within 5 s of its return', async () => {
     const camera = rtspServer(await freePort());
     await camera.start();
-    const h = startEngine({ video: { width: 640, height: 360, fps: 30, bitrateKbps: 800 }, sources: { board: { kind: 'test' }, students: { kind: 'rtsp', url: camera.url, latencyMs: 100 } }, layout: 'side-by-side', outputs: [] });
+    const h = startEngine({
+      video: { width: 640, height: 360, fps: 30, bitrateKbps: 800 },
+      sources: { board: { kind: 'test' }, students: { kind: 'rtsp', url: camera.url, latencyMs: 100 } },
+      layout: 'side-by-side',
+      outputs: [],
+    });
     await h.engine.start();
     try {
       await waitUntil(() => h.engine.inputFrames('students') > 10, 'frames from the RTSP camera', 15_000);

@@ -14,7 +14,12 @@ describe('the lesson over a lossy network', () => {
   it('decodes at least 99 % of the frames, and SRT statistics show the loss, the retransmissions and the round trip', async () => {
     const port = await freeUdpPort();
     const relay = await udpRelay(port, { loss: 0.03, delayMs: 40 });
-    const anchor = startEngine({ video: VIDEO, audio: { device: 'test' }, sources: { board: { kind: 'test' } }, outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener&latency=400` }] });
+    const anchor = startEngine({
+      video: VIDEO,
+      audio: { device: 'test' },
+      sources: { board: { kind: 'test' } },
+      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener&latency=400` }],
+    });
     const receiver = startEngine({
       role: 'receive',
       display: { sink: 'none' },

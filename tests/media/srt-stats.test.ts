@@ -9,16 +9,43 @@ const SOURCE =
 
 describe('SRT statistics', () => {
   it('sums a listener output over its callers and keeps the worst round trip', () => {
-    expect(parseSrtStats(LISTENER)).toEqual({ peers: 2, rttMs: 80.5, packets: 3569, packetsLost: 10, packetsRetransmitted: 13, packetsDropped: 1, latencyMs: 200 });
+    expect(parseSrtStats(LISTENER)).toEqual({
+      peers: 2,
+      rttMs: 80.5,
+      packets: 3569,
+      packetsLost: 10,
+      packetsRetransmitted: 13,
+      packetsDropped: 1,
+      latencyMs: 200,
+    });
   });
 
   it('reads a source (one peer, received packets and losses)', () => {
-    expect(parseSrtStats(SOURCE)).toEqual({ peers: 1, rttMs: 0.25, packets: 2603, packetsLost: 12, packetsRetransmitted: 0, packetsDropped: 0, latencyMs: 125 });
+    expect(parseSrtStats(SOURCE)).toEqual({
+      peers: 1,
+      rttMs: 0.25,
+      packets: 2603,
+      packetsLost: 12,
+      packetsRetransmitted: 0,
+      packetsDropped: 0,
+      latencyMs: 125,
+    });
   });
 
   it('a listener nobody called, or a caller not yet through, has no peers', () => {
-    expect(parseSrtStats('application/x-srt-statistics, callers=(GValueArray)< >, bytes-sent-total=(guint64)0;')).toMatchObject({ peers: 0, rttMs: null, packets: 0 });
-    expect(parseSrtStats(SOURCE.replace('packets-received=(gint64)2603', 'packets-received=(gint64)0').replace('packet-ack-sent=(int)101', 'packet-ack-sent=(int)0'))).toMatchObject({ peers: 0 });
+    expect(parseSrtStats('application/x-srt-statistics, callers=(GValueArray)< >, bytes-sent-total=(guint64)0;')).toMatchObject({
+      peers: 0,
+      rttMs: null,
+      packets: 0,
+    });
+    expect(
+      parseSrtStats(
+        SOURCE.replace('packets-received=(gint64)2603', 'packets-received=(gint64)0').replace(
+          'packet-ack-sent=(int)101',
+          'packet-ack-sent=(int)0',
+        ),
+      ),
+    ).toMatchObject({ peers: 0 });
   });
 
   it('is null for anything that is not SRT statistics', () => {

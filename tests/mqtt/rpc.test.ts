@@ -7,14 +7,35 @@ const table = () =>
   new CommandTable()
     .register('state/get', command({ schema: noArgs(), handler: () => ({ ok: true }) }))
     .register('layout/set', command({ schema: z.strictObject({ layout: z.string().min(1) }), handler: ({ layout }) => ({ layout }) }))
-    .register('ptz/recall', command({ schema: z.strictObject({ camera: z.string(), preset: z.union([z.string(), z.number().int()]) }), handler: ({ camera }) => { if (camera !== 'teacher-cam') throw new ClassboxError('not_found', `no camera "${camera}"`); return {}; } }))
-    .register('boom', command({ schema: noArgs(), handler: () => { throw new TypeError('unexpected'); } }));
+    .register(
+      'ptz/recall',
+      command({
+        schema: z.strictObject({ camera: z.string(), preset: z.union([z.string(), z.number().int()]) }),
+        handler: ({ camera }) => {
+          if (camera !== 'teacher-cam') throw new ClassboxError('not_found', `no camera "${camera}"`);
+          return {};
+        },
+      }),
+    )
+    .register(
+      'boom',
+      command({
+        schema: noArgs(),
+        handler: () => {
+          throw new TypeError('unexpected');
+        },
+      }),
+    );
 
 const req = (o: unknown) => Buffer.from(JSON.stringify(o));
 
 describe('CommandTable', () => {
   it('answers ok with the data and echoes the id', async () => {
-    expect(await table().handle('layout/set', req({ id: 'r1', layout: 'grid' }))).toEqual({ id: 'r1', status: 'ok', data: { layout: 'grid' } });
+    expect(await table().handle('layout/set', req({ id: 'r1', layout: 'grid' }))).toEqual({
+      id: 'r1',
+      status: 'ok',
+      data: { layout: 'grid' },
+    });
     expect(await table().handle('state/get', Buffer.alloc(0))).toEqual({ id: null, status: 'ok', data: { ok: true } });
   });
 
@@ -28,7 +49,13 @@ describe('CommandTable', () => {
     ['unknown command', 'teleport', req({ id: 'x' }), 'unknown_command', /unknown command "teleport"/],
     ['not found', 'ptz/recall', req({ id: 'x', camera: 'ghost', preset: 1 }), 'not_found', /no camera "ghost"/],
     ['handler bug', 'boom', req({ id: 'x' }), 'internal', /unexpected/],
-    ['too large', 'layout/set', Buffer.from(JSON.stringify({ id: 'x', layout: 'a'.repeat(70_000) })), 'invalid_request', /larger than 64 KB/],
+    [
+      'too large',
+      'layout/set',
+      Buffer.from(JSON.stringify({ id: 'x', layout: 'a'.repeat(70_000) })),
+      'invalid_request',
+      /larger than 64 KB/,
+    ],
   ])('%s -> %s', async (_what, name, payload, code, message) => {
     const r = await table().handle(name, payload);
     expect(r.status).toBe('error');
@@ -43,9 +70,17 @@ describe('CommandTable', () => {
     const slow = (tag: string, ms: number) => new Promise((r) => setTimeout(() => r(log.push(tag)), ms));
     const t = new CommandTable().register(
       'ptz/move',
-      command({ schema: z.strictObject({ camera: z.string(), ms: z.number() }), lane: (a) => `camera:${a.camera}`, handler: (a) => slow(`${a.camera}-${a.ms}`, a.ms) }),
+      command({
+        schema: z.strictObject({ camera: z.string(), ms: z.number() }),
+        lane: (a) => `camera:${a.camera}`,
+        handler: (a) => slow(`${a.camera}-${a.ms}`, a.ms),
+      }),
     );
-    await Promise.all([t.handle('ptz/move', req({ camera: 'a', ms: 60 })), t.handle('ptz/move', req({ camera: 'a', ms: 10 })), t.handle('ptz/move', req({ camera: 'b', ms: 30 }))]);
+    await Promise.all([
+      t.handle('ptz/move', req({ camera: 'a', ms: 60 })),
+      t.handle('ptz/move', req({ camera: 'a', ms: 10 })),
+      t.handle('ptz/move', req({ camera: 'b', ms: 30 })),
+    ]);
     // a-60 finishes before a-10 starts; b runs beside them.
     expect(log).toEqual(['b-30', 'a-60', 'a-10']);
   });

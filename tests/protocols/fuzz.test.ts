@@ -24,7 +24,15 @@ describe('parsers take 1 MB of random bytes without throwing, and stay bounded',
     let decoded = 0;
     for (const c of chunks()) {
       // Half the datagrams get a header whose length field matches, so the payload path runs too.
-      const datagram = c.length > 8 && c[0]! % 2 === 0 ? Buffer.concat([c.subarray(0, 2), Buffer.from([0, Math.min(16, c.length - 8)]), c.subarray(4, 8), c.subarray(8, 8 + Math.min(16, c.length - 8))]) : c;
+      const datagram =
+        c.length > 8 && c[0]! % 2 === 0
+          ? Buffer.concat([
+              c.subarray(0, 2),
+              Buffer.from([0, Math.min(16, c.length - 8)]),
+              c.subarray(4, 8),
+              c.subarray(8, 8 + Math.min(16, c.length - 8)),
+            ])
+          : c;
       const m = decodeIp(datagram);
       if (!m) continue;
       decoded++;

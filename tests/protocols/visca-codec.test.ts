@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_SET, IF_CLEAR_BROADCAST, ViscaFramer, decodeReply, encodeCancel, encodeCommand, encodeInquiry, fromNibbles, inquiryAnswers } from '../../src/protocols/visca/codec.js';
+import {
+  ADDRESS_SET,
+  IF_CLEAR_BROADCAST,
+  ViscaFramer,
+  decodeReply,
+  encodeCancel,
+  encodeCommand,
+  encodeInquiry,
+  fromNibbles,
+  inquiryAnswers,
+} from '../../src/protocols/visca/codec.js';
 
 const hex = (b: Buffer) => b.toString('hex').replace(/(..)/g, '$1 ').trim().toUpperCase();
 
@@ -23,7 +33,11 @@ describe('VISCA codec: commands (byte vectors)', () => {
     ['downleft', [1, { kind: 'panTilt', direction: 'downleft', panSpeed: 5, tiltSpeed: 5 }], '81 01 06 01 05 05 01 02 FF'],
     ['downright', [1, { kind: 'panTilt', direction: 'downright', panSpeed: 5, tiltSpeed: 5 }], '81 01 06 01 05 05 02 02 FF'],
     ['stop', [1, { kind: 'panTilt', direction: 'stop', panSpeed: 1, tiltSpeed: 1 }], '81 01 06 01 01 01 03 03 FF'],
-    ['speeds clamped to the camera range', [1, { kind: 'panTilt', direction: 'left', panSpeed: 99, tiltSpeed: 0 }], '81 01 06 01 18 01 01 03 FF'],
+    [
+      'speeds clamped to the camera range',
+      [1, { kind: 'panTilt', direction: 'left', panSpeed: 99, tiltSpeed: 0 }],
+      '81 01 06 01 18 01 01 03 FF',
+    ],
     ['home', [1, { kind: 'home' }], '81 01 06 04 FF'],
     ['memory reset 3', [1, { kind: 'preset', action: 'reset', number: 3 }], '81 01 04 3F 00 03 FF'],
     ['memory set 1', [1, { kind: 'preset', action: 'save', number: 1 }], '81 01 04 3F 01 01 FF'],

@@ -17,7 +17,11 @@ describe('VISCA over IP framing', () => {
   });
 
   it('decodes replies and refuses what is not a whole message', () => {
-    expect(decodeIp(Buffer.from('0111000300000007904fff', 'hex'))).toEqual({ type: PAYLOAD.reply, sequence: 7, payload: Buffer.from('904fff', 'hex') });
+    expect(decodeIp(Buffer.from('0111000300000007904fff', 'hex'))).toEqual({
+      type: PAYLOAD.reply,
+      sequence: 7,
+      payload: Buffer.from('904fff', 'hex'),
+    });
     expect(decodeIp(Buffer.from('01110003000000', 'hex'))).toBeUndefined(); // header cut short
     expect(decodeIp(Buffer.from('0111000400000007904fff', 'hex'))).toBeUndefined(); // length says 4, 3 follow
     expect(decodeIp(Buffer.from('0111000000000007', 'hex'))).toBeUndefined(); // empty payload

@@ -42,7 +42,8 @@ describe('disk pressure on a small filesystem', () => {
       env: {},
     });
     service = createService(config, pino({ level: 'silent' }), { runner: new GstRunner(), profile: loadBoardProfile('software') });
-    for (const t of ['recording.segment', 'recording.deleted', 'disk.low'] as const) service.bus.on(events, t, (p) => events.push({ type: t, payload: p as unknown as Record<string, unknown> }));
+    for (const t of ['recording.segment', 'recording.deleted', 'disk.low'] as const)
+      service.bus.on(events, t, (p) => events.push({ type: t, payload: p }));
     await service.start();
   });
   afterAll(async () => {
@@ -59,7 +60,11 @@ describe('disk pressure on a small filesystem', () => {
     const first = events.find((e) => e.type === 'recording.segment')!.payload.path;
     expect(events.find((e) => e.type === 'recording.deleted')!.payload.path).toBe(first);
     // The class goes on: the segment being written grows, the disk keeps its floor after each pass.
-    const writing = () => readdirSync(mountpoint).filter((f) => f.endsWith('.mkv') && !FOREIGN.includes(f)).sort().at(-1)!;
+    const writing = () =>
+      readdirSync(mountpoint)
+        .filter((f) => f.endsWith('.mkv') && !FOREIGN.includes(f))
+        .sort()
+        .at(-1)!;
     const open = writing();
     const size = statSync(join(mountpoint, open)).size;
     await new Promise((r) => setTimeout(r, 2000));
@@ -70,9 +75,16 @@ describe('disk pressure on a small filesystem', () => {
     await waitUntil(() => events.filter((e) => e.type === 'recording.segment').length >= 3, 'segments closed', 15_000);
     // Room was made from this room's own segments only.
     for (const f of FOREIGN) expect(existsSync(join(mountpoint, f)), f).toBe(true);
-    expect(events.filter((e) => e.type === 'recording.segment' || e.type === 'recording.deleted').map((e) => e.payload.path as string).filter((p) => FOREIGN.some((f) => p.endsWith(f)))).toEqual([]);
+    expect(
+      events
+        .filter((e) => e.type === 'recording.segment' || e.type === 'recording.deleted')
+        .map((e) => e.payload.path as string)
+        .filter((p) => FOREIGN.some((f) => p.endsWith(f))),
+    ).toEqual([]);
     // Every kept segment decodes; all but the last are whole 10 s segments (the last is cut by the class end).
-    const kept = readdirSync(mountpoint).filter((x) => x.endsWith('.mkv') && !FOREIGN.includes(x)).sort();
+    const kept = readdirSync(mountpoint)
+      .filter((x) => x.endsWith('.mkv') && !FOREIGN.includes(x))
+      .sort();
     for (const [i, f] of kept.entries()) {
       expect((await probe(join(mountpoint, f))).frames, f).toBeGreaterThan(i === kept.length - 1 ? 0 : 15);
     }

@@ -39,7 +39,8 @@ describe('recording segments', () => {
       env: {},
     });
     service = createService(config, pino({ level: 'silent' }), { runner: new GstRunner(), profile: loadBoardProfile('software') });
-    for (const t of ['recording.segment', 'recording.deleted', 'disk.low', 'recording.empty'] as const) service.bus.on(events, t, (p) => events.push({ type: t, payload: p as unknown as Record<string, unknown> }));
+    for (const t of ['recording.segment', 'recording.deleted', 'disk.low', 'recording.empty'] as const)
+      service.bus.on(events, t, (p) => events.push({ type: t, payload: p }));
     await service.start();
   });
   afterAll(async () => service?.stop());
@@ -51,7 +52,11 @@ describe('recording segments', () => {
     service.media!.restart();
     await waitUntil(() => events.filter((e) => e.type === 'recording.segment').length >= 2, 'the segment cut by the restart', 20_000);
     await service.classroom.end();
-    await waitUntil(() => events.filter((e) => e.type === 'recording.segment').length >= 3, 'the last segment, closed by the end of the class', 15_000);
+    await waitUntil(
+      () => events.filter((e) => e.type === 'recording.segment').length >= 3,
+      'the last segment, closed by the end of the class',
+      15_000,
+    );
     const segments = events.filter((e) => e.type === 'recording.segment').map((e) => e.payload);
     expect(Math.abs((segments[0]!.durationS as number) - 10)).toBeLessThan(1);
     for (const s of segments) {
@@ -67,13 +72,15 @@ describe('recording segments', () => {
     const manifest = JSON.parse(readFileSync(join(dataDir, 'recordings', 'classes', `${started.id}.json`), 'utf8'));
     expect(manifest.segments.map((s: { index: number }) => s.index)).toEqual([0, 1, 2]);
     expect(manifest.segments.map((s: { file: string }) => s.file)).toEqual(segments.map((s) => (s.path as string).split('/').pop()));
-    const last = (await service.classroom.sessions(1))[0]!;
+    const last = service.classroom.sessions(1)[0]!;
     expect(last.bytesRecorded).toBe(segments.reduce((a, s) => a + (s.bytes as number), 0));
   }, 90_000);
 
   it('retention: over the size limit and with the disk low the oldest go, never the one being written', async () => {
     const out = service.config.outputs[0] as { maxSizeGB?: number; minFreeMB: number };
-    const before = readdirSync(rec).filter((f) => f.endsWith('.mkv')).sort();
+    const before = readdirSync(rec)
+      .filter((f) => f.endsWith('.mkv'))
+      .sort();
     expect(before.length).toBe(3);
     // A limit the recordings are over, and a free-space floor no disk meets.
     out.maxSizeGB = 0.1;
@@ -84,8 +91,12 @@ describe('recording segments', () => {
     const deleted = events.filter((e) => e.type === 'recording.deleted').map((e) => e.payload.path as string);
     expect(deleted.slice(0, 3)).toEqual(before.map((f) => join(rec, f)));
     // The class goes on recording: its open segment is still there and growing.
-    const newest = () => readdirSync(rec).filter((f) => f.includes('biology-9')).sort().at(-1);
-    await waitUntil(() => newest(), 'the class\'s first segment', 10_000);
+    const newest = () =>
+      readdirSync(rec)
+        .filter((f) => f.includes('biology-9'))
+        .sort()
+        .at(-1);
+    await waitUntil(() => newest(), "the class's first segment", 10_000);
     const file = newest()!;
     const size = statSync(join(rec, file)).size;
     await waitUntil(() => statSync(join(rec, newest()!)).size > (newest() === file ? size : 0), 'the open segment growing', 10_000);

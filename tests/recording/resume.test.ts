@@ -50,23 +50,36 @@ describe('a class survives a crash of classbox', () => {
     const since = watch.messages.length;
     const second = startCli(['run', '--config', config]);
     try {
-      const state = await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.id === started.data.id && JSON.parse(p).recording === true, 30_000, since);
+      const state = await watch.waitFor(
+        `${BASE}/state`,
+        (p) => JSON.parse(p).class?.id === started.data.id && JSON.parse(p).recording === true,
+        30_000,
+        since,
+      );
       expect(JSON.parse(state.payload).class).toMatchObject({ name: 'Geography', mode: 'recorded' });
       // The segment open at the kill is measured on restart, under the same class.
       const crashed = await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'recording.segment', 20_000, since);
       expect(JSON.parse(crashed.payload)).toMatchObject({ class: started.data.id, path: join(rec, before.at(-1)!) });
-      await waitUntil(() => readdirSync(rec).filter((f) => f.includes('geography')).length > before.length, 'a new segment after the restart', 20_000);
+      await waitUntil(
+        () => readdirSync(rec).filter((f) => f.includes('geography')).length > before.length,
+        'a new segment after the restart',
+        20_000,
+      );
       await new Promise((r) => setTimeout(r, 2000));
       const stopped = await request('class/stop');
       expect(stopped.data).toMatchObject({ id: started.data.id, name: 'Geography' });
       expect(stopped.data.incidents.map((i: { type: string }) => i.type)).toContain('resumed');
-      await waitUntil(() => {
-        try {
-          return JSON.parse(readFileSync(join(dataDir, 'recordings', 'classes', `${started.data.id}.json`), 'utf8')).segments.length >= 2;
-        } catch {
-          return false;
-        }
-      }, 'manifest with the segments before and after the crash', 20_000);
+      await waitUntil(
+        () => {
+          try {
+            return JSON.parse(readFileSync(join(dataDir, 'recordings', 'classes', `${started.data.id}.json`), 'utf8')).segments.length >= 2;
+          } catch {
+            return false;
+          }
+        },
+        'manifest with the segments before and after the crash',
+        20_000,
+      );
       const manifest = JSON.parse(readFileSync(join(dataDir, 'recordings', 'classes', `${started.data.id}.json`), 'utf8'));
       expect(manifest.segments.map((s: { index: number }) => s.index)).toEqual(manifest.segments.map((_: unknown, i: number) => i));
       expect(manifest.segments[0].file).toBe(before[0]);
@@ -123,7 +136,9 @@ describe('a class survives a crash of classbox', () => {
     const third = startCli(['run', '--config', config]);
     try {
       await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.id === started.data.id, 30_000, since2);
-      expect(watch.messages.slice(since2).filter((m) => m.topic === `${BASE}/event` && JSON.parse(m.payload).type === 'class.not_resumed')).toEqual([]);
+      expect(
+        watch.messages.slice(since2).filter((m) => m.topic === `${BASE}/event` && JSON.parse(m.payload).type === 'class.not_resumed'),
+      ).toEqual([]);
       await request('class/stop');
     } finally {
       await third.stop('SIGTERM');

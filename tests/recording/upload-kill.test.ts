@@ -45,7 +45,15 @@ describe('kill -9 during an upload', () => {
       sources: { board: { kind: 'test' } },
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
       outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 600, minFreeMB: 0 }],
-      upload: { endpoint: s3.url, bucket: 'lessons', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', partSizeMB: 5, bandwidthKbps: 16_000, deleteAfterUpload: true },
+      upload: {
+        endpoint: s3.url,
+        bucket: 'lessons',
+        accessKeyId: 'S3RVER',
+        secretAccessKey: 'S3RVER',
+        partSizeMB: 5,
+        bandwidthKbps: 16_000,
+        deleteAfterUpload: true,
+      },
     });
     const first = startCli(['run', '--config', config]);
     const parts = () => {
@@ -66,7 +74,12 @@ describe('kill -9 during an upload', () => {
       expect(JSON.parse(done.payload)).toMatchObject({ path, bytes: data.length, sha256: sha(data) });
       const list = await requester(watch, BASE)('uploads/list');
       expect(list.data.uploads[0]).toMatchObject({ path, state: 'done', partsDone: 3 });
-      const client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+      const client = new S3Client({
+        region: 'us-east-1',
+        endpoint: s3.url,
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
       const obj = await client.send(new GetObjectCommand({ Bucket: 'lessons', Key: list.data.uploads[0].key }));
       expect(sha(Buffer.from(await obj.Body!.transformToByteArray()))).toBe(sha(data));
       client.destroy();

@@ -28,14 +28,32 @@ describe('uploads to S3-compatible storage', () => {
 
   function uploader(bus: EventBus, onUploaded: (p: string) => void = () => {}) {
     const config = loadConfig({
-      base: { site: 'test-school', room: 'room-1', dataDir, upload: { endpoint: s3.url, bucket: 'lessons', prefix: 'rec/', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', partSizeMB: 5, bandwidthKbps: 40_000 } },
+      base: {
+        site: 'test-school',
+        room: 'room-1',
+        dataDir,
+        upload: {
+          endpoint: s3.url,
+          bucket: 'lessons',
+          prefix: 'rec/',
+          accessKeyId: 'S3RVER',
+          secretAccessKey: 'S3RVER',
+          partSizeMB: 5,
+          bandwidthKbps: 40_000,
+        },
+      },
       env: {},
     });
     return new Uploader({ config, upload: config.upload!, log: pino({ level: 'silent' }), bus, onUploaded, backoffMs: [200, 400] });
   }
 
   async function stored(key: string): Promise<Buffer> {
-    const client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: s3.url,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     const res = await client.send(new GetObjectCommand({ Bucket: 'lessons', Key: key }));
     const body = Buffer.from(await res.Body!.transformToByteArray());
     client.destroy();
@@ -48,7 +66,8 @@ describe('uploads to S3-compatible storage', () => {
     writeFileSync(path, data);
     const bus = new EventBus();
     const events: Array<{ type: keyof ClassboxEvents; payload: Record<string, unknown> }> = [];
-    for (const t of ['upload.started', 'upload.retrying', 'upload.completed'] as const) bus.on(events, t, (p) => events.push({ type: t, payload: p as unknown as Record<string, unknown> }));
+    for (const t of ['upload.started', 'upload.retrying', 'upload.completed'] as const)
+      bus.on(events, t, (p) => events.push({ type: t, payload: p }));
     const uploaded: string[] = [];
     const u = uploader(bus, (p) => uploaded.push(p));
     await u.start();
@@ -59,7 +78,10 @@ describe('uploads to S3-compatible storage', () => {
     await new Promise((r) => setTimeout(r, 500));
     await s3.start();
     await waitUntil(() => events.some((e) => e.type === 'upload.completed'), 'upload completed', 30_000);
-    expect(u.list()[0]).toMatchObject({ state: 'done', key: 'rec/test-school/room-1/20261123T000000-math/test-school-room-1-math-20261123-080000-00000.mkv' });
+    expect(u.list()[0]).toMatchObject({
+      state: 'done',
+      key: 'rec/test-school/room-1/20261123T000000-math/test-school-room-1-math-20261123-080000-00000.mkv',
+    });
     expect(events.filter((e) => e.type === 'upload.started')).toHaveLength(1); // the same multipart upload throughout
     expect(sha(await stored(u.list()[0]!.key))).toBe(sha(data));
     expect(uploaded).toEqual([path]);
@@ -94,12 +116,24 @@ describe('uploads to S3-compatible storage', () => {
   it('a store that answers 503 while segments keep closing: retries, the queue on disk stays whole, nothing throws', async () => {
     const unavailable = createServer((req, res) => {
       req.resume();
-      res.writeHead(503, { 'Content-Type': 'application/xml' }).end('<Error><Code>ServiceUnavailable</Code><Message>down</Message></Error>');
+      res
+        .writeHead(503, { 'Content-Type': 'application/xml' })
+        .end('<Error><Code>ServiceUnavailable</Code><Message>down</Message></Error>');
     });
     await new Promise<void>((r) => unavailable.listen(0, '127.0.0.1', r));
     const dir = tempDir();
     const config = loadConfig({
-      base: { site: 'test-school', room: 'room-1', dataDir: dir, upload: { endpoint: `http://127.0.0.1:${(unavailable.address() as AddressInfo).port}`, bucket: 'lessons', accessKeyId: 'k', secretAccessKey: 's' } },
+      base: {
+        site: 'test-school',
+        room: 'room-1',
+        dataDir: dir,
+        upload: {
+          endpoint: `http://127.0.0.1:${(unavailable.address() as AddressInfo).port}`,
+          bucket: 'lessons',
+          accessKeyId: 'k',
+          secretAccessKey: 's',
+        },
+      },
       env: {},
     });
     const bus = new EventBus();

@@ -77,7 +77,14 @@ describe('a school day on a driven clock', () => {
           projectorOffDelayMinutes: 0,
           classes: [
             { name: 'early-math', days: ['sun'], start: '01:30', end: '01:50', mode: 'live', preset: { 'teacher-cam': 'podium' } },
-            { name: 'late-physics', days: ['sun'], start: '03:10', end: '03:40', mode: 'live', preset: { 'teacher-cam': 'board', 'students-cam': 'class' } },
+            {
+              name: 'late-physics',
+              days: ['sun'],
+              start: '03:10',
+              end: '03:40',
+              mode: 'live',
+              preset: { 'teacher-cam': 'board', 'students-cam': 'class' },
+            },
           ],
         },
         devices: {
@@ -85,7 +92,9 @@ describe('a school day on a driven clock', () => {
             'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 300, presets: { podium: 1, board: 2 } },
             'students-cam': { protocol: 'visca', port: silentPty.a, timeoutMs: 300, presets: { class: 1 } },
           },
-          projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, timeoutMs: 500, inputs: { hdmi: '32' }, classInput: 'hdmi' } },
+          projectors: {
+            main: { protocol: 'pjlink', host: '127.0.0.1', port: pjPort, timeoutMs: 500, inputs: { hdmi: '32' }, classInput: 'hdmi' },
+          },
           gpio: { onair: { line: 17, direction: 'out', shows: 'on-air' } },
         },
       },
@@ -116,12 +125,17 @@ describe('a school day on a driven clock', () => {
     await service.scheduler.tick();
     await new Promise((r) => setTimeout(r, 100));
   };
-  const events = () => watch.messages.filter((m) => m.topic === `${BASE}/event`).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+  const events = () =>
+    watch.messages.filter((m) => m.topic === `${BASE}/event`).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
 
   it('runs the day', async () => {
     const upcoming = service.scheduler.upcoming(1).map((c) => `${c.name} ${c.start}`);
     // Wall times in Berlin: 01:30 CET, 03:10 CEST (the clock jumped at 02:00), the feed's 09:00 UTC.
-    expect(upcoming).toEqual(['early-math 2026-03-29T00:30:00.000Z', 'late-physics 2026-03-29T01:10:00.000Z', 'Assembly 2026-03-29T09:00:00.000Z']);
+    expect(upcoming).toEqual([
+      'early-math 2026-03-29T00:30:00.000Z',
+      'late-physics 2026-03-29T01:10:00.000Z',
+      'Assembly 2026-03-29T09:00:00.000Z',
+    ]);
 
     await advance('2026-03-29T00:28:00Z');
     expect(projector.commands.filter((c) => c.startsWith('%1POWR 1'))).toHaveLength(0);

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { icalOccurrences, weeklyOccurrences, type ScheduledClass } from '../../src/schedule/timetable.js';
 
 const iso = (t: number) => new Date(t).toISOString();
-const cls = (c: Partial<ScheduledClass>): ScheduledClass => ({ name: 'math', days: ['mon'], start: '08:00', end: '08:45', mode: 'live', preset: {}, projector: {}, ...c }) as ScheduledClass;
+const cls = (c: Partial<ScheduledClass>): ScheduledClass => ({
+  name: 'math',
+  days: ['mon'],
+  start: '08:00',
+  end: '08:45',
+  mode: 'live',
+  preset: {},
+  projector: {},
+  ...c,
+});
 
 describe('weekly timetable', () => {
   it('expands weekly classes in the time zone, across the DST change at the same wall time', () => {
@@ -10,7 +19,12 @@ describe('weekly timetable', () => {
     const from = Date.parse('2026-03-23T00:00:00Z');
     const to = Date.parse('2026-04-04T00:00:00Z');
     const occ = weeklyOccurrences([cls({ days: ['mon', 'fri'], start: '08:00', end: '08:45' })], 'Europe/Berlin', from, to, 'config');
-    expect(occ.map((o) => iso(o.start))).toEqual(['2026-03-23T07:00:00.000Z', '2026-03-27T07:00:00.000Z', '2026-03-30T06:00:00.000Z', '2026-04-03T06:00:00.000Z']);
+    expect(occ.map((o) => iso(o.start))).toEqual([
+      '2026-03-23T07:00:00.000Z',
+      '2026-03-27T07:00:00.000Z',
+      '2026-03-30T06:00:00.000Z',
+      '2026-04-03T06:00:00.000Z',
+    ]);
     expect(occ.every((o) => o.end - o.start === 45 * 60_000)).toBe(true);
   });
 

@@ -22,7 +22,14 @@ describe('zoned time (DST-safe, Intl only)', () => {
   });
 
   it('wall time and weekday of an instant', () => {
-    expect(wallTime(Date.parse('2026-11-23T00:30:00Z'), 'Asia/Shanghai')).toMatchObject({ year: 2026, month: 11, day: 23, hour: 8, minute: 30, weekday: 0 });
+    expect(wallTime(Date.parse('2026-11-23T00:30:00Z'), 'Asia/Shanghai')).toMatchObject({
+      year: 2026,
+      month: 11,
+      day: 23,
+      hour: 8,
+      minute: 30,
+      weekday: 0,
+    });
     expect(wallTime(Date.parse('2026-11-22T23:30:00Z'), 'America/New_York')).toMatchObject({ day: 22, hour: 18, weekday: 6 });
   });
 });

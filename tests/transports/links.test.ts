@@ -21,7 +21,10 @@ describe('transports', () => {
     b.onData((c) => got.push(c));
     await a.open();
     await b.open();
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     await a.write(Buffer.from([0x81, 0x01, 0x06, 0x04, 0xff]));
     await waitUntil(() => Buffer.concat(got).length === 5, 'bytes at the other end');
     expect(Buffer.concat(got).toString('hex')).toBe('81010604ff');
@@ -36,7 +39,10 @@ describe('transports', () => {
 
   it('reconnecting link: down while the host is away, up by itself with backoff when it comes back', async () => {
     const port = await freePort();
-    const link = new ReconnectingLink(() => new TcpLink('127.0.0.1', port, 500), `127.0.0.1:${port}`, { initialDelayMs: 20, maxDelayMs: 100 });
+    const link = new ReconnectingLink(() => new TcpLink('127.0.0.1', port, 500), `127.0.0.1:${port}`, {
+      initialDelayMs: 20,
+      maxDelayMs: 100,
+    });
     const statuses: boolean[] = [];
     link.onStatus((s) => statuses.push(s.up));
     await link.start();

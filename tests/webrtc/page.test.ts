@@ -45,7 +45,11 @@ describe('technician page in Chromium', () => {
         http: { host: '127.0.0.1', port },
         video: { width: 1280, height: 720, fps: 15, bitrateKbps: 1000 },
         audio: { device: 'test' },
-        sources: { board: { kind: 'test', label: 'board' }, teacher: { kind: 'test', pattern: 'ball', label: 'teacher' }, students: { kind: 'test', pattern: 'pinwheel', label: 'students' } },
+        sources: {
+          board: { kind: 'test', label: 'board' },
+          teacher: { kind: 'test', pattern: 'ball', label: 'teacher' },
+          students: { kind: 'test', pattern: 'pinwheel', label: 'students' },
+        },
         layout: 'grid',
         devices: {
           cameras: { 'teacher-cam': { protocol: 'visca', port: pty.a, timeoutMs: 300, presets: { podium: 1, board: 2 } } },
@@ -59,9 +63,18 @@ describe('technician page in Chromium', () => {
     await waitUntil(() => service.media!.pipelineState() === 'running', 'media running', 20_000);
     browser = await chromium.launch({
       executablePath: requireTool('chromium'),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
         // WebRTC on loopback only: real addresses instead of mDNS names, and the loopback interface allowed.
-        '--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection'],
+        '--disable-features=WebRtcHideLocalIpsWithMdns',
+        '--allow-loopback-in-peer-connection',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -82,7 +95,9 @@ describe('technician page in Chromium', () => {
   it('loads, plays the preview (frames decoded go up), shows the room; screenshot for the docs', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
     await page.goto(url);
-    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, {
+      timeout: 20_000,
+    });
     const a = await playing(page);
     await page.waitForTimeout(1000);
     const b = await playing(page);
@@ -104,13 +119,19 @@ describe('technician page in Chromium', () => {
   it('holding the joystick moves the camera; releasing stops it at once (the release itself, not the dead-man)', async () => {
     const page = await browser.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, {
+      timeout: 20_000,
+    });
     const stops = () => camera.framesMatching('8101060101010303').length;
     const button = page.locator('[data-dir="right"]');
     const box = (await button.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
-    await waitUntil(() => camera.framesMatching('81010601').some((f) => f.toString('hex').endsWith('0203ff')), 'move right at the camera', 5000);
+    await waitUntil(
+      () => camera.framesMatching('81010601').some((f) => f.toString('hex').endsWith('0203ff')),
+      'move right at the camera',
+      5000,
+    );
     await page.waitForTimeout(800); // held: the repeats keep it moving
     const before = stops();
     const t0 = performance.now();
@@ -125,11 +146,17 @@ describe('technician page in Chromium', () => {
   it('closing the tab mid-move still stops the camera', async () => {
     const page = await browser.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, {
+      timeout: 20_000,
+    });
     const box = (await page.locator('[data-dir="up"]').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
-    await waitUntil(() => camera.framesMatching('81010601').some((f) => f.toString('hex').endsWith('0301ff')), 'move up at the camera', 5000);
+    await waitUntil(
+      () => camera.framesMatching('81010601').some((f) => f.toString('hex').endsWith('0301ff')),
+      'move up at the camera',
+      5000,
+    );
     const before = camera.framesMatching('8101060101010303').length;
     await page.close();
     await waitUntil(() => camera.framesMatching('8101060101010303').length > before, 'stop after the tab closed', 3000);
@@ -140,7 +167,9 @@ describe('technician page in Chromium', () => {
     const page = await browser.newPage();
     await page.goto(url);
     // Presets travel on the preview's data channel: wait until the preview is up.
-    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).videoWidth > 0, undefined, {
+      timeout: 20_000,
+    });
     await page.getByRole('button', { name: 'board', exact: true }).first().waitFor();
     await page.locator('#presets').getByRole('button', { name: 'board' }).click();
     await waitUntil(() => camera.camera().pan === 700, 'preset recalled');

@@ -12,7 +12,10 @@ import { createPtyPair, type PtyPair } from '../helpers/pty.js';
 import { tempDir } from '../helpers/temp-config.js';
 
 /** A viewer as a browser would be one: a WebRTC peer (node-webrtc) doing WHEP, then the joystick. */
-async function viewer(url: string, feed = ''): Promise<{ pc: PeerConnection; channel: DataChannel; frames: () => number; width: () => number; session: string; replies: string[] }> {
+async function viewer(
+  url: string,
+  feed = '',
+): Promise<{ pc: PeerConnection; channel: DataChannel; frames: () => number; width: () => number; session: string; replies: string[] }> {
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
   pc.addTransceiver('video', { direction: 'recvonly' });
   const channel = pc.createDataChannel('ptz');
@@ -33,7 +36,11 @@ async function viewer(url: string, feed = ''): Promise<{ pc: PeerConnection; cha
     pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
     setTimeout(r, 2000);
   });
-  const res = await fetch(`${url}/whep${feed ? `?source=${feed}` : ''}`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+  const res = await fetch(`${url}/whep${feed ? `?source=${feed}` : ''}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/sdp' },
+    body: pc.localDescription!.sdp,
+  });
   expect(res.status).toBe(201);
   const session = res.headers.get('location')!;
   await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
@@ -99,7 +106,11 @@ describe('WebRTC preview (WHEP) and the joystick over its data channel', () => {
     const v = await viewer(url, 'teacher');
     await waitUntil(() => v.frames() > 10, 'frames of the teacher source', 15_000);
     expect(v.width()).toBe(640);
-    const bad = await fetch(`${url}/whep?source=nobody`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
+    const bad = await fetch(`${url}/whep?source=nobody`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp' },
+      body: 'v=0\r\n',
+    });
     expect(bad.status).toBe(404);
     v.pc.close();
     await waitUntil(() => service.preview!.viewerCount === 0, 'viewer gone');
@@ -107,7 +118,10 @@ describe('WebRTC preview (WHEP) and the joystick over its data channel', () => {
 
   it('holding the joystick moves the camera once; release stops it within 100 ms', async () => {
     const v = await viewer(url);
-    const hold = setInterval(() => v.channel.send(JSON.stringify({ type: 'move', camera: 'teacher-cam', direction: 'left', speed: 80 })), 200);
+    const hold = setInterval(
+      () => v.channel.send(JSON.stringify({ type: 'move', camera: 'teacher-cam', direction: 'left', speed: 80 })),
+      200,
+    );
     v.channel.send(JSON.stringify({ type: 'move', camera: 'teacher-cam', direction: 'left', speed: 80 }));
     await waitUntil(() => camera.framesMatching('81010601').some((f) => f.toString('hex').endsWith('0103ff')), 'move bytes at the camera');
     await new Promise((r) => setTimeout(r, 700)); // held past the dead-man interval: still moving
@@ -152,7 +166,11 @@ describe('WebRTC preview (WHEP) and the joystick over its data channel', () => {
       const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
       pc.addTransceiver('video', { direction: 'recvonly' });
       await pc.setLocalDescription(await pc.createOffer());
-      const res = await fetch(`${url}/whep`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+      const res = await fetch(`${url}/whep`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp' },
+        body: pc.localDescription!.sdp,
+      });
       await res.text();
       // The answer is never applied: this viewer never connects.
       return { pc, status: res.status };

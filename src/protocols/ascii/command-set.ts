@@ -19,7 +19,11 @@ const regex = z.string().refine((s) => {
 }, 'must be a valid regular expression');
 
 const action = z.strictObject({ send: z.string().min(1), expect: regex.optional() });
-const query = z.strictObject({ send: z.string().min(1), reply: regex, values: z.record(z.string(), z.enum(['on', 'standby', 'warming', 'cooling', 'error'])).optional() });
+const query = z.strictObject({
+  send: z.string().min(1),
+  reply: regex,
+  values: z.record(z.string(), z.enum(['on', 'standby', 'warming', 'cooling', 'error'])).optional(),
+});
 
 export const commandSetSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9-]+$/),
@@ -66,7 +70,8 @@ export function listCommandSets(dir = COMMAND_SET_DIR): string[] {
 /** Fills `{id}` and `{input}`; values are checked by the config schema (digits and letters only). */
 export function render(template: string, values: { id: number; input?: string }): Buffer {
   const text = template.replace(/\{id\}/g, String(values.id).padStart(2, '0')).replace(/\{input\}/g, () => {
-    if (values.input === undefined || !/^[A-Za-z0-9]{1,8}$/.test(values.input)) throw new RangeError(`bad input code ${JSON.stringify(values.input)}`);
+    if (values.input === undefined || !/^[A-Za-z0-9]{1,8}$/.test(values.input))
+      throw new RangeError(`bad input code ${JSON.stringify(values.input)}`);
     return values.input;
   });
   return Buffer.from(text, 'latin1');

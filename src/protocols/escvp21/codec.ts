@@ -7,7 +7,9 @@
 export const PROMPT = ':';
 
 /** "ESC/VP.net" + version 0x10 + type 0x03 (CONNECT) + reserved, status and header count all zero. */
-export const ESCVP_NET_HELLO = Buffer.from([0x45, 0x53, 0x43, 0x2f, 0x56, 0x50, 0x2e, 0x6e, 0x65, 0x74, 0x10, 0x03, 0x00, 0x00, 0x00, 0x00]);
+export const ESCVP_NET_HELLO = Buffer.from([
+  0x45, 0x53, 0x43, 0x2f, 0x56, 0x50, 0x2e, 0x6e, 0x65, 0x74, 0x10, 0x03, 0x00, 0x00, 0x00, 0x00,
+]);
 
 export function encode(command: string): Buffer {
   if (!/^[A-Z?][A-Z0-9 ?]{0,30}$/.test(command)) throw new RangeError(`not an ESC/VP21 command: ${JSON.stringify(command)}`);
@@ -29,7 +31,10 @@ export type EpsonAnswer = { ok: true; values: Record<string, string> } | { ok: f
 
 /** Everything the projector said before its ':' prompt. */
 export function parseAnswer(text: string): EpsonAnswer {
-  const lines = text.split(/\r\n?|\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r\n?|\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.some((l) => l === 'ERR')) return { ok: false };
   const values: Record<string, string> = {};
   for (const l of lines) {

@@ -15,7 +15,17 @@ export type PelcoCommand =
 export type PelcoVariant = 'pelco-d' | 'pelco-p';
 
 /** Pelco-D cmd2 bits: up 08, down 10, left 04, right 02; zoom tele 20, wide 40. Pelco-P's data2 uses the same bits. */
-const D_BITS: Record<PanTiltDirection | 'stop', number> = { up: 0x08, down: 0x10, left: 0x04, right: 0x02, upleft: 0x0c, upright: 0x0a, downleft: 0x14, downright: 0x12, stop: 0x00 };
+const D_BITS: Record<PanTiltDirection | 'stop', number> = {
+  up: 0x08,
+  down: 0x10,
+  left: 0x04,
+  right: 0x02,
+  upleft: 0x0c,
+  upright: 0x0a,
+  downleft: 0x14,
+  downright: 0x12,
+  stop: 0x00,
+};
 /** Extended commands (cmd1 00, data1 00, data2 = preset): set 03, clear 05, go to 07. */
 const PRESET_OPCODE = { save: 0x03, clear: 0x05, recall: 0x07 } as const;
 
@@ -35,7 +45,8 @@ function payload(command: PelcoCommand): [number, number, number, number] {
     case 'zoom':
       return [0x00, command.direction === 'in' ? 0x20 : command.direction === 'out' ? 0x40 : 0x00, 0x00, 0x00];
     case 'preset':
-      if (!Number.isInteger(command.number) || command.number < 1 || command.number > 0xff) throw new RangeError(`Pelco preset must be 1-255, got ${command.number}`);
+      if (!Number.isInteger(command.number) || command.number < 1 || command.number > 0xff)
+        throw new RangeError(`Pelco preset must be 1-255, got ${command.number}`);
       return [0x00, PRESET_OPCODE[command.action], 0x00, command.number];
   }
 }

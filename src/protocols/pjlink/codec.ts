@@ -18,7 +18,9 @@ export function parseGreeting(line: string): Greeting {
 }
 
 export function authDigest(random: string, password: string): string {
-  return createHash('md5').update(random + password, 'latin1').digest('hex');
+  return createHash('md5')
+    .update(random + password, 'latin1')
+    .digest('hex');
 }
 
 export const COMMANDS = ['POWR', 'INPT', 'AVMT', 'ERST', 'LAMP', 'INST', 'NAME', 'INF1', 'INF2', 'INFO', 'CLSS'] as const;

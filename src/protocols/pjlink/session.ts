@@ -71,10 +71,12 @@ export class PjlinkSession {
     try {
       const greeting = parseGreeting(await nextLine('greeting'));
       let prefix = '';
-      if ('unknown' in greeting) throw new ClassboxError('device_error', `${o.label}: not a PJLink greeting: ${JSON.stringify(greeting.unknown.slice(0, 40))}`);
+      if ('unknown' in greeting)
+        throw new ClassboxError('device_error', `${o.label}: not a PJLink greeting: ${JSON.stringify(greeting.unknown.slice(0, 40))}`);
       if ('error' in greeting) throw new ClassboxError('auth_failed', `${o.label}: projector refused authentication`);
       if (greeting.auth) {
-        if (o.password === undefined) throw new ClassboxError('auth_failed', `${o.label}: projector requires a password and none is configured`);
+        if (o.password === undefined)
+          throw new ClassboxError('auth_failed', `${o.label}: projector requires a password and none is configured`);
         prefix = authDigest(greeting.random, o.password);
       }
       const values: string[] = [];
@@ -83,7 +85,8 @@ export class PjlinkSession {
         const line = await nextLine(`answer to ${e.command}`);
         if (line === 'PJLINK ERRA') throw new ClassboxError('auth_failed', `${o.label}: wrong PJLink password`);
         const answer = parseAnswer(line);
-        if (!answer || answer.command !== e.command) throw new ClassboxError('device_error', `${o.label}: unexpected answer ${JSON.stringify(line.slice(0, 40))} to ${e.command}`);
+        if (!answer || answer.command !== e.command)
+          throw new ClassboxError('device_error', `${o.label}: unexpected answer ${JSON.stringify(line.slice(0, 40))} to ${e.command}`);
         if (!answer.ok) {
           const message = `${o.label}: ${e.command} refused: ${answer.error} ${ERRORS[answer.error]}`;
           if (answer.error === 'ERR3') throw new ClassboxError('device_busy', message, { details: { pjlinkError: answer.error } });

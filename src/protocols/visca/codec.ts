@@ -41,7 +41,8 @@ export function nibbles(value: number): number[] {
 
 /** Four nibble bytes back to a signed 16-bit value (F670 -> -2448). */
 export function fromNibbles(bytes: ArrayLike<number>, offset = 0): number {
-  const v = ((bytes[offset]! & 0xf) << 12) | ((bytes[offset + 1]! & 0xf) << 8) | ((bytes[offset + 2]! & 0xf) << 4) | (bytes[offset + 3]! & 0xf);
+  const v =
+    ((bytes[offset]! & 0xf) << 12) | ((bytes[offset + 1]! & 0xf) << 8) | ((bytes[offset + 2]! & 0xf) << 4) | (bytes[offset + 3]! & 0xf);
   return v >= 0x8000 ? v - 0x10000 : v;
 }
 
@@ -82,7 +83,8 @@ export function encodeCommand(address: number, command: ViscaCommand): Buffer {
       body = [0x06, 0x04];
       break;
     case 'preset': {
-      if (!Number.isInteger(command.number) || command.number < 0 || command.number > 0xfe) throw new RangeError(`VISCA preset must be 0-254, got ${command.number}`);
+      if (!Number.isInteger(command.number) || command.number < 0 || command.number > 0xfe)
+        throw new RangeError(`VISCA preset must be 0-254, got ${command.number}`);
       body = [0x04, 0x3f, { reset: 0x00, save: 0x01, recall: 0x02 }[command.action], command.number];
       break;
     }
@@ -151,7 +153,13 @@ export function decodeReply(frame: Buffer): ViscaReply {
     case 0x60:
       if (frame.length === 4) {
         const code = frame[2]!;
-        return { kind: 'error', from, socket, code, message: ERRORS[code as keyof typeof ERRORS] ?? `error 0x${code.toString(16).padStart(2, '0')}` };
+        return {
+          kind: 'error',
+          from,
+          socket,
+          code,
+          message: ERRORS[code as keyof typeof ERRORS] ?? `error 0x${code.toString(16).padStart(2, '0')}`,
+        };
       }
       break;
     case 0x30:
@@ -196,6 +204,7 @@ export class ViscaFramer {
 export const inquiryAnswers = {
   power: (data: Buffer): 'on' | 'standby' | 'unknown' => (data[0] === 0x02 ? 'on' : data[0] === 0x03 ? 'standby' : 'unknown'),
   zoomPosition: (data: Buffer): number | undefined => (data.length >= 4 ? fromNibbles(data) & 0xffff : undefined),
-  panTiltPosition: (data: Buffer): { pan: number; tilt: number } | undefined => (data.length >= 8 ? { pan: fromNibbles(data, 0), tilt: fromNibbles(data, 4) } : undefined),
+  panTiltPosition: (data: Buffer): { pan: number; tilt: number } | undefined =>
+    data.length >= 8 ? { pan: fromNibbles(data, 0), tilt: fromNibbles(data, 4) } : undefined,
   focusMode: (data: Buffer): 'auto' | 'manual' | 'unknown' => (data[0] === 0x02 ? 'auto' : data[0] === 0x03 ? 'manual' : 'unknown'),
 };

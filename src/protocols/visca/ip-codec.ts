@@ -33,7 +33,8 @@ export interface ViscaIpMessage {
 
 export function encodeIp(type: number, sequence: number, payload: Buffer): Buffer {
   if (payload.length < 1 || payload.length > 16) throw new RangeError(`VISCA over IP payload must be 1-16 bytes, got ${payload.length}`);
-  if (!Number.isInteger(sequence) || sequence < 0 || sequence > SEQUENCE_MAX) throw new RangeError(`sequence number out of range: ${sequence}`);
+  if (!Number.isInteger(sequence) || sequence < 0 || sequence > SEQUENCE_MAX)
+    throw new RangeError(`sequence number out of range: ${sequence}`);
   const out = Buffer.alloc(HEADER_BYTES + payload.length);
   out.writeUInt16BE(type, 0);
   out.writeUInt16BE(payload.length, 2);

@@ -93,7 +93,10 @@ export class ViscaIpPort implements ViscaSessionSource {
     if (m.type === PAYLOAD.controlReply) {
       if (this.controlWaiter?.(m)) return;
       if (m.payload[0] === 0x0f) {
-        this.log.info({ error: m.payload.toString('hex'), seq: m.sequence }, 'camera reports a sequence or message error: resetting the sequence');
+        this.log.info(
+          { error: m.payload.toString('hex'), seq: m.sequence },
+          'camera reports a sequence or message error: resetting the sequence',
+        );
         void this.resync();
       }
       return;

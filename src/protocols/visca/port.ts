@@ -26,7 +26,9 @@ export class ViscaPort implements ViscaSessionSource {
       for (const frame of this.framer.push(chunk)) this.route(frame);
     });
     link.onStatus((s) => {
-      if (!s.up) for (const session of this.sessions.values()) session.failAll(new ClassboxError('device_unavailable', `${link.description}: ${s.reason}`));
+      if (!s.up)
+        for (const session of this.sessions.values())
+          session.failAll(new ClassboxError('device_unavailable', `${link.description}: ${s.reason}`));
     });
   }
 

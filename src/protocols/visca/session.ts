@@ -98,14 +98,28 @@ export class ViscaSession {
     else this.awaitingAck = next;
     this.arm(next, this.timeouts.ackMs, next.inquiry ? 'answer' : 'ACK');
     this.wire.write(next.bytes).catch((err: unknown) => {
-      this.finish(next, err instanceof ClassboxError ? err : new ClassboxError('device_unavailable', `${this.label}: ${(err as Error).message}`));
+      this.finish(
+        next,
+        err instanceof ClassboxError ? err : new ClassboxError('device_unavailable', `${this.label}: ${(err as Error).message}`),
+      );
     });
   }
 
   private arm(job: Job, ms: number, what: string, acknowledged = false): void {
     clearTimeout(job.timer);
     // After an ACK the camera has answered: a missing Completion is a stuck command, not a camera gone.
-    job.timer = setTimeout(() => this.finish(job, new ClassboxError('device_timeout', `${this.label}: no ${what} within ${ms} ms`, acknowledged ? { details: { acknowledged: true } } : {})), ms);
+    job.timer = setTimeout(
+      () =>
+        this.finish(
+          job,
+          new ClassboxError(
+            'device_timeout',
+            `${this.label}: no ${what} within ${ms} ms`,
+            acknowledged ? { details: { acknowledged: true } } : {},
+          ),
+        ),
+      ms,
+    );
   }
 
   /** Settles a job wherever it is and lets the next one go. */
@@ -160,7 +174,12 @@ export class ViscaSession {
 
   /** Everything waiting or running fails with this error (port gone, IF_Clear after a network change). */
   failAll(err: ClassboxError): void {
-    const jobs = [...this.queue, ...(this.awaitingAck ? [this.awaitingAck] : []), ...(this.inquiry ? [this.inquiry] : []), ...this.sockets.values()];
+    const jobs = [
+      ...this.queue,
+      ...(this.awaitingAck ? [this.awaitingAck] : []),
+      ...(this.inquiry ? [this.inquiry] : []),
+      ...this.sockets.values(),
+    ];
     this.queue.length = 0;
     this.awaitingAck = undefined;
     this.inquiry = undefined;
@@ -171,4 +190,3 @@ export class ViscaSession {
     }
   }
 }
-
