@@ -31,7 +31,7 @@ import { SilenceWatch } from './features/silence-watch.js';
 import { readProcFigures } from './core/process-figures.js';
 import { trimMemory } from './media/gst-runner.js';
 import { MqttLink } from './mqtt/client.js';
-import { VERSION } from './version.js';
+import { VERSION } from './core/version.js';
 
 export interface Service {
   readonly config: Config;

@@ -3,8 +3,8 @@ import { configJsonSchema } from './config/schema.js';
 import { EXIT_USAGE, loadConfigOrExit } from './commands/config-or-exit.js';
 import { SIMULATORS, simulate } from './commands/simulate.js';
 import { pipelineProblems } from './commands/check.js';
-import { createLogger } from './log.js';
-import { VERSION } from './version.js';
+import { createLogger } from './core/log.js';
+import { VERSION } from './core/version.js';
 
 // Each command loads its own modules when it runs: the service does not carry the demo's broker, nor
 // the doctor's probes (memory a box keeps for months).

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../core/log.js';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { startDemoRoom } from '../sim/demo-room.js';
 import { serve } from './serve.js';

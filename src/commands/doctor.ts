@@ -1,22 +1,15 @@
 import { existsSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { H264_DECODERS, H264_ENCODERS, REQUIRED_ELEMENTS, probeGstreamer } from '../doctor/gstreamer-probe.js';
-import { gpioAccess, readBoardModel, renderNodes, serialPorts, videoDevices } from '../doctor/machine.js';
+import { H264_DECODERS, H264_ENCODERS, REQUIRED_ELEMENTS, probeGstreamer } from '../board/gstreamer-probe.js';
+import { gpioAccess, readBoardModel, renderNodes, serialPorts, videoDevices } from '../board/machine.js';
 import { chooseProfile } from '../media/profile-choice.js';
 import { probeBroker } from '../mqtt/probe.js';
 import { clockChecks, deviceChecks, sourceChecks } from '../doctor/room-checks.js';
+import type { Check, CheckStatus } from '../doctor/check.js';
 import { serviceFiguresCheck } from '../doctor/service-figures.js';
 import { soundLoopCheck } from '../doctor/sound-loop.js';
 import { loadBoardProfile } from '../media/profiles.js';
-
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info';
-
-export interface Check {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-}
 
 export interface DoctorReport {
   healthy: boolean;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { filePath, name } from './fields.js';
 import { devices } from './devices-schema.js';
 import { listCommandSets } from '../protocols/ascii/command-set.js';
-import { linkKey } from '../devices/link-key.js';
+import { linkKey } from '../transports/link-key.js';
 import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
 import { fleet, health, http, mqtt, schedule, upload } from './service-schema.js';
 

@@ -16,7 +16,7 @@ import { EpsonDriver } from './epson-driver.js';
 import { escvpNetHandshake } from './escvp-net.js';
 import { GpioLines } from './gpio-lines.js';
 import { DeviceHealth, type HealthChange } from './health.js';
-import { linkKey } from './link-key.js';
+import { linkKey } from '../transports/link-key.js';
 import { LinkPool } from './links.js';
 import { PelcoPtz } from './pelco-ptz.js';
 import { PjlinkDriver } from './pjlink-driver.js';

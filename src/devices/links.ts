@@ -5,7 +5,7 @@ import { ReconnectingLink, type ReconnectOptions } from '../transports/reconnect
 import { SerialLink } from '../transports/serial.js';
 import { TcpLink } from '../transports/tcp.js';
 import { UdpLink } from '../transports/udp.js';
-import { isUdp, linkKey, type LinkAddress } from './link-key.js';
+import { isUdp, linkKey, type LinkAddress } from '../transports/link-key.js';
 
 type LinkConfig = Pick<
   Extract<CameraConfig, { protocol: 'visca' }>,

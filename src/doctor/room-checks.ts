@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
-import { redactText } from '../config/redact.js';
+import { redactText } from '../core/redact.js';
 import type { Config } from '../config/schema.js';
 import { toClassboxError } from '../core/errors.js';
 import { EventBus } from '../core/events.js';
@@ -11,7 +11,7 @@ import { GstRunner } from '../media/gst-runner.js';
 import { launchString } from '../media/launch.js';
 import type { BoardProfile } from '../media/profiles.js';
 import { renderedFrames } from '../media/runner.js';
-import type { Check } from '../commands/doctor.js';
+import type { Check } from './check.js';
 
 const SOURCE_WAIT_MS = 8000;
 

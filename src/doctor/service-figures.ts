@@ -1,6 +1,6 @@
 import { servicePid } from '../core/data-dir-lock.js';
 import { readProcFigures } from '../core/process-figures.js';
-import type { Check } from '../commands/doctor.js';
+import type { Check } from './check.js';
 
 /** Past this share of its descriptor limit a service is a few hours from failing everything at once. */
 const FD_WARN_SHARE = 0.8;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { GstRunner } from '../media/gst-runner.js';
 import { SILENCE_DBFS } from '../media/meter.js';
-import type { Check } from '../commands/doctor.js';
+import type { Check } from './check.js';
 
 /** The room first (1.2 s), then the tone (1.5 s): a loop works when the tone stands above the room. */
 const ROOM_MS = 1200;

@@ -4,40 +4,19 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import { slug } from '../core/slug.js';
+import type { ClassControl, ClassMode, ClassRequest, ClassSnapshot, ClassSource } from '../core/class-session.js';
 import { FAULT_STOPS, type Part } from '../core/lifecycle.js';
 import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { Player } from '../media/player.js';
 import { SessionJournal, type Incident, type SessionSummary } from './session-journal.js';
 
-export type ClassMode = 'live' | 'recorded' | 'implanted' | 'observation';
-
-export interface ClassRequest {
-  mode: ClassMode;
-  name?: string | undefined;
-  layout?: string | undefined;
-  /** Minutes the class lasts (ad-hoc classes; the failsafe maximum still applies). */
-  minutes?: number | undefined;
-  /** Camera -> preset (name or number); by default each camera's first named preset. */
-  preset?: Record<string, string | number> | undefined;
-  /** Projector -> on/off; by default every projector on. */
-  projector?: Record<string, 'on' | 'off'> | undefined;
-  /** Implanted classes: the recorded lesson to play. */
-  media?: string | undefined;
-  source?: SessionSummary['source'];
-  /**
-   * A class that was running when classbox stopped unexpectedly, taken up again under its own id;
-   * `resumedAt` is when it was last taken up (wall clock), so a class that brings the box down again
-   * at once is not taken up forever.
-   */
-  resume?: { id: string; startedAt: number; endsAt: number; resumedAt?: number };
-}
-
 interface Running {
   id: string;
   name: string;
   mode: ClassMode;
-  source: SessionSummary['source'];
+  source: ClassSource;
   startedAt: number;
   endsAt: number;
   layout: string | undefined;
@@ -64,20 +43,13 @@ export interface ClassroomContext {
 /** A class resumed after a crash that crashes the box again within this long is not resumed again. */
 const CRASH_LOOP_MS = 60_000;
 
-export const slug = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 40) || 'class';
-
 /**
  * The classroom that runs itself: a class session in one of the four modes, with the room set up
  * around it (projector on and on the right input, cameras to their presets, on-air light, layout) and
  * put back after it. A step that fails is reported and the class goes on without it: a broken projector
  * must not stop a broadcast. Every class ends by request, at its end time, or at the failsafe maximum.
  */
-export class Classroom implements Part {
+export class Classroom implements Part, ClassControl {
   readonly name = 'classroom';
   private current: Running | undefined;
   private projectorOff: NodeJS.Timeout | undefined;
@@ -155,7 +127,7 @@ export class Classroom implements Part {
   }
 
   /** The class as the state snapshot shows it. */
-  snapshot(): { id: string; mode: ClassMode; name: string; source: SessionSummary['source']; startedAt: string; endsAt: string } | null {
+  snapshot(): ClassSnapshot | null {
     const c = this.current;
     return c
       ? {
@@ -177,7 +149,7 @@ export class Classroom implements Part {
     return this.journal.list(limit);
   }
 
-  async begin(req: ClassRequest): Promise<NonNullable<ReturnType<Classroom['snapshot']>>> {
+  async begin(req: ClassRequest): Promise<ClassSnapshot> {
     if (this.current)
       throw new ClassboxError(
         'conflict',

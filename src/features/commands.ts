@@ -10,7 +10,7 @@ import type { Classroom } from './classroom.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Config } from '../config/schema.js';
-import { redactDeep } from '../config/redact.js';
+import { redactDeep } from '../core/redact.js';
 import type { Uploader } from '../recording/uploader.js';
 import type { Player } from '../media/player.js';
 

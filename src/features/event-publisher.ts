@@ -6,7 +6,7 @@ import type { Part } from '../core/lifecycle.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { Outbox } from '../mqtt/outbox.js';
 import { topics } from '../mqtt/topics.js';
-import { redactDeep } from '../config/redact.js';
+import { redactDeep } from '../core/redact.js';
 
 /** Bus events that the centre hears about on `<base>/event` (CONTRACT §4), with their contract names. */
 const PUBLISHED: Array<keyof ClassboxEvents> = [

@@ -4,7 +4,7 @@ import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 
 export interface HomeAssistantContext {
   config: Config;

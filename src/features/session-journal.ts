@@ -1,3 +1,4 @@
+import type { ClassSource } from '../core/class-session.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -12,7 +13,7 @@ export interface SessionSummary {
   id: string;
   name: string;
   mode: string;
-  source: 'request' | 'schedule' | 'button';
+  source: ClassSource;
   startedAt: string;
   endedAt: string;
   durationS: number;

@@ -8,7 +8,7 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 
 /** Changes closer together than this are published once (CONTRACT: at most every 250 ms). */
 export const STATE_DEBOUNCE_MS = 250;

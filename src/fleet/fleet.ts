@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
-import type { Classroom } from '../features/classroom.js';
+import type { ClassControl } from '../core/class-session.js';
 import { SupervisorApi } from './supervisor.js';
 import { UpdateLock } from './update-lock.js';
 
@@ -13,7 +13,7 @@ export interface FleetContext {
   config: Config;
   log: Logger;
   bus: EventBus;
-  classroom: Classroom;
+  classroom: Pick<ClassControl, 'running'>;
   env?: NodeJS.ProcessEnv;
 }
 

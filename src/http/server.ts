@@ -10,7 +10,7 @@ import type { Preview } from '../webrtc/preview.js';
 import type { CommandTable } from '../mqtt/rpc.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { redactDeep } from '../config/redact.js';
+import { redactDeep } from '../core/redact.js';
 
 export interface HttpContext {
   config: Config;

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
-import { probeGstreamer } from '../doctor/gstreamer-probe.js';
-import { readBoardModel, renderNodes, videoDevices } from '../doctor/machine.js';
+import { probeGstreamer } from '../board/gstreamer-probe.js';
+import { readBoardModel, renderNodes, videoDevices } from '../board/machine.js';
 import { chooseProfile } from './profile-choice.js';
 import { loadBoardProfile, type BoardProfile } from './profiles.js';
 

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import { baseTopic, topics } from './topics.js';
-import { redactText } from '../config/redact.js';
+import { redactText } from '../core/redact.js';
 
 export interface IncomingMessage {
   topic: string;

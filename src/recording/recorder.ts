@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
-import { slug } from '../features/classroom.js';
+import { slug } from '../core/slug.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { PipelineRunner } from '../media/runner.js';
 import { segmentDurationS, sha256File } from './segment-info.js';

@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { scheduledClass } from '../config/service-schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
-import type { Classroom } from '../features/classroom.js';
+import type { ClassControl } from '../core/class-session.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { jsonDepth, MAX_REQUEST_BYTES, MAX_REQUEST_DEPTH } from '../mqtt/rpc.js';
 import { icalOccurrences, weeklyOccurrences, type Occurrence, type ScheduledClass } from './timetable.js';
@@ -20,7 +20,7 @@ export interface SchedulerContext {
   config: Config;
   log: Logger;
   bus: EventBus;
-  classroom: Classroom;
+  classroom: ClassControl;
   mqtt?: MqttLink | undefined;
   /** The clock; tests drive it and call tick() themselves (autoTick false). */
   now?: () => number;

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redactDeep, redactText } from '../../src/config/redact.js';
+import { redactDeep, redactText } from '../../src/core/redact.js';
 import { startCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';

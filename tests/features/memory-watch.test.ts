@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 import { MemoryWatch } from '../../src/features/memory-watch.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/core/log.js';
 
 function watch(limit: number, readings: () => number | null) {
   const bus = new EventBus();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/core/events.js';
 import { SilenceWatch } from '../../src/features/silence-watch.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/core/log.js';
 
 function watch(paths = ['mic', 'speaker']) {
   let now = 0;

@@ -1,6 +1,6 @@
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 import { createRequire } from 'node:module';
-import { redactDeep, redactText } from './config/redact.js';
+import { redactDeep, redactText } from './redact.js';
 
 export interface LoggerOptions {
   level?: LevelWithSilent;

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.js';
+import { createLogger } from '../../src/core/log.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
