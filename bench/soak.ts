@@ -48,6 +48,21 @@ export interface SoakSample {
   lagMs: number;
 }
 
+/** The Node process running this config below a wrapper (a tool that starts it as a child of its own). */
+function nodeBelow(config: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmd: string[];
+    try {
+      cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (/(^|\/)node$/.test(cmd[0] ?? '') && cmd.includes(config)) return Number(entry);
+  }
+  throw new Error(`no Node process runs ${config}`);
+}
+
 /** What the open descriptors are: sockets, pipes, eventfds and the like, files by path. */
 export function descriptorKinds(pid: number): Record<string, number> {
   const kinds: Record<string, number> = {};
@@ -115,8 +130,8 @@ class Inspector {
   private id = 0;
   private pending = new Map<number, (r: InspectorReply) => void>();
 
-  static async open(box: ChildProcess, stderrText: () => string): Promise<Inspector> {
-    box.kill('SIGUSR1');
+  static async open(pid: number, stderrText: () => string): Promise<Inspector> {
+    process.kill(pid, 'SIGUSR1');
     let url: string | undefined;
     for (let i = 0; i < 100 && !url; i++, await sleep(100)) url = /Debugger listening on (ws:\/\/\S+)/.exec(stderrText())?.[1];
     if (!url) throw new Error(`the box's inspector did not open: ${stderrText().slice(-500)}`);
@@ -263,7 +278,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const logFile = join(dir, 'box.log');
   let stderrText = '';
   // As a school runs it, plus only the inspector's port: the OS's choice, so that runs do not collide.
-  const box = spawn(CLI, ['run', '--config', config], {
+  // SOAK_WRAP runs the box under a tool (`SOAK_WRAP=heaptrack`): the box is then the Node process below it.
+  const wrap = process.env.SOAK_WRAP?.split(' ').filter(Boolean) ?? [];
+  const box = spawn(wrap[0] ?? CLI, [...wrap.slice(1), ...(wrap.length > 0 ? [CLI] : []), 'run', '--config', config], {
     env: { ...process.env, NODE_OPTIONS: '--inspect-port=0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -274,6 +291,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     log.push(d);
   });
   const exited = new Promise<number | null>((r) => box.once('exit', (code) => r(code)));
+  let boxPid = box.pid!;
 
   const watch: MqttWatch = await watchMqtt(broker.url, [`${BASE}/response/#`, `${BASE}/event`, `${BASE}/availability`]);
   const request = requester(watch, BASE, 30_000);
@@ -294,7 +312,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   let classStart = Date.now();
   const since = () => (Date.now() - classStart) / 1000;
   const record = async (phase: SoakSample['phase']) => {
-    const s = await sample(box.pid!, inspector!, since(), phase);
+    const s = await sample(boxPid, inspector!, since(), phase);
     samples.push(s);
     writeFileSync(samplesFile, `${JSON.stringify(s)}\n`, { flag: 'a' });
     o.onSample?.(s);
@@ -320,7 +338,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
   try {
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 60_000);
-    inspector = await Inspector.open(box, () => stderrText);
+    boxPid = wrap.length > 0 ? nodeBelow(config) : box.pid!;
+    inspector = await Inspector.open(boxPid, () => stderrText);
     // A first short class loads every part that loads on first use; the baseline is taken after it.
     await ask('class/start', { mode: 'live', name: 'Warm-up' });
     await sleep(5000);
@@ -336,7 +355,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await sleep(15_000);
     classStart = Date.now();
     const baseline = await record('idle');
-    const baselineKinds = descriptorKinds(box.pid!);
+    const baselineKinds = descriptorKinds(boxPid);
 
     classStart = Date.now();
     await ask('class/start', { mode: 'live', name: 'Soak' });
@@ -402,7 +421,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await ask('class/stop', {});
     await sleep(15_000);
     const after = await record('after');
-    const descriptors = { baseline: baselineKinds, after: descriptorKinds(box.pid!) };
+    const descriptors = { baseline: baselineKinds, after: descriptorKinds(boxPid) };
 
     const counted = samples.filter((s) => s.phase === 'class' && s.t >= o.warmupS);
     const slopes = Object.fromEntries(
@@ -439,6 +458,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     viewer?.close();
     for (const r of readers) r.stop();
     inspector?.close();
+    if (boxPid !== box.pid) process.kill(boxPid, 'SIGTERM');
     box.kill('SIGTERM');
     const killer = setTimeout(() => box.kill('SIGKILL'), 15_000);
     await exited;

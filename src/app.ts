@@ -32,6 +32,7 @@ import { readProcFigures } from './core/process-figures.js';
 import { trimMemory } from './media/gst-runner.js';
 import { MqttLink } from './mqtt/client.js';
 import { VERSION } from './core/version.js';
+import { layoutNames } from './core/layout-names.js';
 
 export interface Service {
   readonly config: Config;
@@ -171,7 +172,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     state: { ...state.snapshot(), mqtt: mqtt.connected },
     presets: Object.fromEntries(Object.entries(config.devices.cameras).map(([n, c]) => [n, c.presets])),
     inputs: Object.fromEntries(Object.entries(config.devices.projectors).map(([n, p]) => [n, Object.keys(p.inputs)])),
-    layouts: ['pip', 'side-by-side', 'grid', ...Object.keys(config.sources).map((s) => `single:${s}`)],
+    layouts: layoutNames(Object.keys(config.sources)),
     telemetry: {
       media: media?.stats() ?? null,
       memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024),

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
 import { EventBus } from '../core/events.js';
 import { Devices } from '../devices/devices.js';
-import { DIRECTIONS, type PanTiltDirection } from '../protocols/visca/codec.js';
+import { DIRECTIONS, type PanTiltDirection } from '../protocols/ptz.js';
 import { EXIT_USAGE } from './config-or-exit.js';
 
 /** A config narrowed to one device, so the CLI opens only that device's port. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { devicePath, filePath, name, overlayText, url } from './fields.js';
+import { LAYOUT_NAME, LAYOUT_NAME_HELP } from '../core/layout-names.js';
 
 export const PROFILES = ['auto', 'rpi4', 'rpi5', 'jetson', 'x86-vaapi', 'x86-nvenc', 'software'] as const;
 
@@ -79,9 +80,7 @@ export const source = z.discriminatedUnion('kind', [
 
 export const SOURCE_KINDS = ['test', 'file', 'v4l2', 'rtsp', 'hdmi', 'libcamera', 'remote'] as const;
 
-export const layout = z
-  .string()
-  .regex(/^(pip|side-by-side|grid|single:[a-z0-9][a-z0-9-]*)$/, 'must be pip, side-by-side, grid or single:<source>');
+export const layout = z.string().regex(LAYOUT_NAME, LAYOUT_NAME_HELP);
 
 const recordOutput = z.strictObject({
   name: name(),

@@ -5,6 +5,7 @@ import { listCommandSets } from '../protocols/ascii/command-set.js';
 import { linkKey } from '../transports/link-key.js';
 import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
 import { fleet, health, http, mqtt, schedule, upload } from './service-schema.js';
+import { singleSource } from '../core/layout-names.js';
 
 /**
  * The one schema of the config file (CONTRACT §3). Unknown keys are errors at every level:
@@ -37,12 +38,12 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     const sources = Object.keys(config.sources);
-    const single = /^single:(.+)$/.exec(config.layout);
-    if (single && !sources.includes(single[1]!)) {
+    const single = singleSource(config.layout);
+    if (single && !sources.includes(single)) {
       ctx.addIssue({
         code: 'custom',
         path: ['layout'],
-        message: `names source "${single[1]}", which is not in sources (${sources.join(', ') || 'none'})`,
+        message: `names source "${single}", which is not in sources (${sources.join(', ') || 'none'})`,
       });
     }
     if (config.role === 'broadcast' && sources.length > 4) {
@@ -123,9 +124,9 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: [...at, 'projector', proj], message: `no projector "${proj}" in devices.projectors` });
         }
       }
-      const s = c.layout && /^single:(.+)$/.exec(c.layout);
-      if (s && !sources.includes(s[1]!))
-        ctx.addIssue({ code: 'custom', path: [...at, 'layout'], message: `names source "${s[1]}", which is not in sources` });
+      const s = c.layout && singleSource(c.layout);
+      if (s && !sources.includes(s))
+        ctx.addIssue({ code: 'custom', path: [...at, 'layout'], message: `names source "${s}", which is not in sources` });
     });
   });
 

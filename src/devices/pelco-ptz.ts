@@ -1,6 +1,6 @@
 import { ClassboxError } from '../core/errors.js';
 import { SPEED_MAX, encodePelco, type PelcoCommand, type PelcoVariant } from '../protocols/pelco/codec.js';
-import type { PanTiltDirection } from '../protocols/visca/codec.js';
+import type { PanTiltDirection } from '../protocols/ptz.js';
 import type { ReconnectingLink } from '../transports/reconnecting-link.js';
 import type { DeviceHealth } from './health.js';
 import { DEFAULT_MOVE_LIMIT_MS, MoveGuard, scaleSpeed, type PtzCamera, type PtzStatus, type ZoomDirection } from './ptz-camera.js';

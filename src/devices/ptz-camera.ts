@@ -1,6 +1,6 @@
-import type { PanTiltDirection } from '../protocols/visca/codec.js';
+import type { PanTiltDirection, ZoomDirection } from '../protocols/ptz.js';
 
-export type ZoomDirection = 'in' | 'out' | 'stop';
+export type { ZoomDirection } from '../protocols/ptz.js';
 
 export interface PtzStatus {
   online: boolean;

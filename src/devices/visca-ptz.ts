@@ -5,9 +5,9 @@ import {
   encodeCommand,
   encodeInquiry,
   inquiryAnswers,
-  type PanTiltDirection,
   type ViscaCommand,
 } from '../protocols/visca/codec.js';
+import type { PanTiltDirection } from '../protocols/ptz.js';
 import type { ViscaSession, ViscaSessionSource } from '../protocols/visca/session.js';
 import type { ReconnectingLink } from '../transports/reconnecting-link.js';
 import type { DeviceHealth } from './health.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIRECTIONS } from '../protocols/visca/codec.js';
+import { DIRECTIONS } from '../protocols/ptz.js';
 import type { Devices } from '../devices/devices.js';
 import { ClassboxError } from '../core/errors.js';
 import { command, type CommandTable } from '../mqtt/rpc.js';

@@ -5,6 +5,7 @@ import type { Part } from '../core/lifecycle.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
 import { VERSION } from '../core/version.js';
+import { layoutNames } from '../core/layout-names.js';
 
 export interface HomeAssistantContext {
   config: Config;
@@ -52,7 +53,7 @@ export class HomeAssistantDiscovery implements Part {
       list.push(
         entity('select', 'layout', {
           name: 'Layout',
-          options: ['pip', 'side-by-side', 'grid', ...sources.map((s) => `single:${s}`)],
+          options: layoutNames(sources),
           cmd_t: request('layout/set'),
           cmd_tpl: '{"id": "home-assistant", "layout": "{{ value }}"}',
           stat_t: topics.state(base),

@@ -14,6 +14,7 @@ import { AudioLevels, pathOfMeter } from './audio-levels.js';
 import { isSpeakerFault, lessonFrames, lessonScreen } from './lesson.js';
 import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipeline.js';
 import { RateMeter } from './rate-meter.js';
+import { singleSource } from '../core/layout-names.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
 const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
@@ -433,8 +434,8 @@ export class MediaEngine implements Part {
     try {
       rects = layoutRects(layout, names, this.ctx.config.video.width, this.ctx.config.video.height);
     } catch (err) {
-      const single = /^single:(.+)$/.exec(layout);
-      if (single) throw new ClassboxError('not_found', `no source "${single[1]}" (sources: ${names.join(', ')})`);
+      const single = singleSource(layout);
+      if (single) throw new ClassboxError('not_found', `no source "${single}" (sources: ${names.join(', ')})`);
       throw new ClassboxError('invalid_request', (err as Error).message);
     }
     const previous = this.currentLayout;

@@ -6,6 +6,7 @@ import { appsrcHead, audioAppsrcHead, networkOutput, recordChain, recorderName, 
 import { encoderChain, type BoardProfile } from './profiles.js';
 import { demuxHead, rawCaps, soundChannel, sourcePipelineChains, type Canvas } from './sources.js';
 import { lessonChains, playbackChains, speakerMixChains } from './lesson.js';
+import { singleLayout } from '../core/layout-names.js';
 
 /** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
 export const INTER_TIMEOUT_NS = 500_000_000;
@@ -203,7 +204,7 @@ export function initialLayout(config: Config, role: 'broadcast' | 'receive' | 'p
   if (role !== 'receive') return config.layout;
   const remote = Object.entries(config.sources).find(([, s]) => s.kind === 'remote')?.[0];
   const first = Object.keys(config.sources).find((n) => n !== remote);
-  return first ? `single:${first}` : config.layout;
+  return first ? singleLayout(first) : config.layout;
 }
 
 export function defaultFilePrefix(config: Pick<Config, 'site' | 'room'>, now = new Date()): string {

@@ -1,3 +1,5 @@
+import { singleSource } from '../core/layout-names.js';
+
 /** Where each source sits on the canvas. A hidden source keeps its compositor pad at alpha 0. */
 export interface Rect {
   xpos: number;
@@ -32,10 +34,10 @@ export function layoutRects(layout: string, sources: readonly string[], width: n
   const aspect = width / height;
   const hidden: Rect = { xpos: 0, ypos: 0, width, height, alpha: 0, zorder: 0 };
   const out: Record<string, Rect> = Object.fromEntries(sources.map((s) => [s, { ...hidden }]));
-  const single = /^single:(.+)$/.exec(layout);
+  const single = singleSource(layout);
   if (single) {
-    if (!(single[1]! in out)) throw new Error(`layout ${layout}: no source "${single[1]}"`);
-    out[single[1]!] = { xpos: 0, ypos: 0, width, height, alpha: 1, zorder: 1 };
+    if (!(single in out)) throw new Error(`layout ${layout}: no source "${single}"`);
+    out[single] = { xpos: 0, ypos: 0, width, height, alpha: 1, zorder: 1 };
     return out;
   }
   switch (layout) {

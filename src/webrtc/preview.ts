@@ -5,7 +5,7 @@ import type { Devices } from '../devices/devices.js';
 import type { Part } from '../core/lifecycle.js';
 import { PREVIEW } from '../media/graph.js';
 import { COMPOSITE, type MediaEngine } from '../media/engine.js';
-import { DIRECTIONS, type PanTiltDirection } from '../protocols/visca/codec.js';
+import { DIRECTIONS, type PanTiltDirection } from '../protocols/ptz.js';
 import { wrtc, type DataChannel, type PeerConnection, type VideoSource } from './wrtc.js';
 
 /** No joystick message for this long while a camera moves: the viewer is gone or stuck, stop it. */

@@ -3,7 +3,7 @@
  * (8 bytes: A0, address, data1-4, AF, XOR of bytes 1-7). Pure. Facts: shared/reference/protocols.md §2.
  * Speeds 0x00-0x3F: turbo values differ between references, so they are never sent.
  */
-import type { PanTiltDirection } from '../visca/codec.js';
+import type { PanTiltDirection } from '../ptz.js';
 
 export const SPEED_MAX = 0x3f;
 

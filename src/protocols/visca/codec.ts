@@ -5,11 +5,10 @@
  * replies come from 0x80 | (address + 8) << 4 ... i.e. 0x90 for camera 1.
  */
 
+import type { PanTiltDirection } from '../ptz.js';
+
 export const TERMINATOR = 0xff;
 export const MAX_PACKET = 16;
-
-export type PanTiltDirection = 'up' | 'down' | 'left' | 'right' | 'upleft' | 'upright' | 'downleft' | 'downright';
-export const DIRECTIONS: readonly PanTiltDirection[] = ['up', 'down', 'left', 'right', 'upleft', 'upright', 'downleft', 'downright'];
 
 /** Pan speed 0x01-0x18, tilt 0x01-0x14 on most cameras (the Sony SRG-X400 goes to 0x17). */
 export const PAN_SPEED_MAX = 0x18;
