@@ -1,15 +1,18 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { ClassControl, ClassMode, ClassRequest, ClassSnapshot, ClassSource } from '../core/class-session.js';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import { slug } from '../core/slug.js';
-import type { ClassControl, ClassMode, ClassRequest, ClassSnapshot, ClassSource } from '../core/class-session.js';
 import { FAULT_STOPS, type Part } from '../core/lifecycle.js';
+import { slug } from '../core/slug.js';
 import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { Player } from '../media/player.js';
+import { recordedBytes } from '../recording/class-files.js';
+import { RoomSequence } from './room-sequence.js';
+import { RunningClassFile } from './running-class-file.js';
 import { SessionJournal, type Incident, type SessionSummary } from './session-journal.js';
 
 interface Running {
@@ -52,7 +55,8 @@ const CRASH_LOOP_MS = 60_000;
 export class Classroom implements Part, ClassControl {
   readonly name = 'classroom';
   private current: Running | undefined;
-  private projectorOff: NodeJS.Timeout | undefined;
+  private readonly room: RoomSequence;
+  private readonly saved: RunningClassFile;
   private readonly journal: SessionJournal;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -62,6 +66,8 @@ export class Classroom implements Part, ClassControl {
     this.journal = new SessionJournal(join(ctx.config.dataDir, 'sessions.jsonl'));
     this.log = ctx.log.child({ part: 'classroom' });
     this.now = ctx.now ?? Date.now;
+    this.room = new RoomSequence(ctx.config, ctx.devices, this.log);
+    this.saved = new RunningClassFile(ctx.config.dataDir, this.log);
   }
 
   async start(): Promise<void> {
@@ -82,27 +88,18 @@ export class Classroom implements Part, ClassControl {
     await this.resumeAfterCrash();
   }
 
-  private get runningFile(): string {
-    return join(this.ctx.config.dataDir, 'running-class.json');
-  }
-
   /**
    * A class that was on when classbox died (a crash, a power cut) goes on under its own id until its
    * end: its recording set continues, and the session it ends up in is one session.
    */
   private async resumeAfterCrash(): Promise<void> {
-    let saved: (ClassRequest & { resume: NonNullable<ClassRequest['resume']> }) | undefined;
-    try {
-      saved = JSON.parse(readFileSync(this.runningFile, 'utf8'));
-    } catch {
-      return;
-    }
-    if (!saved?.resume || saved.resume.endsAt <= this.now()) return void rmSync(this.runningFile, { force: true });
+    const saved = this.saved.read();
+    if (!saved || saved.resume.endsAt <= this.now()) return this.saved.clear();
     const last = saved.resume.resumedAt;
     if (last !== undefined && Date.now() - last < CRASH_LOOP_MS) {
       // Taken up after a crash, and the box went down again within a minute: the class itself (a
       // lesson file, a display) may be what brings it down. Come up without it and say so.
-      rmSync(this.runningFile, { force: true });
+      this.saved.clear();
       const reason = `classbox stopped again within ${CRASH_LOOP_MS / 1000} s of resuming it`;
       this.log.error({ class: saved.resume.id, mode: saved.mode }, `class not resumed: ${reason}`);
       this.ctx.bus.emit('class.not_resumed', { id: saved.resume.id, name: saved.name ?? `${saved.mode}-class`, mode: saved.mode, reason });
@@ -122,7 +119,7 @@ export class Classroom implements Part, ClassControl {
       delete c.request.resume?.resumedAt;
       this.saveRunning(c);
     }
-    clearTimeout(this.projectorOff);
+    this.room.keepProjectorsOn();
     this.ctx.bus.removeAll(this);
   }
 
@@ -181,7 +178,7 @@ export class Classroom implements Part, ClassControl {
     };
     this.current = c;
     this.saveRunning(c);
-    clearTimeout(this.projectorOff);
+    this.room.keepProjectorsOn();
     this.log.info({ class: c.id, mode: c.mode }, 'class starting');
 
     // Media first: the lesson must not wait for a projector to warm up. The class has begun then, and
@@ -198,7 +195,7 @@ export class Classroom implements Part, ClassControl {
     });
     if (req.layout && this.ctx.media) await this.step(c, 'layout', undefined, async () => this.ctx.media!.setLayout(req.layout!));
     await this.onAir(c);
-    const presets = req.preset ?? this.defaultPresets();
+    const presets = req.preset ?? this.room.defaultPresets();
     await Promise.all(
       Object.entries(presets).map(([cam, p]) =>
         this.step(c, 'camera preset', cam, () => this.ctx.devices.camera(cam).recall(this.ctx.devices.presetNumber(cam, p))),
@@ -208,7 +205,7 @@ export class Classroom implements Part, ClassControl {
     const projectors = req.projector ?? Object.fromEntries([...this.ctx.devices.projectors.keys()].map((p) => [p, 'on' as const]));
     void Promise.all(
       Object.entries(projectors).map(([p, power]) =>
-        this.step(c, 'projector', p, () => this.projectorFor(p, power === 'on', () => this.current === c)),
+        this.step(c, 'projector', p, () => this.room.projectorFor(p, power === 'on', () => this.current === c)),
       ),
     );
     return snapshot;
@@ -221,8 +218,8 @@ export class Classroom implements Part, ClassControl {
     await this.step(c, 'media', undefined, () => this.stopMedia(c));
     await this.onAir(undefined);
     this.current = undefined;
-    if (reason !== 'service stopping') rmSync(this.runningFile, { force: true });
-    this.scheduleProjectorsOff();
+    if (reason !== 'service stopping') this.saved.clear();
+    this.room.scheduleProjectorsOff();
     const endedAt = this.now();
     const summary: SessionSummary = {
       id: c.id,
@@ -235,7 +232,7 @@ export class Classroom implements Part, ClassControl {
       endReason: reason,
       outputs: c.outputs,
       recorded: c.recorded,
-      bytesRecorded: c.recorded ? this.recordedBytes(c) : 0,
+      bytesRecorded: c.recorded ? recordedBytes(this.ctx.config.outputs, c.name, c.realStart) : 0,
       incidents: c.incidents,
     };
     try {
@@ -284,19 +281,12 @@ export class Classroom implements Part, ClassControl {
 
   /** What a restart after a crash needs to resume the class: its request, id, start and (current) end. */
   private saveRunning(c: Running): void {
-    try {
-      const resumedAt = c.request.resume?.resumedAt;
-      writeFileSync(
-        this.runningFile,
-        JSON.stringify({
-          ...c.request,
-          name: c.name,
-          resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt, ...(resumedAt !== undefined ? { resumedAt } : {}) },
-        }),
-      );
-    } catch (err) {
-      this.log.warn({ err }, 'running class not saved');
-    }
+    const resumedAt = c.request.resume?.resumedAt;
+    this.saved.save({
+      ...c.request,
+      name: c.name,
+      resume: { id: c.id, startedAt: c.startedAt, endsAt: c.endsAt, ...(resumedAt !== undefined ? { resumedAt } : {}) },
+    });
   }
 
   /** More time for the running class (the failsafe maximum counts from its start). */
@@ -340,83 +330,23 @@ export class Classroom implements Part, ClassControl {
     }
   }
 
-  private defaultPresets(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [cam, conf] of Object.entries(this.ctx.config.devices.cameras)) {
-      const first = Object.keys(conf.presets)[0];
-      if (first) out[cam] = first;
-    }
-    return out;
-  }
-
-  /** Power, then the class input once warm; `wanted` says whether the class that asked is still on. */
-  private async projectorFor(name: string, on: boolean, wanted: () => boolean = () => true): Promise<void> {
-    const p = this.ctx.devices.projector(name);
-    await p.setPower(on, { wait: true });
-    const input = this.ctx.config.devices.projectors[name]?.classInput;
-    if (on && input && wanted()) await p.setInput(input, { wait: true });
-  }
-
-  /**
-   * Switches the projectors a coming class uses on ahead of it, so that the picture is there when the
-   * lesson starts (warm-up takes half a minute or more). Failures are logged; the class reports its own.
-   */
+  /** Projectors on (or as given) ahead of a class: see RoomSequence. */
   prepare(projectors: Record<string, 'on' | 'off'> | undefined): void {
-    clearTimeout(this.projectorOff);
-    const wanted = projectors ?? Object.fromEntries([...this.ctx.devices.projectors.keys()].map((p) => [p, 'on' as const]));
-    for (const [name, power] of Object.entries(wanted)) {
-      if (power !== 'on' || !this.ctx.devices.projectors.has(name)) continue;
-      void this.projectorFor(name, true).catch((err: unknown) =>
-        this.log.warn({ projector: name, err }, 'projector not warmed up ahead of the class'),
-      );
-    }
+    this.room.prepare(projectors);
   }
 
-  /** Projectors off after the configured delay, unless a class starts before. */
-  private scheduleProjectorsOff(): void {
-    const delay = this.ctx.config.schedule.projectorOffDelayMinutes * 60_000;
-    clearTimeout(this.projectorOff);
-    this.projectorOff = setTimeout(() => {
-      for (const name of this.ctx.devices.projectors.keys()) {
-        void this.ctx.devices
-          .projector(name)
-          .setPower(false, { wait: true })
-          .catch((err: unknown) => this.log.warn({ projector: name, err }, 'projector not switched off after class'));
-      }
-    }, delay);
-    this.projectorOff.unref?.();
-  }
-
-  /** The on-air light: on while live, blinking while recording only, off when idle. */
+  /** The on-air light; with a class, a failure is one of its steps, without one it is logged. */
   private async onAir(c: Running | undefined): Promise<void> {
-    const gpio = this.ctx.devices.gpio;
-    if (!gpio) return;
-    for (const [line, conf] of Object.entries(this.ctx.config.devices.gpio)) {
-      if (conf.shows !== 'on-air') continue;
-      const live = c && c.mode === 'live';
-      const recordingOnly = c && c.mode === 'recorded';
-      const run = () => (live ? gpio.set(line, 1) : recordingOnly ? gpio.blink(line, 1000) : gpio.set(line, 0));
-      if (c) await this.step(c, 'on-air light', line, run);
-      else await Promise.resolve(run()).catch((err: unknown) => this.log.warn({ line, err }, 'on-air light not switched off'));
-    }
-  }
-
-  /** The class's recording files: named with its name's slug, written since it started. */
-  private recordedBytes(c: Running): number {
-    let total = 0;
-    for (const o of this.ctx.config.outputs) {
-      if (o.kind !== 'record') continue;
-      try {
-        for (const f of readdirSync(o.dir)) {
-          if (!f.includes(`-${slug(c.name)}-`)) continue;
-          const st = statSync(join(o.dir, f));
-          if (st.mtimeMs >= c.realStart - 1000) total += st.size;
-        }
-      } catch {
-        // the recording disk is gone: nothing to count
-      }
-    }
-    return total;
+    await this.room.onAir(c?.mode, (line, set) =>
+      c
+        ? this.step(c, 'on-air light', line, set)
+        : Promise.resolve()
+            .then(set)
+            .then(
+              () => undefined,
+              (err: unknown) => this.log.warn({ line, err }, 'on-air light not switched off'),
+            ),
+    );
   }
 
   private networkOutputs(): string[] {
