@@ -11,6 +11,7 @@ import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { Player } from '../media/player.js';
 import { recordedBytes } from '../recording/class-files.js';
+import { ClassMedia } from './class-media.js';
 import { RoomSequence } from './room-sequence.js';
 import { RunningClassFile } from './running-class-file.js';
 import { SessionJournal, type Incident, type SessionSummary } from './session-journal.js';
@@ -57,6 +58,7 @@ export class Classroom implements Part, ClassControl {
   private current: Running | undefined;
   private readonly room: RoomSequence;
   private readonly saved: RunningClassFile;
+  private readonly classMedia: ClassMedia;
   private readonly journal: SessionJournal;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -68,6 +70,7 @@ export class Classroom implements Part, ClassControl {
     this.now = ctx.now ?? Date.now;
     this.room = new RoomSequence(ctx.config, ctx.devices, this.log);
     this.saved = new RunningClassFile(ctx.config.dataDir, this.log);
+    this.classMedia = new ClassMedia(ctx.config, ctx.media, ctx.player);
   }
 
   async start(): Promise<void> {
@@ -83,7 +86,7 @@ export class Classroom implements Part, ClassControl {
     this.ctx.bus.on(this, 'output.down', (e) => incident('output.down')(`${e.output}: ${e.reason}`));
     this.ctx.bus.on(this, 'pipeline.restarted', (e) => incident('pipeline.restarted')(`${e.pipeline}: ${e.reason}`));
     // Idle: nothing goes out and nothing is recorded until a class starts.
-    await this.setOutputs(false);
+    await this.classMedia.outputsOff();
     mkdirSync(this.ctx.config.dataDir, { recursive: true });
     await this.resumeAfterCrash();
   }
@@ -183,7 +186,7 @@ export class Classroom implements Part, ClassControl {
 
     // Media first: the lesson must not wait for a projector to warm up. The class has begun then, and
     // what follows is the room being set up around it.
-    await this.step(c, 'media', undefined, () => this.startMedia(c, req));
+    await this.step(c, 'media', undefined, () => this.classMedia.start(c, req.media));
     const snapshot = this.snapshot()!;
     this.ctx.bus.emit('class.started', {
       id: c.id,
@@ -215,7 +218,7 @@ export class Classroom implements Part, ClassControl {
     const c = this.current;
     if (!c) throw new ClassboxError('conflict', 'no class is running');
     clearTimeout(c.timer);
-    await this.step(c, 'media', undefined, () => this.stopMedia(c));
+    await this.step(c, 'media', undefined, () => this.classMedia.stop(c));
     await this.onAir(undefined);
     this.current = undefined;
     if (reason !== 'service stopping') this.saved.clear();
@@ -263,10 +266,8 @@ export class Classroom implements Part, ClassControl {
     if (!c) return { recording: true, class: (await this.begin({ mode: 'recorded', name: 'recording' })).id };
     if (c.mode === 'implanted' || c.mode === 'observation')
       throw new ClassboxError('conflict', `a ${c.mode} class has nothing of its own to record`);
-    if (!this.ctx.media || !this.ctx.config.outputs.some((o) => o.kind === 'record'))
-      throw new ClassboxError('conflict', 'this box has no record output');
-    await this.ctx.media.setRecording(true, slug(c.name));
-    c.recorded = true;
+    if (!this.classMedia.canRecord) throw new ClassboxError('conflict', 'this box has no record output');
+    await this.classMedia.record(c, true);
     return { recording: true, class: c.id };
   }
 
@@ -275,7 +276,7 @@ export class Classroom implements Part, ClassControl {
     const c = this.current;
     if (!c || !c.recorded) throw new ClassboxError('conflict', 'nothing is being recorded');
     if (c.mode === 'recorded') return { recording: false, class: (await this.end('recording stopped')).id };
-    await this.ctx.media!.setRecording(false);
+    await this.classMedia.record(c, false);
     return { recording: false, class: c.id };
   }
 
@@ -347,47 +348,5 @@ export class Classroom implements Part, ClassControl {
               (err: unknown) => this.log.warn({ line, err }, 'on-air light not switched off'),
             ),
     );
-  }
-
-  private networkOutputs(): string[] {
-    return this.ctx.config.outputs.filter((o) => o.kind !== 'record').map((o) => o.name);
-  }
-
-  private async setOutputs(on: boolean, c?: Running): Promise<void> {
-    const media = this.ctx.media;
-    if (!media) return;
-    for (const o of this.networkOutputs()) {
-      await media.setOutput(o, on);
-      if (on && c) c.outputs.push(o);
-    }
-  }
-
-  private async startMedia(c: Running, req: ClassRequest): Promise<void> {
-    const media = this.ctx.media;
-    if (c.mode === 'implanted') {
-      this.ctx.player!.open(req.media!);
-      this.ctx.player!.play();
-      return;
-    }
-    if (!media) return;
-    // live: out to the platform and the other schools, and recorded; recorded: recorded only;
-    // observation: the anchor's lesson on the display (the receive role's input runs anyway), nothing out.
-    const record = c.mode === 'live' || c.mode === 'recorded';
-    if (record && this.ctx.config.outputs.some((o) => o.kind === 'record')) {
-      await media.setRecording(true, slug(c.name));
-      c.recorded = true;
-    }
-    await this.setOutputs(c.mode === 'live', c);
-  }
-
-  private async stopMedia(c: Running): Promise<void> {
-    if (c.mode === 'implanted') {
-      this.ctx.player?.stop();
-      return;
-    }
-    const media = this.ctx.media;
-    if (!media) return;
-    await this.setOutputs(false);
-    if (c.recorded) await media.setRecording(false);
   }
 }
