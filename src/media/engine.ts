@@ -13,6 +13,7 @@ import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipel
 import { AudioLevels, pathOfMeter } from './audio-levels.js';
 import { isSpeakerFault, lessonFrames, lessonScreen } from './lesson.js';
 import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipeline.js';
+import { NetworkOutputs, type OutputStats } from './network-outputs.js';
 import { RateMeter } from './rate-meter.js';
 import { singleSource } from '../core/layout-names.js';
 
@@ -30,22 +31,8 @@ const remoteProgress = (sink: string): NonNullable<SupervisedOptions['progress']
 });
 const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 /** Network outputs: a live platform that is down is retried patiently. */
-const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
 /** The composite counts as stalled when no encoded frame left it for this long. */
 const MAIN_STALL_MS = 5000;
-/**
- * Whether a network output really delivers: an RTMP or SRT caller output once bytes left its socket (a
- * caller to nowhere is not up, however long it tries); an SRT listener is up while it listens, HLS
- * while it writes.
- */
-function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): boolean {
-  const stats = String(p.get(`${output.name}-sink`, 'stats') ?? '');
-  if (output.kind === 'rtmp') return Number(/out-bytes-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
-  if (output.kind === 'srt' && !/[?&]mode=listener/.test(output.url))
-    return Number(/bytes-sent-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
-  return true;
-}
-
 /** The preview feed of the composite; the others are named by their source. */
 export const COMPOSITE = 'composite';
 
@@ -67,13 +54,7 @@ export interface MediaEngineContext {
   streaming?: boolean;
 }
 
-export interface OutputStats {
-  kind: string;
-  state: 'starting' | 'running' | 'reconnecting' | 'stopped';
-  bitrateKbps: number;
-  /** An SRT output's link (every caller of a listener summed). */
-  srt?: SrtLinkStats;
-}
+export type { OutputStats } from './network-outputs.js';
 
 interface InputOptions {
   /** A video source with a NO SIGNAL slate in the composite and a preview branch. */
@@ -111,7 +92,7 @@ export class MediaEngine implements Part {
   private main: SupervisedPipeline | undefined;
   /** Every input pipeline by name: video sources, `audio`, and the received lesson. */
   private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; sink: string }>();
-  private readonly outputs = new Map<string, { sp: SupervisedPipeline; kind: string; meter: RateMeter; wanted: boolean }>();
+  private readonly outputs: NetworkOutputs;
   private readonly encoded = new RateMeter();
   private lastEncodedFrames = 0;
   private lastFrameAt = 0;
@@ -125,6 +106,14 @@ export class MediaEngine implements Part {
     this.currentLayout = initialLayout(ctx.config, ctx.config.role);
     this.log = ctx.log.child({ part: 'media' });
     this.recording = ctx.recording ?? true;
+    this.outputs = new NetworkOutputs({
+      config: ctx.config,
+      log: this.log,
+      bus: ctx.bus,
+      runner: ctx.runner,
+      requestKeyFrame: () => this.main?.pipeline?.forceKeyUnit('net-out'),
+      changed: () => this.emitState(),
+    });
   }
 
   /** The lesson's speakers could not be opened: it plays on, metered only. */
@@ -213,15 +202,12 @@ export class MediaEngine implements Part {
     if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out');
     if (g.speaker) this.superviseSpeaker(g.speaker);
     if (g.display) this.superviseDisplay(g.display);
-    for (const spec of g.outputs) this.superviseOutput(spec);
+    for (const spec of g.outputs) this.outputs.add(spec);
     this.main?.start();
     for (const s of this.sources.values()) s.sp.start();
-    for (const o of this.outputs.values()) {
-      o.wanted = this.ctx.streaming ?? true;
-      if (o.wanted) o.sp.start();
-    }
+    this.outputs.startAll(this.ctx.streaming ?? true);
     this.log.info(
-      { role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: [...this.outputs.keys()] },
+      { role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: this.outputs.names() },
       'media started',
     );
   }
@@ -280,17 +266,11 @@ export class MediaEngine implements Part {
   private onEncoded(buf: Buffer, timing: SampleTiming): void {
     this.encoded.add(buf.length);
     this.lastFrameAt = Date.now();
-    for (const [name, o] of this.outputs) {
-      if (o.sp.state === 'running' || o.sp.state === 'starting') {
-        if (o.sp.pipeline?.push(`${name}-in`, buf, timing)) o.meter.add(buf.length);
-      }
-    }
+    this.outputs.pushVideo(buf, timing);
   }
 
   private onAudio(buf: Buffer, timing: SampleTiming): void {
-    for (const [name, o] of this.outputs) {
-      if (o.sp.state === 'running' || o.sp.state === 'starting') o.sp.pipeline?.push(`${name}-ain`, buf, timing);
-    }
+    this.outputs.pushAudio(buf, timing);
   }
 
   /**
@@ -398,35 +378,6 @@ export class MediaEngine implements Part {
     for (const [name, s] of this.sources) if (s.lostAt !== null) p.set(`${name}-slate`, 'silent', false);
   }
 
-  private superviseOutput(spec: PipelineSpec): void {
-    const name = spec.id.replace(/^output:/, '');
-    const output = this.ctx.config.outputs.find((o) => o.name === name)!;
-    const kind = output.kind;
-    const meter = new RateMeter();
-    const sp = new SupervisedPipeline({
-      id: spec.id,
-      runner: this.ctx.runner,
-      log: this.log,
-      launch: () => launchString(spec.tokens),
-      backoffMs: OUTPUT_BACKOFF_MS,
-      checkMs: 500,
-      isUp: (p) => outputDelivers(output, p),
-      onStarted: () => {
-        // A joining output needs a key frame (with SPS/PPS) to start from.
-        this.main?.pipeline?.forceKeyUnit('net-out');
-      },
-      onUp: (_p, attempt) => {
-        if (attempt > 0) this.ctx.bus.emit('output.up', { output: name });
-        this.emitState();
-      },
-      onDown: (reason, attempt) => {
-        this.ctx.bus.emit('output.down', { output: name, reason, attempt });
-        this.emitState();
-      },
-    });
-    this.outputs.set(name, { sp, kind, meter, wanted: true });
-  }
-
   /** Changes the layout on the running composite: compositor pad geometry only, nothing restarts. */
   setLayout(layout: string): void {
     const names = this.graph?.padOrder ?? [];
@@ -453,22 +404,7 @@ export class MediaEngine implements Part {
 
   /** `stream/start` / `stream/stop`: a network output on or off; the recording and the other outputs go on. */
   async setOutput(name: string, on: boolean): Promise<void> {
-    const out = this.ctx.config.outputs.find((o) => o.name === name);
-    if (!out)
-      throw new ClassboxError(
-        'not_found',
-        `no output "${name}" (outputs: ${this.ctx.config.outputs.map((o) => o.name).join(', ') || 'none'})`,
-      );
-    const net = this.outputs.get(name);
-    if (!net)
-      throw new ClassboxError(
-        'invalid_request',
-        `output "${name}" is a ${out.kind} output; stream/start and stream/stop take network outputs (rtmp, srt, hls)`,
-      );
-    net.wanted = on;
-    if (on) net.sp.start();
-    else await net.sp.stop();
-    this.emitState();
+    await this.outputs.set(name, on);
   }
 
   outputStates(): Array<{ name: string; kind: string; state: OutputStats['state'] }> {
@@ -499,9 +435,7 @@ export class MediaEngine implements Part {
     if (!main || main.state === 'stopped') return 'stopped';
     if (main.state === 'down') return 'restarting';
     if (main.state === 'starting') return 'starting';
-    const degraded =
-      [...this.sources.values()].some((s) => s.lostAt !== null) ||
-      [...this.outputs.values()].some((o) => o.wanted && o.sp.state !== 'running');
+    const degraded = [...this.sources.values()].some((s) => s.lostAt !== null) || this.outputs.anyDown();
     return degraded ? 'degraded' : 'running';
   }
 
@@ -525,17 +459,7 @@ export class MediaEngine implements Part {
           state: up ? 'running' : this.main?.state === 'down' ? 'reconnecting' : this.main ? 'starting' : 'stopped',
           bitrateKbps: up ? enc.kbps : 0,
         };
-      } else {
-        const net = this.outputs.get(o.name);
-        const st = net?.sp.state;
-        const srt = o.kind === 'srt' ? parseSrtStats(net?.sp.pipeline?.get(`${o.name}-sink`, 'stats')) : null;
-        outputs[o.name] = {
-          kind: o.kind,
-          state: st === 'running' ? 'running' : st === 'down' ? 'reconnecting' : st === 'starting' ? 'starting' : 'stopped',
-          bitrateKbps: net ? net.meter.rates().kbps : 0,
-          ...(srt ? { srt } : {}),
-        };
-      }
+      } else outputs[o.name] = this.outputs.stats(o.name, o.kind);
     }
     let dropped = 0;
     const sources: MediaStats['sources'] = {};
@@ -556,18 +480,16 @@ export class MediaEngine implements Part {
    * devices the pipelines hold (cameras, the display) are released and no bus watch keeps the loop.
    */
   halt(): void {
-    for (const sp of [...this.outputs.values()]
-      .map((o) => o.sp)
-      .concat(
-        this.main ? [this.main] : [],
-        [...this.sources.values()].map((s) => s.sp),
-      )) {
+    for (const sp of this.outputs.supervised().concat(
+      this.main ? [this.main] : [],
+      [...this.sources.values()].map((s) => s.sp),
+    )) {
       void sp.stop(0).catch(() => undefined);
     }
   }
 
   async stop(): Promise<void> {
-    for (const o of this.outputs.values()) await o.sp.stop();
+    await this.outputs.stop();
     // End of stream through the composite lets the muxer close the last segment properly.
     await this.main?.stop(1500);
     for (const s of this.sources.values()) await s.sp.stop();

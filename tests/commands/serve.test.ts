@@ -83,7 +83,7 @@ describe('the service process', () => {
     const script = `
 import { loadConfig } from './src/config/load.ts';
 import { serve } from './src/commands/serve.ts';
-import { createLogger } from './src/log.ts';
+import { createLogger } from './src/core/log.ts';
 const config = loadConfig({ file: ${JSON.stringify(config)} });
 const service = await serve(config, createLogger({ level: 'info' }));
 await service.classroom.begin({ mode: 'recorded', name: 'Faulty' });

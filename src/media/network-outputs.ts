@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { ClassboxError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import type { PipelineSpec } from './graph.js';
+import { launchString } from './launch.js';
+import { RateMeter } from './rate-meter.js';
+import type { PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
+import { parseSrtStats, type SrtLinkStats } from './srt-stats.js';
+import { SupervisedPipeline } from './supervised-pipeline.js';
+
+/** Output reconnects: a platform or a listener that is down is retried, at most every 30 s. */
+const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
+
+export interface OutputStats {
+  kind: string;
+  state: 'starting' | 'running' | 'reconnecting' | 'stopped';
+  bitrateKbps: number;
+  /** An SRT output's link (every caller of a listener summed). */
+  srt?: SrtLinkStats;
+}
+
+export interface NetworkOutputsContext {
+  config: Config;
+  log: Logger;
+  bus: EventBus;
+  runner: PipelineRunner;
+  /** A joining output needs a key frame (with SPS/PPS) to start from: asked of the composite. */
+  requestKeyFrame: () => void;
+  /** An output came up or went down: the engine's state may have changed. */
+  changed: () => void;
+}
+
+/**
+ * Whether a network output really delivers: an RTMP or SRT caller output once bytes left its socket (a
+ * caller to nowhere is not up, however long it tries); an SRT listener is up while it listens, HLS
+ * while it writes.
+ */
+function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): boolean {
+  const stats = String(p.get(`${output.name}-sink`, 'stats') ?? '');
+  if (output.kind === 'rtmp') return Number(/out-bytes-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
+  if (output.kind === 'srt' && !/[?&]mode=listener/.test(output.url))
+    return Number(/bytes-sent-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
+  return true;
+}
+
+interface Output {
+  sp: SupervisedPipeline;
+  kind: string;
+  meter: RateMeter;
+  /** On by request (a class streams, `stream/start`); an output not wanted is not a fault. */
+  wanted: boolean;
+}
+
+/**
+ * The network outputs (RTMP, SRT, HLS), each in a supervised pipeline of its own fed through an appsrc
+ * from the composite's one encode: one that fails reconnects alone while the recording and the others
+ * go on.
+ */
+export class NetworkOutputs {
+  private readonly outputs = new Map<string, Output>();
+
+  constructor(private readonly ctx: NetworkOutputsContext) {}
+
+  add(spec: PipelineSpec): void {
+    const name = spec.id.replace(/^output:/, '');
+    const output = this.ctx.config.outputs.find((o) => o.name === name)!;
+    const sp = new SupervisedPipeline({
+      id: spec.id,
+      runner: this.ctx.runner,
+      log: this.ctx.log,
+      launch: () => launchString(spec.tokens),
+      backoffMs: OUTPUT_BACKOFF_MS,
+      checkMs: 500,
+      isUp: (p) => outputDelivers(output, p),
+      onStarted: () => this.ctx.requestKeyFrame(),
+      onUp: (_p, attempt) => {
+        if (attempt > 0) this.ctx.bus.emit('output.up', { output: name });
+        this.ctx.changed();
+      },
+      onDown: (reason, attempt) => {
+        this.ctx.bus.emit('output.down', { output: name, reason, attempt });
+        this.ctx.changed();
+      },
+    });
+    this.outputs.set(name, { sp, kind: output.kind, meter: new RateMeter(), wanted: true });
+  }
+
+  names(): string[] {
+    return [...this.outputs.keys()];
+  }
+
+  /** Every output started or left stopped, as the engine starts. */
+  startAll(wanted: boolean): void {
+    for (const o of this.outputs.values()) {
+      o.wanted = wanted;
+      if (wanted) o.sp.start();
+    }
+  }
+
+  /** An encoded video frame (and below, AAC) to every output that runs. */
+  pushVideo(buf: Buffer, timing: SampleTiming): void {
+    for (const [name, o] of this.outputs) {
+      if (o.sp.state === 'running' || o.sp.state === 'starting') {
+        if (o.sp.pipeline?.push(`${name}-in`, buf, timing)) o.meter.add(buf.length);
+      }
+    }
+  }
+
+  pushAudio(buf: Buffer, timing: SampleTiming): void {
+    for (const [name, o] of this.outputs) {
+      if (o.sp.state === 'running' || o.sp.state === 'starting') o.sp.pipeline?.push(`${name}-ain`, buf, timing);
+    }
+  }
+
+  /** `stream/start` / `stream/stop`: a network output on or off; the recording and the other outputs go on. */
+  async set(name: string, on: boolean): Promise<void> {
+    const out = this.ctx.config.outputs.find((o) => o.name === name);
+    if (!out)
+      throw new ClassboxError(
+        'not_found',
+        `no output "${name}" (outputs: ${this.ctx.config.outputs.map((o) => o.name).join(', ') || 'none'})`,
+      );
+    const net = this.outputs.get(name);
+    if (!net)
+      throw new ClassboxError(
+        'invalid_request',
+        `output "${name}" is a ${out.kind} output; stream/start and stream/stop take network outputs (rtmp, srt, hls)`,
+      );
+    net.wanted = on;
+    if (on) net.sp.start();
+    else await net.sp.stop();
+    this.ctx.changed();
+  }
+
+  /** Whether an output that should run does not. */
+  anyDown(): boolean {
+    return [...this.outputs.values()].some((o) => o.wanted && o.sp.state !== 'running');
+  }
+
+  stats(name: string, kind: string): OutputStats {
+    const net = this.outputs.get(name);
+    const st = net?.sp.state;
+    const srt = kind === 'srt' ? parseSrtStats(net?.sp.pipeline?.get(`${name}-sink`, 'stats')) : null;
+    return {
+      kind,
+      state: st === 'running' ? 'running' : st === 'down' ? 'reconnecting' : st === 'starting' ? 'starting' : 'stopped',
+      bitrateKbps: net ? net.meter.rates().kbps : 0,
+      ...(srt ? { srt } : {}),
+    };
+  }
+
+  supervised(): SupervisedPipeline[] {
+    return [...this.outputs.values()].map((o) => o.sp);
+  }
+
+  async stop(): Promise<void> {
+    for (const o of this.outputs.values()) await o.sp.stop();
+  }
+}
