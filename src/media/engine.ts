@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus, MediaPipelineState } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
-import { buildGraph, defaultFilePrefix, initialLayout, type MediaGraph, type PipelineSpec } from './graph.js';
+import { buildGraph, initialLayout, type MediaGraph, type PipelineSpec } from './graph.js';
 import { launchString } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
@@ -16,6 +16,7 @@ import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipelin
 import { NetworkOutputs, type OutputStats } from './network-outputs.js';
 import { RateMeter } from './rate-meter.js';
 import { singleSource } from '../core/layout-names.js';
+import { recordingPrefix } from './recording-names.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
 const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
@@ -150,9 +151,7 @@ export class MediaEngine implements Part {
 
   /** `<site>-<room>[-<class>]-<time>`: a fresh name at every composite start, so no segment is overwritten. */
   private prefix(): string {
-    const p = defaultFilePrefix(this.ctx.config);
-    if (!this.recordTag) return p;
-    return `${p.slice(0, p.length - 16)}-${this.recordTag}${p.slice(p.length - 16)}`;
+    return recordingPrefix(this.ctx.config, this.recordTag);
   }
 
   /**

@@ -7,6 +7,7 @@ import { encoderChain, type BoardProfile } from './profiles.js';
 import { demuxHead, rawCaps, soundChannel, sourcePipelineChains, type Canvas } from './sources.js';
 import { lessonChains, playbackChains, speakerMixChains } from './lesson.js';
 import { singleLayout } from '../core/layout-names.js';
+import { recordingPrefix } from './recording-names.js';
 
 /** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
 export const INTER_TIMEOUT_NS = 500_000_000;
@@ -207,11 +208,6 @@ export function initialLayout(config: Config, role: 'broadcast' | 'receive' | 'p
   return first ? singleLayout(first) : config.layout;
 }
 
-export function defaultFilePrefix(config: Pick<Config, 'site' | 'room'>, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${config.site}-${config.room}-${stamp}`;
-}
-
 /** Renders every pipeline the service runs for the config's role, and the one-line equivalent. */
 export function buildGraph(
   config: Config,
@@ -220,7 +216,7 @@ export function buildGraph(
   options: GraphOptions = {},
 ): MediaGraph {
   const canvas = canvasOf(config);
-  const filePrefix = options.filePrefix ?? defaultFilePrefix(config, new Date(0));
+  const filePrefix = options.filePrefix ?? recordingPrefix(config, undefined, new Date(0));
   const entries = Object.entries(config.sources);
 
   if (role === 'playback') {

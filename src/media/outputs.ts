@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { OutputConfig } from '../config/schema.js';
 import type { Chain } from './launch.js';
+import { SEGMENT_PATTERN } from './recording-names.js';
 
 export const H264_CAPS = 'video/x-h264,stream-format=byte-stream,alignment=au';
 
@@ -27,7 +28,7 @@ export function recordChain(output: Extract<OutputConfig, { kind: 'record' }>, f
       element: 'splitmuxsink',
       name: recorderName(output.name),
       properties: {
-        location: locationPattern(output.dir, `${filePrefix}-`, '%05d.mkv'),
+        location: locationPattern(output.dir, filePrefix, SEGMENT_PATTERN),
         'max-size-time': output.segmentS * 1_000_000_000,
         'muxer-factory': 'matroskamux',
         'async-finalize': true,

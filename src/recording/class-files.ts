@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { slug } from '../core/slug.js';
+import { hasTag } from '../media/recording-names.js';
 
 /**
  * Bytes of a class's recording files on this box: in every record output's folder, the files named
@@ -13,7 +14,7 @@ export function recordedBytes(outputs: Config['outputs'], className: string, sin
     if (o.kind !== 'record') continue;
     try {
       for (const f of readdirSync(o.dir)) {
-        if (!f.includes(`-${slug(className)}-`)) continue;
+        if (!hasTag(f, slug(className))) continue;
         const st = statSync(join(o.dir, f));
         if (st.mtimeMs >= sinceMs - 1000) total += st.size;
       }

@@ -8,6 +8,7 @@ import { slug } from '../core/slug.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { PipelineRunner } from '../media/runner.js';
 import { segmentDurationS, sha256File } from './segment-info.js';
+import { parseSegmentName } from '../media/recording-names.js';
 
 export interface SegmentRecord {
   path: string;
@@ -137,18 +138,15 @@ export class Recorder implements Part {
     }
   }
 
-  /** `<site>-<room>[-<class tag>]-YYYYMMDD-HHMMSS-NNNNN.mkv`, as the media engine names segments. */
+  /** Named as the media engine names this room's segments (media/recording-names.ts). */
   private isOwn(file: string): boolean {
-    const room = `${this.ctx.config.site}-${this.ctx.config.room}`;
-    return file.startsWith(`${room}-`) && /^(-[a-z0-9-]+)?-\d{8}-\d{6}-\d{5}\.mkv$/.test(file.slice(room.length));
+    return parseSegmentName(file, this.ctx.config) !== null;
   }
 
   private async closed(path: string, file: string): Promise<void> {
     this.known.add(path);
-    const m = /^(.*)-(\d{8}-\d{6})-(\d{5})\.mkv$/.exec(file);
-    const head = m?.[1] ?? '';
-    const roomPrefix = `${this.ctx.config.site}-${this.ctx.config.room}`;
-    const tag = head.startsWith(`${roomPrefix}-`) ? head.slice(roomPrefix.length + 1) : '';
+    const name = parseSegmentName(file, this.ctx.config);
+    const tag = name?.tag ?? '';
     const cls = tag ? (this.index.tags[tag] ?? null) : null;
     let bytes: number;
     try {
@@ -171,7 +169,7 @@ export class Recorder implements Part {
       sha256File(path),
       segmentDurationS(this.ctx.runner, path, this.ctx.config.video.fps).catch(() => 0),
     ]);
-    const index = cls ? this.index.segments.filter((s) => s.class === cls).length : Number(m?.[3] ?? 0);
+    const index = cls ? this.index.segments.filter((s) => s.class === cls).length : (name?.index ?? 0);
     const record: SegmentRecord = {
       path,
       class: cls,
