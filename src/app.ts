@@ -14,6 +14,8 @@ import { Scheduler } from './schedule/scheduler.js';
 import { Fleet } from './fleet/fleet.js';
 import { SystemdWatchdog } from './fleet/watchdog.js';
 import { Recorder } from './recording/recorder.js';
+import { Lessons } from './recording/lessons.js';
+import { lessonList, lessonPath } from './features/lesson-commands.js';
 import { Uploader } from './recording/uploader.js';
 import { HttpServer } from './http/server.js';
 import { buildMetrics } from './http/metrics.js';
@@ -44,6 +46,7 @@ export interface Service {
   readonly scheduler: Scheduler;
   readonly fleet: Fleet;
   readonly recorder: Recorder | undefined;
+  readonly lessons: Lessons | undefined;
   readonly http: HttpServer | undefined;
   readonly preview: Preview | undefined;
   start(): Promise<void>;
@@ -109,6 +112,11 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     media && parts.runner && config.outputs.some((o) => o.kind === 'record')
       ? new Recorder({ config, log, bus, media, runner: parts.runner })
       : undefined;
+  const lessons =
+    recorder && parts.runner && config.outputs.some((o) => o.kind === 'record' && o.lessons)
+      ? new Lessons({ config, log, bus, runner: parts.runner, recorder })
+      : undefined;
+  if (recorder && lessons) recorder.lessons = lessons.kept;
   const uploader =
     recorder && config.upload
       ? new Uploader({
@@ -116,14 +124,17 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
           upload: config.upload,
           log,
           bus,
-          onUploaded: (path) => recorder.markUploaded(path, config.upload!.deleteAfterUpload),
+          onUploaded: (path) => {
+            recorder.markUploaded(path, config.upload!.deleteAfterUpload);
+            lessons?.markUploaded(path);
+          },
         })
       : undefined;
-  if (recorder && uploader) recorder.onPending = (segments) => segments.forEach((s) => uploader.enqueue(s));
+  if (recorder && uploader && config.upload?.segments) recorder.onPending = (segments) => segments.forEach((s) => uploader.enqueue(s));
   const fleet = new Fleet({ config, log, bus, classroom, ...(parts.env ? { env: parts.env } : {}) });
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
   const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, fleet, configHash });
-  const table = buildCommandTable({ config, uploader, media, devices, classroom, scheduler, fleet, player, state: () => state.snapshot() });
+  const table = buildCommandTable({ config, uploader, lessons, media, devices, classroom, scheduler, fleet, player, state: () => state.snapshot() });
   const requests = new RequestHandler(mqtt, table, log, config.mqtt.replyPrefix);
   // A GPIO input runs its configured request exactly as if it had come over MQTT.
   bus.on(requests, 'gpio.input', ({ name, action }) => {
@@ -190,6 +201,16 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
           unhealthy,
           preview,
           api: { page, table },
+          lessons: {
+            list: () => lessonList(lessons, uploader),
+            file: (id, kind) => {
+              const mp4 = lessonPath(lessons, id);
+              const thumb = lessons?.find(id)?.thumbnail?.path;
+              if (kind === 'mp4') return mp4;
+              if (!thumb) throw new ClassboxError('not_found', `lesson ${id} has no thumbnail`);
+              return thumb;
+            },
+          },
         });
   const order: Part[] = [
     mqtt,
@@ -199,6 +220,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     classroom,
     ...(uploader ? [uploader] : []),
     ...(recorder ? [recorder] : []),
+    ...(lessons ? [lessons] : []),
     fleet,
     state,
     requests,
@@ -223,6 +245,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     scheduler,
     fleet,
     recorder,
+    lessons,
     http,
     preview,
     async start() {

@@ -93,6 +93,8 @@ const recordOutput = z.strictObject({
   maxSizeGB: z.number().min(0.1).max(100_000).optional(),
   /** Free space kept on the recording disk: below it `disk.low` is reported and the oldest segments make room. */
   minFreeMB: z.number().int().min(0).max(10_000_000).default(2048),
+  /** When a class ends its segments are joined into one MP4 lesson (no re-encode) in `<dir>/lessons`. */
+  lessons: z.boolean().default(true),
 });
 const rtmpOutput = z.strictObject({
   name: name(),

@@ -96,7 +96,10 @@ export const upload = z
       .regex(/^[a-z0-9-]{2,32}$/)
       .default('us-east-1'),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-    /** Before each object key, e.g. `recordings/`; the key is then <prefix><site>/<room>/<class>/<file>. */
+    /**
+     * Before each object key, e.g. `recordings/`. A lesson's key is <prefix><site>/<room>/<YYYY-MM-DD>/<class>.mp4
+     * (and .jpg, its thumbnail); a segment's is <prefix><site>/<room>/<class>/<file>.
+     */
     prefix: z
       .string()
       .regex(/^[A-Za-z0-9._/-]{0,200}$/)
@@ -108,8 +111,13 @@ export const upload = z
     /** Upload bandwidth cap (a school's uplink is shared with its lessons). */
     bandwidthKbps: z.number().int().min(8).max(10_000_000).optional(),
     partSizeMB: z.number().int().min(5).max(512).default(8),
-    /** Delete the local copy once the upload is verified (size and SHA-256). */
+    /** Delete the local copy of a segment once its upload is verified (size and SHA-256). */
     deleteAfterUpload: z.boolean().default(false),
+    /**
+     * Upload every recording segment as it closes, as well as each class's lesson file. Off: only
+     * lessons (and recordings outside classes, which make no lesson) go up.
+     */
+    segments: z.boolean().default(false),
   })
   .refine((u) => !(u.secretAccessKey !== undefined && u.secretAccessKeyFile !== undefined), {
     path: ['secretAccessKeyFile'],

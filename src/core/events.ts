@@ -31,6 +31,19 @@ export interface ClassboxEvents {
   'recording.changed': { recording: boolean };
   /** A recording segment closed whole: where, how long, how big, and its SHA-256. */
   'recording.segment': { path: string; class: string | null; index: number; durationS: number; bytes: number; sha256: string };
+  /** A class's lesson file was made and checked: one MP4, the index in front, with its thumbnail. */
+  'recording.lesson': {
+    class: string;
+    name: string;
+    path: string;
+    bytes: number;
+    durationS: number;
+    sha256: string;
+    startedAt: string;
+    thumbnail: { path: string; bytes: number; sha256: string } | null;
+  };
+  /** A class that gives no lesson file: nothing recorded (`no_frames`), or joining failed three times (`join_failed`). */
+  'recording.lesson_failed': { class: string; code: 'no_frames' | 'join_failed'; reason: string };
   'recording.deleted': { path: string; reason: string };
   /** A segment closed with nothing in it (a full disk): removed, and not announced as a recording. */
   'recording.empty': { path: string; class: string | null };

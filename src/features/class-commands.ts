@@ -5,11 +5,17 @@ import { ClassboxError } from '../core/errors.js';
 import type { Player } from '../media/player.js';
 import { command, noArgs, type CommandTable } from '../mqtt/rpc.js';
 import type { Classroom } from './classroom.js';
+import { lessonId } from './lesson-commands.js';
 
 const preset = z.union([z.number().int().min(0).max(255), z.string().min(1).max(64)]);
 
 /** class/*, sessions/list and the implanted lesson's playback/* (CONTRACT §4 and beyond). */
-export function registerClassCommands(table: CommandTable, classroom: Classroom, player: Player | undefined): void {
+export function registerClassCommands(
+  table: CommandTable,
+  classroom: Classroom,
+  player: Player | undefined,
+  lessonPath: (id: string) => string,
+): void {
   const lane = () => 'class';
   table
     .register(
@@ -23,9 +29,14 @@ export function registerClassCommands(table: CommandTable, classroom: Classroom,
           preset: z.record(z.string().min(1).max(64), preset).optional(),
           projector: z.record(z.string().min(1).max(64), z.enum(['on', 'off'])).optional(),
           media: z.string().min(1).max(1024).optional(),
+          /** An implanted class may name one of this box's lessons (lessons/list) instead of a file. */
+          lesson: lessonId.optional(),
         }),
         lane,
-        handler: (args) => classroom.begin(args),
+        handler: ({ lesson, ...args }) => {
+          if (lesson && args.media) throw new ClassboxError('invalid_request', 'lesson: give media or lesson, not both');
+          return classroom.begin(lesson ? { ...args, media: lessonPath(lesson) } : args);
+        },
       }),
     )
     .register('class/stop', command({ schema: noArgs(), lane, handler: () => classroom.end('requested') }))

@@ -13,10 +13,13 @@ import type { Config } from '../config/schema.js';
 import { redactDeep } from '../core/redact.js';
 import type { Uploader } from '../recording/uploader.js';
 import type { Player } from '../media/player.js';
+import type { Lessons } from '../recording/lessons.js';
+import { lessonPath, registerLessonCommands } from './lesson-commands.js';
 
 export interface CommandContext {
   config: Config;
   uploader: Uploader | undefined;
+  lessons: Lessons | undefined;
   fleet: Fleet;
   media: MediaEngine | undefined;
   devices: Devices;
@@ -74,7 +77,8 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
     );
   }
   registerDeviceCommands(table, ctx.devices);
-  registerClassCommands(table, ctx.classroom, ctx.player);
+  registerClassCommands(table, ctx.classroom, ctx.player, (id) => lessonPath(ctx.lessons, id));
+  registerLessonCommands(table, ctx.lessons, ctx.uploader);
   table.register(
     'uploads/list',
     command({

@@ -28,6 +28,8 @@ const PUBLISHED: Array<keyof ClassboxEvents> = [
   'schedule.rejected',
   'schedule.fetch_failed',
   'recording.segment',
+  'recording.lesson',
+  'recording.lesson_failed',
   'recording.deleted',
   'recording.empty',
   'class.not_resumed',

@@ -11,6 +11,7 @@ import type { CommandTable } from '../mqtt/rpc.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { redactDeep } from '../core/redact.js';
+import { sendFile } from './file-range.js';
 
 export interface HttpContext {
   config: Config;
@@ -22,6 +23,8 @@ export interface HttpContext {
   preview?: Preview | undefined;
   /** The page's API: what it shows, and the one command table every request goes through. */
   api?: { page: () => Record<string, unknown>; table: CommandTable };
+  /** The lessons on this box: the list, and a ready lesson's file or thumbnail (throws not_found / conflict). */
+  lessons?: { list: () => unknown[]; file: (id: string, kind: 'mp4' | 'jpg') => string };
 }
 
 const PAGE = readFileSync(fileURLToPath(new URL('./page.html', import.meta.url)), 'utf8');
@@ -71,7 +74,9 @@ export class HttpServer implements Part {
   private authorised(req: IncomingMessage): boolean {
     const { host, token } = this.ctx.config.http;
     if (isLoopback(host)) return true;
-    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    // A browser's <video> and <img> send no header: a lesson's file may carry the token in its address.
+    const inQuery = (req.url ?? '').startsWith('/lessons/') ? new URL(req.url ?? '/', 'http://box').searchParams.get('token') : null;
+    const given = inQuery ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!given || !token) return false;
     const a = Buffer.from(given);
     const b = Buffer.from(token);
@@ -121,6 +126,17 @@ export class HttpServer implements Part {
       }
       return send(200, JSON.stringify(await api.table.handle(command[1]!, payload)));
     }
+    const lessonFile = /^\/lessons\/([0-9]{8}T[0-9]{6}-[a-z0-9-]{1,64})\.(mp4|jpg)$/.exec(path);
+    if (lessonFile && this.ctx.lessons && (req.method === 'GET' || req.method === 'HEAD')) {
+      let file: string;
+      try {
+        file = this.ctx.lessons.file(lessonFile[1]!, lessonFile[2] as 'mp4' | 'jpg');
+      } catch (err) {
+        const e = toClassboxError(err);
+        return send(STATUS[e.code] ?? 500, JSON.stringify({ error: { code: e.code, message: e.message } }));
+      }
+      return sendFile(req, res, file, lessonFile[2] === 'mp4' ? 'video/mp4' : 'image/jpeg');
+    }
     if (req.method !== 'GET')
       return send(405, JSON.stringify({ error: { code: 'invalid_request', message: `${req.method} not allowed` } }));
     if (path === '/healthz') {
@@ -129,6 +145,7 @@ export class HttpServer implements Part {
     }
     if (path === '/metrics') return send(200, await this.ctx.metrics.metrics(), this.ctx.metrics.contentType);
     if (path === '/' && api) return send(200, PAGE, 'text/html; charset=utf-8');
+    if (path === '/api/lessons' && this.ctx.lessons) return send(200, JSON.stringify(this.ctx.lessons.list()));
     if (path === '/api/state' && api) return send(200, JSON.stringify(redactDeep(api.page())));
     return send(404, JSON.stringify({ error: { code: 'not_found', message: `no ${path}` } }));
   }

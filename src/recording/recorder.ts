@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, statfsSync, unlinkSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -25,6 +26,25 @@ interface Index {
   segments: SegmentRecord[];
   /** Recording name tag -> class id, so segments closed after a restart still find their class. */
   tags: Record<string, string>;
+}
+
+/** A file retention may delete. */
+interface KeptFile {
+  path: string;
+  bytes: number;
+  closedAt: string;
+  class: string | null;
+  /** Another copy covers it. */
+  redundant: boolean;
+  remove: (reason: string) => void;
+}
+
+/** The lesson files, which retention keeps within the same limits (recording/lessons.ts). */
+export interface KeptLessons {
+  files(): Array<{ path: string; bytes: number; closedAt: string; class: string; uploaded: boolean }>;
+  /** Whether the class has a verified lesson file (its segments are then a second copy). */
+  covers(cls: string): boolean;
+  remove(path: string, reason: string): void;
 }
 
 type RecordOutput = Extract<Config['outputs'][number], { kind: 'record' }>;
@@ -56,6 +76,8 @@ export class Recorder implements Part {
   private readonly log: Logger;
   /** Told at start of the closed segments not uploaded yet (the uploader takes them up). */
   onPending: (segments: SegmentRecord[]) => void = () => {};
+  /** The lessons made of the recordings, kept within the same limits. */
+  lessons: KeptLessons | undefined;
 
   constructor(private readonly ctx: RecorderContext) {
     this.dir = join(ctx.config.dataDir, 'recordings');
@@ -193,42 +215,38 @@ export class Recorder implements Part {
       .filter((s) => s.class === cls)
       .map(({ path, index, durationS, bytes, sha256 }) => ({ index, file: basename(path), path, durationS, bytes, sha256 }));
     const file = join(this.dir, 'classes', `${cls}.json`);
-    writeFileSync(`${file}.tmp`, JSON.stringify({ class: cls, segments, totalS: segments.reduce((a, s) => a + s.durationS, 0) }, null, 2));
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, JSON.stringify({ class: cls, segments, totalS: segments.reduce((a, s) => a + s.durationS, 0) }, null, 2));
   }
 
   private save(): void {
-    const file = join(this.dir, 'index.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(this.index));
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(join(this.dir, 'index.json'), JSON.stringify(this.index));
   }
 
   /**
-   * Retention by age, then by size, then free space: the oldest closed segments go first, uploaded
-   * ones before others and other classes' before the running class's; the segment being written never.
+   * Retention by age, then by size, then free space: what another copy covers goes first (an uploaded
+   * file, a segment joined into its lesson), then the oldest, other classes' before the running
+   * class's; the segment being written never.
    */
   private keepLimits(out: RecordOutput, open: string | undefined): void {
     const mine = () =>
-      this.index.segments
-        .filter((s) => s.path.startsWith(`${out.dir}/`) && this.isOwn(basename(s.path)) && s.path !== open && existsSync(s.path))
-        .sort(
-          (a, b) =>
-            Number(b.uploaded) - Number(a.uploaded) ||
-            Number(a.class === this.currentClass) - Number(b.class === this.currentClass) ||
-            a.closedAt.localeCompare(b.closedAt),
-        );
+      [...this.segmentsKept(out, open), ...this.lessonsKept(out)].sort(
+        (a, b) =>
+          Number(b.redundant) - Number(a.redundant) ||
+          Number(a.class === this.currentClass) - Number(b.class === this.currentClass) ||
+          a.closedAt.localeCompare(b.closedAt),
+      );
     if (out.retentionDays !== undefined) {
       const before = Date.now() - out.retentionDays * 86_400_000;
-      for (const s of mine()) if (Date.parse(s.closedAt) < before) this.remove(s, `older than ${out.retentionDays} days`);
+      for (const k of mine()) if (Date.parse(k.closedAt) < before) k.remove(`older than ${out.retentionDays} days`);
     }
     if (out.maxSizeGB !== undefined) {
       const limit = out.maxSizeGB * 1024 ** 3;
       const list = mine();
-      let total = list.reduce((a, s) => a + s.bytes, 0);
-      for (const s of list) {
+      let total = list.reduce((a, k) => a + k.bytes, 0);
+      for (const k of list) {
         if (total <= limit) break;
-        this.remove(s, `recordings over ${out.maxSizeGB} GB`);
-        total -= s.bytes;
+        k.remove(`recordings over ${out.maxSizeGB} GB`);
+        total -= k.bytes;
       }
     }
     const free = () => {
@@ -245,11 +263,33 @@ export class Recorder implements Part {
       this.log.warn({ dir: out.dir, freeMB, minFreeMB: out.minFreeMB }, 'recording disk low');
       this.ctx.bus.emit('disk.low', { dir: out.dir, freeMB, minFreeMB: out.minFreeMB });
     }
-    for (const s of mine()) {
+    for (const k of mine()) {
       if (freeMB >= out.minFreeMB) break;
-      this.remove(s, `disk low (${freeMB} MB free)`);
+      k.remove(`disk low (${freeMB} MB free)`);
       freeMB = free();
     }
+  }
+
+  private segmentsKept(out: RecordOutput, open: string | undefined): KeptFile[] {
+    return this.index.segments
+      .filter((s) => s.path.startsWith(`${out.dir}/`) && this.isOwn(basename(s.path)) && s.path !== open && existsSync(s.path))
+      .map((s) => ({
+        path: s.path,
+        bytes: s.bytes,
+        closedAt: s.closedAt,
+        class: s.class,
+        redundant: s.uploaded || (s.class !== null && (this.lessons?.covers(s.class) ?? false)),
+        remove: (reason: string) => this.remove(s, reason),
+      }));
+  }
+
+  private lessonsKept(out: RecordOutput): KeptFile[] {
+    const lessons = this.lessons;
+    if (!lessons) return [];
+    return lessons
+      .files()
+      .filter((l) => l.path.startsWith(`${out.dir}/`))
+      .map((l) => ({ ...l, redundant: l.uploaded, remove: (reason: string) => lessons.remove(l.path, reason) }));
   }
 
   private remove(s: SegmentRecord, reason: string): void {

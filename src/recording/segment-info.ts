@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { renderedFrames, type PipelineRunner } from '../media/runner.js';
+import { quoted, runToEnd } from './run-to-end.js';
 
 /** SHA-256 of a file, streamed (segments are hundreds of MB). */
 export function sha256File(path: string): Promise<string> {
@@ -20,18 +21,11 @@ export function sha256File(path: string): Promise<string> {
  * crash or a pipeline restart has no Duration element, and demuxers then report the last timestamp,
  * which runs on from the previous segment's.
  */
-export async function segmentDurationS(runner: PipelineRunner, path: string, fps: number, timeoutMs = 30_000): Promise<number> {
-  const p = runner.create(`filesrc location="${path.replace(/"/g, '')}" ! matroskademux ! fakesink name=count sync=false`);
-  let ended = false;
-  p.onMessage((m) => {
-    if (m.type === 'eos' || m.type === 'error') ended = true;
-  });
-  try {
-    p.play();
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until && !ended) await new Promise((r) => setTimeout(r, 20));
-    return Math.round((renderedFrames(p.get('count', 'stats')) / fps) * 1000) / 1000;
-  } finally {
-    p.stop();
-  }
+export function segmentDurationS(runner: PipelineRunner, path: string, fps: number, timeoutMs = 30_000): Promise<number> {
+  return runToEnd(
+    runner,
+    `filesrc location=${quoted(path)} ! matroskademux ! fakesink name=count sync=false`,
+    timeoutMs,
+    (p) => Math.round((renderedFrames(p.get('count', 'stats')) / fps) * 1000) / 1000,
+  );
 }

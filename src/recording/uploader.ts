@@ -10,6 +10,8 @@ import type { Part } from '../core/lifecycle.js';
 export interface UploadItem {
   path: string;
   key: string;
+  /** `video/x-matroska` when absent (the queue of an older version held segments only). */
+  contentType?: string;
   class: string | null;
   bytes: number;
   sha256: string;
@@ -38,7 +40,7 @@ export interface UploaderContext {
 const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
 
 /**
- * Uploads each closed segment to S3-compatible storage in the background, one at a time, as a
+ * Uploads each lesson file (and, if so configured, each closed segment) to S3-compatible storage in the background, one at a time, as a
  * multipart upload whose parts are recorded on disk as they are acknowledged: after a broken
  * connection, an outage of hours or a restart of classbox it goes on from the next part. An upload
  * counts only when the store reports the right size and the SHA-256 it was given.
@@ -82,7 +84,8 @@ export class Uploader implements Part {
     }
     const pending = this.items.filter((i) => i.state !== 'done').length;
     if (pending > 0) this.log.info({ pending }, 'uploads waiting from before');
-    this.ctx.bus.on(this, 'recording.segment', (s) => this.enqueue(s));
+    if (this.ctx.upload.segments) this.ctx.bus.on(this, 'recording.segment', (s) => this.enqueue(s));
+    this.ctx.bus.on(this, 'recording.lesson', (l) => this.enqueueLesson(l));
     this.stopped = false;
     void this.loop();
   }
@@ -105,11 +108,20 @@ export class Uploader implements Part {
     return `${this.ctx.upload.prefix}${c.site}/${c.room}/${cls ?? 'no-class'}/${basename(path)}`;
   }
 
-  enqueue(s: { path: string; class: string | null; bytes: number; sha256: string }): void {
+  /** A lesson and its thumbnail, under `<prefix><site>/<room>/<YYYY-MM-DD>/<class>.mp4` (the class's UTC start date). */
+  enqueueLesson(l: { class: string; path: string; bytes: number; sha256: string; startedAt: string; thumbnail: { path: string; bytes: number; sha256: string } | null }): void {
+    const c = this.ctx.config;
+    const key = `${this.ctx.upload.prefix}${c.site}/${c.room}/${l.startedAt.slice(0, 10)}/${l.class}`;
+    this.enqueue({ ...l, key: `${key}.mp4`, contentType: 'video/mp4' });
+    if (l.thumbnail) this.enqueue({ ...l.thumbnail, class: l.class, key: `${key}.jpg`, contentType: 'image/jpeg' });
+  }
+
+  enqueue(s: { path: string; class: string | null; bytes: number; sha256: string; key?: string; contentType?: string }): void {
     if (this.items.some((i) => i.path === s.path && i.sha256 === s.sha256)) return;
     this.items.push({
       path: s.path,
-      key: this.keyFor(s.path, s.class),
+      key: s.key ?? this.keyFor(s.path, s.class),
+      ...(s.contentType ? { contentType: s.contentType } : {}),
       class: s.class,
       bytes: s.bytes,
       sha256: s.sha256,
@@ -198,7 +210,7 @@ export class Uploader implements Part {
         new this.s3.CreateMultipartUploadCommand({
           Bucket: bucket,
           Key: item.key,
-          ContentType: 'video/x-matroska',
+          ContentType: item.contentType ?? 'video/x-matroska',
           Metadata: { sha256: item.sha256, class: item.class ?? '' },
         }),
         { abortSignal: signal },
@@ -264,7 +276,7 @@ export class Uploader implements Part {
     item.completedAt = new Date().toISOString();
     delete item.lastError;
     await this.save();
-    this.log.info({ path: item.path, key: item.key, bytes: item.bytes }, 'segment uploaded and verified');
+    this.log.info({ path: item.path, key: item.key, bytes: item.bytes }, 'upload verified');
     this.ctx.bus.emit('upload.completed', { path: item.path, key: item.key, bytes: item.bytes, sha256: item.sha256 });
     this.ctx.onUploaded(item.path);
   }
