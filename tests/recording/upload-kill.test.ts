@@ -53,6 +53,7 @@ describe('kill -9 during an upload', () => {
         partSizeMB: 5,
         bandwidthKbps: 16_000,
         deleteAfterUpload: true,
+        segments: true,
       },
     });
     const first = startCli(['run', '--config', config]);

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -26,7 +26,7 @@ describe('uploads to S3-compatible storage', () => {
   });
   afterAll(async () => s3.stop());
 
-  function uploader(bus: EventBus, onUploaded: (p: string) => void = () => {}) {
+  function uploader(bus: EventBus, onUploaded: (p: string) => void = () => {}, segments = true) {
     const config = loadConfig({
       base: {
         site: 'test-school',
@@ -40,6 +40,7 @@ describe('uploads to S3-compatible storage', () => {
           secretAccessKey: 'S3RVER',
           partSizeMB: 5,
           bandwidthKbps: 40_000,
+          segments,
         },
       },
       env: {},
@@ -132,6 +133,7 @@ describe('uploads to S3-compatible storage', () => {
           bucket: 'lessons',
           accessKeyId: 'k',
           secretAccessKey: 's',
+          segments: true,
         },
       },
       env: {},
@@ -164,5 +166,41 @@ describe('uploads to S3-compatible storage', () => {
       process.off('unhandledRejection', onRejection);
       unavailable.close();
     }
+  }, 60_000);
+
+  it('by default a class goes up as its lesson (under its date, as video/mp4, with its thumbnail), not as segments', async () => {
+    const bus = new EventBus();
+    const completed: string[] = [];
+    bus.on(completed, 'upload.completed', (e) => completed.push(e.key));
+    const up = uploader(bus, () => {}, false);
+    await up.start();
+    const segment = join(files, 'test-school-room-1-history-20261124-080000-00000.mkv');
+    const lesson = join(files, '20261124T080000-history.mp4');
+    const thumb = join(files, '20261124T080000-history.jpg');
+    const [seg, mp4, jpg] = [randomBytes(64 * 1024), randomBytes(6 * 1024 * 1024), randomBytes(8 * 1024)];
+    writeFileSync(segment, seg);
+    writeFileSync(lesson, mp4);
+    writeFileSync(thumb, jpg);
+    bus.emit('recording.segment', { path: segment, class: '20261124T080000-history', index: 0, durationS: 10, bytes: seg.length, sha256: sha(seg) });
+    bus.emit('recording.lesson', {
+      class: '20261124T080000-history',
+      name: 'History',
+      path: lesson,
+      bytes: mp4.length,
+      durationS: 2700,
+      sha256: sha(mp4),
+      startedAt: '2026-11-24T08:00:00.000Z',
+      thumbnail: { path: thumb, bytes: jpg.length, sha256: sha(jpg) },
+    });
+    await waitUntil(() => completed.length === 2, 'lesson and thumbnail stored', 30_000);
+    expect(completed).toEqual(['rec/test-school/room-1/2026-11-24/20261124T080000-history.mp4', 'rec/test-school/room-1/2026-11-24/20261124T080000-history.jpg']);
+    expect(sha(await stored(completed[0]!))).toBe(sha(mp4));
+    expect(sha(await stored(completed[1]!))).toBe(sha(jpg));
+    const client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'lessons', Key: completed[0]! }));
+    client.destroy();
+    expect(head.ContentType).toBe('video/mp4');
+    expect(up.list().map((i) => i.path)).not.toContain(segment);
+    await up.stop();
   }, 60_000);
 });
