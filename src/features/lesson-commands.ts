@@ -37,4 +37,15 @@ export function registerLessonCommands(table: CommandTable, lessons: Lessons | u
       handler: ({ limit }) => ({ lessons: lessonList(lessons, uploader, limit) }),
     }),
   );
+  table.register(
+    'lessons/retry',
+    command({
+      schema: z.strictObject({ lesson: lessonId }),
+      lane: () => 'lessons',
+      handler: async ({ lesson }) => {
+        if (!lessons) throw new ClassboxError('conflict', 'this box makes no lessons (no record output)');
+        return summary(await lessons.retry(lesson));
+      },
+    }),
+  );
 }

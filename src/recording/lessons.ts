@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import { ClassboxError } from '../core/errors.js';
 import type { ClassboxEvents, EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { PipelineRunner } from '../media/runner.js';
@@ -149,6 +150,21 @@ export class Lessons implements Part {
     covers: (cls: string) => this.lessons.some((l) => l.id === cls && l.state === 'ready'),
     remove: (path: string, reason: string) => this.remove(path, reason),
   };
+
+  /**
+   * `lessons/retry`: a lesson that waits for room or failed is made again now (after room was made or
+   * the cause mended). Resolves when the attempt is over.
+   */
+  async retry(id: string): Promise<Lesson> {
+    const l = this.lessons.find((x) => x.id === id);
+    if (!l) throw new ClassboxError('not_found', `no lesson ${id} on this box (lessons/list)`);
+    if (l.state === 'ready' || l.state === 'joining') throw new ClassboxError('conflict', `lesson ${id} is ${l.state}`);
+    l.state = 'pending';
+    l.attempts = 0;
+    this.save();
+    await this.work();
+    return l;
+  }
 
   /** An upload of a lesson file was verified. */
   markUploaded(path: string): void {
