@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle`;
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle|lesson`;
 // not part of all: the long run, `npm run bench -- soak [minutes]` (default 120), and `npm run bench --
 // latency` (camera to screen, on Xvfb screens).
 // Results are printed as Markdown tables for docs/benchmarks.md.
@@ -22,6 +22,7 @@ import { preview } from './preview.js';
 import { idle } from './idle.js';
 import { soak } from './soak.js';
 import { latency } from './latency.js';
+import { lesson } from './lesson.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -197,7 +198,7 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle', 'soak', 'latency'].includes(which) ? [] : await inputs();
+const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle', 'soak', 'latency', 'lesson'].includes(which) ? [] : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
 if (which === 'all' || which === 'layout') await layout(files);
 if (which === 'all' || which === 'live') await live();
@@ -206,6 +207,7 @@ if (which === 'all' || which === 'devices') await deviceLatency();
 if (which === 'all' || which === 'fleet') await fleet();
 if (which === 'all' || which === 'preview') await preview();
 if (which === 'all' || which === 'idle') await idle(RUNS);
+if (which === 'all' || which === 'lesson') await lesson(dir, RUNS);
 if (which === 'latency') await latency();
 if (which === 'soak') await soak(Number(process.argv[3] ?? 120));
 process.exit(0);

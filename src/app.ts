@@ -134,7 +134,18 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   const fleet = new Fleet({ config, log, bus, classroom, ...(parts.env ? { env: parts.env } : {}) });
   const scheduler = new Scheduler({ config, log, bus, classroom, mqtt, ...(now ? { now } : {}), autoTick: parts.clock?.autoTick ?? true });
   const state = new StatePublisher({ config, log, bus, mqtt, media, devices, classroom, fleet, configHash });
-  const table = buildCommandTable({ config, uploader, lessons, media, devices, classroom, scheduler, fleet, player, state: () => state.snapshot() });
+  const table = buildCommandTable({
+    config,
+    uploader,
+    lessons,
+    media,
+    devices,
+    classroom,
+    scheduler,
+    fleet,
+    player,
+    state: () => state.snapshot(),
+  });
   const requests = new RequestHandler(mqtt, table, log, config.mqtt.replyPrefix);
   // A GPIO input runs its configured request exactly as if it had come over MQTT.
   bus.on(requests, 'gpio.input', ({ name, action }) => {

@@ -25,7 +25,8 @@ export function lessonList(lessons: Lessons | undefined, uploader: Uploader | un
 export function lessonPath(lessons: Lessons | undefined, id: string): string {
   const l = lessons?.find(id);
   if (!l) throw new ClassboxError('not_found', `no lesson ${id} on this box (lessons/list)`);
-  if (l.state !== 'ready' || !l.file) throw new ClassboxError('conflict', `lesson ${id} is not ready (${l.state}${l.reason ? `: ${l.reason}` : ''})`);
+  if (l.state !== 'ready' || !l.file)
+    throw new ClassboxError('conflict', `lesson ${id} is not ready (${l.state}${l.reason ? `: ${l.reason}` : ''})`);
   return l.file.path;
 }
 

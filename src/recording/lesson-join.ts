@@ -11,9 +11,14 @@ export const timeLimitMs = (bytes: number) => 60_000 + Math.ceil(bytes / 200e6) 
  * "not-linked" at once, and one that has it plays to the end (stopped at the first buffer).
  */
 export async function segmentHasAudio(runner: PipelineRunner, path: string): Promise<boolean> {
-  return runToEnd(runner, `filesrc location=${quoted(path)} ! matroskademux name=d d.audio_0 ! fakesink name=audio sync=false`, 30_000, (p) => {
-    return renderedFrames(p.get('audio', 'stats')) > 0;
-  });
+  return runToEnd(
+    runner,
+    `filesrc location=${quoted(path)} ! matroskademux name=d d.audio_0 ! fakesink name=audio sync=false`,
+    30_000,
+    (p) => {
+      return renderedFrames(p.get('audio', 'stats')) > 0;
+    },
+  );
 }
 
 /**
@@ -25,7 +30,7 @@ export async function segmentHasAudio(runner: PipelineRunner, path: string): Pro
  */
 export async function joinSegments(
   runner: PipelineRunner,
-  opts: { segments: string[]; out: string; workDir: string; audio: boolean; totalBytes: number },
+  opts: { segments: string[]; out: string; workDir: string; audio: boolean; totalBytes: number; signal?: AbortSignal },
 ): Promise<void> {
   const parts = join(opts.workDir, 'parts');
   rmSync(opts.workDir, { recursive: true, force: true });
@@ -38,7 +43,7 @@ export async function joinSegments(
     `src.video_0 ! queue ! h264parse ! mux. ` +
     (opts.audio ? `src.audio_0 ! queue ! aacparse ! mux.` : '');
   try {
-    const ending = await runToEnd(runner, launch, timeLimitMs(opts.totalBytes * 2), (_p, e) => e);
+    const ending = await runToEnd(runner, launch, timeLimitMs(opts.totalBytes * 2), (_p, e) => e, opts.signal);
     if (ending.kind === 'error') throw new Error(`join failed: ${ending.text}`);
     if (ending.kind === 'timeout') throw new Error('join did not finish in time');
   } finally {
@@ -55,19 +60,32 @@ export interface LessonCheck {
  * Plays a lesson file through to the end, decoding every picture and sound frame (one decoder thread:
  * the room's own pipelines come first), and counts the frames.
  */
-export async function decodeLesson(runner: PipelineRunner, path: string, audio: boolean, bytes: number): Promise<LessonCheck> {
+export async function decodeLesson(
+  runner: PipelineRunner,
+  path: string,
+  audio: boolean,
+  frames: number,
+  signal?: AbortSignal,
+): Promise<LessonCheck> {
   const launch =
     `filesrc location=${quoted(path)} ! qtdemux name=d ` +
     `d.video_0 ! queue ! h264parse ! avdec_h264 max-threads=1 ! fakesink name=video sync=false ` +
     (audio ? `d.audio_0 ! queue ! aacparse ! avdec_aac ! fakesink name=audio sync=false` : '');
-  return runToEnd(runner, launch, timeLimitMs(bytes * 4), (p, ending) => {
-    if (ending.kind === 'error') throw new Error(`does not decode: ${ending.text}`);
-    if (ending.kind === 'timeout') throw new Error('decoding did not finish in time');
-    return {
-      videoFrames: renderedFrames(p.get('video', 'stats')),
-      audioFrames: audio ? renderedFrames(p.get('audio', 'stats')) : 0,
-    };
-  });
+  // A small board decodes 720p on one thread at 100 frames a second or more; 20 is the floor allowed.
+  return runToEnd(
+    runner,
+    launch,
+    60_000 + (frames / 20) * 1000,
+    (p, ending) => {
+      if (ending.kind === 'error') throw new Error(`does not decode: ${ending.text}`);
+      if (ending.kind === 'timeout') throw new Error('decoding did not finish in time');
+      return {
+        videoFrames: renderedFrames(p.get('video', 'stats')),
+        audioFrames: audio ? renderedFrames(p.get('audio', 'stats')) : 0,
+      };
+    },
+    signal,
+  );
 }
 
 /**

@@ -78,6 +78,7 @@ export class Lessons implements Part {
   private timer: NodeJS.Timeout | undefined;
   private running: { id: string; startMs: number; changes: Lesson['layoutChanges'] } | undefined;
   private stopped = false;
+  private abort = new AbortController();
 
   constructor(private readonly ctx: LessonsContext) {
     this.file = join(ctx.config.dataDir, 'recordings', 'lessons.json');
@@ -86,6 +87,7 @@ export class Lessons implements Part {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.abort = new AbortController();
     try {
       this.lessons = JSON.parse(readFileSync(this.file, 'utf8')) as Lesson[];
     } catch {
@@ -105,12 +107,27 @@ export class Lessons implements Part {
       const changes = this.running?.id === s.id ? this.running.changes : [];
       this.running = undefined;
       if (!s.recorded) return;
-      this.add({ id: s.id, name: s.name, mode: s.mode, startedAt: s.startedAt, endedAt: s.endedAt, incidents: s.incidents, layoutChanges: changes });
+      this.add({
+        id: s.id,
+        name: s.name,
+        mode: s.mode,
+        startedAt: s.startedAt,
+        endedAt: s.endedAt,
+        incidents: s.incidents,
+        layoutChanges: changes,
+      });
     });
     // A class that was running at a crash and is not taken up again still becomes a lesson.
     bus.on(this, 'class.not_resumed', (c) => {
-      const at = new Date().toISOString();
-      this.add({ id: c.id, name: c.name, mode: c.mode, startedAt: at, endedAt: at, incidents: [], layoutChanges: [] });
+      this.add({
+        id: c.id,
+        name: c.name,
+        mode: c.mode,
+        startedAt: startOf(c.id),
+        endedAt: new Date().toISOString(),
+        incidents: [],
+        layoutChanges: [],
+      });
     });
     this.save();
     void this.work();
@@ -120,6 +137,8 @@ export class Lessons implements Part {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // A lesson being made is dropped, not waited for (an hour's takes minutes): it is made again at start.
+    this.abort.abort();
     clearInterval(this.timer);
     this.ctx.bus.removeAll(this);
     await this.working;
@@ -177,8 +196,11 @@ export class Lessons implements Part {
   private add(l: Omit<Lesson, 'state' | 'attempts'>): void {
     if (this.lessons.some((x) => x.id === l.id)) return;
     this.lessons.push({ ...l, state: 'pending', attempts: 0 });
-    // Finished lessons older than the newest 1,000 are forgotten (their files stay to retention).
-    if (this.lessons.length > 1000) this.lessons = this.lessons.slice(-1000);
+    // The list stays small: past 1,000, the oldest failed ones are forgotten (a lesson with a file
+    // stays listed until retention deletes it).
+    const failed = this.lessons.filter((x) => x.state === 'failed');
+    const over = this.lessons.length - 1000;
+    if (over > 0) this.lessons = this.lessons.filter((x) => !failed.slice(0, over).includes(x));
     this.save();
     void this.work();
   }
@@ -235,13 +257,20 @@ export class Lessons implements Part {
     const part = `${final}.part`;
     const audio = await segmentHasAudio(runner, segments[0]!.path);
     try {
-      await joinSegments(runner, { segments: segments.map((s) => s.path), out: part, workDir: join(dir, `.${l.id}.join`), audio, totalBytes: bytes });
+      await joinSegments(runner, {
+        segments: segments.map((s) => s.path),
+        out: part,
+        workDir: join(dir, `.${l.id}.join`),
+        audio,
+        totalBytes: bytes,
+        signal: this.abort.signal,
+      });
       const layout = topLevelBoxes(part);
       const moov = layout.types.indexOf('moov');
       if (!layout.complete || moov < 0 || moov > layout.types.indexOf('mdat'))
         throw new Error(`not a whole fast-start MP4 (boxes ${layout.types.join(' ')})`);
       const fileBytes = statSync(part).size;
-      const decoded = await decodeLesson(runner, part, audio, fileBytes);
+      const decoded = await decodeLesson(runner, part, audio, frames, this.abort.signal);
       if (Math.abs(decoded.videoFrames - frames) > 1)
         throw new Error(`the lesson has ${decoded.videoFrames} frames, its segments ${frames}`);
       if (audio && decoded.audioFrames === 0) throw new Error('the lesson lost its sound');
@@ -285,6 +314,11 @@ export class Lessons implements Part {
   }
 
   private failed(l: Lesson, reason: string): void {
+    if (this.stopped) {
+      l.state = 'pending';
+      l.attempts = Math.max(0, l.attempts - 1);
+      return this.save();
+    }
     l.reason = reason;
     l.state = l.attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
     this.save();
@@ -295,7 +329,9 @@ export class Lessons implements Part {
   /** The class's segments in one record output's folder (the first that has them), in recording order. */
   private segmentsOf(cls: string): SegmentRecord[] {
     const all = this.ctx.recorder.segments().filter((s) => s.class === cls && existsSync(s.path));
-    const dir = this.ctx.config.outputs.flatMap((o) => (o.kind === 'record' && o.lessons ? [o.dir] : [])).find((d) => all.some((s) => s.path.startsWith(`${d}/`)));
+    const dir = this.ctx.config.outputs
+      .flatMap((o) => (o.kind === 'record' && o.lessons ? [o.dir] : []))
+      .find((d) => all.some((s) => s.path.startsWith(`${d}/`)));
     return dir ? all.filter((s) => dirname(s.path) === dir).sort((a, b) => basename(a.path).localeCompare(basename(b.path))) : [];
   }
 
@@ -346,6 +382,12 @@ export class Lessons implements Part {
       this.log.error({ err, file: this.file }, 'lesson list not saved');
     }
   }
+}
+
+/** When a class began, from its id (`YYYYMMDDTHHMMSS-<name>`, UTC). */
+function startOf(id: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(id);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : new Date().toISOString();
 }
 
 /** What `lessons/list`, the manifest and the page say of a lesson. */

@@ -109,7 +109,14 @@ export class Uploader implements Part {
   }
 
   /** A lesson and its thumbnail, under `<prefix><site>/<room>/<YYYY-MM-DD>/<class>.mp4` (the class's UTC start date). */
-  enqueueLesson(l: { class: string; path: string; bytes: number; sha256: string; startedAt: string; thumbnail: { path: string; bytes: number; sha256: string } | null }): void {
+  enqueueLesson(l: {
+    class: string;
+    path: string;
+    bytes: number;
+    sha256: string;
+    startedAt: string;
+    thumbnail: { path: string; bytes: number; sha256: string } | null;
+  }): void {
     const c = this.ctx.config;
     const key = `${this.ctx.upload.prefix}${c.site}/${c.room}/${l.startedAt.slice(0, 10)}/${l.class}`;
     this.enqueue({ ...l, key: `${key}.mp4`, contentType: 'video/mp4' });

@@ -43,7 +43,10 @@ describe('lessons on the technician page', () => {
     const since = watch.messages.length;
     await request('class/stop');
     await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'recording.lesson', 60_000, since);
-    browser = await chromium.launch({ executablePath: requireTool('chromium'), args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] });
+    browser = await chromium.launch({
+      executablePath: requireTool('chromium'),
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
+    });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -58,7 +61,7 @@ describe('lessons on the technician page', () => {
     const row = page.locator(`#lessons tr[data-lesson="${id}"]`);
     await row.waitFor({ timeout: 20_000 });
     expect(await row.textContent()).toMatch(/Biology · recorded/);
-    await page.waitForFunction(() => (document.querySelector('#lessons img') as HTMLImageElement | null)?.naturalWidth === 320, undefined, {
+    await page.waitForFunction(() => document.querySelector<HTMLImageElement>('#lessons img')?.naturalWidth === 320, undefined, {
       timeout: 10_000,
     });
     await row.click();
@@ -67,7 +70,9 @@ describe('lessons on the technician page', () => {
         const v = document.getElementById('lesson') as HTMLVideoElement;
         return { t: v.currentTime, duration: v.duration, width: v.videoWidth, error: v.error?.message ?? null, paused: v.paused };
       });
-    await page.waitForFunction(() => (document.getElementById('lesson') as HTMLVideoElement).currentTime > 0.5, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (document.getElementById('lesson') as HTMLVideoElement).currentTime > 0.5, undefined, {
+      timeout: 20_000,
+    });
     const a = await video();
     await sleep(1500);
     const b = await video();
@@ -77,7 +82,9 @@ describe('lessons on the technician page', () => {
     expect(b.t).toBeGreaterThan(a.t + 0.8);
     // The chapter where the second segment begins (10 s in): the browser asks for the bytes it needs.
     await page.locator('#chapters button', { hasText: 'Part 2' }).click();
-    await page.waitForFunction(() => (document.getElementById('lesson') as HTMLVideoElement).currentTime >= 10, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => (document.getElementById('lesson') as HTMLVideoElement).currentTime >= 10, undefined, {
+      timeout: 10_000,
+    });
     const c = await video();
     await sleep(1000);
     const d = await video();

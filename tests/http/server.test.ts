@@ -104,6 +104,12 @@ describe('local HTTP', () => {
     expect((await fetch(url, { headers: { authorization: 'Bearer wrong-token-of-the-same-l' } })).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: 'Bearer a-token-of-16-chars-or-more' } })).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+    // A lesson's file may carry the token in its address (a <video> sends no header); nothing else may.
+    const lesson = `http://127.0.0.1:${port}/lessons/20261101T080000-math.mp4`;
+    expect((await fetch(lesson)).status).toBe(401);
+    expect((await fetch(`${lesson}?token=wrong-token-of-the-same-l`)).status).toBe(401);
+    expect((await fetch(`${lesson}?token=a-token-of-16-chars-or-more`)).status).toBe(404);
+    expect((await fetch(`${url}?token=a-token-of-16-chars-or-more`)).status).toBe(401);
   });
 
   it('a taken port does not stop the box', async () => {

@@ -54,7 +54,14 @@ describe('lessons that cannot be made', () => {
   it('a class whose only segment holds nothing playable gives no lesson file, and says so', async () => {
     // As the classroom announces a class, and a segment of it that a failing disk filled with noise.
     const id = '20261101T080000-noise';
-    service.bus.emit('class.started', { id, name: 'Noise', mode: 'recorded', source: 'request', startedAt: '2026-11-01T08:00:00.000Z', endsAt: '' });
+    service.bus.emit('class.started', {
+      id,
+      name: 'Noise',
+      mode: 'recorded',
+      source: 'request',
+      startedAt: '2026-11-01T08:00:00.000Z',
+      endsAt: '',
+    });
     writeFileSync(join(mountpoint, 'test-school-room-9-noise-20261101-080000-00000.mkv'), randomBytes(256 * 1024));
     service.bus.emit('class.ended', {
       id,

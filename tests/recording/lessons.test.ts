@@ -27,7 +27,15 @@ async function lessonFacts(path: string): Promise<LessonFacts> {
   requireTool('ffprobe');
   const trace = await run('ffprobe', ['-v', 'trace', path], { maxBuffer: 64 * 1024 * 1024 });
   const boxes = [...trace.stderr.matchAll(/type:'(\w{4})' parent:'root'/g)].map((m) => m[1]!);
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,duration:format=duration', '-of', 'json', path]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_type,codec_name,duration:format=duration',
+    '-of',
+    'json',
+    path,
+  ]);
   const j = JSON.parse(stdout) as { streams: LessonFacts['streams']; format: { duration: string } };
   return { boxes, streams: j.streams, durationS: Number(j.format.duration) };
 }
@@ -99,7 +107,9 @@ describe('lessons on demand', () => {
     await sleep(31_000);
     const since = watch.messages.length;
     expect((await request('class/stop')).status).toBe('ok');
-    const event = JSON.parse((await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'recording.lesson', 60_000, since)).payload);
+    const event = JSON.parse(
+      (await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'recording.lesson', 60_000, since)).payload,
+    );
     const path = join(lessonDir, `${id}.mp4`);
     expect(event).toMatchObject({ class: id, name: 'Physics', path, bytes: readFileSync(path).length, sha256: sha256(path) });
 
@@ -123,7 +133,16 @@ describe('lessons on demand', () => {
 
     // Found: lessons/list over MQTT and HTTP, with its thumbnail.
     const list = await request('lessons/list');
-    expect(list.data.lessons[0]).toMatchObject({ id, name: 'Physics', mode: 'recorded', state: 'ready', path, bytes: event.bytes, upload: 'off', audio: true });
+    expect(list.data.lessons[0]).toMatchObject({
+      id,
+      name: 'Physics',
+      mode: 'recorded',
+      state: 'ready',
+      path,
+      bytes: event.bytes,
+      upload: 'off',
+      audio: true,
+    });
     expect(list.data.lessons[0].chapters.map((c: { title: string }) => c.title)).toContain('Part 2');
     const thumb = list.data.lessons[0].thumbnail as string;
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', thumb]);
@@ -140,7 +159,9 @@ describe('lessons on demand', () => {
     expect((await fetch(`${http}/lessons/..%2F..%2Fetc%2Fpasswd.mp4`)).status).toBe(404);
 
     // Implanted by its id: the lesson plays on this box's screen.
-    expect((await request('class/start', { mode: 'implanted', lesson: '20990101T000000-nothing' })).error).toMatchObject({ code: 'not_found' });
+    expect((await request('class/start', { mode: 'implanted', lesson: '20990101T000000-nothing' })).error).toMatchObject({
+      code: 'not_found',
+    });
     expect((await request('class/start', { mode: 'implanted', lesson: '../etc' })).error).toMatchObject({ code: 'invalid_request' });
     expect((await request('class/start', { mode: 'implanted', name: 'Physics again', lesson: id })).status).toBe('ok');
     const status = await waitUntil(
@@ -172,19 +193,25 @@ describe('lessons on demand', () => {
     const since = watch.messages.length;
     box = startCli(['run', '--config', config]);
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).class?.id === id && JSON.parse(p).recording === true, 30_000, since);
-    await waitUntil(() => readdirSync(rec).filter((f) => f.includes('-chemistry-')).length > before.length, 'a segment after the restart', 30_000);
+    await waitUntil(
+      () => readdirSync(rec).filter((f) => f.includes('-chemistry-')).length > before.length,
+      'a segment after the restart',
+      30_000,
+    );
     await sleep(3000);
     const part = join(lessonDir, `${id}.mp4.part`);
     const final = join(lessonDir, `${id}.mp4`);
     void request('class/stop');
     // Killed while the lesson is being written or checked.
     await waitUntil(() => existsSync(part), 'the join under way', 30_000, 1);
-    await box!.stop('SIGKILL');
+    await box.stop('SIGKILL');
     expect(existsSync(final)).toBe(false);
 
     const since2 = watch.messages.length;
     await startBox();
-    const event = JSON.parse((await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'recording.lesson', 60_000, since2)).payload);
+    const event = JSON.parse(
+      (await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'recording.lesson', 60_000, since2)).payload,
+    );
     expect(event).toMatchObject({ class: id, path: final, sha256: sha256(final) });
     expect(existsSync(part)).toBe(false);
     expect(readdirSync(lessonDir).filter((f) => f.startsWith('.'))).toEqual([]);
@@ -198,6 +225,6 @@ describe('lessons on demand', () => {
     expect(await decodeErrors(final)).toBe('');
     const list = await request('lessons/list');
     expect(list.data.lessons.find((l: { id: string }) => l.id === id)).toMatchObject({ state: 'ready', segments: m.segments.length });
-    await box!.stop('SIGTERM');
+    await box.stop('SIGTERM');
   }, 180_000);
 });

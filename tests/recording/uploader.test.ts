@@ -181,7 +181,14 @@ describe('uploads to S3-compatible storage', () => {
     writeFileSync(segment, seg);
     writeFileSync(lesson, mp4);
     writeFileSync(thumb, jpg);
-    bus.emit('recording.segment', { path: segment, class: '20261124T080000-history', index: 0, durationS: 10, bytes: seg.length, sha256: sha(seg) });
+    bus.emit('recording.segment', {
+      path: segment,
+      class: '20261124T080000-history',
+      index: 0,
+      durationS: 10,
+      bytes: seg.length,
+      sha256: sha(seg),
+    });
     bus.emit('recording.lesson', {
       class: '20261124T080000-history',
       name: 'History',
@@ -193,10 +200,18 @@ describe('uploads to S3-compatible storage', () => {
       thumbnail: { path: thumb, bytes: jpg.length, sha256: sha(jpg) },
     });
     await waitUntil(() => completed.length === 2, 'lesson and thumbnail stored', 30_000);
-    expect(completed).toEqual(['rec/test-school/room-1/2026-11-24/20261124T080000-history.mp4', 'rec/test-school/room-1/2026-11-24/20261124T080000-history.jpg']);
+    expect(completed).toEqual([
+      'rec/test-school/room-1/2026-11-24/20261124T080000-history.mp4',
+      'rec/test-school/room-1/2026-11-24/20261124T080000-history.jpg',
+    ]);
     expect(sha(await stored(completed[0]!))).toBe(sha(mp4));
     expect(sha(await stored(completed[1]!))).toBe(sha(jpg));
-    const client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: s3.url,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     const head = await client.send(new HeadObjectCommand({ Bucket: 'lessons', Key: completed[0]! }));
     client.destroy();
     expect(head.ContentType).toBe('video/mp4');
