@@ -109,5 +109,19 @@ describe('lessons that cannot be made', () => {
     expect(existsSync(join(mountpoint, 'lessons', `${started.id}.mp4`))).toBe(true);
     // The segments stay: retention may take them first now that the lesson covers them.
     expect(readdirSync(mountpoint).filter((f) => f.includes('-crowded-'))).toEqual(segments);
+
+    // The disk fills again: the segments the lesson covers go first, before the older segment of the
+    // class that has no lesson; the lesson stays.
+    const after = statfsSync(mountpoint);
+    writeFileSync(filler, randomBytes(Math.max(0, after.bavail * after.bsize - 1024 * 1024)));
+    await waitUntil(
+      () => readdirSync(mountpoint).filter((f) => f.includes('-crowded-')).length === 0,
+      'the covered segments deleted',
+      20_000,
+    );
+    const deleted = seen('recording.deleted').map((d) => String(d.path));
+    expect(deleted.slice(0, segments.length).sort()).toEqual(segments.map((f) => join(mountpoint, f)).sort());
+    expect(existsSync(join(mountpoint, 'lessons', `${started.id}.mp4`))).toBe(true);
+    rmSync(filler);
   }, 60_000);
 });

@@ -89,7 +89,7 @@ describe('lessons on demand', () => {
       audio: { device: 'test' },
       // The same box plays lessons (implanted): the screen is metered, not shown.
       display: { sink: 'none' },
-      sources: { board: { kind: 'test', pattern: 'ball' } },
+      sources: { board: { kind: 'test', pattern: 'ball' }, teacher: { kind: 'test', pattern: 'pinwheel' } },
       outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 10, minFreeMB: 0 }],
     });
   });
@@ -104,7 +104,9 @@ describe('lessons on demand', () => {
     const started = await request('class/start', { mode: 'recorded', name: 'Physics' });
     expect(started.status).toBe('ok');
     const id = started.data.id as string;
-    await sleep(31_000);
+    await sleep(15_000);
+    expect((await request('layout/set', { layout: 'side-by-side' })).status).toBe('ok');
+    await sleep(16_000);
     const since = watch.messages.length;
     expect((await request('class/stop')).status).toBe('ok');
     const event = JSON.parse(
@@ -143,7 +145,12 @@ describe('lessons on demand', () => {
       upload: 'off',
       audio: true,
     });
-    expect(list.data.lessons[0].chapters.map((c: { title: string }) => c.title)).toContain('Part 2');
+    // Chapters where the segments meet and where the layout changed.
+    const chapters = list.data.lessons[0].chapters as Array<{ atS: number; title: string }>;
+    expect(chapters.map((c) => c.title)).toContain('Part 2');
+    expect(chapters.find((c) => c.title === 'Layout: side-by-side')?.atS).toBeGreaterThanOrEqual(14);
+    expect(chapters.find((c) => c.title === 'Layout: side-by-side')?.atS).toBeLessThanOrEqual(17);
+    expect(list.data.lessons[0].layoutChanges).toBe(1);
     const thumb = list.data.lessons[0].thumbnail as string;
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', thumb]);
     expect(stdout.trim()).toBe('mjpeg,320,180');
