@@ -228,10 +228,12 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     events,
     devices,
     ...(media ? [media] : []),
-    classroom,
+    // The recordings before the classroom: a class taken up again (or not) at start is heard by them,
+    // and a class ended at stop has its last segment measured.
     ...(uploader ? [uploader] : []),
     ...(recorder ? [recorder] : []),
     ...(lessons ? [lessons] : []),
+    classroom,
     fleet,
     state,
     requests,

@@ -97,7 +97,15 @@ export class Classroom implements Part, ClassControl {
    */
   private async resumeAfterCrash(): Promise<void> {
     const saved = this.saved.read();
-    if (!saved || saved.resume.endsAt <= this.now()) return this.saved.clear();
+    if (!saved) return;
+    if (saved.resume.endsAt <= this.now()) {
+      // Its end passed while the box was down: it is not taken up, and what it recorded becomes its lesson.
+      this.saved.clear();
+      const reason = 'its end passed while classbox was down';
+      this.log.warn({ class: saved.resume.id, mode: saved.mode }, `class not resumed: ${reason}`);
+      this.ctx.bus.emit('class.not_resumed', { id: saved.resume.id, name: saved.name ?? `${saved.mode}-class`, mode: saved.mode, reason });
+      return;
+    }
     const last = saved.resume.resumedAt;
     if (last !== undefined && Date.now() - last < CRASH_LOOP_MS) {
       // Taken up after a crash, and the box went down again within a minute: the class itself (a

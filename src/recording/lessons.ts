@@ -106,7 +106,8 @@ export class Lessons implements Part {
     bus.on(this, 'class.ended', (s) => {
       const changes = this.running?.id === s.id ? this.running.changes : [];
       this.running = undefined;
-      if (!s.recorded) return;
+      // A class ended by the service stopping is taken up again at the next start: its lesson comes at its real end.
+      if (!s.recorded || s.endReason === 'service stopping') return;
       this.add({
         id: s.id,
         name: s.name,
@@ -119,6 +120,7 @@ export class Lessons implements Part {
     });
     // A class that was running at a crash and is not taken up again still becomes a lesson.
     bus.on(this, 'class.not_resumed', (c) => {
+      if (c.mode !== 'live' && c.mode !== 'recorded') return; // the modes that record
       this.add({
         id: c.id,
         name: c.name,

@@ -125,3 +125,60 @@ describe('lessons that cannot be made', () => {
     rmSync(filler);
   }, 60_000);
 });
+
+/** A power cut in the last minutes of a class: the box is back after its end, and the class still becomes a lesson. */
+describe('a class whose end passed while the box was down', () => {
+  it('is not taken up again; class.not_resumed, and its lesson is made from what was recorded', async () => {
+    const dataDir = tempDir();
+    const rec = tempDir('classbox-rec-');
+    let now = Date.now();
+    const config = loadConfig({
+      base: {
+        site: 'test-school',
+        room: 'room-8',
+        dataDir,
+        profile: 'software',
+        mqtt: { url: `mqtt://127.0.0.1:${await freePort()}` },
+        video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
+        sources: { board: { kind: 'test' } },
+        outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 10, minFreeMB: 0 }],
+      },
+      env: {},
+    });
+    const make = () =>
+      createService(config, pino({ level: 'silent' }), {
+        runner: new GstRunner(),
+        profile: loadBoardProfile('software'),
+        clock: { now: () => now, autoTick: false },
+      });
+    const first = make();
+    await first.start();
+    const started = await first.classroom.begin({ mode: 'recorded', name: 'Last period', minutes: 45 });
+    await sleep(4000);
+    // The box goes down mid-class (stopped: the running class is kept on disk as after a crash) ...
+    await first.stop();
+    // ... and comes back after the class's end.
+    now += 50 * 60_000;
+    const second = make();
+    const seenHere: Seen[] = [];
+    for (const t of ['class.not_resumed', 'recording.lesson'] as const)
+      second.bus.on(seenHere, t, (p) => seenHere.push({ type: t, payload: p }));
+    await second.start();
+    try {
+      await waitUntil(() => seenHere.some((e) => e.type === 'recording.lesson'), 'the lesson', 30_000);
+      expect(seenHere[0]).toMatchObject({
+        type: 'class.not_resumed',
+        payload: { id: started.id, reason: expect.stringMatching(/end passed/) },
+      });
+      expect(second.classroom.snapshot()).toBeNull();
+      const lesson = second.lessons!.find(started.id)!;
+      expect(lesson).toMatchObject({
+        state: 'ready',
+        startedAt: new Date(Date.parse(started.startedAt) - (Date.parse(started.startedAt) % 1000)).toISOString(),
+      });
+      expect(lesson.durationS).toBeGreaterThan(2);
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+});
