@@ -149,7 +149,7 @@ describe('lessons on demand', () => {
     const chapters = list.data.lessons[0].chapters as Array<{ atS: number; title: string }>;
     expect(chapters.map((c) => c.title)).toContain('Part 2');
     expect(chapters.find((c) => c.title === 'Layout: side-by-side')?.atS).toBeGreaterThanOrEqual(14);
-    expect(chapters.find((c) => c.title === 'Layout: side-by-side')?.atS).toBeLessThanOrEqual(17);
+    expect(chapters.find((c) => c.title === 'Layout: side-by-side')?.atS).toBeLessThanOrEqual(20);
     expect(list.data.lessons[0].layoutChanges).toBe(1);
     const thumb = list.data.lessons[0].thumbnail as string;
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', thumb]);
