@@ -1,4 +1,4 @@
-// The lesson file's cost: an hour of 720p25 recording (Matroska segments as the box writes them,
+// The lesson file's cost: an hour of 720p25 recording (30-second Matroska segments,
 // 2.5 Mbit/s picture and 128 kbit/s AAC) joined into one fast-start MP4 by classbox, by the same line in
 // gst-launch-1.0, and by `ffmpeg -f concat -c copy -movflags +faststart`; then the whole making of a
 // lesson (join, every frame decoded, thumbnail, SHA-256).
@@ -11,53 +11,58 @@ import { interleave, measure, table, type Measured } from './lib.js';
 const run = promisify(execFile);
 const MINUTES_RECORDED = 5;
 const REPEAT = 12; // 5 minutes of segments, 12 times over: an hour of lesson
+const SEGMENT_S = 30;
 
 export async function lesson(dir: string, rounds: number): Promise<void> {
   const seg = join(dir, 'lesson-segments');
   mkdirSync(seg, { recursive: true });
-  const frames = MINUTES_RECORDED * 60 * 25;
-  console.log(`recording ${MINUTES_RECORDED} minutes of 720p25 segments...`);
-  await run(
-    'gst-launch-1.0',
-    [
-      '-q',
-      '-e',
-      'videotestsrc',
-      `num-buffers=${frames}`,
-      'pattern=ball',
-      '!',
-      'video/x-raw,width=1280,height=720,framerate=25/1',
-      '!',
-      'timeoverlay',
-      '!',
-      'x264enc',
-      'bitrate=2500',
-      'key-int-max=50',
-      'speed-preset=ultrafast',
-      'tune=zerolatency',
-      '!',
-      'h264parse',
-      '!',
-      'splitmuxsink',
-      'name=s',
-      `location=${join(seg, 'seg-%05d.mkv')}`,
-      'max-size-time=30000000000',
-      'muxer-factory=matroskamux',
-      'audiotestsrc',
-      `num-buffers=${Math.ceil(((frames / 25) * 48000) / 1024)}`,
-      'samplesperbuffer=1024',
-      '!',
-      'audio/x-raw,rate=48000,channels=2',
-      '!',
-      'avenc_aac',
-      'bitrate=128000',
-      '!',
-      'aacparse',
-      '!',
-      's.audio_0',
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
+  console.log(`recording ${MINUTES_RECORDED} minutes of 720p25 in ${SEGMENT_S}-second Matroska files...`);
+  // One file a run, each starting again at zero as after a restart of the recording (splitmuxsrc lays
+  // them end to end all the same). splitmuxsink fed by sources that run faster than real time
+  // sometimes never finished at end-of-stream.
+  for (let i = 0; i < (MINUTES_RECORDED * 60) / SEGMENT_S; i++) {
+    const frames = SEGMENT_S * 25;
+    await run(
+      'gst-launch-1.0',
+      [
+        '-q',
+        'videotestsrc',
+        `num-buffers=${frames}`,
+        'pattern=ball',
+        '!',
+        'video/x-raw,width=1280,height=720,framerate=25/1',
+        '!',
+        'timeoverlay',
+        '!',
+        'x264enc',
+        'bitrate=2500',
+        'key-int-max=50',
+        'speed-preset=ultrafast',
+        'tune=zerolatency',
+        '!',
+        'h264parse',
+        '!',
+        'matroskamux',
+        'name=m',
+        '!',
+        'filesink',
+        `location=${join(seg, `seg-${String(i).padStart(5, '0')}.mkv`)}`,
+        'audiotestsrc',
+        `num-buffers=${Math.ceil((SEGMENT_S * 48000) / 1024)}`,
+        'samplesperbuffer=1024',
+        '!',
+        'audio/x-raw,rate=48000,channels=2',
+        '!',
+        'avenc_aac',
+        'bitrate=128000',
+        '!',
+        'aacparse',
+        '!',
+        'm.',
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+  }
   const recorded = readdirSync(seg)
     .filter((f) => f.endsWith('.mkv'))
     .sort()
@@ -85,14 +90,10 @@ export async function lesson(dir: string, rounds: number): Promise<void> {
     `location=${out('gst')}`,
     'src.video_0',
     '!',
-    'queue',
-    '!',
     'h264parse',
     '!',
     'mux.',
     'src.audio_0',
-    '!',
-    'queue',
     '!',
     'aacparse',
     '!',

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from './config/schema.js';
+import { recordOutputs, type Config } from './config/schema.js';
 import { EventBus } from './core/events.js';
 import { Lifecycle, type Part } from './core/lifecycle.js';
 import { MediaEngine } from './media/engine.js';
@@ -109,11 +109,9 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // Healthy while the media engine runs (or there is none); a broker outage is no reason to restart.
   const watchdog = new SystemdWatchdog(log, () => !media || media.pipelineState() !== 'stopped', parts.env ?? process.env);
   const recorder =
-    media && parts.runner && config.outputs.some((o) => o.kind === 'record')
-      ? new Recorder({ config, log, bus, media, runner: parts.runner })
-      : undefined;
+    media && parts.runner && recordOutputs(config).length > 0 ? new Recorder({ config, log, bus, media, runner: parts.runner }) : undefined;
   const lessons =
-    recorder && parts.runner && config.outputs.some((o) => o.kind === 'record' && o.lessons)
+    recorder && parts.runner && recordOutputs(config).some((o) => o.lessons)
       ? new Lessons({ config, log, bus, runner: parts.runner, recorder })
       : undefined;
   if (recorder && lessons) recorder.lessons = lessons.kept;

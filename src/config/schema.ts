@@ -137,6 +137,10 @@ export type ConfigInput = z.input<typeof configSchema>;
 
 export type SourceConfig = Config['sources'][string];
 export type OutputConfig = Config['outputs'][number];
+export type RecordOutput = Extract<OutputConfig, { kind: 'record' }>;
+/** The outputs that record to the box's disk (segments, and the lessons made of them). */
+export const recordOutputs = (config: Pick<Config, 'outputs'>): RecordOutput[] =>
+  config.outputs.filter((o): o is RecordOutput => o.kind === 'record');
 export type CameraConfig = Config['devices']['cameras'][string];
 export type ProjectorConfig = Config['devices']['projectors'][string];
 export type GpioLineConfig = Config['devices']['gpio'][string];

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import { recordOutputs, type Config } from '../config/schema.js';
 import type { ClassMode } from '../core/class-session.js';
 import { slug } from '../core/slug.js';
 import type { MediaEngine } from '../media/engine.js';
@@ -27,7 +27,7 @@ export class ClassMedia {
 
   /** Whether a class on this box can be recorded at all. */
   get canRecord(): boolean {
-    return this.media !== undefined && this.config.outputs.some((o) => o.kind === 'record');
+    return this.media !== undefined && recordOutputs(this.config).length > 0;
   }
 
   /** Idle: nothing goes out. */

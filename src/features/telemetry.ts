@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import { recordOutputs, type Config } from '../config/schema.js';
 import type { Part } from '../core/lifecycle.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
@@ -32,7 +32,7 @@ export class Telemetry implements Part {
 
   sample(): Record<string, unknown> {
     const stats = this.ctx.media?.stats();
-    const recordDirs = this.ctx.config.outputs.flatMap((o) => (o.kind === 'record' ? [o.dir] : []));
+    const recordDirs = recordOutputs(this.ctx.config).map((o) => o.dir);
     const free = [this.ctx.config.dataDir, ...recordDirs].map(diskFreeMB).filter((n): n is number => n !== null);
     return {
       ts: new Date().toISOString(),

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import { recordOutputs, type Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus, MediaPipelineState } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
@@ -146,7 +146,7 @@ export class MediaEngine implements Part {
   }
 
   get isRecording(): boolean {
-    return this.recording && this.ctx.config.outputs.some((o) => o.kind === 'record');
+    return this.recording && recordOutputs(this.ctx.config).length > 0;
   }
 
   /** `<site>-<room>[-<class>]-<time>`: a fresh name at every composite start, so no segment is overwritten. */

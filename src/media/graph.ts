@@ -1,4 +1,4 @@
-import type { Config, OutputConfig } from '../config/schema.js';
+import { recordOutputs, type Config, type OutputConfig } from '../config/schema.js';
 import { pipelineTokens, shellLine, type Chain } from './launch.js';
 import { layoutRects } from './layouts.js';
 import { audioEncodeChain, audioSourceChain, hasAudio } from './audio.js';
@@ -106,8 +106,7 @@ function compositeChains(
   const audio = hasAudio(config);
   const audioQueue: Chain = [{ element: 'queue', properties: { 'max-size-time': 0, 'max-size-bytes': 0, 'max-size-buffers': 0 } }];
   if (audio) chains.push(audioEncodeChain(config));
-  for (const o of config.outputs) {
-    if (o.kind !== 'record' || !record) continue;
+  for (const o of record ? recordOutputs(config) : []) {
     chains.push([{ ref: 'enc-tee.' }, ...recordChain(o, filePrefix)]);
     // aacparse turns ADTS into the raw AAC (with codec_data) that Matroska takes.
     if (audio) chains.push([{ ref: 'aud-tee.' }, ...audioQueue, { element: 'aacparse' }, { ref: `${recorderName(o.name)}.audio_0` }]);

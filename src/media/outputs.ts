@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { OutputConfig } from '../config/schema.js';
+import type { OutputConfig, RecordOutput } from '../config/schema.js';
 import type { Chain } from './launch.js';
 import { SEGMENT_PATTERN } from './recording-names.js';
 
@@ -20,7 +20,7 @@ export function locationPattern(dir: string, name: string, counter: string): str
  * so a killed process or a power cut leaves an unplayable file; Matroska stays readable to the last
  * cluster. splitmuxsink cuts at key frames into fixed-length segments.
  */
-export function recordChain(output: Extract<OutputConfig, { kind: 'record' }>, filePrefix: string): Chain {
+export function recordChain(output: RecordOutput, filePrefix: string): Chain {
   return [
     { element: 'queue', properties: { 'max-size-time': 0, 'max-size-bytes': 0, 'max-size-buffers': 0 } },
     { element: 'h264parse' },

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
+import { recordOutputs, type Config } from '../config/schema.js';
 import { slug } from '../core/slug.js';
 import { hasTag } from '../media/recording-names.js';
 
@@ -10,8 +10,7 @@ import { hasTag } from '../media/recording-names.js';
  */
 export function recordedBytes(outputs: Config['outputs'], className: string, sinceMs: number): number {
   let total = 0;
-  for (const o of outputs) {
-    if (o.kind !== 'record') continue;
+  for (const o of recordOutputs({ outputs })) {
     try {
       for (const f of readdirSync(o.dir)) {
         if (!hasTag(f, slug(className))) continue;

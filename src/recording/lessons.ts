@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import { recordOutputs, type Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { ClassboxError } from '../core/errors.js';
 import type { ClassboxEvents, EventBus } from '../core/events.js';
@@ -232,8 +232,7 @@ export class Lessons implements Part {
       return;
     }
     const dir = join(dirname(segments[0]!.path), 'lessons');
-    const out = config.outputs.find((o) => o.kind === 'record' && segments[0]!.path.startsWith(`${o.dir}/`));
-    const minFreeMB = out?.kind === 'record' ? out.minFreeMB : 0;
+    const minFreeMB = recordOutputs(config).find((o) => segments[0]!.path.startsWith(`${o.dir}/`))?.minFreeMB ?? 0;
     const bytes = segments.reduce((a, s) => a + s.bytes, 0);
     mkdirSync(dir, { recursive: true });
     // The join writes the media twice over (mp4mux keeps it aside to put the index in front).
@@ -331,8 +330,9 @@ export class Lessons implements Part {
   /** The class's segments in one record output's folder (the first that has them), in recording order. */
   private segmentsOf(cls: string): SegmentRecord[] {
     const all = this.ctx.recorder.segments().filter((s) => s.class === cls && existsSync(s.path));
-    const dir = this.ctx.config.outputs
-      .flatMap((o) => (o.kind === 'record' && o.lessons ? [o.dir] : []))
+    const dir = recordOutputs(this.ctx.config)
+      .filter((o) => o.lessons)
+      .map((o) => o.dir)
       .find((d) => all.some((s) => s.path.startsWith(`${d}/`)));
     return dir ? all.filter((s) => dirname(s.path) === dir).sort((a, b) => basename(a.path).localeCompare(basename(b.path))) : [];
   }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, statfsSync,
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import { recordOutputs, type Config, type RecordOutput } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import { slug } from '../core/slug.js';
@@ -47,8 +47,6 @@ export interface KeptLessons {
   remove(path: string, reason: string): void;
 }
 
-type RecordOutput = Extract<Config['outputs'][number], { kind: 'record' }>;
-
 export interface RecorderContext {
   config: Config;
   log: Logger;
@@ -85,7 +83,7 @@ export class Recorder implements Part {
   }
 
   private get outputs(): RecordOutput[] {
-    return this.ctx.config.outputs.filter((o): o is RecordOutput => o.kind === 'record');
+    return recordOutputs(this.ctx.config);
   }
 
   async start(): Promise<void> {
