@@ -198,7 +198,7 @@ describe('ASCII command sets (device-profiles/projectors)', () => {
     await sim.start();
     cleanups.push(() => sim.stop());
     const d = await startDevices({
-      projectors: { main: { protocol: 'ascii', commandSet: 'optoma', port: pty.a, timeoutMs: 400, warmUpS: 1 } },
+      projectors: { main: { protocol: 'ascii', commandSet: 'optoma', port: pty.a, timeoutMs: 1500, warmUpS: 1 } },
     });
     cleanups.push(() => d.stop());
     const p = d.room.projector('main');

@@ -84,6 +84,8 @@ describe('classroom: a class runs itself', () => {
       runner: new GstRunner(),
       profile: loadBoardProfile('software'),
       gpioChip: gpio,
+      // No local HTTP: its default port is the demo's (tests/commands/demo.test.ts runs alongside).
+      http: false,
     });
     await service.start();
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).pipeline.state === 'running', 20_000);

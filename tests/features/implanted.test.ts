@@ -38,6 +38,8 @@ describe('implanted class', () => {
     service = createService(config, pino({ level: process.env.CLASSBOX_TEST_LOG ?? 'silent' }), {
       runner: new GstRunner(),
       profile: loadBoardProfile('software'),
+      // No local HTTP: its default port is the demo's (tests/commands/demo.test.ts runs alongside).
+      http: false,
     });
     await service.start();
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 10_000);

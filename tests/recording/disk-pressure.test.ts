@@ -35,6 +35,8 @@ describe('disk pressure on a small filesystem', () => {
         dataDir: tempDir(),
         profile: 'software',
         mqtt: { url: `mqtt://127.0.0.1:${await freePort()}` },
+        // Not the default 8080: `npm start` (the demo test) may be listening there at the same time.
+        http: { port: await freePort() },
         video: { width: 640, height: 360, fps: 15, bitrateKbps: 4000, keyframeIntervalS: 1 },
         sources: { board: { kind: 'test', pattern: 'snow' } },
         outputs: [{ name: 'archive', kind: 'record', dir: mountpoint, segmentS: 10, minFreeMB: 8 }],

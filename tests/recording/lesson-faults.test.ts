@@ -33,6 +33,8 @@ describe('lessons that cannot be made', () => {
         dataDir: tempDir(),
         profile: 'software',
         mqtt: { url: `mqtt://127.0.0.1:${await freePort()}` },
+        // Not the default 8080: `npm start` (the demo test) may be listening there at the same time.
+        http: { port: await freePort() },
         // An incompressible picture at 2 Mbit/s: about 2.5 MB of segments in 10 seconds.
         video: { width: 640, height: 360, fps: 15, bitrateKbps: 2000, keyframeIntervalS: 1 },
         sources: { board: { kind: 'test', pattern: 'snow' } },
@@ -139,6 +141,8 @@ describe('a class whose end passed while the box was down', () => {
         dataDir,
         profile: 'software',
         mqtt: { url: `mqtt://127.0.0.1:${await freePort()}` },
+        // Not the default 8080: `npm start` (the demo test) may be listening there at the same time.
+        http: { port: await freePort() },
         video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
         sources: { board: { kind: 'test' } },
         outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 10, minFreeMB: 0 }],

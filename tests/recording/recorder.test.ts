@@ -38,7 +38,11 @@ describe('recording segments', () => {
       },
       env: {},
     });
-    service = createService(config, pino({ level: 'silent' }), { runner: new GstRunner(), profile: loadBoardProfile('software') });
+    service = createService(config, pino({ level: 'silent' }), {
+      runner: new GstRunner(),
+      profile: loadBoardProfile('software'),
+      http: false, // its default port is the demo's (tests/commands/demo.test.ts runs alongside)
+    });
     for (const t of ['recording.segment', 'recording.deleted', 'disk.low', 'recording.empty'] as const)
       service.bus.on(events, t, (p) => events.push({ type: t, payload: p }));
     await service.start();
