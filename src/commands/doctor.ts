@@ -1,4 +1,5 @@
-import { existsSync, statfsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { megabytesFree } from '../core/disk-free.js';
 import { dirname } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { H264_DECODERS, H264_ENCODERS, REQUIRED_ELEMENTS, probeGstreamer } from '../board/gstreamer-probe.js';
@@ -78,10 +79,9 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
     try {
       // A look, not a change: doctor creates nothing (the service makes its folder when it starts).
       const at = nearestExisting(config.dataDir);
-      const fs = statfsSync(at);
-      const freeMB = Math.floor((fs.bavail * fs.bsize) / 1024 / 1024);
+      const free = megabytesFree(at);
       const where = at === config.dataDir ? config.dataDir : `${config.dataDir} (not there yet; ${at} is)`;
-      checks.push({ name: 'disk', status: freeMB < MIN_FREE_MB ? 'warn' : 'ok', detail: `${freeMB} MB free at ${where}` });
+      checks.push({ name: 'disk', status: free < MIN_FREE_MB ? 'warn' : 'ok', detail: `${free} MB free at ${where}` });
     } catch (err) {
       checks.push({ name: 'disk', status: 'fail', detail: `${config.dataDir}: ${(err as Error).message}` });
     }

@@ -5,7 +5,8 @@ import { summary, type Lessons } from '../recording/lessons.js';
 import type { Uploader } from '../recording/uploader.js';
 
 /** The lesson ids classbox makes: a class's id (`YYYYMMDDTHHMMSS-<name>`). */
-export const lessonId = z.string().regex(/^[0-9]{8}T[0-9]{6}-[a-z0-9-]{1,64}$/, 'must be a lesson id from lessons/list');
+export const LESSON_ID = '[0-9]{8}T[0-9]{6}-[a-z0-9-]{1,64}';
+export const lessonId = z.string().regex(new RegExp(`^${LESSON_ID}$`), 'must be a lesson id from lessons/list');
 
 /** Upload state of a lesson file: `off` (no upload configured), `queued`, `uploading`, `retrying`, `done`. */
 function uploadState(uploader: Uploader | undefined, path: string | null): string {

@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync, statfsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { megabytesFree } from '../core/disk-free.js';
 import { cpus } from 'node:os';
 
 /** CPU busy share since the previous call, from the kernel's per-core counters (no child process). */
@@ -70,8 +71,7 @@ export function throttled(
 
 export function diskFreeMB(path: string): number | null {
   try {
-    const s = statfsSync(path);
-    return Math.floor((s.bavail * s.bsize) / 1024 / 1024);
+    return megabytesFree(path);
   } catch {
     return null;
   }

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { redactDeep } from '../core/redact.js';
 import { sendFile } from './file-range.js';
+import { LESSON_ID } from '../features/lesson-commands.js';
 
 export interface HttpContext {
   config: Config;
@@ -30,6 +31,7 @@ export interface HttpContext {
 const PAGE = readFileSync(fileURLToPath(new URL('./page.html', import.meta.url)), 'utf8');
 
 const MAX_BODY = 64 * 1024;
+const LESSON_FILE = new RegExp(`^/lessons/(${LESSON_ID})\\.(mp4|jpg)$`);
 
 function body(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -126,7 +128,7 @@ export class HttpServer implements Part {
       }
       return send(200, JSON.stringify(await api.table.handle(command[1]!, payload)));
     }
-    const lessonFile = /^\/lessons\/([0-9]{8}T[0-9]{6}-[a-z0-9-]{1,64})\.(mp4|jpg)$/.exec(path);
+    const lessonFile = LESSON_FILE.exec(path);
     if (lessonFile && this.ctx.lessons && (req.method === 'GET' || req.method === 'HEAD')) {
       let file: string;
       try {

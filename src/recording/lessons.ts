@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { megabytesFree } from '../core/disk-free.js';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { recordOutputs, type Config } from '../config/schema.js';
@@ -236,16 +237,15 @@ export class Lessons implements Part {
     const bytes = segments.reduce((a, s) => a + s.bytes, 0);
     mkdirSync(dir, { recursive: true });
     // The join writes the media twice over (mp4mux keeps it aside to put the index in front).
-    const fs = statfsSync(dir);
-    const freeMB = Math.floor((fs.bavail * fs.bsize) / 1024 / 1024);
+    const free = megabytesFree(dir);
     const needMB = Math.ceil((2 * bytes) / 1024 / 1024);
-    if (freeMB - needMB < minFreeMB) {
+    if (free - needMB < minFreeMB) {
       if (l.state !== 'waiting') {
-        this.log.warn({ class: l.id, freeMB, needMB, minFreeMB }, 'no room to make the lesson file: the segments are kept');
-        bus.emit('disk.low', { dir, freeMB, minFreeMB: minFreeMB + needMB });
+        this.log.warn({ class: l.id, freeMB: free, needMB, minFreeMB }, 'no room to make the lesson file: the segments are kept');
+        bus.emit('disk.low', { dir, freeMB: free, minFreeMB: minFreeMB + needMB });
       }
       l.state = 'waiting';
-      l.reason = `needs ${needMB} MB beyond the ${minFreeMB} MB kept free; ${freeMB} MB free`;
+      l.reason = `needs ${needMB} MB beyond the ${minFreeMB} MB kept free; ${free} MB free`;
       this.save();
       return;
     }

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, statfsSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { megabytesFree } from '../core/disk-free.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -247,10 +248,7 @@ export class Recorder implements Part {
         total -= k.bytes;
       }
     }
-    const free = () => {
-      const fs = statfsSync(out.dir);
-      return Math.floor((fs.bavail * fs.bsize) / 1024 / 1024);
-    };
+    const free = () => megabytesFree(out.dir);
     let freeMB = free();
     if (freeMB >= out.minFreeMB) {
       this.lowSince.delete(out.dir);

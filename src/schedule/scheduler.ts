@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -226,8 +227,7 @@ export class Scheduler implements Part {
       const count = icalOccurrences(text, this.tz, now, now + 7 * 86_400_000).length; // throws if it is not iCalendar
       if (text !== this.ical) {
         this.ical = text;
-        writeFileSync(join(this.dir, 'feed.ics.tmp'), text);
-        renameSync(join(this.dir, 'feed.ics.tmp'), join(this.dir, 'feed.ics'));
+        writeFileAtomic(join(this.dir, 'feed.ics'), text);
         this.ctx.bus.emit('schedule.updated', { source: 'ical', classes: count });
       }
       this.fetchFailing = false;
@@ -250,7 +250,6 @@ export class Scheduler implements Part {
   }
 
   private writeJson(file: string, value: unknown): void {
-    writeFileSync(join(this.dir, `${file}.tmp`), JSON.stringify(value));
-    renameSync(join(this.dir, `${file}.tmp`), join(this.dir, file));
+    writeFileAtomic(join(this.dir, file), JSON.stringify(value));
   }
 }
