@@ -32,8 +32,13 @@ export interface SoakOptions {
   segmentS: number;
   /** Where samples (JSON lines) and the box's log go. */
   dir?: string;
+  /** Parts of the traffic left out, to find by A/B runs which one makes memory grow. */
+  without?: ReadonlyArray<SoakPart>;
   onSample?: (s: SoakSample) => void;
 }
+
+export const SOAK_PARTS = ['viewer', 'readers', 'requests', 'faults'] as const;
+export type SoakPart = (typeof SOAK_PARTS)[number];
 
 export interface SoakSample {
   /** Seconds since the measured class started (negative: before it). */
@@ -360,51 +365,59 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     classStart = Date.now();
     await ask('class/start', { mode: 'live', name: 'Soak' });
     await sleep(5000);
-    readers.push(reader(`srt://127.0.0.1:${ports.srt}?mode=caller`), reader(nginx.url('live', 'room1'), ['-rw_timeout', '10000000']));
-    viewer = await previewViewer(`http://127.0.0.1:${ports.http}`);
+    const without = new Set(o.without ?? []);
+    if (!without.has('readers'))
+      readers.push(reader(`srt://127.0.0.1:${ports.srt}?mode=caller`), reader(nginx.url('live', 'room1'), ['-rw_timeout', '10000000']));
+    if (!without.has('viewer')) viewer = await previewViewer(`http://127.0.0.1:${ports.http}`);
 
-    const layouts = ['pip', 'side-by-side', 'grid', 'single:board', 'single:teacher'];
-    let n = 0;
-    timers.push(setInterval(() => void ask('layout/set', { layout: layouts[n++ % layouts.length] }), 25_000));
-    let p = 0;
-    timers.push(
-      setInterval(() => {
-        void (async () => {
-          await ask('ptz/move', { camera: 'teacher-cam', direction: p % 2 ? 'left' : 'right', speed: 5, durationMs: 300 });
-          await ask('ptz/recall', { camera: 'teacher-cam', preset: p++ % 2 ? 'podium' : 'board' });
-        })();
-      }, 10_000),
-    );
-    timers.push(setInterval(() => void ask('projector/status', { projector: 'main' }), 15_000));
-    timers.push(setInterval(() => void ask('state/get', {}), 5000));
-    timers.push(
-      setInterval(
-        () =>
-          fault(async () => {
-            provoked.brokerRestarts++;
-            provokedAt.push(since());
-            online = false;
-            await broker.stop();
-            await sleep(5000);
-            await broker.start();
-          }),
-        o.brokerRestartS * 1000,
-      ),
-    );
-    timers.push(
-      setInterval(
-        () =>
-          fault(async () => {
-            provoked.sourceLosses++;
-            provokedAt.push(since());
-            await rtsp.stop();
-            await sleep(20_000);
-            await rtsp.start();
-            provokedAt.push(since());
-          }),
-        o.sourceLossS * 1000,
-      ),
-    );
+    if (!without.has('requests')) traffic();
+    if (!without.has('faults')) faults();
+    function traffic() {
+      const layouts = ['pip', 'side-by-side', 'grid', 'single:board', 'single:teacher'];
+      let n = 0;
+      timers.push(setInterval(() => void ask('layout/set', { layout: layouts[n++ % layouts.length] }), 25_000));
+      let p = 0;
+      timers.push(
+        setInterval(() => {
+          void (async () => {
+            await ask('ptz/move', { camera: 'teacher-cam', direction: p % 2 ? 'left' : 'right', speed: 5, durationMs: 300 });
+            await ask('ptz/recall', { camera: 'teacher-cam', preset: p++ % 2 ? 'podium' : 'board' });
+          })();
+        }, 10_000),
+      );
+      timers.push(setInterval(() => void ask('projector/status', { projector: 'main' }), 15_000));
+      timers.push(setInterval(() => void ask('state/get', {}), 5000));
+    }
+    function faults() {
+      timers.push(
+        setInterval(
+          () =>
+            fault(async () => {
+              provoked.brokerRestarts++;
+              provokedAt.push(since());
+              online = false;
+              await broker.stop();
+              await sleep(5000);
+              await broker.start();
+            }),
+          o.brokerRestartS * 1000,
+        ),
+      );
+      timers.push(
+        setInterval(
+          () =>
+            fault(async () => {
+              provoked.sourceLosses++;
+              provokedAt.push(since());
+              await rtsp.stop();
+              await sleep(20_000);
+              await rtsp.start();
+              provokedAt.push(since());
+            }),
+          o.sourceLossS * 1000,
+        ),
+      );
+    }
 
     const end = classStart + o.durationS * 1000;
     while (Date.now() < end) {
@@ -415,7 +428,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     for (const t of timers) clearInterval(t);
     // A broker restart or a camera loss in flight ends with the broker and the camera back.
     await Promise.all(inFlight);
-    viewer.close();
+    viewer?.close();
     viewer = undefined;
     for (const r of readers.splice(0)) r.stop();
     await ask('class/stop', {});
@@ -475,7 +488,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
 export async function soak(minutes: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'classbox-soak-'));
-  console.error(`soak: ${minutes} min, samples in ${join(dir, 'samples.jsonl')}`);
+  // SOAK_WITHOUT=viewer,faults leaves those parts of the traffic out (A/B runs).
+  const without = (process.env.SOAK_WITHOUT ?? '').split(',').filter(Boolean);
+  const unknown = without.filter((w) => !(SOAK_PARTS as ReadonlyArray<string>).includes(w));
+  if (unknown.length) throw new Error(`SOAK_WITHOUT: unknown part ${unknown.join(', ')} (parts: ${SOAK_PARTS.join(', ')})`);
+  console.error(`soak: ${minutes} min${without.length ? ` without ${without.join(', ')}` : ''}, samples in ${join(dir, 'samples.jsonl')}`);
   const r = await runSoak({
     durationS: minutes * 60,
     warmupS: Math.min(600, (minutes * 60) / 4),
@@ -484,6 +501,7 @@ export async function soak(minutes: number): Promise<void> {
     sourceLossS: 900,
     segmentS: 60,
     dir,
+    without: without as SoakPart[],
     onSample: (s) => console.error(JSON.stringify(s)),
   });
   const goal: Record<Metric, string> = {
@@ -496,7 +514,7 @@ export async function soak(minutes: number): Promise<void> {
     lagMs: '',
   };
   console.log(
-    `\n### Soak: \`classbox run\` in a live class for ${minutes} min (slopes after ${Math.round(Math.min(600, (minutes * 60) / 4) / 60)} min of warm-up, per hour)\n`,
+    `\n### Soak: \`classbox run\` in a live class for ${minutes} min${without.length ? ` without ${without.join(', ')}` : ''} (slopes after ${Math.round(Math.min(600, (minutes * 60) / 4) / 60)} min of warm-up, per hour)\n`,
   );
   console.log(
     table(
