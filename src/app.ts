@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { recordOutputs, type Config } from './config/schema.js';
 import { EventBus } from './core/events.js';
 import { Lifecycle, type Part } from './core/lifecycle.js';
+import { screenPictures } from './media/displays.js';
 import { MediaEngine } from './media/engine.js';
 import type { PipelineRunner } from './media/runner.js';
 import type { BoardProfile } from './media/profiles.js';
@@ -193,6 +194,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     presets: Object.fromEntries(Object.entries(config.devices.cameras).map(([n, c]) => [n, c.presets])),
     inputs: Object.fromEntries(Object.entries(config.devices.projectors).map(([n, p]) => [n, Object.keys(p.inputs)])),
     layouts: layoutNames(Object.keys(config.sources)),
+    pictures: config.displays ? screenPictures(config) : [],
     telemetry: {
       media: media?.stats() ?? null,
       memoryMB: Math.round(process.memoryUsage().rss / 1024 / 1024),

@@ -6,6 +6,8 @@ import { linkKey } from '../transports/link-key.js';
 import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
 import { fleet, health, http, mqtt, schedule, upload } from './service-schema.js';
 import { singleSource } from '../core/layout-names.js';
+import { displays, SHOWS_PATTERN } from './display-schema.js';
+import { showsProblem } from '../media/displays.js';
 
 /**
  * The one schema of the config file (CONTRACT §3). Unknown keys are errors at every level:
@@ -26,6 +28,8 @@ export const configSchema = z
     audio,
     /** Where the receive and playback roles show the picture: the board's display sink, or none (headless). */
     display: z.strictObject({ sink: z.enum(['profile', 'none']).default('profile') }).default({ sink: 'profile' }),
+    /** Several screens, each showing one picture (media/displays.ts); without it, `display` shows the lesson. */
+    displays,
     sources: z.record(name(), source).default({}),
     layout: layout.default('pip'),
     outputs: z.array(output).default([]),
@@ -49,6 +53,20 @@ export const configSchema = z
     if (config.role === 'broadcast' && sources.length > 4) {
       ctx.addIssue({ code: 'custom', path: ['sources'], message: 'at most 4 sources can be composed on one screen' });
     }
+
+    const screens = new Set<string>();
+    let lessonOn: string | undefined;
+    config.displays?.forEach((d, i) => {
+      if (screens.has(d.name))
+        ctx.addIssue({ code: 'custom', path: ['displays', i, 'name'], message: `duplicate display name "${d.name}"` });
+      screens.add(d.name);
+      // (A value that is not a picture's name has had its own message.)
+      const problem = SHOWS_PATTERN.test(d.shows) ? showsProblem(config, d.shows) : null;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['displays', i, 'shows'], message: problem.message });
+      else if (d.shows === 'lesson' && lessonOn)
+        ctx.addIssue({ code: 'custom', path: ['displays', i, 'shows'], message: `the lesson is on display "${lessonOn}" already` });
+      if (d.shows === 'lesson') lessonOn ??= d.name;
+    });
 
     const seen = new Set<string>();
     config.outputs.forEach((o, i) => {

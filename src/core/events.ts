@@ -13,6 +13,11 @@ export interface ClassboxEvents {
   'output.down': { output: string; reason: string; attempt: number };
   'output.up': { output: string };
   'layout.changed': { layout: string; previous: string };
+  /** `display/set`: a screen shows something else. */
+  'display.changed': { display: string; shows: string; previous: string };
+  /** A screen's pipeline failed (its sink, its driver); it is rebuilt, the room goes on. */
+  'display.lost': { display: string; shows: string; reason: string };
+  'display.restored': { display: string; shows: string };
   'media.state': { state: MediaPipelineState };
   'playback.ended': { media: string };
   'playback.failed': { media: string; reason: string };

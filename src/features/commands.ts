@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { layout as layoutSchema } from '../config/media-schema.js';
+import { shows } from '../config/display-schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
@@ -47,6 +48,14 @@ export function buildCommandTable(ctx: CommandContext): CommandTable {
           needMedia(ctx.media).setLayout(layout);
           return { layout };
         },
+      }),
+    )
+    .register(
+      'display/set',
+      command({
+        schema: z.strictObject({ display: z.string().min(1).max(64), shows }),
+        lane: () => 'media',
+        handler: ({ display, shows }) => needMedia(ctx.media).setDisplay(display, shows),
       }),
     )
     .register(

@@ -35,6 +35,7 @@ export function buildState(
     class: ctx.classroom.snapshot(),
     recording: media?.isRecording ?? false,
     layout: media?.layout ?? ctx.config.layout,
+    displays: media?.displays() ?? {},
     pipeline: { state: media?.pipelineState() ?? 'stopped' },
     outputs: media?.outputStates() ?? ctx.config.outputs.map((o) => ({ name: o.name, kind: o.kind, state: 'stopped' })),
     devices: ctx.devices.snapshot(),
@@ -48,6 +49,9 @@ export function buildState(
 const CHANGES: Array<keyof ClassboxEvents> = [
   'media.state',
   'layout.changed',
+  'display.changed',
+  'display.lost',
+  'display.restored',
   'output.up',
   'output.down',
   'source.lost',

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { BusMessage, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BusMessage, CreateOptions, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
 
 export type HostCommand =
   | { op: 'play' | 'pause' | 'eos' | 'stop' }
@@ -14,6 +15,11 @@ export type HostReport =
   { type: 'bus'; message: BusMessage } | { type: 'snapshot'; values: Record<string, unknown>; position: number; duration: number };
 
 const HOST = fileURLToPath(new URL('./pipeline-host.ts', import.meta.url));
+/**
+ * tsx found from this file, not from the working directory: `classbox run` started from anywhere
+ * (a service unit's own directory, a technician's home) would otherwise start no pipeline process.
+ */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 /** A stopped pipeline's process that has not exited by then is killed. */
 const STOP_GRACE_MS = 2000;
 
@@ -33,10 +39,10 @@ class ChildPipeline implements RunningPipeline {
   private dur = -1;
   private stopped = false;
 
-  constructor(launch: string) {
+  constructor(launch: string, env: Record<string, string> = {}) {
     this.child = fork(HOST, [], {
-      env: { ...process.env, CLASSBOX_PIPELINE: launch },
-      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...env, CLASSBOX_PIPELINE: launch },
+      execArgv: ['--import', TSX],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (r: HostReport) => {
@@ -128,7 +134,7 @@ class ChildPipeline implements RunningPipeline {
 
 /** Runs each pipeline in a process of its own (see ChildPipeline). */
 export class ChildProcessRunner implements PipelineRunner {
-  create(launch: string): RunningPipeline {
-    return new ChildPipeline(launch);
+  create(launch: string, options: CreateOptions = {}): RunningPipeline {
+    return new ChildPipeline(launch, options.env);
   }
 }

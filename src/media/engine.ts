@@ -4,7 +4,7 @@ import { recordOutputs, type Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus, MediaPipelineState } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
-import { buildGraph, initialLayout, type MediaGraph, type PipelineSpec } from './graph.js';
+import { buildGraph, canvasOf, channelName, initialLayout, INTER_TIMEOUT_NS, type MediaGraph, type PipelineSpec } from './graph.js';
 import { launchString } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
@@ -17,6 +17,8 @@ import { NetworkOutputs, type OutputStats } from './network-outputs.js';
 import { RateMeter } from './rate-meter.js';
 import { singleSource } from '../core/layout-names.js';
 import { recordingPrefix } from './recording-names.js';
+import { Screens, type ScreenStats } from './screens.js';
+import { screenEnv } from './displays.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
 const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
@@ -61,6 +63,7 @@ interface InputOptions {
   /** A video source with a NO SIGNAL slate in the composite and a preview branch. */
   slate?: boolean;
   runner?: PipelineRunner;
+  env?: SupervisedOptions['env'];
   /** The launch line at each (re)start, when it can change. */
   launch?: () => string;
   progress?: SupervisedOptions['progress'];
@@ -94,6 +97,7 @@ export class MediaEngine implements Part {
   /** Every input pipeline by name: video sources, `audio`, and the received lesson. */
   private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; sink: string }>();
   private readonly outputs: NetworkOutputs;
+  private readonly screens: Screens;
   private readonly encoded = new RateMeter();
   private lastEncodedFrames = 0;
   private lastFrameAt = 0;
@@ -114,6 +118,18 @@ export class MediaEngine implements Part {
       runner: ctx.runner,
       requestKeyFrame: () => this.main?.pipeline?.forceKeyUnit('net-out'),
       changed: () => this.emitState(),
+    });
+    this.screens = new Screens({
+      config: ctx.config,
+      profile: ctx.profile,
+      canvas: canvasOf(ctx.config),
+      log: this.log,
+      bus: ctx.bus,
+      runner: ctx.runner,
+      isolatedRunner: ctx.isolatedRunner ?? ctx.runner,
+      channel: (source) => channelName(ctx.config, source),
+      interTimeoutNs: INTER_TIMEOUT_NS,
+      lessonMoved: () => this.rebuildLesson(),
     });
   }
 
@@ -182,6 +198,7 @@ export class MediaEngine implements Part {
       layout: this.currentLayout,
       filePrefix: this.filePrefix,
       record: this.recording,
+      displays: this.screens.current(),
     });
   }
 
@@ -205,6 +222,7 @@ export class MediaEngine implements Part {
     this.main?.start();
     for (const s of this.sources.values()) s.sp.start();
     this.outputs.startAll(this.ctx.streaming ?? true);
+    this.screens.start();
     this.log.info(
       { role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: this.outputs.names() },
       'media started',
@@ -290,6 +308,7 @@ export class MediaEngine implements Part {
       runner: opts.runner ?? this.ctx.runner,
       log: this.log,
       launch: opts.launch ?? (() => launchString(spec.tokens)),
+      ...(opts.env ? { env: opts.env } : {}),
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
       loopOnEos: this.ctx.config.sources[name]?.kind === 'file' && this.ctx.config.sources[name].loop,
@@ -328,7 +347,7 @@ export class MediaEngine implements Part {
    * (no sound card) cost the sound once, not the picture: the lesson restarts at once, metered only.
    */
   private superviseDisplay(spec: PipelineSpec): void {
-    const lesson = Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote';
+    const lesson = this.lessonName();
     // Counted where the lesson is decoded: the display also shows the slate's frames.
     const frames = lessonFrames(lesson);
     this.superviseInput(spec, lesson, frames, {
@@ -337,9 +356,32 @@ export class MediaEngine implements Part {
       // stalls, and rebuilt only if it does not come back on its own.
       progress: remoteProgress(frames),
       ownSlate: (p, visible) => p.setPad(lessonScreen(lesson), 'sink_1', 'alpha', visible ? 1 : 0),
-      launch: () => launchString(this.speakerFailed ? this.withoutSpeakers().display!.tokens : spec.tokens),
+      // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
+      launch: () => launchString((this.speakerFailed ? this.withoutSpeakers() : this.render()).display!.tokens),
+      env: () => screenEnv(this.screens.lessonScreen()),
       ownFault: (reason) => this.speakerFault(reason),
     });
+  }
+
+  private lessonName(): string {
+    return Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote';
+  }
+
+  /** The lesson's pipeline built again (its screen changed): a second of picture and sound, nothing else. */
+  private async rebuildLesson(): Promise<void> {
+    const entry = this.graph?.display ? this.sources.get(this.lessonName()) : undefined;
+    if (!entry) return;
+    await entry.sp.stop();
+    entry.sp.start();
+  }
+
+  /** `display/set`: one screen shows something else; recordings, streams and the other screens go on. */
+  setDisplay(display: string, shows: string): ReturnType<Screens['set']> {
+    return this.screens.set(display, shows);
+  }
+
+  displays(): Record<string, ScreenStats> {
+    return this.screens.stats();
   }
 
   /** The anchor's speakers: the classrooms' sound mixed; without a card, metered only. */
@@ -351,7 +393,11 @@ export class MediaEngine implements Part {
   }
 
   private withoutSpeakers(): MediaGraph {
-    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, { layout: this.currentLayout, speaker: 'none' });
+    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, {
+      layout: this.currentLayout,
+      speaker: 'none',
+      displays: this.screens.current(),
+    });
   }
 
   /** True (and `audio.speaker_failed`, once) when a pipeline failed for want of its speakers. */
@@ -482,12 +528,14 @@ export class MediaEngine implements Part {
     for (const sp of this.outputs.supervised().concat(
       this.main ? [this.main] : [],
       [...this.sources.values()].map((s) => s.sp),
+      this.screens.supervised(),
     )) {
       void sp.stop(0).catch(() => undefined);
     }
   }
 
   async stop(): Promise<void> {
+    await this.screens.stop();
     await this.outputs.stop();
     // End of stream through the composite lets the muxer close the last segment properly.
     await this.main?.stop(1500);

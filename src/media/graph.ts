@@ -8,6 +8,7 @@ import { demuxHead, rawCaps, soundChannel, sourcePipelineChains, type Canvas } f
 import { lessonChains, playbackChains, speakerMixChains } from './lesson.js';
 import { singleLayout } from '../core/layout-names.js';
 import { recordingPrefix } from './recording-names.js';
+import { compositeChannel, screenSink, screensOf } from './displays.js';
 
 /** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
 export const INTER_TIMEOUT_NS = 500_000_000;
@@ -43,10 +44,15 @@ export function canvasOf(config: Config): Canvas {
   return { width: config.video.width, height: config.video.height, fps: config.video.fps };
 }
 
-function displayChain(config: Config, profile: BoardProfile): Chain {
-  return config.display.sink === 'none'
-    ? [{ element: 'fakesink', name: 'display', properties: { sync: true } }]
-    : profile.display.chain.map((l, i, all) => (i === all.length - 1 ? { ...l, name: 'display' } : l));
+/**
+ * The display sink of the screen that shows the lesson (or a played file): the one whose `shows` is
+ * `lesson` now, else none (the lesson is still decoded, heard and watched). Playback takes the first
+ * screen when none shows the lesson.
+ */
+function displayChain(config: Config, profile: BoardProfile, shows: Record<string, string> | undefined, playback = false): Chain {
+  const screens = screensOf(config);
+  const screen = screens.find((d) => (shows?.[d.name] ?? d.shows) === 'lesson') ?? (playback ? screens[0] : undefined);
+  return screenSink(screen ?? { sink: 'none' }, profile, 'display');
 }
 
 /**
@@ -134,6 +140,14 @@ function compositeChains(
       ]);
     }
     chains.push(previewBranch('raw-tee.', 'preview', canvas.fps));
+    // A screen may be switched to the composite at any time: its picture is always shared (the channel
+    // holds the last frame only).
+    if (config.displays)
+      chains.push([
+        { ref: 'raw-tee.' },
+        { element: 'queue', properties: { 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
+        { element: 'intervideosink', properties: { channel: compositeChannel(config), sync: false } },
+      ]);
     // Always present in the service: it measures the encoded stream (fps, bitrate, stalls) and feeds
     // the network outputs, each in its own pipeline.
     chains.push([
@@ -194,6 +208,8 @@ export interface GraphOptions {
   record?: boolean;
   /** The speakers to play the lesson on, when not `audio.speaker` (`none` after the device failed). */
   speaker?: string;
+  /** What each screen shows now (`display/set` may have changed it); default: the config's. */
+  displays?: Record<string, string>;
 }
 
 /**
@@ -221,7 +237,9 @@ export function buildGraph(
   if (role === 'playback') {
     const media = options.media ?? 'file:///dev/null';
     const uri = media.includes('://') ? media : `file://${media}`;
-    const tokens = pipelineTokens(playbackChains(uri, displayChain(config, profile), options.speaker ?? config.audio.speaker));
+    const tokens = pipelineTokens(
+      playbackChains(uri, displayChain(config, profile, options.displays, true), options.speaker ?? config.audio.speaker),
+    );
     return {
       role,
       sources: [],
@@ -244,7 +262,7 @@ export function buildGraph(
     display = {
       id: 'receive',
       tokens: pipelineTokens(
-        lessonChains(name, src, profile, canvas, displayChain(config, profile), options.speaker ?? config.audio.speaker),
+        lessonChains(name, src, profile, canvas, displayChain(config, profile, options.displays), options.speaker ?? config.audio.speaker),
       ),
     };
   }

@@ -1,3 +1,4 @@
+import { screenEnv, screensOf } from './displays.js';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -60,7 +61,10 @@ export class Player {
     }
     let p: RunningPipeline;
     try {
-      p = this.ctx.runner.create(launchString(tokens));
+      // On the screen that shows the lesson (else the first): its X display, when it has one.
+      const screens = screensOf(this.ctx.config);
+      const env = screenEnv(screens.find((d) => d.shows === 'lesson') ?? screens[0]);
+      p = this.ctx.runner.create(launchString(tokens), env ? { env } : {});
     } catch (err) {
       if (this.speakerFault(String((err as Error).message))) return this.open(media);
       throw err;

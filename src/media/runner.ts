@@ -53,9 +53,14 @@ export interface RunningPipeline {
   onMessage(fn: (m: BusMessage) => void): void;
 }
 
+export interface CreateOptions {
+  /** Environment of the pipeline's own process (a screen's DISPLAY); a runner in this process has one for all and ignores it. */
+  env?: Record<string, string>;
+}
+
 export interface PipelineRunner {
   /** Throws when the line does not parse or an element is missing (`no element "x"`). */
-  create(launch: string): RunningPipeline;
+  create(launch: string, options?: CreateOptions): RunningPipeline;
 }
 
 /** Parses `rendered=(guint64)29` out of a GstBaseSink `stats` structure string. */

@@ -168,7 +168,10 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
       { element: 'audioresample' },
       { caps: RAW_AUDIO_CAPS },
       meter(`${name}-level`),
-      { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel) } },
+      // async=false: a classroom that sends no sound (an encoder, a box without a microphone) leaves this
+      // branch unlinked, and a sink waiting to preroll held its picture back for good (no frame, the
+      // watchdog, rebuilt again and again).
+      { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel), async: false } },
     ],
   ];
 }

@@ -9,6 +9,8 @@ export interface SupervisedOptions {
   log: Logger;
   /** The launch string, rebuilt at each (re)start so it reflects the current layout. */
   launch: () => string;
+  /** The environment of the pipeline's own process, read at each (re)start (a screen's DISPLAY). */
+  env?: () => Record<string, string> | undefined;
   /** Waits between restarts; the last one repeats. */
   backoffMs: readonly number[];
   /** True once the pipeline really delivers (frames rendered, state PLAYING...). Polled every `checkMs`. */
@@ -64,7 +66,8 @@ export class SupervisedPipeline {
     this.state = 'starting';
     let p: RunningPipeline;
     try {
-      p = this.o.runner.create(this.o.launch());
+      const env = this.o.env?.();
+      p = this.o.runner.create(this.o.launch(), env ? { env } : {});
     } catch (err) {
       this.fail((err as Error).message, generation);
       return;

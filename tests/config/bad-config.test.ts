@@ -95,6 +95,31 @@ const CASES: Array<{ kind: string; yaml: string | null; line: RegExp }> = [
     line: /^devices\.projectors\.main\.commandSet: no command set "acme" in device-profiles\/projectors \(known: benq, optoma\)$/,
   },
   {
+    kind: 'a screen showing a source that is not there',
+    yaml: `${VALID}displays:\n  - { name: front, shows: "source:board" }\n  - { name: side, shows: "source:teacher" }\n`,
+    line: /^displays\[1\]\.shows: no source "teacher" \(sources: board\)$/,
+  },
+  {
+    kind: 'a screen showing the lesson on an anchor',
+    yaml: `${VALID}displays:\n  - { name: front, shows: lesson }\n`,
+    line: /^displays\[0\]\.shows: there is no lesson to show: only a receiving classroom \(role: receive\) with a remote source has one$/,
+  },
+  {
+    kind: 'a screen of classrooms with none',
+    yaml: `${VALID}displays:\n  - { name: front, shows: classrooms }\n`,
+    line: /^displays\[0\]\.shows: there are no classrooms to show: no remote source$/,
+  },
+  {
+    kind: 'two screens, one name',
+    yaml: `${VALID}displays:\n  - { name: front, shows: composite }\n  - { name: front, shows: "source:board" }\n`,
+    line: /^displays\[1\]\.name: duplicate display name "front"$/,
+  },
+  {
+    kind: 'a screen showing something that is not a picture',
+    yaml: `${VALID}displays:\n  - { name: front, shows: everything }\n`,
+    line: /^displays\[0\]\.shows: must be lesson, classrooms, composite or source:<name>$/,
+  },
+  {
     kind: 'missing secret file',
     yaml: VALID.replace('mqtt: { url: "mqtt://127.0.0.1:1" }', 'mqtt: { url: "mqtt://127.0.0.1:1", passwordFile: /nonexistent/secret }'),
     line: /^mqtt\.passwordFile: cannot read \/nonexistent\/secret \(ENOENT\)$/,

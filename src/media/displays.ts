@@ -1,0 +1,160 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DisplayConfig } from '../config/display-schema.js';
+import type { Config } from '../config/schema.js';
+import type { ErrorCode } from '../core/errors.js';
+import type { Chain, ElementLink, Link } from './launch.js';
+import { layoutRects } from './layouts.js';
+import type { BoardProfile } from './profiles.js';
+import { rawCaps, type Canvas } from './sources.js';
+
+/** The anchor's lesson in the receive role: the first remote source. */
+export function lessonSource(config: Pick<Config, 'role' | 'sources'>): string | undefined {
+  if (config.role !== 'receive') return undefined;
+  return Object.entries(config.sources).find(([, s]) => s.kind === 'remote')?.[0];
+}
+
+/** The other classrooms over the network: every remote source but the lesson. */
+export function classroomsOf(config: Pick<Config, 'role' | 'sources'>): string[] {
+  const lesson = lessonSource(config);
+  return Object.entries(config.sources)
+    .filter(([n, s]) => s.kind === 'remote' && n !== lesson)
+    .map(([n]) => n);
+}
+
+/**
+ * The room's screens: `displays`, or else the single `display` showing the lesson (receive role) or
+ * what a played file holds (playback).
+ */
+export function screensOf(config: Pick<Config, 'displays' | 'display'>): DisplayConfig[] {
+  return config.displays ?? [{ name: 'main', sink: config.display.sink, shows: 'lesson' }];
+}
+
+/** The intervideo channel the composite's raw picture is shared on, for a screen that shows it ('/' is in no name). */
+export const compositeChannel = (config: Pick<Config, 'site' | 'room'>) => `${config.site}/${config.room}/composite`;
+
+/** Why a screen of this room cannot show `shows` (null: it can). The same words for the config file and `display/set`. */
+export function showsProblem(config: Pick<Config, 'role' | 'sources'>, shows: string): { code: ErrorCode; message: string } | null {
+  const lesson = lessonSource(config);
+  const names = Object.keys(config.sources);
+  if (shows === 'lesson')
+    return lesson
+      ? null
+      : {
+          code: 'invalid_request',
+          message: 'there is no lesson to show: only a receiving classroom (role: receive) with a remote source has one',
+        };
+  if (shows === 'classrooms')
+    return classroomsOf(config).length > 0
+      ? null
+      : { code: 'invalid_request', message: `there are no classrooms to show: no remote source${lesson ? ' besides the lesson' : ''}` };
+  if (shows === 'composite')
+    return names.some((n) => n !== lesson) ? null : { code: 'invalid_request', message: 'there is no composite: no local source' };
+  const source = /^source:(.+)$/.exec(shows)?.[1];
+  if (!source) return { code: 'invalid_request', message: 'must be lesson, classrooms, composite or source:<name>' };
+  if (source === lesson) return { code: 'invalid_request', message: `source "${source}" is the lesson: show lesson` };
+  if (!names.includes(source)) return { code: 'not_found', message: `no source "${source}" (sources: ${names.join(', ') || 'none'})` };
+  return null;
+}
+
+/** Every picture a screen of this room can show, as `shows` names it. */
+export function screenPictures(config: Pick<Config, 'role' | 'sources'>): string[] {
+  const all = ['lesson', 'classrooms', 'composite', ...Object.keys(config.sources).map((n) => `source:${n}`)];
+  return all.filter((p) => showsProblem(config, p) === null);
+}
+
+/** The board's display sink for one screen (its KMS connector set), or a fakesink for `sink: none`. */
+export function screenSink(display: Pick<DisplayConfig, 'sink' | 'connector'>, profile: BoardProfile, name: string): Chain {
+  if (display.sink === 'none') return [{ element: 'fakesink', name, properties: { sync: true } }];
+  return profile.display.chain.map((l, i, all): Link => {
+    if (!('element' in l) || i !== all.length - 1) return l;
+    const properties = { ...l.properties };
+    if (l.element === 'kmssink' && display.connector !== undefined) properties['connector-id'] = display.connector;
+    return { ...l, name, properties };
+  });
+}
+
+/** What the screen's own process is given: its X display, when it has one. */
+export const screenEnv = (display: Pick<DisplayConfig, 'x11Display'> | undefined): Record<string, string> | undefined =>
+  display?.x11Display ? { DISPLAY: display.x11Display } : undefined;
+
+/** Where a screen's picture passes from the main process to the screen's own (a unix socket; shared memory beside it). */
+export const screenSocket = (name: string) => join(tmpdir(), `classbox-${process.pid}-screen-${name}`);
+
+/** One raw frame of the canvas in I420, and the shared memory for a few of them. */
+function shmBytes(canvas: Canvas): number {
+  return Math.ceil((canvas.width * canvas.height * 3) / 2) * 8;
+}
+
+const leaky = (buffers: number): ElementLink => ({
+  element: 'queue',
+  properties: { 'max-size-buffers': buffers, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' },
+});
+
+/**
+ * What a screen shows, in the main process where the pictures are (intervideo channels are seen only
+ * there), to shared memory. A screen of classrooms composes them in a grid, each black while lost.
+ * shmsink waits for nobody: frames with no screen to read them are dropped.
+ */
+export function screenFeedChains(
+  config: Pick<Config, 'site' | 'room' | 'role' | 'sources'>,
+  shows: string,
+  canvas: Canvas,
+  socket: string,
+  channel: (source: string) => string,
+  interTimeoutNs: number,
+): Chain[] {
+  const out: Chain = [
+    { element: 'videoconvert' },
+    { caps: rawCaps(canvas) },
+    leaky(2),
+    // Frames are copied into the shared memory: offered as the upstream allocator, its few blocks were
+    // all taken by the compositor's pool and the feed stopped at its second frame.
+    { element: 'identity', properties: { 'drop-allocation': true } },
+    {
+      element: 'shmsink',
+      name: 'screen-out',
+      properties: { 'socket-path': socket, 'shm-size': shmBytes(canvas), 'wait-for-connection': false, sync: false, async: false },
+    },
+  ];
+  const inter = (ch: string, name: string): Chain => [
+    { element: 'intervideosrc', name, properties: { channel: ch, timeout: interTimeoutNs } },
+    { caps: rawCaps(canvas) },
+  ];
+  if (shows === 'classrooms') {
+    const rooms = classroomsOf(config);
+    const rects = layoutRects('grid', rooms, canvas.width, canvas.height);
+    const pads: Record<string, number> = {};
+    rooms.forEach((r, i) => {
+      for (const [k, v] of Object.entries(rects[r]!)) pads[`sink_${i}::${k}`] = v;
+    });
+    return [
+      [
+        { element: 'compositor', name: 'screen-mix', properties: { background: 'black', ...pads } },
+        { caps: `video/x-raw,width=${canvas.width},height=${canvas.height},framerate=${canvas.fps}/1` },
+        ...out,
+      ],
+      ...rooms.map((r, i): Chain => [...inter(channel(r), `${r}-screen-in`), leaky(2), { ref: `screen-mix.sink_${i}` }]),
+    ];
+  }
+  const ch = shows === 'composite' ? compositeChannel(config) : channel(shows.replace(/^source:/, ''));
+  return [[...inter(ch, 'screen-in'), ...out]];
+}
+
+/** The sink that counts the frames a screen's process receives (the display sink may be a bin). */
+export const SCREEN_FRAMES = 'screen-frames';
+
+/** The screen's own process: the picture from shared memory to the display sink, counted on the way. */
+export function screenSinkChains(display: DisplayConfig, profile: BoardProfile, canvas: Canvas, socket: string): Chain[] {
+  return [
+    [
+      { element: 'shmsrc', properties: { 'socket-path': socket, 'is-live': true, 'do-timestamp': true } },
+      { caps: rawCaps(canvas) },
+      { element: 'tee', name: 'screen-tee' },
+      leaky(2),
+      { element: 'videoconvert' },
+      ...screenSink(display, profile, `display-${display.name}`),
+    ],
+    [{ ref: 'screen-tee.' }, leaky(1), { element: 'fakesink', name: SCREEN_FRAMES, properties: { sync: false, async: false } }],
+  ];
+}
