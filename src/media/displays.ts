@@ -74,9 +74,13 @@ export function screenSink(display: Pick<DisplayConfig, 'sink' | 'connector'>, p
   });
 }
 
-/** What the screen's own process is given: its X display, when it has one. */
+/**
+ * What the screen's own process is given: its X display, when it has one. A screen on X is not a KMS
+ * screen: autovideosink is kept from trying kmssink, which took 2 s of every start on a box with X and
+ * no XVideo before it fell back to ximagesink.
+ */
 export const screenEnv = (display: Pick<DisplayConfig, 'x11Display'> | undefined): Record<string, string> | undefined =>
-  display?.x11Display ? { DISPLAY: display.x11Display } : undefined;
+  display?.x11Display ? { DISPLAY: display.x11Display, GST_PLUGIN_FEATURE_RANK: 'kmssink:NONE' } : undefined;
 
 /** Where a screen's picture passes from the main process to the screen's own (a unix socket; shared memory beside it). */
 export const screenSocket = (name: string) => join(tmpdir(), `classbox-${process.pid}-screen-${name}`);

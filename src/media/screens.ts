@@ -145,6 +145,7 @@ export class Screens {
       checkMs: 500,
       isUp: (p) => renderedFrames(p.get(SCREEN_FRAMES, 'stats')) > 0,
       onUp: (_p, attempt) => {
+        this.log.debug({ display: name, shows, attempt }, 'screen up');
         if (attempt > 0) ctx.bus.emit('display.restored', { display: name, shows });
       },
       onDown: (reason, attempt) => {
@@ -176,9 +177,12 @@ export class Screens {
     const changed: Array<[Screen, string]> = [[s, shows]];
     const lessonOn = [...this.screens.values()].find((x) => x.shows === 'lesson');
     if (shows === 'lesson' && lessonOn) changed.push([lessonOn, previous]);
+    const t0 = Date.now();
     for (const [x] of changed) await this.stopScreen(x);
+    const stopped = Date.now();
     for (const [x, to] of changed) x.shows = to;
     if (shows === 'lesson' || previous === 'lesson') await this.ctx.lessonMoved();
+    this.log.debug({ stopMs: stopped - t0, lessonMs: Date.now() - stopped }, 'display switch');
     for (const [x, to] of changed) {
       this.startScreen(x);
       this.log.info({ display: x.display.name, shows: to }, 'display changed');

@@ -90,7 +90,8 @@ describe('several screens, as `classbox run` shows them', () => {
       ],
       outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 60 }],
     });
-    box = startCli(['run', '--config', config]);
+    // Started from a folder of its own, as a service unit does: the screens' processes must start all the same.
+    box = startCli(['run', '--config', config], { cwd: tempDir() });
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 30_000);
   }, 60_000);
   afterAll(async () => {
@@ -122,9 +123,8 @@ describe('several screens, as `classbox run` shows them', () => {
       10_000,
       100,
     );
-    console.log(`display/set to the picture on the screen: ${Date.now() - asked} ms`);
-    // A screen is rebuilt, its own process too (about a second idle; more beside a busy suite).
-    expect(Date.now() - asked).toBeLessThan(8000);
+    // The screen is rebuilt, its own process too: about a second (2.4 s beside a busy suite).
+    expect(Date.now() - asked).toBeLessThan(5000);
     expect(Math.min(...frontSeen)).toBeGreaterThan(200);
     expect(events().filter((e) => e.type === 'display.changed')).toEqual([
       expect.objectContaining({ display: 'side', shows: 'source:board', previous: 'source:teacher' }),

@@ -3,7 +3,9 @@ import { TEST_PATTERNS } from '../../src/config/media-schema.js';
 import { GstRunner } from '../../src/media/gst-runner.js';
 import { launchString, pipelineTokens } from '../../src/media/launch.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
+import { renderedFrames } from '../../src/media/runner.js';
 import { sourcePipelineChains } from '../../src/media/sources.js';
+import { freeUdpPort, waitUntil } from '../helpers/net.js';
 
 /** What GStreamer 1.22 calls each pattern (its own description, read back from the element). */
 const DESCRIPTIONS: Record<(typeof TEST_PATTERNS)[number], string> = {
@@ -33,6 +35,33 @@ describe('test sources', () => {
       const p = runner.create(launchString(pipelineTokens(chains)));
       expect(p.get('board-src', 'pattern'), pattern).toBe(DESCRIPTIONS[pattern]);
       p.stop();
+    }
+  });
+});
+
+describe('a remote classroom', () => {
+  it('that sends a picture and no sound (an encoder, a box without a microphone) delivers its frames', async () => {
+    const port = await freeUdpPort();
+    const runner = new GstRunner();
+    const sender = runner.create(
+      `videotestsrc is-live=true ! video/x-raw,width=320,height=180,framerate=15/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ! srtsink uri="srt://127.0.0.1:${port}?mode=listener" wait-for-connection=false`,
+    );
+    sender.play();
+    const chains = sourcePipelineChains(
+      'north',
+      'x-north',
+      { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller`, latencyMs: 120 },
+      loadBoardProfile('software'),
+      { width: 320, height: 180, fps: 15 },
+    );
+    const p = runner.create(launchString(pipelineTokens(chains)));
+    try {
+      p.play();
+      // Before, its sound sink waited for a sound that never came and held every frame back.
+      await waitUntil(() => renderedFrames(p.get('north-out', 'stats')) >= 15 || undefined, 'frames in the channel', 10_000);
+    } finally {
+      p.stop();
+      sender.stop();
     }
   });
 });
