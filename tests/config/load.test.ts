@@ -1,9 +1,10 @@
+import { screenSinkChains } from '../../src/media/displays.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { configJsonSchema } from '../../src/config/schema.js';
-import { buildGraph } from '../../src/media/graph.js';
+import { buildGraph, canvasOf } from '../../src/media/graph.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
@@ -63,6 +64,12 @@ describe('loadConfig', () => {
     expect(g.audio!.tokens.join(' ')).toContain('alsasrc name=audio-src device="plughw:1,0"');
     expect(g.outputs.map((o) => o.id)).toEqual(['output:uplink']);
     expect(g.outputs[0]!.tokens.join(' ')).toContain('appsrc name=uplink-ain');
+    // Two projectors on a Pi: the lesson on the front one's HDMI connector, the other classrooms on the side one.
+    const pi = buildGraph(c, loadBoardProfile('rpi4'), 'receive');
+    expect(pi.display!.tokens.join(' ')).toMatch(/kmssink name=display sync=true connector-id=32/);
+    expect(screenSinkChains(c.displays![1]!, loadBoardProfile('rpi4'), canvasOf(c), '/tmp/s').flat()).toContainEqual(
+      expect.objectContaining({ element: 'kmssink', properties: expect.objectContaining({ 'connector-id': 42 }) }),
+    );
   });
 
   it('refuses an audio device that is not one, with the key path', () => {
