@@ -19,6 +19,7 @@ import { singleSource } from '../core/layout-names.js';
 import { recordingPrefix } from './recording-names.js';
 import { Screens, type ScreenStats } from './screens.js';
 import { screenEnv } from './displays.js';
+import { isSrtListener } from './sources.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
 const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
@@ -27,11 +28,15 @@ const REMOTE_STALL_MS = 1000;
 /** A lost remote stream that has not come back on its own this long (SRT reconnects by itself) is rebuilt. */
 const REMOTE_REBUILD_MS = 30_000;
 /** A stream from another box watched by the frames reaching `sink`: lost when they stop, rebuilt if they stay away. */
-const remoteProgress = (sink: string): NonNullable<SupervisedOptions['progress']> => ({
+const remoteProgress = (sink: string, listener = false): NonNullable<SupervisedOptions['progress']> => ({
   count: (p) => renderedFrames(p.get(sink, 'stats')),
   stallMs: REMOTE_STALL_MS,
   stallRestartMs: REMOTE_REBUILD_MS,
+  // A listener (no watchdog: it waits for its caller) is lost when nobody has called this long after a start.
+  ...(listener ? { startMs: LISTENER_WAIT_MS } : {}),
 });
+/** A classroom that has not called its listener this long after it started is shown lost (NO SIGNAL). */
+const LISTENER_WAIT_MS = 3000;
 const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 /** Network outputs: a live platform that is down is retried patiently. */
 /** The composite counts as stalled when no encoded frame left it for this long. */
@@ -212,8 +217,9 @@ export class MediaEngine implements Part {
       const out = `${name}-out`;
       // Another classroom over the network: lost as soon as its frames stop (its SRT connection only
       // times out after 5 s), rebuilt only if it does not come back by itself.
-      const remote = this.ctx.config.sources[name]?.kind === 'remote';
-      this.superviseInput(spec, name, out, { slate: true, ...(remote ? { progress: remoteProgress(out) } : {}) });
+      const source = this.ctx.config.sources[name];
+      const progress = source?.kind === 'remote' ? { progress: remoteProgress(out, isSrtListener(source.url)) } : {};
+      this.superviseInput(spec, name, out, { slate: true, ...progress });
     }
     if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out');
     if (g.speaker) this.superviseSpeaker(g.speaker);

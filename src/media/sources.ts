@@ -117,6 +117,14 @@ export function captureChain(name: string, source: SourceConfig, profile: BoardP
   }
 }
 
+/** An SRT address this box listens on (`mode=listener`, or no host): another box calls it. */
+export function isSrtListener(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol !== 'srt:') return false;
+  const mode = u.searchParams.get('mode');
+  return mode === 'listener' || (mode === null && (u.hostname === '' || u.hostname === '0.0.0.0'));
+}
+
 /** The channel a remote source's sound crosses to the speakers' mix. */
 export const soundChannel = (channel: string) => `${channel}-sound`;
 
@@ -126,9 +134,9 @@ export const soundChannel = (channel: string) => `${channel}-sound`;
  * `latencyMs`) has already evened them out, and holding them again for that latency made every
  * camera 200 ms later in the composite. A file has no pace of its own: its frames wait for the clock.
  */
-function toChannel(name: string, channel: string, canvas: Canvas, live: boolean): Chain {
+function toChannel(name: string, channel: string, canvas: Canvas, live: boolean, watchdog = true): Chain {
   return [
-    { element: 'watchdog', name: `${name}-watchdog`, properties: { timeout: SOURCE_STALL_MS } },
+    ...(watchdog ? [{ element: 'watchdog', name: `${name}-watchdog`, properties: { timeout: SOURCE_STALL_MS } }] : []),
     { element: 'videoconvert' },
     { element: 'videoscale', properties: { 'add-borders': true } },
     { element: 'videorate' },
@@ -156,7 +164,10 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
       { element: 'queue' },
       { element: 'h264parse' },
       ...profile.decoder.chain,
-      ...toChannel(name, channel, canvas, true),
+      // A listener waits for its caller for as long as it takes: no watchdog, which rebuilt it every
+      // second or two while nobody called, and a classroom that called back in one of those gaps was
+      // refused and tried again only after its own backoff. Its frames are watched by the engine.
+      ...toChannel(name, channel, canvas, true, !(source.kind === 'remote' && isSrtListener(source.url))),
     ],
     [
       { ref: demux },

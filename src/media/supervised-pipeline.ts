@@ -22,7 +22,13 @@ export interface SupervisedOptions {
    * while it delivers (frames rendered). Unchanged for `stallMs`: `onDown` while it keeps running; growing
    * again: `onUp`; still unchanged after `stallRestartMs`: rebuilt like a failure.
    */
-  progress?: { count: (p: RunningPipeline) => number; stallMs: number; stallRestartMs: number };
+  progress?: {
+    count: (p: RunningPipeline) => number;
+    stallMs: number;
+    stallRestartMs: number;
+    /** Still nothing delivered this long after a start: `onDown` once, and it waits on (a listener for its caller). */
+    startMs?: number;
+  };
   checkMs?: number;
   onStarted?: (p: RunningPipeline) => void;
   onUp?: (p: RunningPipeline, attempt: number) => void;
@@ -48,6 +54,7 @@ export class SupervisedPipeline {
   private lastProgressAt = 0;
   /** Since when a running pipeline has delivered nothing new (undefined: it delivers). */
   private stalledSince: number | undefined;
+  private startedAt = 0;
 
   constructor(private readonly o: SupervisedOptions) {}
 
@@ -64,6 +71,7 @@ export class SupervisedPipeline {
   private launch(): void {
     const generation = ++this.generation;
     this.state = 'starting';
+    this.startedAt = Date.now();
     let p: RunningPipeline;
     try {
       const env = this.o.env?.();
@@ -101,7 +109,13 @@ export class SupervisedPipeline {
       this.lastError = undefined;
       this.lastProgressAt = Date.now();
       this.lastCount = -1;
+      this.stalledSince = undefined;
       this.o.onUp?.(p, attempts);
+    } else if (this.state === 'starting' && this.o.progress?.startMs !== undefined && this.stalledSince === undefined) {
+      if (Date.now() - this.startedAt < this.o.progress.startMs) return;
+      this.stalledSince = Date.now();
+      this.o.log.warn({ pipeline: this.o.id, waitedMs: Date.now() - this.startedAt }, 'nothing delivered yet; waiting for it');
+      this.o.onDown?.('waiting: nothing delivered yet', 0);
     } else if (this.state === 'running' && this.o.isAlive && !this.o.isAlive(p)) {
       this.fail('stalled: no new frames', generation);
     } else if (this.state === 'running' && this.o.progress) {

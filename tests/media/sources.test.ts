@@ -5,7 +5,8 @@ import { launchString, pipelineTokens } from '../../src/media/launch.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
 import { renderedFrames } from '../../src/media/runner.js';
 import { sourcePipelineChains } from '../../src/media/sources.js';
-import { freeUdpPort, waitUntil } from '../helpers/net.js';
+import { startEngine } from '../helpers/media-engine.js';
+import { freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 
 /** What GStreamer 1.22 calls each pattern (its own description, read back from the element). */
 const DESCRIPTIONS: Record<(typeof TEST_PATTERNS)[number], string> = {
@@ -64,4 +65,37 @@ describe('a remote classroom', () => {
       sender.stop();
     }
   });
+});
+
+describe('a classroom that calls this box (an SRT listener source)', () => {
+  it('is waited for without rebuilds: NO SIGNAL once, and its picture as soon as it calls', async () => {
+    const port = await freeUdpPort();
+    const h = startEngine({
+      video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
+      audio: { device: 'none', speaker: 'none' },
+      sources: { board: { kind: 'test' }, room: { kind: 'remote', url: `srt://0.0.0.0:${port}?mode=listener`, latencyMs: 120 } },
+    });
+    await h.engine.start();
+    const runner = new GstRunner();
+    let caller: ReturnType<GstRunner['create']> | undefined;
+    try {
+      await sleep(6000);
+      expect(h.events.filter((e) => e.type === 'source.lost').map((e) => e.payload)).toEqual([
+        { source: 'room', reason: 'waiting: nothing delivered yet' },
+      ]);
+      // Before, its watchdog rebuilt it every second or two: a caller in one of the gaps was refused.
+      expect(h.warnings.filter((w) => w.msg === 'pipeline down')).toEqual([]);
+      const calledAt = Date.now();
+      caller = runner.create(
+        `videotestsrc is-live=true ! video/x-raw,width=320,height=180,framerate=15/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ! srtsink uri="srt://127.0.0.1:${port}?mode=caller"`,
+      );
+      caller.play();
+      await waitUntil(() => h.events.find((e) => e.type === 'source.restored'), 'the room restored', 10_000);
+      expect(Date.now() - calledAt).toBeLessThan(3000);
+      expect(h.engine.slateVisible('room')).toBe(false);
+    } finally {
+      caller?.stop();
+      await h.engine.stop();
+    }
+  }, 30_000);
 });
