@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { recordOutputs, type Config } from './config/schema.js';
 import { EventBus } from './core/events.js';
 import { Lifecycle, type Part } from './core/lifecycle.js';
-import { screenPictures } from './media/displays.js';
+import { screenPictures } from './config/display-schema.js';
 import { MediaEngine } from './media/engine.js';
 import type { PipelineRunner } from './media/runner.js';
 import type { BoardProfile } from './media/profiles.js';

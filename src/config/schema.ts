@@ -6,8 +6,7 @@ import { linkKey } from '../transports/link-key.js';
 import { PROFILES, audio, layout, output, source, video } from './media-schema.js';
 import { fleet, health, http, mqtt, schedule, upload } from './service-schema.js';
 import { singleSource } from '../core/layout-names.js';
-import { displays, SHOWS_PATTERN } from './display-schema.js';
-import { showsProblem } from '../media/displays.js';
+import { displays, SHOWS_PATTERN, showsProblem } from './display-schema.js';
 
 /**
  * The one schema of the config file (CONTRACT §3). Unknown keys are errors at every level:

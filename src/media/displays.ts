@@ -1,67 +1,14 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DisplayConfig } from '../config/display-schema.js';
+import { classroomsOf, type DisplayConfig } from '../config/display-schema.js';
 import type { Config } from '../config/schema.js';
-import type { ErrorCode } from '../core/errors.js';
 import type { Chain, ElementLink, Link } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
 import { rawCaps, type Canvas } from './sources.js';
 
-/** The anchor's lesson in the receive role: the first remote source. */
-export function lessonSource(config: Pick<Config, 'role' | 'sources'>): string | undefined {
-  if (config.role !== 'receive') return undefined;
-  return Object.entries(config.sources).find(([, s]) => s.kind === 'remote')?.[0];
-}
-
-/** The other classrooms over the network: every remote source but the lesson. */
-export function classroomsOf(config: Pick<Config, 'role' | 'sources'>): string[] {
-  const lesson = lessonSource(config);
-  return Object.entries(config.sources)
-    .filter(([n, s]) => s.kind === 'remote' && n !== lesson)
-    .map(([n]) => n);
-}
-
-/**
- * The room's screens: `displays`, or else the single `display` showing the lesson (receive role) or
- * what a played file holds (playback).
- */
-export function screensOf(config: Pick<Config, 'displays' | 'display'>): DisplayConfig[] {
-  return config.displays ?? [{ name: 'main', sink: config.display.sink, shows: 'lesson' }];
-}
-
 /** The intervideo channel the composite's raw picture is shared on, for a screen that shows it ('/' is in no name). */
 export const compositeChannel = (config: Pick<Config, 'site' | 'room'>) => `${config.site}/${config.room}/composite`;
-
-/** Why a screen of this room cannot show `shows` (null: it can). The same words for the config file and `display/set`. */
-export function showsProblem(config: Pick<Config, 'role' | 'sources'>, shows: string): { code: ErrorCode; message: string } | null {
-  const lesson = lessonSource(config);
-  const names = Object.keys(config.sources);
-  if (shows === 'lesson')
-    return lesson
-      ? null
-      : {
-          code: 'invalid_request',
-          message: 'there is no lesson to show: only a receiving classroom (role: receive) with a remote source has one',
-        };
-  if (shows === 'classrooms')
-    return classroomsOf(config).length > 0
-      ? null
-      : { code: 'invalid_request', message: `there are no classrooms to show: no remote source${lesson ? ' besides the lesson' : ''}` };
-  if (shows === 'composite')
-    return names.some((n) => n !== lesson) ? null : { code: 'invalid_request', message: 'there is no composite: no local source' };
-  const source = /^source:(.+)$/.exec(shows)?.[1];
-  if (!source) return { code: 'invalid_request', message: 'must be lesson, classrooms, composite or source:<name>' };
-  if (source === lesson) return { code: 'invalid_request', message: `source "${source}" is the lesson: show lesson` };
-  if (!names.includes(source)) return { code: 'not_found', message: `no source "${source}" (sources: ${names.join(', ') || 'none'})` };
-  return null;
-}
-
-/** Every picture a screen of this room can show, as `shows` names it. */
-export function screenPictures(config: Pick<Config, 'role' | 'sources'>): string[] {
-  const all = ['lesson', 'classrooms', 'composite', ...Object.keys(config.sources).map((n) => `source:${n}`)];
-  return all.filter((p) => showsProblem(config, p) === null);
-}
 
 /** The board's display sink for one screen (its KMS connector set), or a fakesink for `sink: none`. */
 export function screenSink(display: Pick<DisplayConfig, 'sink' | 'connector'>, profile: BoardProfile, name: string): Chain {

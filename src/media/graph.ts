@@ -8,7 +8,8 @@ import { demuxHead, rawCaps, soundChannel, sourcePipelineChains, type Canvas } f
 import { lessonChains, playbackChains, speakerMixChains } from './lesson.js';
 import { singleLayout } from '../core/layout-names.js';
 import { recordingPrefix } from './recording-names.js';
-import { compositeChannel, screenSink, screensOf } from './displays.js';
+import { screensOf } from '../config/display-schema.js';
+import { compositeChannel, screenSink } from './displays.js';
 
 /** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
 export const INTER_TIMEOUT_NS = 500_000_000;

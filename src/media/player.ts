@@ -1,10 +1,11 @@
-import { screenEnv, screensOf } from './displays.js';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { buildGraph } from './graph.js';
+import { screenEnv } from './displays.js';
+import { screensOf } from '../config/display-schema.js';
 import { isSpeakerFault } from './lesson.js';
 import { launchString, LaunchError } from './launch.js';
 import type { BoardProfile } from './profiles.js';
