@@ -341,6 +341,17 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     }
   };
 
+  /** Ends the class and waits until its lesson file has been made (or has failed). */
+  const lessonMade = async (stop: () => Promise<void>) => {
+    const since = watch.messages.length;
+    await stop();
+    await watch.waitFor(
+      `${BASE}/event`,
+      (p) => ['recording.lesson', 'recording.lesson_failed'].includes((JSON.parse(p) as { type: string }).type),
+      30 * 60_000,
+      since,
+    );
+  };
   try {
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 60_000);
     boxPid = wrap.length > 0 ? nodeBelow(config) : box.pid!;
@@ -356,7 +367,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await sleep(15_000);
     warmViewer.close();
     for (const r of warmReaders) r.stop();
-    await ask('class/stop', {});
+    await lessonMade(() => ask('class/stop', {}));
     await sleep(15_000);
     classStart = Date.now();
     const baseline = await record('idle');
@@ -431,7 +442,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     viewer?.close();
     viewer = undefined;
     for (const r of readers.splice(0)) r.stop();
-    await ask('class/stop', {});
+    // The class's lesson file is made after it ends (pipelines of its own): the box is idle once it is.
+    await lessonMade(() => ask('class/stop', {}));
     await sleep(15_000);
     const after = await record('after');
     const descriptors = { baseline: baselineKinds, after: descriptorKinds(boxPid) };

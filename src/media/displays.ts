@@ -42,31 +42,26 @@ const leaky = (buffers: number): ElementLink => ({
   properties: { 'max-size-buffers': buffers, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' },
 });
 
+/** The intervideo channel of one screen's picture, between its feed and its share (below). */
+export const screenChannel = (config: Pick<Config, 'site' | 'room'>, screen: string) => `${config.site}/${config.room}/screen/${screen}`;
+
 /**
- * What a screen shows, in the main process where the pictures are (intervideo channels are seen only
- * there), to shared memory. A screen of classrooms composes them in a grid, each black while lost.
- * shmsink waits for nobody: frames with no screen to read them are dropped.
+ * What a screen shows, put together in the main process where the pictures are (intervideo channels are
+ * seen only there), into the screen's own channel. A screen of classrooms composes them in a grid, each
+ * black while lost. `display/set` rebuilds this pipeline alone.
  */
 export function screenFeedChains(
   config: Pick<Config, 'site' | 'room' | 'role' | 'sources'>,
+  screen: string,
   shows: string,
   canvas: Canvas,
-  socket: string,
   channel: (source: string) => string,
   interTimeoutNs: number,
 ): Chain[] {
   const out: Chain = [
     { element: 'videoconvert' },
     { caps: rawCaps(canvas) },
-    leaky(2),
-    // Frames are copied into the shared memory: offered as the upstream allocator, its few blocks were
-    // all taken by the compositor's pool and the feed stopped at its second frame.
-    { element: 'identity', properties: { 'drop-allocation': true } },
-    {
-      element: 'shmsink',
-      name: 'screen-out',
-      properties: { 'socket-path': socket, 'shm-size': shmBytes(canvas), 'wait-for-connection': false, sync: false, async: false },
-    },
+    { element: 'intervideosink', name: 'screen-feed', properties: { channel: screenChannel(config, screen), sync: false } },
   ];
   const inter = (ch: string, name: string): Chain => [
     { element: 'intervideosrc', name, properties: { channel: ch, timeout: interTimeoutNs } },
@@ -89,7 +84,36 @@ export function screenFeedChains(
     ];
   }
   const ch = shows === 'composite' ? compositeChannel(config) : channel(shows.replace(/^source:/, ''));
-  return [[...inter(ch, 'screen-in'), ...out]];
+  return [[...inter(ch, 'screen-in'), leaky(2), ...out]];
+}
+
+/**
+ * A screen's channel handed to its own process in shared memory. Kept running through `display/set`:
+ * the screen's process stays connected (its shmsrc ends with the socket), so a switch costs no process
+ * start. shmsink waits for nobody: frames with no screen to read them are dropped.
+ */
+export function screenShareChains(
+  config: Pick<Config, 'site' | 'room'>,
+  screen: string,
+  canvas: Canvas,
+  socket: string,
+  interTimeoutNs: number,
+): Chain[] {
+  return [
+    [
+      { element: 'intervideosrc', name: 'screen-in', properties: { channel: screenChannel(config, screen), timeout: interTimeoutNs } },
+      { caps: rawCaps(canvas) },
+      leaky(2),
+      // Frames are copied into the shared memory: offered as the upstream allocator, its few blocks were
+      // all taken by the compositor's pool and the feed stopped at its second frame.
+      { element: 'identity', properties: { 'drop-allocation': true } },
+      {
+        element: 'shmsink',
+        name: 'screen-out',
+        properties: { 'socket-path': socket, 'shm-size': shmBytes(canvas), 'wait-for-connection': false, sync: false, async: false },
+      },
+    ],
+  ];
 }
 
 /** The sink that counts the frames a screen's process receives (the display sink may be a bin). */

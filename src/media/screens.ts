@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { screensOf, showsProblem } from '../config/display-schema.js';
-import { SCREEN_FRAMES, screenEnv, screenFeedChains, screenSinkChains, screenSocket } from './displays.js';
+import { SCREEN_FRAMES, screenEnv, screenFeedChains, screenShareChains, screenSinkChains, screenSocket } from './displays.js';
 import { launchString, pipelineTokens } from './launch.js';
 import type { BoardProfile } from './profiles.js';
 import { renderedFrames, type PipelineRunner } from './runner.js';
@@ -78,15 +78,18 @@ export interface ScreensContext {
 interface Screen {
   display: DisplayConfig;
   shows: string;
+  /** What it shows, into its channel: rebuilt by `display/set`. */
   feed?: SupervisedPipeline;
+  /** Its channel to shared memory, and the display sink's process: kept through a switch. */
+  share?: SupervisedPipeline;
   sink?: SupervisedPipeline;
 }
 
 /**
  * The room's screens other than the lesson's (which its own pipeline drives): each a feed in this
- * process (what it shows, to shared memory) and a sink in a process of its own (shared memory to the
- * display). `display/set` rebuilds one screen's two pipelines; recordings, streams and the other
- * screens go on.
+ * process (what it shows, into the screen's channel), a share (that channel to shared memory) and a
+ * sink in a process of its own (shared memory to the display). `display/set` rebuilds the feed alone;
+ * recordings, streams and the other screens go on.
  */
 export class Screens {
   private readonly screens = new Map<string, Screen>();
@@ -122,15 +125,15 @@ export class Screens {
     const { ctx } = this;
     const name = s.display.name;
     const socket = screenSocket(name);
-    const shows = s.shows;
-    s.feed = new SupervisedPipeline({
-      id: `screen:${name}:feed`,
+    s.feed = this.feed(s);
+    s.share = new SupervisedPipeline({
+      id: `screen:${name}:share`,
       runner: ctx.runner,
       log: this.log,
       launch: () => {
         // A socket left by a process that was killed would keep shmsink from listening.
         rmSync(socket, { force: true });
-        return launchString(pipelineTokens(screenFeedChains(ctx.config, shows, ctx.canvas, socket, ctx.channel, ctx.interTimeoutNs)));
+        return launchString(pipelineTokens(screenShareChains(ctx.config, name, ctx.canvas, socket, ctx.interTimeoutNs)));
       },
       backoffMs: SCREEN_BACKOFF_MS,
       checkMs: 500,
@@ -146,21 +149,37 @@ export class Screens {
       checkMs: 500,
       isUp: (p) => renderedFrames(p.get(SCREEN_FRAMES, 'stats')) > 0,
       onUp: (_p, attempt) => {
-        this.log.debug({ display: name, shows, attempt }, 'screen up');
-        if (attempt > 0) ctx.bus.emit('display.restored', { display: name, shows });
+        if (attempt > 0) ctx.bus.emit('display.restored', { display: name, shows: s.shows });
       },
       onDown: (reason, attempt) => {
-        if (attempt === 1) ctx.bus.emit('display.lost', { display: name, shows, reason });
+        if (attempt === 1) ctx.bus.emit('display.lost', { display: name, shows: s.shows, reason });
       },
     });
     s.feed.start();
+    s.share.start();
     s.sink.start();
   }
 
+  /** The pipeline that puts what the screen shows now into its channel. */
+  private feed(s: Screen): SupervisedPipeline {
+    const { ctx } = this;
+    const shows = s.shows;
+    const feed = new SupervisedPipeline({
+      id: `screen:${s.display.name}:feed`,
+      runner: ctx.runner,
+      log: this.log,
+      launch: () =>
+        launchString(pipelineTokens(screenFeedChains(ctx.config, s.display.name, shows, ctx.canvas, ctx.channel, ctx.interTimeoutNs))),
+      backoffMs: SCREEN_BACKOFF_MS,
+      checkMs: 500,
+      isUp: () => true,
+    });
+    return feed;
+  }
+
   private async stopScreen(s: Screen): Promise<void> {
-    await s.sink?.stop();
-    await s.feed?.stop();
-    s.sink = s.feed = undefined;
+    for (const sp of [s.sink, s.share, s.feed]) await sp?.stop();
+    s.sink = s.share = s.feed = undefined;
     rmSync(screenSocket(s.display.name), { force: true });
   }
 
@@ -178,16 +197,20 @@ export class Screens {
     const changed: Array<[Screen, string]> = [[s, shows]];
     const lessonOn = [...this.screens.values()].find((x) => x.shows === 'lesson');
     if (shows === 'lesson' && lessonOn) changed.push([lessonOn, previous]);
-    const t0 = Date.now();
-    for (const [x] of changed) await this.stopScreen(x);
-    const stopped = Date.now();
-    for (const [x, to] of changed) x.shows = to;
-    if (shows === 'lesson' || previous === 'lesson') await this.ctx.lessonMoved();
-    this.log.debug({ stopMs: stopped - t0, lessonMs: Date.now() - stopped }, 'display switch');
-    for (const [x, to] of changed) {
-      this.startScreen(x);
-      this.log.info({ display: x.display.name, shows: to }, 'display changed');
+    if (shows === 'lesson' || previous === 'lesson') {
+      // The lesson's own pipeline drives the screen it is on: the screens it leaves and joins are rebuilt.
+      for (const [x] of changed) await this.stopScreen(x);
+      for (const [x, to] of changed) x.shows = to;
+      await this.ctx.lessonMoved();
+      for (const [x] of changed) this.startScreen(x);
+    } else {
+      // Only the feed: the screen's process stays connected and shows the new picture at its next frame.
+      await s.feed?.stop();
+      s.shows = shows;
+      s.feed = this.feed(s);
+      s.feed.start();
     }
+    for (const [x, to] of changed) this.log.info({ display: x.display.name, shows: to }, 'display changed');
     for (const [x, to] of changed)
       this.ctx.bus.emit('display.changed', { display: x.display.name, shows: to, previous: x === s ? previous : shows });
     return { display: name, shows, previous };
@@ -205,7 +228,7 @@ export class Screens {
   }
 
   supervised(): SupervisedPipeline[] {
-    return [...this.screens.values()].flatMap((s) => [s.sink, s.feed].filter((x): x is SupervisedPipeline => x !== undefined));
+    return [...this.screens.values()].flatMap((s) => [s.sink, s.share, s.feed].filter((x): x is SupervisedPipeline => x !== undefined));
   }
 
   async stop(): Promise<void> {

@@ -1,34 +1,16 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partOf } from '../../src/commands/serve.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { decodedFrames } from '../helpers/media.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { waitUntil } from '../helpers/net.js';
 import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
 const BASE = 'classbox/serve-school/room-9';
-
-/** Frames ffprobe decodes in a recording segment. */
-function decodedFrames(file: string): number {
-  const out = execFileSync('ffprobe', [
-    '-v',
-    'error',
-    '-count_frames',
-    '-select_streams',
-    'v:0',
-    '-show_entries',
-    'stream=nb_read_frames',
-    '-of',
-    'csv=p=0',
-    file,
-  ])
-    .toString()
-    .trim();
-  return Number(out.split(/\s+/)[0]);
-}
 
 function roomConfig(broker: string, rec: string): string {
   return writeTempConfig({

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { requireTool } from './tools.js';
 
@@ -108,4 +108,33 @@ export async function probe(path: string): Promise<Probe> {
     frames: times.length,
     maxGapS,
   };
+}
+
+/**
+ * Another classroom over SRT as an encoder sends it: a live test picture (no sound), H.264 in MPEG-TS,
+ * as a gst-launch-1.0 description (for `gst-launch-1.0` or an in-process runner).
+ */
+export function srtTestSender(uri: string, pattern = 'smpte', size = { width: 320, height: 180, fps: 15 }): string {
+  return (
+    `videotestsrc is-live=true pattern=${pattern} ! video/x-raw,width=${size.width},height=${size.height},framerate=${size.fps}/1 ` +
+    `! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=${size.fps} ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ` +
+    `! srtsink uri=${uri} wait-for-connection=false`
+  );
+}
+
+/** Video frames ffprobe decodes in a file. */
+export function decodedFrames(file: string): number {
+  const out = execFileSync('ffprobe', [
+    '-v',
+    'error',
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=nb_read_frames',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
+  return Number(out.toString().trim().split(/\s+/)[0]);
 }

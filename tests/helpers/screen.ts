@@ -10,8 +10,8 @@ export type { Edges } from './flip-edges.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** How bright a patch of the screen is now (mean of its bytes, 0-255). */
-export function screenBrightness(display: string, at: { x: number; y: number; size: number }): Promise<number> {
+/** A square patch of the screen as it is now: its grey pixels, read by ffmpeg's x11grab. */
+export function screenPatch(display: string, at: { x: number; y: number; size: number }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const ff = spawn(
       'ffmpeg',
@@ -42,9 +42,15 @@ export function screenBrightness(display: string, at: { x: number; y: number; si
     ff.once('exit', () => {
       const px = Buffer.concat(chunks);
       if (px.length === 0) return reject(new Error(`x11grab read nothing from ${display}: ${err}`));
-      resolve(px.reduce((n, v) => n + v, 0) / px.length);
+      resolve(px);
     });
   });
+}
+
+/** How bright a patch of the screen is now (mean of its bytes, 0-255). */
+export async function screenBrightness(display: string, at: { x: number; y: number; size: number }): Promise<number> {
+  const px = await screenPatch(display, at);
+  return px.reduce((n, v) => n + v, 0) / px.length;
 }
 
 export interface Screen {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -8,9 +8,10 @@ import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
-import { screenBrightness, startScreen, type Screen } from '../helpers/screen.js';
+import { screenBrightness, screenPatch, startScreen, type Screen } from '../helpers/screen.js';
 import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
 import { requireTool } from '../helpers/tools.js';
+import { decodedFrames, srtTestSender } from '../helpers/media.js';
 
 const BASE = 'classbox/screen-school/room-2';
 // Inside the 320x180 window the display sink opens at the screen's top-left.
@@ -82,7 +83,11 @@ describe('several screens, as `classbox run` shows them', () => {
       http: { port: (httpPort = await freePort()) },
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
       audio: { device: 'none' },
-      sources: { board: { kind: 'test', pattern: 'white' }, teacher: { kind: 'test', pattern: 'black' } },
+      sources: {
+        board: { kind: 'test', pattern: 'white' },
+        teacher: { kind: 'test', pattern: 'black' },
+        hall: { kind: 'test', pattern: 'snow' },
+      },
       layout: 'single:teacher',
       displays: [
         { name: 'front', x11Display: front.display, shows: 'source:board' },
@@ -124,6 +129,7 @@ describe('several screens, as `classbox run` shows them', () => {
       100,
     );
     // The screen is rebuilt, its own process too: about a second (2.4 s beside a busy suite).
+    console.log(`display/set to the picture on the screen: ${Date.now() - asked} ms`);
     expect(Date.now() - asked).toBeLessThan(5000);
     expect(Math.min(...frontSeen)).toBeGreaterThan(200);
     expect(events().filter((e) => e.type === 'display.changed')).toEqual([
@@ -165,31 +171,25 @@ describe('several screens, as `classbox run` shows them', () => {
       rec,
       readdirSync(rec).find((f) => f.includes('two-screens'))!,
     );
-    const frames = Number(
-      execFileSync('ffprobe', [
-        '-v',
-        'error',
-        '-count_frames',
-        '-select_streams',
-        'v:0',
-        '-show_entries',
-        'stream=nb_read_frames',
-        '-of',
-        'csv=p=0',
-        segment,
-      ])
-        .toString()
-        .trim(),
-    );
-    expect(frames).toBeGreaterThan(15 * 5);
+    expect(decodedFrames(segment)).toBeGreaterThan(15 * 5);
   }, 90_000);
 
   it('a screen whose process dies costs that screen a moment, not the room: display.lost, then it is back', async () => {
+    // The hall camera's snow changes every frame: a screen whose grabs differ is drawn now (X keeps
+    // the last picture of a window that is gone).
+    const live = async (screen: Screen) => {
+      const patch = async () => (await screenPatch(screen.display, PATCH)).toString('hex');
+      const first = await patch();
+      await sleep(300);
+      return first !== (await patch());
+    };
+    expect((await requester(watch, BASE)('display/set', { display: 'side', shows: 'source:hall' })).status).toBe('ok');
+    await waitUntil(() => live(side).then((l) => l || undefined), 'the hall on the side screen', 10_000, 200);
     const pid = await waitUntil(() => screenProcess('side'), "the side screen's process", 10_000);
     process.kill(pid, 'SIGKILL');
     await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'display.lost', 5000);
     await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'display.restored', 15_000);
-    await waitUntil(async () => (await bright(side)) > 200 || undefined, 'the board on the side screen again', 10_000, 200);
+    await waitUntil(() => live(side).then((l) => l || undefined), 'the hall on the side screen again', 10_000, 200);
     expect(await bright(front)).toBeLessThan(5);
     expect(box.child.exitCode).toBeNull();
   }, 40_000);
@@ -204,8 +204,8 @@ describe('several screens, as `classbox run` shows them', () => {
       await page.goto(`http://127.0.0.1:${httpPort}`);
       const pick = page.locator('#screens [data-display="side"] select');
       await pick.waitFor({ timeout: 10_000 });
-      expect(await pick.inputValue()).toBe('source:board');
-      expect(await pick.locator('option').allTextContents()).toEqual(['composite', 'source:board', 'source:teacher']);
+      expect(await pick.inputValue()).toBe('source:hall');
+      expect(await pick.locator('option').allTextContents()).toEqual(['composite', 'source:board', 'source:teacher', 'source:hall']);
       await pick.selectOption('source:teacher');
       await waitUntil(async () => (await bright(side)) < 5 || undefined, 'the teacher on the side screen', 10_000, 200);
       await page.locator('#msg', { hasText: 'display/set: ok' }).waitFor({ timeout: 5000 });
@@ -217,33 +217,9 @@ describe('several screens, as `classbox run` shows them', () => {
 
 /** Another classroom on the network: a test picture over SRT, as a box or an encoder sends it. */
 function classroomSender(port: number, pattern: string): ChildProcess {
-  return spawn(
-    'gst-launch-1.0',
-    [
-      '-q',
-      'videotestsrc',
-      'is-live=true',
-      `pattern=${pattern}`,
-      '!',
-      'video/x-raw,width=320,height=180,framerate=15/1',
-      '!',
-      'x264enc',
-      'tune=zerolatency',
-      'speed-preset=ultrafast',
-      'key-int-max=15',
-      '!',
-      'h264parse',
-      'config-interval=-1',
-      '!',
-      'mpegtsmux',
-      'alignment=7',
-      '!',
-      'srtsink',
-      `uri=srt://127.0.0.1:${port}?mode=listener`,
-      'wait-for-connection=false',
-    ],
-    { stdio: 'ignore' },
-  );
+  return spawn('gst-launch-1.0', ['-q', ...srtTestSender(`srt://127.0.0.1:${port}?mode=listener`, pattern).split(' ')], {
+    stdio: 'ignore',
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import { loadBoardProfile } from '../../src/media/profiles.js';
 import { renderedFrames } from '../../src/media/runner.js';
 import { sourcePipelineChains } from '../../src/media/sources.js';
 import { startEngine } from '../helpers/media-engine.js';
+import { srtTestSender } from '../helpers/media.js';
 import { freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 
 /** What GStreamer 1.22 calls each pattern (its own description, read back from the element). */
@@ -44,9 +45,7 @@ describe('a remote classroom', () => {
   it('that sends a picture and no sound (an encoder, a box without a microphone) delivers its frames', async () => {
     const port = await freeUdpPort();
     const runner = new GstRunner();
-    const sender = runner.create(
-      `videotestsrc is-live=true ! video/x-raw,width=320,height=180,framerate=15/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ! srtsink uri="srt://127.0.0.1:${port}?mode=listener" wait-for-connection=false`,
-    );
+    const sender = runner.create(srtTestSender(`srt://127.0.0.1:${port}?mode=listener`));
     sender.play();
     const chains = sourcePipelineChains(
       'north',
@@ -86,9 +85,7 @@ describe('a classroom that calls this box (an SRT listener source)', () => {
       // Before, its watchdog rebuilt it every second or two: a caller in one of the gaps was refused.
       expect(h.warnings.filter((w) => w.msg === 'pipeline down')).toEqual([]);
       const calledAt = Date.now();
-      caller = runner.create(
-        `videotestsrc is-live=true ! video/x-raw,width=320,height=180,framerate=15/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ! srtsink uri="srt://127.0.0.1:${port}?mode=caller"`,
-      );
+      caller = runner.create(srtTestSender(`srt://127.0.0.1:${port}?mode=caller`));
       caller.play();
       await waitUntil(() => h.events.find((e) => e.type === 'source.restored'), 'the room restored', 10_000);
       expect(Date.now() - calledAt).toBeLessThan(3000);
