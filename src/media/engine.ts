@@ -8,11 +8,12 @@ import { buildGraph, canvasOf, channelName, initialLayout, INTER_TIMEOUT_NS, typ
 import { launchString } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
-import { parseSrtStats, type SrtLinkStats } from './srt-stats.js';
-import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipeline, type SampleTiming } from './runner.js';
+import type { SrtLinkStats } from './srt-stats.js';
+import type { BusMessage, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
 import { AudioLevels, pathOfMeter } from './audio-levels.js';
 import { isSpeakerFault, lessonFrames, lessonScreen } from './lesson.js';
-import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipeline.js';
+import { SupervisedPipeline } from './supervised-pipeline.js';
+import { Inputs, remoteProgress } from './inputs.js';
 import { NetworkOutputs, type OutputStats } from './network-outputs.js';
 import { RateMeter } from './rate-meter.js';
 import { singleSource } from '../core/layout-names.js';
@@ -21,22 +22,6 @@ import { Screens, type ScreenStats } from './screens.js';
 import { screenEnv } from './displays.js';
 import { isSrtListener } from './sources.js';
 
-/** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
-const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
-/** A stream from another box (the lesson, a classroom's uplink) that delivers nothing new this long is lost: about 1.5 s after its sender stops. */
-const REMOTE_STALL_MS = 1000;
-/** A lost remote stream that has not come back on its own this long (SRT reconnects by itself) is rebuilt. */
-const REMOTE_REBUILD_MS = 30_000;
-/** A stream from another box watched by the frames reaching `sink`: lost when they stop, rebuilt if they stay away. */
-const remoteProgress = (sink: string, listener = false): NonNullable<SupervisedOptions['progress']> => ({
-  count: (p) => renderedFrames(p.get(sink, 'stats')),
-  stallMs: REMOTE_STALL_MS,
-  stallRestartMs: REMOTE_REBUILD_MS,
-  // A listener (no watchdog: it waits for its caller) is lost when nobody has called this long after a start.
-  ...(listener ? { startMs: LISTENER_WAIT_MS } : {}),
-});
-/** A classroom that has not called its listener this long after it started is shown lost (NO SIGNAL). */
-const LISTENER_WAIT_MS = 3000;
 const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 /** Network outputs: a live platform that is down is retried patiently. */
 /** The composite counts as stalled when no encoded frame left it for this long. */
@@ -64,20 +49,6 @@ export interface MediaEngineContext {
 
 export type { OutputStats } from './network-outputs.js';
 
-interface InputOptions {
-  /** A video source with a NO SIGNAL slate in the composite and a preview branch. */
-  slate?: boolean;
-  runner?: PipelineRunner;
-  env?: SupervisedOptions['env'];
-  /** The launch line at each (re)start, when it can change. */
-  launch?: () => string;
-  progress?: SupervisedOptions['progress'];
-  /** True for a failure the pipeline handles itself (not a lost source); it is restarted all the same. */
-  ownFault?: (reason: string) => boolean;
-  /** A slate of the input's own pipeline (the receiving classroom's screen), shown while it is down. */
-  ownSlate?: (p: RunningPipeline, visible: boolean) => void;
-}
-
 export interface MediaStats {
   fps: number;
   droppedFrames: number;
@@ -99,8 +70,8 @@ export class MediaEngine implements Part {
   private graph: MediaGraph | undefined;
   private currentLayout: string;
   private main: SupervisedPipeline | undefined;
-  /** Every input pipeline by name: video sources, `audio`, and the received lesson. */
-  private readonly sources = new Map<string, { sp: SupervisedPipeline; lostAt: number | null; sink: string }>();
+  /** Every input pipeline by name: video sources, `audio`, the speakers and the received lesson. */
+  private readonly inputs: Inputs;
   private readonly outputs: NetworkOutputs;
   private readonly screens: Screens;
   private readonly encoded = new RateMeter();
@@ -122,6 +93,16 @@ export class MediaEngine implements Part {
       bus: ctx.bus,
       runner: ctx.runner,
       requestKeyFrame: () => this.main?.pipeline?.forceKeyUnit('net-out'),
+      changed: () => this.emitState(),
+    });
+    this.inputs = new Inputs({
+      config: ctx.config,
+      log: this.log,
+      bus: ctx.bus,
+      runner: ctx.runner,
+      compositeSlate: (name, visible) => this.main?.pipeline?.set(`${name}-slate`, 'silent', !visible),
+      preview: (name) => this.previewSinks.get(name),
+      onMessage: (m) => this.onMeter(m),
       changed: () => this.emitState(),
     });
     this.screens = new Screens({
@@ -158,7 +139,7 @@ export class MediaEngine implements Part {
     if (sink) this.previewSinks.set(feed, sink);
     else this.previewSinks.delete(feed);
     if (feed === COMPOSITE) this.main?.pipeline?.set('preview-valve', 'drop', sink === undefined);
-    else this.sources.get(feed)?.sp.pipeline?.set(`${feed}-preview-valve`, 'drop', sink === undefined);
+    else this.inputs.pipeline(feed)?.set(`${feed}-preview-valve`, 'drop', sink === undefined);
   }
 
   /** The name prefix of the files being written now; undefined when nothing records. */
@@ -219,14 +200,14 @@ export class MediaEngine implements Part {
       // times out after 5 s), rebuilt only if it does not come back by itself.
       const source = this.ctx.config.sources[name];
       const progress = source?.kind === 'remote' ? { progress: remoteProgress(out, isSrtListener(source.url)) } : {};
-      this.superviseInput(spec, name, out, { slate: true, ...progress });
+      this.inputs.add(spec, name, out, { slate: true, ...progress });
     }
-    if (g.audio) this.superviseInput(g.audio, 'audio', 'audio-out');
+    if (g.audio) this.inputs.add(g.audio, 'audio', 'audio-out');
     if (g.speaker) this.superviseSpeaker(g.speaker);
     if (g.display) this.superviseDisplay(g.display);
     for (const spec of g.outputs) this.outputs.add(spec);
     this.main?.start();
-    for (const s of this.sources.values()) s.sp.start();
+    this.inputs.startAll();
     this.outputs.startAll(this.ctx.streaming ?? true);
     this.screens.start();
     this.log.info(
@@ -260,7 +241,7 @@ export class MediaEngine implements Part {
         p.pullLoop('net-out', (buf, timing) => this.onEncoded(buf, timing));
         p.pullLoop('preview-out', (buf) => this.previewSinks.get(COMPOSITE)?.(buf), 2);
         p.set('preview-valve', 'drop', !this.previewSinks.has(COMPOSITE));
-        if (this.sources.has('audio')) p.pullLoop('aud-out', (buf, timing) => this.onAudio(buf, timing), 200);
+        if (this.inputs.has('audio')) p.pullLoop('aud-out', (buf, timing) => this.onAudio(buf, timing), 200);
         this.applySlates(p);
       },
       onUp: () => this.emitState(),
@@ -297,58 +278,6 @@ export class MediaEngine implements Part {
   }
 
   /**
-   * An input in its own pipeline: a video source (into its intervideo channel, with a slate in the
-   * composite), the microphone (silence meanwhile), or the received lesson of the receive role.
-   * Up once frames reach its sink; a pipeline that plays but delivers nothing is not back.
-   */
-  private superviseInput(spec: PipelineSpec, name: string, sink: string, opts: InputOptions = {}): void {
-    const slate = opts.slate ?? false;
-    const entry = { sp: undefined as unknown as SupervisedPipeline, lostAt: null as number | null, sink };
-    const setSlate = (visible: boolean) => {
-      if (slate) this.main?.pipeline?.set(`${name}-slate`, 'silent', !visible);
-      const own = entry.sp.pipeline;
-      if (opts.ownSlate && own) opts.ownSlate(own, visible);
-    };
-    entry.sp = new SupervisedPipeline({
-      id: spec.id,
-      runner: opts.runner ?? this.ctx.runner,
-      log: this.log,
-      launch: opts.launch ?? (() => launchString(spec.tokens)),
-      ...(opts.env ? { env: opts.env } : {}),
-      backoffMs: SOURCE_BACKOFF_MS,
-      checkMs: 200,
-      loopOnEos: this.ctx.config.sources[name]?.kind === 'file' && this.ctx.config.sources[name].loop,
-      isUp: (p) => renderedFrames(p.get(sink, 'stats')) > 0,
-      ...(opts.progress ? { progress: opts.progress } : {}),
-      onStarted: (p: RunningPipeline) => {
-        p.onMessage((m) => this.onMeter(m));
-        if (!slate) return;
-        p.pullLoop(`${name}-preview-out`, (buf) => this.previewSinks.get(name)?.(buf), 2);
-        p.set(`${name}-preview-valve`, 'drop', !this.previewSinks.has(name));
-      },
-      onUp: () => {
-        setSlate(false);
-        if (entry.lostAt !== null) {
-          this.ctx.bus.emit('source.restored', { source: name, downS: Math.round((Date.now() - entry.lostAt) / 100) / 10 });
-          entry.lostAt = null;
-        }
-        this.emitState();
-      },
-      onDown: (reason) => {
-        // A fault of the pipeline's own making (the speakers missing) is not a lost source.
-        if (opts.ownFault?.(reason)) return;
-        setSlate(true);
-        if (entry.lostAt === null) {
-          entry.lostAt = Date.now();
-          this.ctx.bus.emit('source.lost', { source: name, reason });
-        }
-        this.emitState();
-      },
-    });
-    this.sources.set(name, entry);
-  }
-
-  /**
    * The receiving classroom's lesson, picture and sound in one pipeline. Speakers that cannot be opened
    * (no sound card) cost the sound once, not the picture: the lesson restarts at once, metered only.
    */
@@ -356,7 +285,7 @@ export class MediaEngine implements Part {
     const lesson = this.lessonName();
     // Counted where the lesson is decoded: the display also shows the slate's frames.
     const frames = lessonFrames(lesson);
-    this.superviseInput(spec, lesson, frames, {
+    this.inputs.add(spec, lesson, frames, {
       runner: this.ctx.isolatedRunner,
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
       // stalls, and rebuilt only if it does not come back on its own.
@@ -375,10 +304,7 @@ export class MediaEngine implements Part {
 
   /** The lesson's pipeline built again (its screen changed): a second of picture and sound, nothing else. */
   private async rebuildLesson(): Promise<void> {
-    const entry = this.graph?.display ? this.sources.get(this.lessonName()) : undefined;
-    if (!entry) return;
-    await entry.sp.stop();
-    entry.sp.start();
+    if (this.graph?.display) await this.inputs.rebuild(this.lessonName());
   }
 
   /** `display/set`: one screen shows something else; recordings, streams and the other screens go on. */
@@ -392,7 +318,7 @@ export class MediaEngine implements Part {
 
   /** The anchor's speakers: the classrooms' sound mixed; without a card, metered only. */
   private superviseSpeaker(spec: PipelineSpec): void {
-    this.superviseInput(spec, 'speaker', 'speaker', {
+    this.inputs.add(spec, 'speaker', 'speaker', {
       launch: () => launchString(this.speakerFailed ? this.withoutSpeakers().speaker!.tokens : spec.tokens),
       ownFault: (reason) => this.speakerFault(reason),
     });
@@ -426,7 +352,7 @@ export class MediaEngine implements Part {
 
   /** A restarted composite starts with every slate hidden: show the ones whose source is still lost. */
   private applySlates(p: RunningPipeline): void {
-    for (const [name, s] of this.sources) if (s.lostAt !== null) p.set(`${name}-slate`, 'silent', false);
+    for (const name of this.inputs.lost()) p.set(`${name}-slate`, 'silent', false);
   }
 
   /** Changes the layout on the running composite: compositor pad geometry only, nothing restarts. */
@@ -465,8 +391,7 @@ export class MediaEngine implements Part {
 
   /** Frames an input has delivered since its pipeline last started (0 when it is not running). */
   inputFrames(name: string): number {
-    const s = this.sources.get(name);
-    return s ? renderedFrames(s.sp.pipeline?.get(s.sink, 'stats')) : 0;
+    return this.inputs.frames(name);
   }
 
   /** Whether the NO SIGNAL slate of a source shows in the composite now; null without a composite. */
@@ -482,11 +407,11 @@ export class MediaEngine implements Part {
 
   pipelineState(): MediaPipelineState {
     if (!this.graph) return 'stopped';
-    const main = this.main ?? [...this.sources.values()][0]?.sp;
+    const main = this.main ?? this.inputs.first();
     if (!main || main.state === 'stopped') return 'stopped';
     if (main.state === 'down') return 'restarting';
     if (main.state === 'starting') return 'starting';
-    const degraded = [...this.sources.values()].some((s) => s.lostAt !== null) || this.outputs.anyDown();
+    const degraded = this.inputs.lost().length > 0 || this.outputs.anyDown();
     return degraded ? 'degraded' : 'running';
   }
 
@@ -512,14 +437,7 @@ export class MediaEngine implements Part {
         };
       } else outputs[o.name] = this.outputs.stats(o.name, o.kind);
     }
-    let dropped = 0;
-    const sources: MediaStats['sources'] = {};
-    for (const [name, s] of this.sources) {
-      const srt = parseSrtStats(s.sp.pipeline?.get(`${name}-src`, 'stats'));
-      sources[name] = { state: s.lostAt !== null ? 'lost' : s.sp.state === 'running' ? 'live' : 'starting', ...(srt ? { srt } : {}) };
-      const stats = String(s.sp.pipeline?.get(s.sink, 'stats') ?? '');
-      dropped += Number(/dropped=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0);
-    }
+    const { sources, dropped } = this.inputs.stats();
     // The composite's live latency up to the encoded stream (sources, compositor, encoder), as GStreamer
     // configured it from its elements.
     const latencyMs = this.main?.state === 'running' ? (this.main.pipeline?.latencyMs('net-out') ?? null) : null;
@@ -531,11 +449,7 @@ export class MediaEngine implements Part {
    * devices the pipelines hold (cameras, the display) are released and no bus watch keeps the loop.
    */
   halt(): void {
-    for (const sp of this.outputs.supervised().concat(
-      this.main ? [this.main] : [],
-      [...this.sources.values()].map((s) => s.sp),
-      this.screens.supervised(),
-    )) {
+    for (const sp of this.outputs.supervised().concat(this.main ? [this.main] : [], this.inputs.supervised(), this.screens.supervised())) {
       void sp.stop(0).catch(() => undefined);
     }
   }
@@ -545,7 +459,7 @@ export class MediaEngine implements Part {
     await this.outputs.stop();
     // End of stream through the composite lets the muxer close the last segment properly.
     await this.main?.stop(1500);
-    for (const s of this.sources.values()) await s.sp.stop();
+    await this.inputs.stopAll();
     this.log.info('media stopped');
   }
 }
