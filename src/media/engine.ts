@@ -185,6 +185,8 @@ export class MediaEngine implements Part {
       filePrefix: this.filePrefix,
       record: this.recording,
       displays: this.screens.current(),
+      // The speakers could not be opened once: the lesson and the classrooms' sound are metered only.
+      ...(this.speakerFailed ? { speaker: 'none' } : {}),
     });
   }
 
@@ -222,15 +224,7 @@ export class MediaEngine implements Part {
       runner: this.ctx.runner,
       log: this.log,
       // Rebuilt at each restart: the live layout and a fresh recording name.
-      launch: () =>
-        this.ensureDirs() &&
-        launchString(
-          buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, {
-            layout: this.currentLayout,
-            filePrefix: this.filePrefix,
-            record: this.recording,
-          }).main!.tokens,
-        ),
+      launch: () => this.ensureDirs() && launchString(this.render().main!.tokens),
       backoffMs: MAIN_BACKOFF_MS,
       checkMs: 500,
       isUp: () => this.encoded.frames > this.lastEncodedFrames,
@@ -292,7 +286,7 @@ export class MediaEngine implements Part {
       progress: remoteProgress(frames),
       ownSlate: (p, visible) => p.setPad(lessonScreen(lesson), 'sink_1', 'alpha', visible ? 1 : 0),
       // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
-      launch: () => launchString((this.speakerFailed ? this.withoutSpeakers() : this.render()).display!.tokens),
+      launch: () => launchString(this.render().display!.tokens),
       env: () => screenEnv(this.screens.lessonScreen()),
       ownFault: (reason) => this.speakerFault(reason),
     });
@@ -319,16 +313,8 @@ export class MediaEngine implements Part {
   /** The anchor's speakers: the classrooms' sound mixed; without a card, metered only. */
   private superviseSpeaker(spec: PipelineSpec): void {
     this.inputs.add(spec, 'speaker', 'speaker', {
-      launch: () => launchString(this.speakerFailed ? this.withoutSpeakers().speaker!.tokens : spec.tokens),
+      launch: () => launchString(this.render().speaker!.tokens),
       ownFault: (reason) => this.speakerFault(reason),
-    });
-  }
-
-  private withoutSpeakers(): MediaGraph {
-    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, {
-      layout: this.currentLayout,
-      speaker: 'none',
-      displays: this.screens.current(),
     });
   }
 
