@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
-import { buildGraph } from '../media/graph.js';
-import { launchString } from '../media/launch.js';
+import { screenFeedChains, screenShareChains, screenSinkChains } from '../media/displays.js';
+import { buildGraph, canvasOf, channelName, INTER_TIMEOUT_NS } from '../media/graph.js';
+import { launchString, pipelineTokens, type Chain } from '../media/launch.js';
 import { resolveProfile } from '../media/resolve-profile.js';
 
 export interface PipelineOptions {
@@ -26,4 +27,16 @@ export async function printPipeline(config: Config, options: PipelineOptions): P
   }
   const all = [...graph.sources, ...(graph.main ? [graph.main] : []), ...graph.outputs, ...(graph.display ? [graph.display] : [])];
   for (const spec of all) process.stdout.write(`# ${spec.id}\n${launchString(spec.tokens)}\n`);
+  // The screens that do not show the lesson: each a feed and a share here, and the display's own process.
+  if (role === 'playback' || !config.displays) return;
+  const canvas = canvasOf(config);
+  for (const d of config.displays.filter((x) => x.shows !== 'lesson')) {
+    const socket = `/tmp/classbox-screen-${d.name}`;
+    const lines: Array<[string, Chain[]]> = [
+      [`screen:${d.name}:feed`, screenFeedChains(config, d.name, d.shows, canvas, (s) => channelName(config, s), INTER_TIMEOUT_NS)],
+      [`screen:${d.name}:share`, screenShareChains(config, d.name, canvas, socket, INTER_TIMEOUT_NS)],
+      [`screen:${d.name}`, screenSinkChains(d, profile, canvas, socket)],
+    ];
+    for (const [id, chains] of lines) process.stdout.write(`# ${id}\n${launchString(pipelineTokens(chains))}\n`);
+  }
 }

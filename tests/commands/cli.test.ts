@@ -11,6 +11,34 @@ describe('classbox CLI', () => {
       expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
   });
 
+  it("pipeline --parts prints every pipeline the service runs, the screens' ones included", async () => {
+    const config = writeTempConfig({
+      ...minimalConfig('mqtt://127.0.0.1:1'),
+      profile: 'rpi4',
+      sources: { board: { kind: 'test' }, teacher: { kind: 'test' } },
+      displays: [
+        { name: 'front', shows: 'composite', connector: 32 },
+        { name: 'side', shows: 'source:teacher', connector: 42 },
+      ],
+    });
+    const r = await runCli(['pipeline', '--config', config, '--parts']);
+    expect(r.code).toBe(0);
+    const ids = [...r.stdout.matchAll(/^# (.+)$/gm)].map((m) => m[1]);
+    expect(ids).toEqual([
+      'source:board',
+      'source:teacher',
+      'composite',
+      'screen:front:feed',
+      'screen:front:share',
+      'screen:front',
+      'screen:side:feed',
+      'screen:side:share',
+      'screen:side',
+    ]);
+    expect(r.stdout).toMatch(/intervideosrc name=screen-in channel=test-school\/room-1\/composite/);
+    expect(r.stdout).toMatch(/shmsrc socket-path=\/tmp\/classbox-screen-side .*kmssink name=display-side sync=false connector-id=42/);
+  });
+
   it('refuses an unknown command or a missing option with exit 2', async () => {
     const unknown = await runCli(['teleport']);
     expect(unknown.code).toBe(2);
