@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import type { CameraConfig, Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
@@ -52,62 +52,9 @@ export class Devices implements Part {
   constructor(private readonly ctx: DevicesContext) {
     this.log = ctx.log.child({ part: 'devices' });
     this.links = new LinkPool(this.log, ctx.reconnect);
-    const visca = new Map<string, ViscaPort>();
-    for (const [name, c] of Object.entries(ctx.config.devices.cameras)) {
-      const log = this.log.child({ device: name });
-      const health = this.health(name, 'camera');
-      if (c.protocol === 'visca') {
-        const key = linkKey(c);
-        let port = visca.get(key);
-        if (!port) {
-          // The link opens later (asynchronously), once the port below exists.
-          const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => p.initialise(l) });
-          const p = new ViscaPort(link, log, c.timeoutMs);
-          port = p;
-          visca.set(key, port);
-        }
-        const link = this.links.get(c, c.timeoutMs);
-        this.cameras.set(
-          name,
-          new ViscaPtz(
-            {
-              name,
-              address: c.address,
-              timeoutMs: c.timeoutMs,
-              maxPreset: c.maxPreset,
-              ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}),
-            },
-            link,
-            port,
-            health,
-          ),
-        );
-      } else if (c.protocol === 'visca-ip') {
-        const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => port.initialise(l) });
-        const port = new ViscaIpPort(link, log, c.timeoutMs);
-        this.cameras.set(
-          name,
-          new ViscaPtz(
-            {
-              name,
-              protocol: 'visca-ip',
-              address: 1,
-              timeoutMs: c.timeoutMs,
-              maxPreset: c.maxPreset,
-              ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}),
-            },
-            link,
-            port,
-            health,
-          ),
-        );
-      } else {
-        this.cameras.set(
-          name,
-          new PelcoPtz({ name, variant: c.protocol, address: c.address, maxPreset: c.maxPreset }, this.links.get(c, c.timeoutMs), health),
-        );
-      }
-    }
+    // Cameras on one serial line (a VISCA daisy chain) share one port: its replies are routed by address.
+    const viscaPorts = new Map<string, ViscaPort>();
+    for (const [name, c] of Object.entries(ctx.config.devices.cameras)) this.cameras.set(name, this.buildCamera(name, c, viscaPorts));
     for (const [name, camera] of this.cameras) camera.onChange = () => ctx.bus.emit('device.changed', { device: name });
     for (const [name, p] of Object.entries(ctx.config.devices.projectors)) {
       const log = this.log.child({ device: name });
@@ -119,6 +66,41 @@ export class Devices implements Part {
       );
       projector.onChange = () => ctx.bus.emit('device.changed', { device: name });
       this.projectors.set(name, projector);
+    }
+  }
+
+  /** One camera by its protocol. */
+  private buildCamera(name: string, c: CameraConfig, viscaPorts: Map<string, ViscaPort>): PtzCamera {
+    const log = this.log.child({ device: name });
+    const health = this.health(name, 'camera');
+    const polling = this.ctx.cameraPollMs ? { pollMs: this.ctx.cameraPollMs } : {};
+    switch (c.protocol) {
+      case 'visca': {
+        const key = linkKey(c);
+        let port = viscaPorts.get(key);
+        if (!port) {
+          // The link opens later (asynchronously), once the port below exists.
+          const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => p.initialise(l) });
+          const p = new ViscaPort(link, log, c.timeoutMs);
+          port = p;
+          viscaPorts.set(key, port);
+        }
+        const options = { name, address: c.address, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...polling };
+        return new ViscaPtz(options, this.links.get(c, c.timeoutMs), port, health);
+      }
+      case 'visca-ip': {
+        const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => port.initialise(l) });
+        const port = new ViscaIpPort(link, log, c.timeoutMs);
+        // VISCA over IP always speaks to address 1.
+        const options = { name, protocol: 'visca-ip' as const, address: 1, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...polling };
+        return new ViscaPtz(options, link, port, health);
+      }
+      default:
+        return new PelcoPtz(
+          { name, variant: c.protocol, address: c.address, maxPreset: c.maxPreset },
+          this.links.get(c, c.timeoutMs),
+          health,
+        );
     }
   }
 
