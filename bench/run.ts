@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle|lesson`;
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle|lesson|screens`;
 // not part of all: the long run, `npm run bench -- soak [minutes]` (default 120), and `npm run bench --
 // latency` (camera to screen, on Xvfb screens).
 // Results are printed as Markdown tables for docs/benchmarks.md.
@@ -21,6 +21,7 @@ import { fleet } from './fleet.js';
 import { preview } from './preview.js';
 import { idle } from './idle.js';
 import { soak } from './soak.js';
+import { screens } from './screens.js';
 import { latency } from './latency.js';
 import { lesson } from './lesson.js';
 
@@ -198,7 +199,9 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle', 'soak', 'latency', 'lesson'].includes(which) ? [] : await inputs();
+const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle', 'soak', 'latency', 'lesson', 'screens'].includes(which)
+  ? []
+  : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
 if (which === 'all' || which === 'layout') await layout(files);
 if (which === 'all' || which === 'live') await live();
@@ -208,6 +211,7 @@ if (which === 'all' || which === 'fleet') await fleet();
 if (which === 'all' || which === 'preview') await preview();
 if (which === 'all' || which === 'idle') await idle(RUNS);
 if (which === 'all' || which === 'lesson') await lesson(dir, RUNS);
+if (which === 'all' || which === 'screens') await screens(RUNS);
 if (which === 'latency') await latency();
 if (which === 'soak') await soak(Number(process.argv[3] ?? 120));
 process.exit(0);
