@@ -1,3 +1,4 @@
+import { screenPictures } from '../config/display-schema.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
@@ -95,6 +96,20 @@ export class HomeAssistantDiscovery implements Part {
           }),
         );
       }
+    }
+    // A select per screen: what it shows, switched as display/set does.
+    for (const d of c.displays ?? []) {
+      list.push(
+        entity('select', `screen_${d.name.replace(/-/g, '_')}`, {
+          name: `Screen ${d.name}`,
+          icon: 'mdi:projector-screen',
+          options: screenPictures(c),
+          cmd_t: request('display/set'),
+          cmd_tpl: `{"id": "home-assistant", "display": "${d.name}", "shows": "{{ value }}"}`,
+          stat_t: topics.state(base),
+          val_tpl: `{{ value_json.displays['${d.name}'].shows }}`,
+        }),
+      );
     }
     list.push(
       entity('select', 'class_mode', {

@@ -22,11 +22,13 @@ describe('Home Assistant discovery', () => {
       video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
       sources: { board: { kind: 'test' }, teacher: { kind: 'test' } },
       outputs: [{ name: 'cloud-live', kind: 'srt', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` }],
+      // A second screen, drawn nowhere (no display in the test).
+      displays: [{ name: 'side', sink: 'none', shows: 'composite' }],
     });
     box = startCli(['run', '--config', writeTempConfig(config)]);
-    // Ten entries, published together but arriving one by one.
+    // Eleven entries, published together but arriving one by one.
     await waitUntil(
-      () => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 10,
+      () => watch.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).length >= 11,
       'all discovery entries',
       20_000,
     );
@@ -46,6 +48,7 @@ describe('Home Assistant discovery', () => {
       'button stop_cloud_live',
       'select class_mode',
       'select layout',
+      'select screen_side',
       'sensor cpu',
       'sensor disk_free',
       'sensor fps',
@@ -72,6 +75,14 @@ describe('Home Assistant discovery', () => {
     const since = watch.messages.length;
     await watch.client.publishAsync(layout.cmd_t, layout.cmd_tpl.replace('{{ value }}', 'side-by-side'), { qos: 1 });
     await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).layout === 'side-by-side', 5000, since);
+  });
+
+  it("the screen's select switches what it shows as Home Assistant drives it", async () => {
+    const select = JSON.parse(watch.messages.find((m) => m.topic === `homeassistant/select/${NODE}/screen_side/config`)!.payload);
+    expect(select.options).toEqual(['composite', 'source:board', 'source:teacher']);
+    const since = watch.messages.length;
+    await watch.client.publishAsync(select.cmd_t, select.cmd_tpl.replace('{{ value }}', 'source:teacher'), { qos: 1 });
+    await watch.waitFor(`${BASE}/state`, (p) => JSON.parse(p).displays?.side?.shows === 'source:teacher', 5000, since);
   });
 
   it('the class select starts, switches and stops classes as Home Assistant drives it', async () => {
