@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
-import { screenFeedChains, screenShareChains, screenSinkChains } from '../media/displays.js';
+import { screenLines } from '../media/displays.js';
 import { buildGraph, canvasOf, channelName, INTER_TIMEOUT_NS } from '../media/graph.js';
-import { launchString, pipelineTokens, type Chain } from '../media/launch.js';
+import { launchString } from '../media/launch.js';
 import { resolveProfile } from '../media/resolve-profile.js';
 
 export interface PipelineOptions {
@@ -31,12 +31,10 @@ export async function printPipeline(config: Config, options: PipelineOptions): P
   if (role === 'playback' || !config.displays) return;
   const canvas = canvasOf(config);
   for (const d of config.displays.filter((x) => x.shows !== 'lesson')) {
-    const socket = `/tmp/classbox-screen-${d.name}`;
-    const lines: Array<[string, Chain[]]> = [
-      [`screen:${d.name}:feed`, screenFeedChains(config, d.name, d.shows, canvas, (s) => channelName(config, s), INTER_TIMEOUT_NS)],
-      [`screen:${d.name}:share`, screenShareChains(config, d.name, canvas, socket, INTER_TIMEOUT_NS)],
-      [`screen:${d.name}`, screenSinkChains(d, profile, canvas, socket)],
-    ];
-    for (const [id, chains] of lines) process.stdout.write(`# ${id}\n${launchString(pipelineTokens(chains))}\n`);
+    const channel = (source: string) => channelName(config, source);
+    const lines = screenLines(config, d, d.shows, profile, canvas, `/tmp/classbox-screen-${d.name}`, channel, INTER_TIMEOUT_NS);
+    process.stdout.write(
+      `# screen:${d.name}:feed\n${lines.feed}\n# screen:${d.name}:share\n${lines.share}\n# screen:${d.name}\n${lines.sink}\n`,
+    );
   }
 }

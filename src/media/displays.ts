@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classroomsOf, type DisplayConfig } from '../config/display-schema.js';
 import type { Config } from '../config/schema.js';
-import type { Chain, ElementLink, Link } from './launch.js';
+import { launchString, pipelineTokens, type Chain, type ElementLink, type Link } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
 import { rawCaps, type Canvas } from './sources.js';
@@ -132,4 +132,22 @@ export function screenSinkChains(display: DisplayConfig, profile: BoardProfile, 
     ],
     [{ ref: 'screen-tee.' }, leaky(1), { element: 'fakesink', name: SCREEN_FRAMES, properties: { sync: false, async: false } }],
   ];
+}
+
+/** A screen's three pipelines as launch lines: its feed and share (this process) and its display's own process. */
+export function screenLines(
+  config: Pick<Config, 'site' | 'room' | 'role' | 'sources'>,
+  display: DisplayConfig,
+  shows: string,
+  profile: BoardProfile,
+  canvas: Canvas,
+  socket: string,
+  channel: (source: string) => string,
+  interTimeoutNs: number,
+): { feed: string; share: string; sink: string } {
+  return {
+    feed: launchString(pipelineTokens(screenFeedChains(config, display.name, shows, canvas, channel, interTimeoutNs))),
+    share: launchString(pipelineTokens(screenShareChains(config, display.name, canvas, socket, interTimeoutNs))),
+    sink: launchString(pipelineTokens(screenSinkChains(display, profile, canvas, socket))),
+  };
 }

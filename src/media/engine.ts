@@ -20,6 +20,7 @@ import { singleSource } from '../core/layout-names.js';
 import { recordingPrefix } from './recording-names.js';
 import { Screens, type ScreenStats } from './screens.js';
 import { screenEnv } from './displays.js';
+import { lessonSource } from '../config/display-schema.js';
 import { isSrtListener } from './sources.js';
 
 const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
@@ -293,7 +294,7 @@ export class MediaEngine implements Part {
   }
 
   private lessonName(): string {
-    return Object.entries(this.ctx.config.sources).find(([, s]) => s.kind === 'remote')?.[0] ?? 'remote';
+    return lessonSource(this.ctx.config) ?? 'remote';
   }
 
   /** The lesson's pipeline built again (its screen changed): a second of picture and sound, nothing else. */

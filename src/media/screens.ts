@@ -7,8 +7,7 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { screensOf, showsProblem } from '../config/display-schema.js';
-import { SCREEN_FRAMES, screenEnv, screenFeedChains, screenShareChains, screenSinkChains, screenSocket } from './displays.js';
-import { launchString, pipelineTokens } from './launch.js';
+import { SCREEN_FRAMES, screenEnv, screenLines, screenSocket } from './displays.js';
 import type { BoardProfile } from './profiles.js';
 import { renderedFrames, type PipelineRunner } from './runner.js';
 import type { Canvas } from './sources.js';
@@ -126,24 +125,16 @@ export class Screens {
     const name = s.display.name;
     const socket = screenSocket(name);
     s.feed = this.feed(s);
-    s.share = new SupervisedPipeline({
-      id: `screen:${name}:share`,
-      runner: ctx.runner,
-      log: this.log,
-      launch: () => {
-        // A socket left by a process that was killed would keep shmsink from listening.
-        rmSync(socket, { force: true });
-        return launchString(pipelineTokens(screenShareChains(ctx.config, name, ctx.canvas, socket, ctx.interTimeoutNs)));
-      },
-      backoffMs: SCREEN_BACKOFF_MS,
-      checkMs: 500,
-      isUp: () => true,
+    s.share = this.inProcess(`screen:${name}:share`, () => {
+      // A socket left by a process that was killed would keep shmsink from listening.
+      rmSync(socket, { force: true });
+      return this.lines(s).share;
     });
     s.sink = new SupervisedPipeline({
       id: `screen:${name}`,
       runner: ctx.isolatedRunner,
       log: this.log,
-      launch: () => launchString(pipelineTokens(screenSinkChains(s.display, ctx.profile, ctx.canvas, socket))),
+      launch: () => this.lines(s).sink,
       env: () => screenEnv(s.display),
       backoffMs: SCREEN_BACKOFF_MS,
       checkMs: 500,
@@ -160,21 +151,36 @@ export class Screens {
     s.sink.start();
   }
 
+  private lines(s: Screen): ReturnType<typeof screenLines> {
+    const { ctx } = this;
+    return screenLines(
+      ctx.config,
+      s.display,
+      s.shows,
+      ctx.profile,
+      ctx.canvas,
+      screenSocket(s.display.name),
+      ctx.channel,
+      ctx.interTimeoutNs,
+    );
+  }
+
   /** The pipeline that puts what the screen shows now into its channel. */
   private feed(s: Screen): SupervisedPipeline {
-    const { ctx } = this;
-    const shows = s.shows;
-    const feed = new SupervisedPipeline({
-      id: `screen:${s.display.name}:feed`,
-      runner: ctx.runner,
+    return this.inProcess(`screen:${s.display.name}:feed`, () => this.lines(s).feed);
+  }
+
+  /** A screen's pipeline in this process (where the intervideo channels are). */
+  private inProcess(id: string, launch: () => string): SupervisedPipeline {
+    return new SupervisedPipeline({
+      id,
+      runner: this.ctx.runner,
       log: this.log,
-      launch: () =>
-        launchString(pipelineTokens(screenFeedChains(ctx.config, s.display.name, shows, ctx.canvas, ctx.channel, ctx.interTimeoutNs))),
+      launch,
       backoffMs: SCREEN_BACKOFF_MS,
       checkMs: 500,
       isUp: () => true,
     });
-    return feed;
   }
 
   private async stopScreen(s: Screen): Promise<void> {
