@@ -166,7 +166,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // MQTT and the event outbox first, so nothing another part reports at start is lost; stopped last,
   // so the last events get out.
   const meter = new ProcessMeter();
-  const telemetry = new Telemetry({ config, log, mqtt, media, meter });
+  const telemetry = new Telemetry({ config, log, mqtt, media, meter, uploader });
   const lessonPlays = config.role === 'receive' && Object.values(config.sources).some((s) => s.kind === 'remote');
   const silenceWatch = new SilenceWatch({
     bus,

@@ -39,6 +39,12 @@ program
   });
 
 program
+  .command('central')
+  .description("the centre's fleet dashboard: every room's health, faults and lessons, read from the broker (docs/central.md)")
+  .option('-c, --config <file>', 'YAML config file (CLASSBOX_CENTRAL_* variables override its keys)')
+  .action(async (opts: { config?: string }) => (await import('./commands/central.js')).runCentral(opts.config));
+
+program
   .command('demo')
   .description('the demo classroom: the real gateway with an embedded MQTT broker, simulated devices and test video; no config needed')
   .action(async () => (await import('./commands/demo.js')).runDemo());

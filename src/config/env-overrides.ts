@@ -12,6 +12,8 @@ import type { ConfigProblem } from './format-issues.js';
  * (`CLASSBOX_TEST_VISCA_PORT`, `CLASSBOX_CONFIG`) belong to other uses and are left alone.
  */
 const PREFIX = 'CLASSBOX_';
+/** The centre's service reads its own variables (`CLASSBOX_CENTRAL_MQTT__URL`); a box leaves them alone. */
+export const CENTRAL_PREFIX = 'CLASSBOX_CENTRAL_';
 
 /** Values of these keys stay strings even when they look like numbers or booleans. */
 const STRING_KEYS = new Set([
@@ -36,14 +38,16 @@ export function applyEnvOverrides(
   env: NodeJS.ProcessEnv,
   knownKeys: ReadonlySet<string>,
   topLevelKeys: ReadonlySet<string>,
+  prefix = PREFIX,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const byNormal = new Map([...knownKeys].map((k) => [normalize(k), k]));
   const topNormal = new Set([...topLevelKeys].map(normalize));
 
   for (const [variable, raw] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!variable.startsWith(PREFIX) || raw === undefined) continue;
-    const segments = variable.slice(PREFIX.length).split('__');
+    if (!variable.startsWith(prefix) || raw === undefined) continue;
+    if (prefix === PREFIX && variable.startsWith(CENTRAL_PREFIX)) continue;
+    const segments = variable.slice(prefix.length).split('__');
     if (segments.length === 1 && !topNormal.has(normalize(segments[0]!))) continue;
     if (segments.some((s) => s === '')) {
       problems.push({ path: variable, message: 'empty key segment (use one "__" between keys)' });

@@ -39,7 +39,8 @@ export function schemaKeys(): { all: Set<string>; top: Set<string> } {
   return keyCache;
 }
 
-function readYaml(file: string): Record<string, unknown> {
+/** A YAML config file as a plain document; every problem a ConfigError naming the file and line. */
+export function readYaml(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -67,7 +68,7 @@ function readYaml(file: string): Record<string, unknown> {
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError([{ path: '(top level)', message: 'expected a mapping of keys (site, room, ...)' }]);
+    throw new ConfigError([{ path: '(top level)', message: 'expected a mapping of keys' }]);
   }
   return value as Record<string, unknown>;
 }

@@ -5,6 +5,7 @@ import type { Part } from '../core/lifecycle.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
+import type { Uploader } from '../recording/uploader.js';
 import type { ProcessMeter } from './process-meter.js';
 import { CpuMeter, diskFreeMB, temperatureC, throttled } from './system-stats.js';
 
@@ -14,6 +15,7 @@ export interface TelemetryContext {
   mqtt: MqttLink;
   media: MediaEngine | undefined;
   meter: ProcessMeter;
+  uploader?: Uploader | undefined;
 }
 
 /** `<base>/telemetry` every `telemetryIntervalS`: QoS 0, not retained (a missed sample is replaced by the next). */
@@ -54,6 +56,7 @@ export class Telemetry implements Part {
         : {},
       sources: stats?.sources ?? {},
       audio: stats?.audio ?? {},
+      ...(this.ctx.uploader ? { uploads: uploadBacklog(this.ctx.uploader) } : {}),
     };
   }
 
@@ -69,4 +72,14 @@ export class Telemetry implements Part {
   async stop(): Promise<void> {
     clearInterval(this.timer);
   }
+}
+
+/** What waits to go to the store: the centre's sign of an upload that is stuck or a link too slow. */
+function uploadBacklog(uploader: Uploader): { pending: number; bytesPending: number; oldestQueuedAt: string | null } {
+  const waiting = uploader.list().filter((u) => u.state !== 'done');
+  return {
+    pending: waiting.length,
+    bytesPending: waiting.reduce((n, u) => n + u.bytes, 0),
+    oldestQueuedAt: waiting.reduce<string | null>((o, u) => (o === null || u.queuedAt < o ? u.queuedAt : o), null),
+  };
 }

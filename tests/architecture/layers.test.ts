@@ -27,6 +27,7 @@ export const LAYERS = [
   'webrtc',
   'http',
   'doctor',
+  'central',
   'app.ts',
   'commands',
   'cli.ts',

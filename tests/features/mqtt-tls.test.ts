@@ -82,7 +82,7 @@ describe('MQTT over TLS with client certificates and a per-room ACL', () => {
   };
 
   beforeAll(async () => {
-    makePki(pki, ['box-101', 'box-102', 'dashboard']);
+    makePki(pki, ['box-101', 'box-102', 'dashboard', 'classbox-central']);
     writeFileSync(
       join(pki, 'acl'),
       readFileSync(join(import.meta.dirname, '../../docs/examples/mosquitto-acl.conf'), 'utf8').replace(
@@ -151,6 +151,49 @@ describe('MQTT over TLS with client certificates and a per-room ACL', () => {
     await sleep(1500);
     expect(got).toEqual([]);
   });
+
+  it('runs classbox central with the shipped ACL: it sees the room and drives it, and can say nothing in its name', async () => {
+    const http = await freePort();
+    const centralConfig = writeTempConfig(
+      {
+        mqtt: {
+          url: `mqtts://127.0.0.1:${port}`,
+          tls: { ca: join(pki, 'ca.crt'), cert: join(pki, 'classbox-central.crt'), key: join(pki, 'classbox-central.key') },
+        },
+        http: { port: http },
+        database: join(tempDir(), 'central.db'),
+      },
+      'central.yaml',
+    );
+    const central = startCli(['central', '--config', centralConfig]);
+    try {
+      const api = `http://127.0.0.1:${http}`;
+      await waitUntil(
+        async () => {
+          const rooms = (await (await fetch(`${api}/api/rooms`).catch(() => undefined))?.json().catch(() => undefined)) as
+            Array<{ room: string; online: boolean }> | undefined;
+          return rooms?.find((r) => r.room === 'room-101' && r.online);
+        },
+        'room-101 online at the centre',
+        20_000,
+      );
+      const r = await fetch(`${api}/api/rooms/tls-school/room-101/request/state/get`, { method: 'POST', body: '{}' });
+      expect(((await r.json()) as { status: string }).status).toBe('ok');
+      // The centre's identity may not speak for a room.
+      const watcher = await as('dashboard');
+      const got: string[] = [];
+      watcher.on('message', (_t, p) => got.push(p.toString()));
+      await watcher.subscribeAsync('classbox/tls-school/room-101/availability', { qos: 1 });
+      await sleep(300);
+      got.length = 0;
+      const impostor = await as('classbox-central');
+      await impostor.publishAsync('classbox/tls-school/room-101/availability', 'offline', { qos: 1 }).catch(() => undefined);
+      await sleep(1000);
+      expect(got).toEqual([]);
+    } finally {
+      await central.stop('SIGTERM');
+    }
+  }, 60_000);
 
   it('fails clearly without a client certificate', async () => {
     await expect(

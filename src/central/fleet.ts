@@ -1,0 +1,302 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { CentralConfig } from './config.js';
+import {
+  CLEARED_BY_RESTART,
+  eventRule,
+  stateFindings,
+  STATE_KINDS,
+  telemetryFindings,
+  TELEMETRY_KINDS,
+  type FaultKind,
+  type Finding,
+} from './faults.js';
+import type { CentralStore, FaultRow, LessonRow, RoomRow } from './store.js';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Site and room names as a box's config allows them: anything else on the broker is not a box. */
+const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** A box's messages are small; anything bigger is not one of them. */
+const MAX_PAYLOAD = 256 * 1024;
+export const MESSAGE_KINDS = ['availability', 'state', 'telemetry', 'event'] as const;
+type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+export type FleetChange =
+  { type: 'room'; site: string; room: string } | { type: 'fault'; fault: FaultRow } | { type: 'lesson'; lesson: LessonRow };
+
+export interface Clock {
+  now(): number;
+}
+
+/**
+ * Every room's picture, kept from what the boxes publish: availability, state, telemetry and events in,
+ * rooms, faults and lessons out (stored, and told to listeners as `change`). Nothing a broker delivers
+ * can throw out of here: a message that is not a box's is counted and dropped.
+ */
+export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
+  private readonly rooms = new Map<string, RoomRow>();
+  private readonly dirty = new Set<string>();
+  /** Per room while its class runs: the most SRT peers seen on its outputs (the receiving classrooms). */
+  private readonly peers = new Map<string, number>();
+  private readonly flushTimer: NodeJS.Timeout;
+  readonly counts = { messages: 0, malformed: 0, duplicates: 0 };
+
+  constructor(
+    private readonly config: CentralConfig,
+    private readonly store: CentralStore,
+    private readonly log: Logger,
+    private readonly clock: Clock = Date,
+  ) {
+    super();
+    for (const r of store.rooms()) this.rooms.set(key(r.site, r.room), r);
+    // Telemetry changes every room every few seconds: rooms are written in one transaction every 2 s.
+    this.flushTimer = setInterval(() => this.flush(), 2000);
+    this.flushTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.flushTimer);
+    this.flush();
+  }
+
+  list(): RoomRow[] {
+    return [...this.rooms.values()].sort((a, b) => a.site.localeCompare(b.site) || a.room.localeCompare(b.room));
+  }
+
+  room(site: string, room: string): RoomRow | undefined {
+    return this.rooms.get(key(site, room));
+  }
+
+  /** One message from the broker. Returns what it was taken as, or why it was dropped. */
+  handle(topic: string, payload: Buffer): string {
+    this.counts.messages++;
+    try {
+      return this.take(topic, payload);
+    } catch (err) {
+      this.counts.malformed++;
+      this.log.debug({ topic, err }, 'message not taken');
+      return `dropped: ${(err as Error).message}`;
+    }
+  }
+
+  private take(topic: string, payload: Buffer): string {
+    const prefix = `${this.config.mqtt.prefix}/`;
+    if (!topic.startsWith(prefix)) throw new Error('not under the prefix');
+    const [site, room, kind, ...rest] = topic.slice(prefix.length).split('/');
+    if (rest.length || !site || !room || !NAME.test(site) || !NAME.test(room)) throw new Error('not a room topic');
+    if (!(MESSAGE_KINDS as readonly string[]).includes(kind ?? '')) throw new Error(`not a message kind: ${kind}`);
+    if (payload.length > MAX_PAYLOAD) throw new Error(`${payload.length} bytes`);
+    const now = this.clock.now();
+    const at = new Date(now).toISOString();
+    const r = this.roomFor(site, room, at);
+    const text = payload.toString('utf8');
+    switch (kind as MessageKind) {
+      case 'availability':
+        return this.availability(r, text, at);
+      case 'state':
+        return this.state(r, text, at);
+      case 'telemetry':
+        return this.telemetry(r, parseObject(text), now, at);
+      case 'event':
+        return this.event(r, parseObject(text), at);
+    }
+  }
+
+  private roomFor(site: string, room: string, at: string): RoomRow {
+    const k = key(site, room);
+    let r = this.rooms.get(k);
+    if (!r) {
+      r = { site, room, online: null, since: null, seenAt: at, state: null, telemetry: null, telemetryAt: null };
+      this.rooms.set(k, r);
+    }
+    r.seenAt = at;
+    return r;
+  }
+
+  private availability(r: RoomRow, text: string, at: string): string {
+    // An empty retained message clears the topic: the room is then unknown, not offline.
+    const online = text === 'online' ? true : text === 'offline' ? false : text === '' ? null : undefined;
+    if (online === undefined) throw new Error('availability is neither online nor offline');
+    const wasOffline = r.online === false;
+    if (online !== r.online) {
+      r.online = online;
+      r.since = online === null ? null : at;
+      this.saveRoom(r);
+    }
+    if (online === false)
+      this.open(r, { kind: 'box_offline', subject: 'box', detail: 'the box is offline (its Last Will, or it stopped)' }, at);
+    // Cleared (a room taken out of service): nothing is known about it any more, not even that it is down.
+    if (online !== false) this.clear(r, 'box_offline', undefined, at);
+    if (online === true && wasOffline) for (const k of CLEARED_BY_RESTART) this.clear(r, k, undefined, at);
+    if (online !== true) this.clear(r, 'telemetry_missing', undefined, at);
+    return `availability ${text || '(cleared)'}`;
+  }
+
+  private state(r: RoomRow, text: string, at: string): string {
+    if (text === '') {
+      r.state = null;
+      this.saveRoom(r);
+      return 'state (cleared)';
+    }
+    const state = parseObject(text);
+    r.state = state;
+    this.saveRoom(r);
+    this.level(r, STATE_KINDS, stateFindings(state), at);
+    // A class the centre did not see start (it started before the centre did) is a lesson all the same.
+    const c = state.class;
+    if (isObject(c) && typeof c.id === 'string' && !this.store.lesson(r.site, r.room, c.id)) this.lessonStarted(r, c);
+    return 'state';
+  }
+
+  private telemetry(r: RoomRow, t: Json, now: number, at: string): string {
+    r.telemetry = t;
+    r.telemetryAt = at;
+    this.dirty.add(key(r.site, r.room));
+    this.clear(r, 'telemetry_missing', undefined, at);
+    this.level(r, TELEMETRY_KINDS, telemetryFindings(t, now, this.config), at);
+    const k = key(r.site, r.room);
+    if (this.peers.has(k) && isObject(t.outputs)) {
+      let n = 0;
+      for (const o of Object.values(t.outputs)) if (isObject(o) && isObject(o.srt) && typeof o.srt.peers === 'number') n += o.srt.peers;
+      this.peers.set(k, Math.max(this.peers.get(k) ?? 0, n));
+    }
+    return 'telemetry';
+  }
+
+  private event(r: RoomRow, e: Json, at: string): string {
+    if (typeof e.type !== 'string' || typeof e.seq !== 'number' || !Number.isInteger(e.seq)) throw new Error('an event needs type and seq');
+    const ts = typeof e.ts === 'string' ? e.ts : at;
+    if (!this.store.addEvent(r.site, r.room, { seq: e.seq, ts, type: e.type, payload: e }, at)) {
+      this.counts.duplicates++;
+      return `event ${e.type} #${e.seq} (seen before)`;
+    }
+    for (const rule of eventRule(e)) {
+      if (rule.open) this.open(r, rule.open, at);
+      if (rule.clear) this.clear(r, rule.clear.kind, rule.clear.subject, at);
+    }
+    if (e.type === 'class.started') this.lessonStarted(r, e);
+    if (e.type === 'class.ended') this.lessonEnded(r, e, at);
+    return `event ${e.type} #${e.seq}`;
+  }
+
+  private lessonStarted(r: RoomRow, c: Json): void {
+    if (typeof c.id !== 'string') return;
+    const existing = this.store.lesson(r.site, r.room, c.id);
+    if (existing?.endedAt) return;
+    const lesson: LessonRow = {
+      site: r.site,
+      room: r.room,
+      id: c.id.slice(0, 200),
+      name: typeof c.name === 'string' ? c.name.slice(0, 200) : '',
+      mode: typeof c.mode === 'string' ? c.mode.slice(0, 40) : 'live',
+      startedAt: typeof c.startedAt === 'string' ? c.startedAt : new Date(this.clock.now()).toISOString(),
+      endedAt: null,
+      minutes: null,
+      incidents: 0,
+      receivers: null,
+    };
+    this.store.saveLesson(lesson);
+    this.peers.set(key(r.site, r.room), 0);
+    this.emit('change', { type: 'lesson', lesson });
+  }
+
+  private lessonEnded(r: RoomRow, e: Json, at: string): void {
+    if (typeof e.id !== 'string') return;
+    const k = key(r.site, r.room);
+    const startedAt = typeof e.startedAt === 'string' ? e.startedAt : (this.store.lesson(r.site, r.room, e.id)?.startedAt ?? at);
+    const endedAt = typeof e.endedAt === 'string' ? e.endedAt : at;
+    const durationS = typeof e.durationS === 'number' ? e.durationS : (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+    const lesson: LessonRow = {
+      site: r.site,
+      room: r.room,
+      id: e.id.slice(0, 200),
+      name: typeof e.name === 'string' ? e.name.slice(0, 200) : '',
+      mode: typeof e.mode === 'string' ? e.mode.slice(0, 40) : 'live',
+      startedAt,
+      endedAt,
+      minutes: Number.isFinite(durationS) ? Math.round((durationS / 60) * 10) / 10 : null,
+      incidents: Array.isArray(e.incidents) ? e.incidents.length : 0,
+      receivers: this.peers.get(k) ?? null,
+    };
+    this.peers.delete(k);
+    this.store.saveLesson(lesson);
+    this.emit('change', { type: 'lesson', lesson });
+  }
+
+  /** Sessions a box keeps (`sessions/list`): the ended ones the centre has not counted yet. */
+  addSessions(site: string, room: string, sessions: unknown[]): void {
+    const r = this.rooms.get(key(site, room));
+    if (!r) return;
+    for (const s of sessions) {
+      if (!isObject(s) || typeof s.id !== 'string' || typeof s.endedAt !== 'string') continue;
+      if (this.store.lesson(site, room, s.id)?.endedAt) continue;
+      this.lessonEnded(r, s, s.endedAt);
+    }
+  }
+
+  /** Opens every finding of the rule's kinds, clears the open ones of those kinds it no longer finds. */
+  private level(r: RoomRow, kinds: readonly FaultKind[], found: Finding[], at: string): void {
+    const wanted = new Set(found.map((f) => `${f.kind}\n${f.subject}`));
+    for (const f of found) this.open(r, f, at);
+    for (const open of this.store.faults({ open: true, site: r.site, room: r.room }))
+      if ((kinds as readonly string[]).includes(open.kind) && !wanted.has(`${open.kind}\n${open.subject}`)) this.closeFault(open, at);
+  }
+
+  private open(r: RoomRow, f: Finding, at: string): void {
+    const existing = this.store.openFault(r.site, r.room, f.kind, f.subject);
+    if (existing) {
+      this.store.touchFault(existing.id, f.detail, at);
+      return;
+    }
+    const fault = this.store.insertFault(r.site, r.room, f.kind, f.subject, f.detail, at);
+    this.log.info({ site: r.site, room: r.room, kind: f.kind, subject: f.subject }, f.detail);
+    this.emit('change', { type: 'fault', fault });
+  }
+
+  private clear(r: RoomRow, kind: FaultKind, subject: string | undefined, at: string): void {
+    for (const f of this.store.faults({ open: true, site: r.site, room: r.room }))
+      if (f.kind === kind && (subject === undefined || f.subject === subject)) this.closeFault(f, at);
+  }
+
+  private closeFault(f: FaultRow, at: string): void {
+    const fault = this.store.clearFault(f.id, at);
+    this.emit('change', { type: 'fault', fault });
+  }
+
+  /** Rooms online whose telemetry stopped for three intervals: the box is up and not reporting. */
+  checkSilence(): void {
+    const now = this.clock.now();
+    const at = new Date(now).toISOString();
+    const limitMs = 3 * this.config.telemetryIntervalS * 1000;
+    for (const r of this.rooms.values()) {
+      if (r.online !== true) continue;
+      const last = Date.parse(r.telemetryAt ?? r.since ?? r.seenAt);
+      if (now - last > limitMs)
+        this.open(r, { kind: 'telemetry_missing', subject: 'box', detail: `no telemetry for ${Math.round((now - last) / 1000)} s` }, at);
+    }
+  }
+
+  private saveRoom(r: RoomRow): void {
+    this.store.saveRoom(r);
+    this.dirty.delete(key(r.site, r.room));
+    this.emit('change', { type: 'room', site: r.site, room: r.room });
+  }
+
+  private flush(): void {
+    if (this.dirty.size === 0) return;
+    const rooms = [...this.dirty].map((k) => this.rooms.get(k)!);
+    this.dirty.clear();
+    this.store.transaction(() => rooms.forEach((r) => this.store.saveRoom(r)));
+    for (const r of rooms) this.emit('change', { type: 'room', site: r.site, room: r.room });
+  }
+}
+
+const key = (site: string, room: string) => `${site}/${room}`;
+
+function parseObject(text: string): Json {
+  const v: unknown = JSON.parse(text);
+  if (!isObject(v)) throw new Error('not a JSON object');
+  return v;
+}
