@@ -14,14 +14,14 @@ const SECONDS = Number(process.env.FLEET_SECONDS ?? 30);
 const TELEMETRY_S = 10;
 const EVENT_S = 60;
 
-function percentile(xs: number[], p: number): number {
+export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
 }
 
 /** CPU seconds a process has used (utime + stime from /proc, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -58,12 +58,12 @@ const STATE = JSON.stringify({
   configHash: '0123456789ab',
 });
 
-interface Box {
+export interface Box {
   client: MqttClient;
   timers: NodeJS.Timeout[];
 }
 
-async function startBox(url: string, i: number): Promise<Box> {
+export async function startBox(url: string, i: number): Promise<Box> {
   const base = `classbox/fleet/room-${i}`;
   const client = await connectAsync(url, {
     clientId: `box-${i}`,

@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|preview|idle|lesson|screens`;
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|central|preview|idle|lesson|screens`;
 // not part of all: the long run, `npm run bench -- soak [minutes]` (default 120), and `npm run bench --
 // latency` (camera to screen, on Xvfb screens).
 // Results are printed as Markdown tables for docs/benchmarks.md.
@@ -18,6 +18,7 @@ import { startNginxRtmp } from '../tests/helpers/nginx-rtmp.js';
 import { rtt } from './mqtt-rtt.js';
 import { deviceLatency } from './device-latency.js';
 import { fleet } from './fleet.js';
+import { centralBench } from './central.js';
 import { preview } from './preview.js';
 import { idle } from './idle.js';
 import { soak } from './soak.js';
@@ -199,7 +200,7 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = ['live', 'rtt', 'devices', 'fleet', 'preview', 'idle', 'soak', 'latency', 'lesson', 'screens'].includes(which)
+const files = ['live', 'rtt', 'devices', 'fleet', 'central', 'preview', 'idle', 'soak', 'latency', 'lesson', 'screens'].includes(which)
   ? []
   : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
@@ -208,6 +209,7 @@ if (which === 'all' || which === 'live') await live();
 if (which === 'all' || which === 'rtt') await rtt();
 if (which === 'all' || which === 'devices') await deviceLatency();
 if (which === 'all' || which === 'fleet') await fleet();
+if (which === 'all' || which === 'central') await centralBench();
 if (which === 'all' || which === 'preview') await preview();
 if (which === 'all' || which === 'idle') await idle(RUNS);
 if (which === 'all' || which === 'lesson') await lesson(dir, RUNS);

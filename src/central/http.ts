@@ -8,7 +8,7 @@ import { isLoopback } from '../config/service-schema.js';
 import { RequestError, type BrokerLink } from './broker-link.js';
 import type { CentralConfig } from './config.js';
 import type { Fleet, FleetChange } from './fleet.js';
-import type { CentralStore } from './store.js';
+import type { CentralStore, FaultRow } from './store.js';
 import { lessonsCsv, roomSummary, weekly } from './views.js';
 
 export interface CentralHttpContext {
@@ -142,15 +142,14 @@ export class CentralHttp {
     if (path === '/metrics') return send(200, await this.ctx.metrics.metrics(), this.ctx.metrics.contentType);
     if (path === '/api/stream') return this.stream(res);
     if (path === '/api/rooms') {
-      const open = store.faults({ open: true, limit: 100_000 });
+      const open = new Map<string, FaultRow[]>();
+      for (const f of store.faults({ open: true, limit: 1_000_000 })) {
+        const k = `${f.site}/${f.room}`;
+        open.set(k, [...(open.get(k) ?? []), f]);
+      }
       return send(
         200,
-        fleet.list().map((r) =>
-          roomSummary(
-            r,
-            open.filter((f) => f.site === r.site && f.room === r.room),
-          ),
-        ),
+        fleet.list().map((r) => roomSummary(r, open.get(`${r.site}/${r.room}`) ?? [])),
       );
     }
     const room = ROOM_PATH.exec(path);

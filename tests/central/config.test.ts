@@ -56,3 +56,11 @@ describe("the centre's config", () => {
     expect(r.stderr.trim()).toBe('http.port: must be >= 1');
   });
 });
+
+describe('examples/central.yaml', () => {
+  it('loads as it is shipped', () => {
+    const c = loadCentralConfig(join(import.meta.dirname, '../../examples/central.yaml'), {});
+    expect(c.database).toBe(join(import.meta.dirname, '../../examples/central.db'));
+    expect(c.telemetryIntervalS).toBe(10);
+  });
+});
