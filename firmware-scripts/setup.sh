@@ -20,6 +20,8 @@ PACKAGES=(
 # Servers and tools the tests check classbox against (nginx-rtmp as a live platform, Prometheus'
 # promtool for /metrics, systemd-analyze for the unit's hardening); a box does not need them.
 [[ ${CLASSBOX_SETUP_BROWSER:-1} == 1 ]] && PACKAGES+=(prometheus nginx-light libnginx-mod-rtmp systemd)
+# PostgreSQL's server, started by the tests of `classbox central` on a PostgreSQL database.
+[[ ${CLASSBOX_SETUP_BROWSER:-1} == 1 ]] && PACKAGES+=(postgresql-15)
 # A screen and a sound card without hardware, for what a classroom sees and hears (the receiving
 # classroom's screen in the tests; `npm run bench -- latency`): Xvfb, PulseAudio with null sinks, ALSA's
 # `pulse` device.

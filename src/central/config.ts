@@ -57,12 +57,15 @@ export const centralConfigSchema = z.strictObject({
       message: 'required when host is not loopback (127.0.0.1, ::1): the fleet must not be open to the whole network',
     })
     .default({ host: '127.0.0.1', port: 8090 }),
-  /** The SQLite file (created with its folder's permissions). */
+  /** A SQLite file (created on first start), or a PostgreSQL database as `postgres://user:password@host:port/db`. */
   database: z
     .string()
     .min(1)
     .max(1024)
-    .refine((d) => !/^postgres(ql)?:\/\//.test(d), 'PostgreSQL is not built into this version: give a SQLite file path')
+    .refine(
+      (d) => !/^[a-z]+:\/\//.test(d) || /^postgres(ql)?:\/\/[^/]+\/[^/?#]+/.test(d),
+      'a SQLite file path, or postgres://user@host:port/database',
+    )
     .default('./central.db'),
   /** How often the boxes send telemetry (their `mqtt.telemetryIntervalS`): three intervals of silence is a fault. */
   telemetryIntervalS: z.number().int().min(1).max(3600).default(10),
@@ -104,7 +107,7 @@ export function loadCentralConfig(file: string | undefined, env: NodeJS.ProcessE
   const config = result.data;
   const baseDir = file ? dirname(resolve(file)) : process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  config.database = abs(config.database);
+  if (!/^postgres(ql)?:\/\//.test(config.database)) config.database = abs(config.database);
   const problems: ConfigProblem[] = [];
   const read = (path: string, f: string): string | undefined => {
     try {

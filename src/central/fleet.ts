@@ -37,28 +37,52 @@ export interface Clock {
  */
 export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
   private readonly rooms = new Map<string, RoomRow>();
+  /** Open faults by room, then by `kind\nsubject`: every message is checked against them. */
+  private readonly openFaults = new Map<string, Map<string, FaultRow>>();
   private readonly dirty = new Set<string>();
+  /** Messages are taken one after another, in the order the broker delivered them. */
+  private queue: Promise<unknown> = Promise.resolve();
   /** Per room while its class runs: the most SRT peers seen on its outputs (the receiving classrooms). */
   private readonly peers = new Map<string, number>();
   private readonly flushTimer: NodeJS.Timeout;
   readonly counts = { messages: 0, malformed: 0, duplicates: 0 };
 
-  constructor(
+  private constructor(
     private readonly config: CentralConfig,
     private readonly store: CentralStore,
     private readonly log: Logger,
-    private readonly clock: Clock = Date,
+    private readonly clock: Clock,
   ) {
     super();
-    for (const r of store.rooms()) this.rooms.set(key(r.site, r.room), r);
     // Telemetry changes every room every few seconds: rooms are written in one transaction every 2 s.
-    this.flushTimer = setInterval(() => this.flush(), 2000);
+    this.flushTimer = setInterval(() => void this.flush(), 2000);
     this.flushTimer.unref();
   }
 
-  close(): void {
+  /** The fleet as the store left it: rooms and open faults in memory. */
+  static async load(config: CentralConfig, store: CentralStore, log: Logger, clock: Clock = Date): Promise<Fleet> {
+    const f = new Fleet(config, store, log, clock);
+    for (const r of await store.rooms()) f.rooms.set(key(r.site, r.room), r);
+    for (const x of await store.faults({ open: true, limit: 10_000_000 })) f.faultsOf(x.site, x.room).set(`${x.kind}\n${x.subject}`, x);
+    return f;
+  }
+
+  async close(): Promise<void> {
     clearInterval(this.flushTimer);
-    this.flush();
+    await this.queue;
+    await this.flush();
+  }
+
+  /** Every open fault, newest first. */
+  open(): FaultRow[] {
+    return [...this.openFaults.values()].flatMap((m) => [...m.values()]).sort((a, b) => b.id - a.id);
+  }
+
+  private faultsOf(site: string, room: string): Map<string, FaultRow> {
+    const k = key(site, room);
+    let m = this.openFaults.get(k);
+    if (!m) this.openFaults.set(k, (m = new Map()));
+    return m;
   }
 
   list(): RoomRow[] {
@@ -69,38 +93,41 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     return this.rooms.get(key(site, room));
   }
 
-  /** One message from the broker. Returns what it was taken as, or why it was dropped. */
-  handle(topic: string, payload: Buffer): string {
+  /** One message from the broker, taken after those before it. Resolves with what it was taken as, or why it was dropped. */
+  handle(topic: string, payload: Buffer): Promise<string> {
     this.counts.messages++;
-    try {
-      return this.take(topic, payload);
-    } catch (err) {
-      this.counts.malformed++;
-      this.log.debug({ topic, err }, 'message not taken');
-      return `dropped: ${(err as Error).message}`;
-    }
+    const done = this.queue.then(() =>
+      this.take(topic, payload).catch((err: Error & { dropped?: boolean }) => {
+        if (!(err instanceof Dropped)) this.log.error({ topic, err }, 'message not stored');
+        this.counts.malformed++;
+        this.log.debug({ topic, err }, 'message not taken');
+        return `dropped: ${err.message}`;
+      }),
+    );
+    this.queue = done;
+    return done;
   }
 
-  private take(topic: string, payload: Buffer): string {
+  private async take(topic: string, payload: Buffer): Promise<string> {
     const prefix = `${this.config.mqtt.prefix}/`;
-    if (!topic.startsWith(prefix)) throw new Error('not under the prefix');
+    if (!topic.startsWith(prefix)) throw new Dropped('not under the prefix');
     const [site, room, kind, ...rest] = topic.slice(prefix.length).split('/');
-    if (rest.length || !site || !room || !NAME.test(site) || !NAME.test(room)) throw new Error('not a room topic');
-    if (!(MESSAGE_KINDS as readonly string[]).includes(kind ?? '')) throw new Error(`not a message kind: ${kind}`);
-    if (payload.length > MAX_PAYLOAD) throw new Error(`${payload.length} bytes`);
+    if (rest.length || !site || !room || !NAME.test(site) || !NAME.test(room)) throw new Dropped('not a room topic');
+    if (!(MESSAGE_KINDS as readonly string[]).includes(kind ?? '')) throw new Dropped(`not a message kind: ${kind}`);
+    if (payload.length > MAX_PAYLOAD) throw new Dropped(`${payload.length} bytes`);
     const now = this.clock.now();
     const at = new Date(now).toISOString();
     const r = this.roomFor(site, room, at);
     const text = payload.toString('utf8');
     switch (kind as MessageKind) {
       case 'availability':
-        return this.availability(r, text, at);
+        return await this.availability(r, text, at);
       case 'state':
-        return this.state(r, text, at);
+        return await this.state(r, text, at);
       case 'telemetry':
-        return this.telemetry(r, parseObject(text), now, at);
+        return await this.telemetry(r, parseObject(text), now, at);
       case 'event':
-        return this.event(r, parseObject(text), at);
+        return await this.event(r, parseObject(text), at);
     }
   }
 
@@ -115,10 +142,10 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     return r;
   }
 
-  private availability(r: RoomRow, text: string, at: string): string {
+  private async availability(r: RoomRow, text: string, at: string): Promise<string> {
     // An empty retained message clears the topic: the room is then unknown, not offline.
     const online = text === 'online' ? true : text === 'offline' ? false : text === '' ? null : undefined;
-    if (online === undefined) throw new Error('availability is neither online nor offline');
+    if (online === undefined) throw new Dropped('availability is neither online nor offline');
     const wasOffline = r.online === false;
     if (online !== r.online) {
       r.online = online;
@@ -126,15 +153,15 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
       this.saveRoom(r);
     }
     if (online === false)
-      this.open(r, { kind: 'box_offline', subject: 'box', detail: 'the box is offline (its Last Will, or it stopped)' }, at);
+      await this.openFault(r, { kind: 'box_offline', subject: 'box', detail: 'the box is offline (its Last Will, or it stopped)' }, at);
     // Cleared (a room taken out of service): nothing is known about it any more, not even that it is down.
-    if (online !== false) this.clear(r, 'box_offline', undefined, at);
-    if (online === true && wasOffline) for (const k of CLEARED_BY_RESTART) this.clear(r, k, undefined, at);
-    if (online !== true) this.clear(r, 'telemetry_missing', undefined, at);
+    if (online !== false) await this.clear(r, 'box_offline', undefined, at);
+    if (online === true && wasOffline) for (const k of CLEARED_BY_RESTART) await this.clear(r, k, undefined, at);
+    if (online !== true) await this.clear(r, 'telemetry_missing', undefined, at);
     return `availability ${text || '(cleared)'}`;
   }
 
-  private state(r: RoomRow, text: string, at: string): string {
+  private async state(r: RoomRow, text: string, at: string): Promise<string> {
     if (text === '') {
       r.state = null;
       this.saveRoom(r);
@@ -143,19 +170,19 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     const state = parseObject(text);
     r.state = state;
     this.saveRoom(r);
-    this.level(r, STATE_KINDS, stateFindings(state), at);
+    await this.level(r, STATE_KINDS, stateFindings(state), at);
     // A class the centre did not see start (it started before the centre did) is a lesson all the same.
     const c = state.class;
-    if (isObject(c) && typeof c.id === 'string' && !this.store.lesson(r.site, r.room, c.id)) this.lessonStarted(r, c);
+    if (isObject(c) && typeof c.id === 'string' && !(await this.store.lesson(r.site, r.room, c.id))) await this.lessonStarted(r, c);
     return 'state';
   }
 
-  private telemetry(r: RoomRow, t: Json, now: number, at: string): string {
+  private async telemetry(r: RoomRow, t: Json, now: number, at: string): Promise<string> {
     r.telemetry = t;
     r.telemetryAt = at;
     this.dirty.add(key(r.site, r.room));
-    this.clear(r, 'telemetry_missing', undefined, at);
-    this.level(r, TELEMETRY_KINDS, telemetryFindings(t, now, this.config), at);
+    await this.clear(r, 'telemetry_missing', undefined, at);
+    await this.level(r, TELEMETRY_KINDS, telemetryFindings(t, now, this.config), at);
     const k = key(r.site, r.room);
     if (this.peers.has(k) && isObject(t.outputs)) {
       let n = 0;
@@ -165,25 +192,26 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     return 'telemetry';
   }
 
-  private event(r: RoomRow, e: Json, at: string): string {
-    if (typeof e.type !== 'string' || typeof e.seq !== 'number' || !Number.isInteger(e.seq)) throw new Error('an event needs type and seq');
-    const ts = typeof e.ts === 'string' ? e.ts : at;
-    if (!this.store.addEvent(r.site, r.room, { seq: e.seq, ts, type: e.type, payload: e }, at)) {
+  private async event(r: RoomRow, e: Json, at: string): Promise<string> {
+    if (typeof e.type !== 'string' || typeof e.seq !== 'number' || !Number.isSafeInteger(e.seq))
+      throw new Dropped('an event needs type and seq');
+    const ts = typeof e.ts === 'string' ? e.ts.slice(0, 40) : typeof e.ts === 'number' ? String(e.ts) : at;
+    if (!(await this.store.addEvent(r.site, r.room, { seq: e.seq, ts, type: e.type.slice(0, 80), payload: e }, at))) {
       this.counts.duplicates++;
       return `event ${e.type} #${e.seq} (seen before)`;
     }
     for (const rule of eventRule(e)) {
-      if (rule.open) this.open(r, rule.open, at);
-      if (rule.clear) this.clear(r, rule.clear.kind, rule.clear.subject, at);
+      if (rule.open) await this.openFault(r, rule.open, at);
+      if (rule.clear) await this.clear(r, rule.clear.kind, rule.clear.subject, at);
     }
-    if (e.type === 'class.started') this.lessonStarted(r, e);
-    if (e.type === 'class.ended') this.lessonEnded(r, e, at);
+    if (e.type === 'class.started') await this.lessonStarted(r, e);
+    if (e.type === 'class.ended') await this.lessonEnded(r, e, at);
     return `event ${e.type} #${e.seq}`;
   }
 
-  private lessonStarted(r: RoomRow, c: Json): void {
+  private async lessonStarted(r: RoomRow, c: Json): Promise<void> {
     if (typeof c.id !== 'string') return;
-    const existing = this.store.lesson(r.site, r.room, c.id);
+    const existing = await this.store.lesson(r.site, r.room, c.id);
     if (existing?.endedAt) return;
     const lesson: LessonRow = {
       site: r.site,
@@ -197,15 +225,15 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
       incidents: 0,
       receivers: null,
     };
-    this.store.saveLesson(lesson);
+    await this.store.saveLesson(lesson);
     this.peers.set(key(r.site, r.room), 0);
     this.emit('change', { type: 'lesson', lesson });
   }
 
-  private lessonEnded(r: RoomRow, e: Json, at: string): void {
+  private async lessonEnded(r: RoomRow, e: Json, at: string): Promise<void> {
     if (typeof e.id !== 'string') return;
     const k = key(r.site, r.room);
-    const startedAt = typeof e.startedAt === 'string' ? e.startedAt : (this.store.lesson(r.site, r.room, e.id)?.startedAt ?? at);
+    const startedAt = typeof e.startedAt === 'string' ? e.startedAt : ((await this.store.lesson(r.site, r.room, e.id))?.startedAt ?? at);
     const endedAt = typeof e.endedAt === 'string' ? e.endedAt : at;
     const durationS = typeof e.durationS === 'number' ? e.durationS : (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
     const lesson: LessonRow = {
@@ -221,82 +249,124 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
       receivers: this.peers.get(k) ?? null,
     };
     this.peers.delete(k);
-    this.store.saveLesson(lesson);
+    await this.store.saveLesson(lesson);
     this.emit('change', { type: 'lesson', lesson });
   }
 
   /** Sessions a box keeps (`sessions/list`): the ended ones the centre has not counted yet. */
-  addSessions(site: string, room: string, sessions: unknown[]): void {
-    const r = this.rooms.get(key(site, room));
-    if (!r) return;
-    for (const s of sessions) {
-      if (!isObject(s) || typeof s.id !== 'string' || typeof s.endedAt !== 'string') continue;
-      if (this.store.lesson(site, room, s.id)?.endedAt) continue;
-      this.lessonEnded(r, s, s.endedAt);
-    }
+  addSessions(site: string, room: string, sessions: unknown[]): Promise<void> {
+    const done = this.queue.then(async () => {
+      const r = this.rooms.get(key(site, room));
+      if (!r) return;
+      for (const s of sessions) {
+        if (!isObject(s) || typeof s.id !== 'string' || typeof s.endedAt !== 'string') continue;
+        if ((await this.store.lesson(site, room, s.id))?.endedAt) continue;
+        await this.lessonEnded(r, s, s.endedAt);
+      }
+    });
+    this.queue = done.catch((err: Error) => this.log.error({ err }, 'sessions not stored'));
+    return done;
   }
 
   /** Opens every finding of the rule's kinds, clears the open ones of those kinds it no longer finds. */
-  private level(r: RoomRow, kinds: readonly FaultKind[], found: Finding[], at: string): void {
+  private async level(r: RoomRow, kinds: readonly FaultKind[], found: Finding[], at: string): Promise<void> {
     const wanted = new Set(found.map((f) => `${f.kind}\n${f.subject}`));
-    for (const f of found) this.open(r, f, at);
-    for (const open of this.store.faults({ open: true, site: r.site, room: r.room }))
-      if ((kinds as readonly string[]).includes(open.kind) && !wanted.has(`${open.kind}\n${open.subject}`)) this.closeFault(open, at);
+    for (const f of found) await this.openFault(r, f, at);
+    for (const open of [...this.faultsOf(r.site, r.room).values()])
+      if ((kinds as readonly string[]).includes(open.kind) && !wanted.has(`${open.kind}\n${open.subject}`)) await this.closeFault(open, at);
   }
 
-  private open(r: RoomRow, f: Finding, at: string): void {
-    const existing = this.store.openFault(r.site, r.room, f.kind, f.subject);
+  private async openFault(r: RoomRow, f: Finding, at: string): Promise<void> {
+    const faults = this.faultsOf(r.site, r.room);
+    const existing = faults.get(`${f.kind}\n${f.subject}`);
     if (existing) {
-      this.store.touchFault(existing.id, f.detail, at);
+      // Said again: its last sighting is written at most once a minute, or when its words change.
+      if (existing.detail !== f.detail || Date.parse(at) - Date.parse(existing.lastSeen) >= 60_000) {
+        existing.detail = f.detail;
+        existing.lastSeen = at;
+        await this.store.touchFault(existing.id, f.detail, at);
+      }
       return;
     }
-    const fault = this.store.insertFault(r.site, r.room, f.kind, f.subject, f.detail, at);
+    const fault = await this.store.insertFault(r.site, r.room, f.kind, f.subject, f.detail, at);
+    faults.set(`${f.kind}\n${f.subject}`, fault);
     this.log.info({ site: r.site, room: r.room, kind: f.kind, subject: f.subject }, f.detail);
     this.emit('change', { type: 'fault', fault });
   }
 
-  private clear(r: RoomRow, kind: FaultKind, subject: string | undefined, at: string): void {
-    for (const f of this.store.faults({ open: true, site: r.site, room: r.room }))
-      if (f.kind === kind && (subject === undefined || f.subject === subject)) this.closeFault(f, at);
+  private async clear(r: RoomRow, kind: FaultKind, subject: string | undefined, at: string): Promise<void> {
+    for (const f of [...this.faultsOf(r.site, r.room).values()])
+      if (f.kind === kind && (subject === undefined || f.subject === subject)) await this.closeFault(f, at);
   }
 
-  private closeFault(f: FaultRow, at: string): void {
-    const fault = this.store.clearFault(f.id, at);
+  private async closeFault(f: FaultRow, at: string): Promise<void> {
+    this.faultsOf(f.site, f.room).delete(`${f.kind}\n${f.subject}`);
+    const fault = await this.store.clearFault(f.id, at);
     this.emit('change', { type: 'fault', fault });
   }
 
-  /** Rooms online whose telemetry stopped for three intervals: the box is up and not reporting. */
-  checkSilence(): void {
-    const now = this.clock.now();
-    const at = new Date(now).toISOString();
-    const limitMs = 3 * this.config.telemetryIntervalS * 1000;
-    for (const r of this.rooms.values()) {
-      if (r.online !== true) continue;
-      const last = Date.parse(r.telemetryAt ?? r.since ?? r.seenAt);
-      if (now - last > limitMs)
-        this.open(r, { kind: 'telemetry_missing', subject: 'box', detail: `no telemetry for ${Math.round((now - last) / 1000)} s` }, at);
-    }
+  /** A fault acknowledged: the open one in memory carries it too. */
+  async acknowledge(id: number, note: string): Promise<FaultRow | undefined> {
+    const fault = await this.store.acknowledge(id, note, new Date(this.clock.now()).toISOString());
+    if (!fault) return undefined;
+    const open = this.faultsOf(fault.site, fault.room).get(`${fault.kind}\n${fault.subject}`);
+    if (open?.id === fault.id) open.acknowledged = fault.acknowledged;
+    this.emit('change', { type: 'fault', fault });
+    return fault;
   }
 
+  /** Rooms online whose telemetry stopped for three intervals: the box is up and not reporting. */
+  checkSilence(): Promise<void> {
+    const done = this.queue.then(async () => {
+      const now = this.clock.now();
+      const at = new Date(now).toISOString();
+      const limitMs = 3 * this.config.telemetryIntervalS * 1000;
+      for (const r of this.rooms.values()) {
+        if (r.online !== true || this.faultsOf(r.site, r.room).has('telemetry_missing\nbox')) continue;
+        const last = Date.parse(r.telemetryAt ?? r.since ?? r.seenAt);
+        if (now - last > limitMs)
+          await this.openFault(
+            r,
+            { kind: 'telemetry_missing', subject: 'box', detail: `no telemetry for ${Math.round((now - last) / 1000)} s` },
+            at,
+          );
+      }
+    });
+    this.queue = done.catch((err: Error) => this.log.error({ err }, 'silence check failed'));
+    return done;
+  }
+
+  /** A room whose availability or state changed: written with the next flush, told now. */
   private saveRoom(r: RoomRow): void {
-    this.store.saveRoom(r);
-    this.dirty.delete(key(r.site, r.room));
+    this.dirty.add(key(r.site, r.room));
     this.emit('change', { type: 'room', site: r.site, room: r.room });
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     if (this.dirty.size === 0) return;
     const rooms = [...this.dirty].map((k) => this.rooms.get(k)!);
     this.dirty.clear();
-    this.store.transaction(() => rooms.forEach((r) => this.store.saveRoom(r)));
-    for (const r of rooms) this.emit('change', { type: 'room', site: r.site, room: r.room });
+    try {
+      await this.store.saveRooms(rooms);
+    } catch (err) {
+      for (const r of rooms) this.dirty.add(key(r.site, r.room));
+      this.log.error({ err }, 'rooms not saved: tried again in 2 s');
+    }
   }
 }
+
+/** A message that is not a box's: counted and dropped, never an error of the centre. */
+class Dropped extends Error {}
 
 const key = (site: string, room: string) => `${site}/${room}`;
 
 function parseObject(text: string): Json {
-  const v: unknown = JSON.parse(text);
-  if (!isObject(v)) throw new Error('not a JSON object');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new Dropped('not JSON');
+  }
+  if (!isObject(v)) throw new Dropped('not a JSON object');
   return v;
 }

@@ -132,9 +132,8 @@ export class CentralHttp {
     if (ack && req.method === 'POST') {
       const body = await readBody(req);
       const note = typeof body.note === 'string' ? body.note.slice(0, 1000) : '';
-      const fault = store.acknowledge(Number(ack[1]), note, new Date().toISOString());
+      const fault = await fleet.acknowledge(Number(ack[1]), note);
       if (!fault) throw new HttpError(404, 'not_found', `no fault ${ack[1]}`);
-      this.broadcast({ type: 'fault', fault });
       return send(200, fault);
     }
     if (req.method !== 'GET') throw new HttpError(405, 'invalid_request', `${req.method} not allowed here`);
@@ -143,7 +142,7 @@ export class CentralHttp {
     if (path === '/api/stream') return this.stream(res);
     if (path === '/api/rooms') {
       const open = new Map<string, FaultRow[]>();
-      for (const f of store.faults({ open: true, limit: 1_000_000 })) {
+      for (const f of fleet.open()) {
         const k = `${f.site}/${f.room}`;
         open.set(k, [...(open.get(k) ?? []), f]);
       }
@@ -157,7 +156,7 @@ export class CentralHttp {
       const [, site, name] = room as unknown as [string, string, string];
       const r = fleet.room(site, name);
       if (!r) throw new HttpError(404, 'not_found', `no room ${site}/${name} has been seen`);
-      const faults = store.faults({ site, room: name, limit: 100 });
+      const faults = await store.faults({ site, room: name, limit: 100 });
       return send(200, {
         ...roomSummary(
           r,
@@ -166,18 +165,15 @@ export class CentralHttp {
         state: r.state,
         telemetry: r.telemetry,
         faultList: faults,
-        events: store.events(site, name, 100),
-        lessons: store
-          .lessons({ site })
-          .filter((l) => l.room === name)
-          .slice(0, 50),
+        events: await store.events(site, name, 100),
+        lessons: await store.lessons({ site, room: name }, 50),
       });
     }
     if (path === '/api/faults') {
       const open = url.searchParams.get('open');
       return send(
         200,
-        store.faults({
+        await store.faults({
           open: open === 'true' || open === '1',
           ...(url.searchParams.get('site') ? { site: url.searchParams.get('site')! } : {}),
           ...(url.searchParams.get('room') ? { room: url.searchParams.get('room')! } : {}),
@@ -193,7 +189,7 @@ export class CentralHttp {
           throw new HttpError(400, 'invalid_request', `${k}: a date like 2026-11-23 or a UTC time like 2026-11-23T08:00:00Z`);
         q[k] = k === 'site' ? v : new Date(v).toISOString();
       }
-      const lessons = store.lessons(q);
+      const lessons = await store.lessons(q);
       if (path === '/api/lessons/weekly') return send(200, weekly(lessons));
       const csv = url.searchParams.get('format') === 'csv' || (req.headers.accept ?? '').includes('text/csv');
       if (csv) {

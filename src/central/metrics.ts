@@ -26,7 +26,7 @@ export function centralMetrics(fleet: Fleet, store: CentralStore, broker: Broker
     registers: [registry],
     collect() {
       const n = new Map<string, number>(FAULT_KINDS.map((k) => [k, 0]));
-      for (const f of store.faults({ open: true, limit: 1_000_000 })) n.set(f.kind, (n.get(f.kind) ?? 0) + 1);
+      for (const f of fleet.open()) n.set(f.kind, (n.get(f.kind) ?? 0) + 1);
       for (const [kind, v] of n) this.set({ kind }, v);
     },
   });
@@ -34,8 +34,8 @@ export function centralMetrics(fleet: Fleet, store: CentralStore, broker: Broker
     name: 'classbox_central_lessons_today',
     help: 'Lessons started since midnight UTC',
     registers: [registry],
-    collect() {
-      this.set(store.lessons({ from: `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z` }).length);
+    async collect() {
+      this.set(await store.lessonsSince(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`));
     },
   });
   new Gauge({

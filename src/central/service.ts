@@ -4,6 +4,7 @@ import type { CentralConfig } from './config.js';
 import { Fleet } from './fleet.js';
 import { CentralHttp } from './http.js';
 import { centralMetrics } from './metrics.js';
+import { openDb } from './sql.js';
 import { CentralStore } from './store.js';
 
 export interface RunningCentral {
@@ -18,9 +19,9 @@ export interface RunningCentral {
  * that notice what no message says (a box that stopped reporting, events past their retention).
  */
 export async function startCentral(config: CentralConfig, log: Logger): Promise<RunningCentral> {
-  const store = new CentralStore(config.database);
-  const fleet = new Fleet(config, store, log.child({ part: 'fleet' }));
-  const broker = new BrokerLink(config, log.child({ part: 'broker' }), (topic, payload) => fleet.handle(topic, payload));
+  const store = await CentralStore.open(await openDb(config.database));
+  const fleet = await Fleet.load(config, store, log.child({ part: 'fleet' }));
+  const broker = new BrokerLink(config, log.child({ part: 'broker' }), (topic, payload) => void fleet.handle(topic, payload));
   const http = new CentralHttp({
     config,
     log: log.child({ part: 'http' }),
@@ -32,14 +33,14 @@ export async function startCentral(config: CentralConfig, log: Logger): Promise<
   await http.start();
   broker.start();
   backfillLessons(fleet, broker, log);
-  const silence = setInterval(() => fleet.checkSilence(), 1000);
-  const prune = () => {
+  const silence = setInterval(() => void fleet.checkSilence(), 1000);
+  const prune = async () => {
     const before = new Date(Date.now() - config.eventRetentionDays * 86_400_000).toISOString();
-    const n = store.pruneEvents(before);
+    const n = await store.pruneEvents(before).catch((err: Error) => (log.error({ err }, 'events not pruned'), 0));
     if (n) log.info({ events: n, before }, 'old events pruned');
   };
-  prune();
-  const pruneTimer = setInterval(prune, 3_600_000);
+  await prune();
+  const pruneTimer = setInterval(() => void prune(), 3_600_000);
   return {
     http,
     fleet,
@@ -49,8 +50,8 @@ export async function startCentral(config: CentralConfig, log: Logger): Promise<
       clearInterval(pruneTimer);
       await http.stop();
       await broker.stop();
-      fleet.close();
-      store.close();
+      await fleet.close();
+      await store.close();
     },
   };
 }
@@ -71,7 +72,7 @@ function backfillLessons(fleet: Fleet, broker: BrokerLink, log: Logger): void {
       .request(c.site, c.room, 'sessions/list', { limit: 20 })
       .then((response) => {
         const data = (response as { status?: string; data?: { sessions?: unknown } }).data;
-        if (Array.isArray(data?.sessions)) fleet.addSessions(c.site, c.room, data.sessions);
+        if (Array.isArray(data?.sessions)) return fleet.addSessions(c.site, c.room, data.sessions);
       })
       .catch((err: Error) => log.debug({ site: c.site, room: c.room, err: err.message }, 'sessions not read'));
   });

@@ -4,6 +4,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { PjlinkProjectorSim } from '../../src/sim/pjlink-projector.js';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, sleep, waitUntil } from '../helpers/net.js';
 import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
@@ -37,6 +38,9 @@ describe('classbox central watches and drives a real box', () => {
   let centralConfig: string;
   let api: string;
   let browser: Browser | undefined;
+  let postgres: Postgres;
+  let pgCentral: RunningCli;
+  let pgApi: string;
 
   const get = async <T = unknown>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
     const r = await fetch(`${api}${path}`, init);
@@ -88,6 +92,19 @@ describe('classbox central watches and drives a real box', () => {
       devices: { projectors: { main: { protocol: 'pjlink', host: '127.0.0.1', port: projectorPort, pollS: 5, timeoutMs: 500 } } },
     });
     await startCentral();
+    // A second centre on the same broker, keeping the fleet in PostgreSQL instead of SQLite.
+    postgres = await startPostgres();
+    const pgPort = await freePort();
+    pgApi = `http://127.0.0.1:${pgPort}`;
+    pgCentral = startCli([
+      'central',
+      '--config',
+      writeTempConfig(
+        { mqtt: { url: broker.url, clientId: 'central-pg' }, http: { port: pgPort }, database: postgres.url },
+        'central-pg.yaml',
+      ),
+    ]);
+    await pgCentral.waitForOutput(/the centre page is up/, 15_000);
     await startBox(boxConfig);
   }, 90_000);
 
@@ -95,6 +112,8 @@ describe('classbox central watches and drives a real box', () => {
     await browser?.close();
     await box?.stop('SIGTERM');
     await central?.stop('SIGTERM');
+    await pgCentral?.stop('SIGTERM');
+    await postgres?.stop();
     await projector?.stop();
     await watch?.close();
     await broker?.stop();
@@ -150,6 +169,16 @@ describe('classbox central watches and drives a real box', () => {
     const csv = await get<string>(`/api/lessons?format=csv`);
     expect(csv.body.split('\r\n')[0]).toBe('site,room,id,name,mode,startedAt,endedAt,minutes,incidents,receivers');
     expect(csv.body).toContain(`${SITE},${ROOM},${id},Physics 9,live,`);
+    // The centre on PostgreSQL counted the same lesson.
+    const inPostgres = await waitUntil(
+      async () =>
+        ((await (await fetch(`${pgApi}/api/lessons`)).json()) as Array<{ id: string; endedAt: string | null; minutes: number }>).find(
+          (l) => l.id === id && l.endedAt !== null,
+        ),
+      'the lesson in PostgreSQL',
+      10_000,
+    );
+    expect(inPostgres.minutes).toBe(lesson.minutes);
     const weeks = (await get<Array<{ site: string; lessons: number; byMode: Record<string, { lessons: number }> }>>('/api/lessons/weekly'))
       .body;
     expect(weeks.find((w) => w.site === SITE)?.byMode.live?.lessons).toBeGreaterThanOrEqual(1);

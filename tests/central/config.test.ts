@@ -42,9 +42,12 @@ describe("the centre's config", () => {
     expect(problems(() => loadCentralConfig(writeTempConfig({ http: { host: '0.0.0.0' } }, 'central.yaml'), {}))).toEqual([
       'http.token: required when host is not loopback (127.0.0.1, ::1): the fleet must not be open to the whole network',
     ]);
-    expect(
-      problems(() => loadCentralConfig(writeTempConfig({ database: 'postgres://centre@db/classbox' }, 'central.yaml'), {}))[0],
-    ).toMatch(/^database: PostgreSQL is not built into this version/);
+    expect(problems(() => loadCentralConfig(writeTempConfig({ database: 'mysql://centre@db/classbox' }, 'central.yaml'), {}))).toEqual([
+      'database: a SQLite file path, or postgres://user@host:port/database',
+    ]);
+    expect(loadCentralConfig(writeTempConfig({ database: 'postgres://centre@db:5432/classbox' }, 'central.yaml'), {}).database).toBe(
+      'postgres://centre@db:5432/classbox',
+    );
     expect(problems(() => loadCentralConfig(writeTempConfig({ mqtt: { url: 'http://x' }, telemetry: 1 }, 'central.yaml'), {})).length).toBe(
       2,
     );

@@ -1,44 +1,75 @@
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centralConfigSchema } from '../../src/central/config.js';
 import { Fleet, type FleetChange } from '../../src/central/fleet.js';
+import { openDb } from '../../src/central/sql.js';
 import { CentralStore } from '../../src/central/store.js';
+import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-config.js';
 
 const T0 = Date.parse('2026-11-23T08:00:00.000Z');
 
-function fleet(file = ':memory:') {
-  const clock = { t: T0, now: () => clock.t };
-  const store = new CentralStore(file);
-  const config = centralConfigSchema.parse({ telemetryIntervalS: 10 });
-  const f = new Fleet(config, store, pino({ level: 'silent' }), clock);
-  const changes: FleetChange[] = [];
-  f.on('change', (c) => changes.push(c));
-  const send = (room: string, kind: string, payload: unknown) =>
-    f.handle(`classbox/school/${room}/${kind}`, Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)));
-  const open = () => store.faults({ open: true }).map((x) => `${x.room} ${x.kind} ${x.subject}`);
-  return { f, store, clock, send, open, changes };
-}
+let postgres: Postgres;
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await postgres?.stop();
+});
 
-describe('the fleet model', () => {
-  it('opens a fault from an event at once and clears it from the next telemetry that says otherwise', () => {
-    const { send, open, clock } = fleet();
-    send('r1', 'availability', 'online');
-    send('r1', 'event', { type: 'source.lost', seq: 1, ts: '2026-11-23T08:00:00Z', source: 'teacher', reason: 'no frames' });
-    expect(open()).toEqual(['r1 source_lost teacher']);
+/** A fresh database of each kind: a SQLite file, or a new database on the test's PostgreSQL server. */
+const databases: Record<string, () => Promise<string>> = {
+  SQLite: () => Promise.resolve(`${tempDir()}/central.db`),
+  PostgreSQL: async () => {
+    const name = `t${Math.random().toString(36).slice(2, 10)}`;
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    return postgres.url.replace(/\/postgres$/, `/${name}`);
+  },
+};
+
+describe.each(Object.keys(databases))('the fleet model on %s', (kind) => {
+  async function fleet(database?: string) {
+    const file = database ?? (await databases[kind]!());
+    const clock = { t: T0, now: () => clock.t };
+    const store = await CentralStore.open(await openDb(file));
+    const config = centralConfigSchema.parse({ telemetryIntervalS: 10 });
+    const f = await Fleet.load(config, store, pino({ level: 'silent' }), clock);
+    const changes: FleetChange[] = [];
+    f.on('change', (c) => changes.push(c));
+    const send = (room: string, kind: string, payload: unknown) =>
+      f.handle(`classbox/school/${room}/${kind}`, Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)));
+    const open = async () => (await store.faults({ open: true })).map((x) => `${x.room} ${x.kind} ${x.subject}`);
+    const close = async () => {
+      await f.close();
+      await store.close();
+    };
+    return { f, store, clock, send, open, changes, file, close };
+  }
+
+  it('opens a fault from an event at once and clears it from the next telemetry that says otherwise', async () => {
+    const { send, open, clock, close } = await fleet();
+    await send('r1', 'availability', 'online');
+    await send('r1', 'event', { type: 'source.lost', seq: 1, ts: '2026-11-23T08:00:00Z', source: 'teacher', reason: 'no frames' });
+    expect(await open()).toEqual(['r1 source_lost teacher']);
     clock.t += 1000;
-    send('r1', 'telemetry', { ts: new Date(clock.t).toISOString(), sources: { teacher: { state: 'live' } } });
-    expect(open()).toEqual([]);
+    await send('r1', 'telemetry', { ts: new Date(clock.t).toISOString(), sources: { teacher: { state: 'live' } } });
+    expect(await open()).toEqual([]);
+    await close();
   });
 
-  it('keeps one fault per room, kind and subject however often it is said', () => {
-    const { send, store } = fleet();
-    for (let i = 0; i < 5; i++) send('r1', 'state', { devices: { projectors: { main: { online: false } } } });
-    expect(store.faults().length).toBe(1);
+  it('keeps one fault per room, kind and subject however often it is said', async () => {
+    const { send, store, close } = await fleet();
+    for (let i = 0; i < 5; i++) await send('r1', 'state', { devices: { projectors: { main: { online: false } } } });
+    expect((await store.faults()).length).toBe(1);
+    await close();
   });
 
-  it('stores an event once: a replay is dropped, a box that counts from 1 again is not', () => {
-    const { send, store, f } = fleet();
+  it('stores an event once: a replay is dropped, a box that counts from 1 again is not', async () => {
+    const { send, store, f, close } = await fleet();
     const e = {
       type: 'class.started',
       seq: 1,
@@ -48,18 +79,19 @@ describe('the fleet model', () => {
       mode: 'live',
       startedAt: '2026-11-23T08:00:00.000Z',
     };
-    send('r1', 'event', e);
-    expect(send('r1', 'event', e)).toMatch(/seen before/);
-    send('r1', 'event', { ...e, ts: '2026-11-24T08:00:00.000Z', id: 'c2', startedAt: '2026-11-24T08:00:00.000Z' });
-    expect(store.lessons().map((l) => l.id)).toEqual(['c2', 'c1']);
+    await send('r1', 'event', e);
+    expect(await send('r1', 'event', e)).toMatch(/seen before/);
+    await send('r1', 'event', { ...e, ts: '2026-11-24T08:00:00.000Z', id: 'c2', startedAt: '2026-11-24T08:00:00.000Z' });
+    expect((await store.lessons()).map((l) => l.id)).toEqual(['c2', 'c1']);
     expect(f.counts.duplicates).toBe(1);
+    await close();
   });
 
-  it('counts a lesson it saw only in the state (started before the centre), and ends it from class.ended', () => {
-    const { send, store } = fleet();
-    send('r1', 'state', { class: { id: 'c9', mode: 'recorded', name: 'Art', startedAt: '2026-11-23T07:30:00.000Z' } });
-    expect(store.lessons()[0]).toMatchObject({ id: 'c9', endedAt: null });
-    send('r1', 'event', {
+  it('counts a lesson it saw only in the state (started before the centre), and ends it from class.ended', async () => {
+    const { send, store, close } = await fleet();
+    await send('r1', 'state', { class: { id: 'c9', mode: 'recorded', name: 'Art', startedAt: '2026-11-23T07:30:00.000Z' } });
+    expect((await store.lessons())[0]).toMatchObject({ id: 'c9', endedAt: null });
+    await send('r1', 'event', {
       type: 'class.ended',
       seq: 7,
       ts: '2026-11-23T08:15:00.000Z',
@@ -71,34 +103,37 @@ describe('the fleet model', () => {
       durationS: 2700,
       incidents: [{ kind: 'source.lost' }, { kind: 'output.down' }],
     });
-    expect(store.lessons()[0]).toMatchObject({ id: 'c9', minutes: 45, incidents: 2, endedAt: '2026-11-23T08:15:00.000Z' });
+    expect((await store.lessons())[0]).toMatchObject({ id: 'c9', minutes: 45, incidents: 2, endedAt: '2026-11-23T08:15:00.000Z' });
+    await close();
   });
 
-  it('names a box that is online and silent for three telemetry intervals, and a clock that is off', () => {
-    const { send, open, clock, f } = fleet();
-    send('r1', 'availability', 'online');
-    send('r1', 'telemetry', { ts: new Date(clock.t).toISOString() });
+  it('names a box that is online and silent for three telemetry intervals, and a clock that is off', async () => {
+    const { send, open, clock, f, close } = await fleet();
+    await send('r1', 'availability', 'online');
+    await send('r1', 'telemetry', { ts: new Date(clock.t).toISOString() });
     clock.t += 29_000;
-    f.checkSilence();
-    expect(open()).toEqual([]);
+    await f.checkSilence();
+    expect(await open()).toEqual([]);
     clock.t += 2000;
-    f.checkSilence();
-    expect(open()).toEqual(['r1 telemetry_missing box']);
-    send('r1', 'telemetry', { ts: new Date(clock.t - 120_000).toISOString(), temperatureC: 85 });
-    expect(open().sort()).toEqual(['r1 clock_unsynced clock', 'r1 overheating box']);
+    await f.checkSilence();
+    expect(await open()).toEqual(['r1 telemetry_missing box']);
+    await send('r1', 'telemetry', { ts: new Date(clock.t - 120_000).toISOString(), temperatureC: 85 });
+    expect((await open()).sort()).toEqual(['r1 clock_unsynced clock', 'r1 overheating box']);
+    await close();
   });
 
-  it('treats a cleared retained availability as unknown, not offline, and an offline box as one fault', () => {
-    const { send, open, f } = fleet();
-    send('r1', 'availability', 'offline');
-    expect(open()).toEqual(['r1 box_offline box']);
-    send('r1', 'availability', '');
+  it('treats a cleared retained availability as unknown, not offline, and an offline box as one fault', async () => {
+    const { send, open, f, close } = await fleet();
+    await send('r1', 'availability', 'offline');
+    expect(await open()).toEqual(['r1 box_offline box']);
+    await send('r1', 'availability', '');
     expect(f.room('school', 'r1')?.online).toBeNull();
-    expect(open()).toEqual([]);
+    expect(await open()).toEqual([]);
+    await close();
   });
 
-  it('drops what is not a box message, and nothing throws', () => {
-    const { f } = fleet();
+  it('drops what is not a box message, and nothing throws', async () => {
+    const { f, close } = await fleet();
     const bad: Array<[string, string]> = [
       ['classbox/school/r1/state', '{'],
       ['classbox/school/r1/state', '[]'],
@@ -114,20 +149,21 @@ describe('the fleet model', () => {
       ['classbox/school/r1/telemetry', '{"sources": [1, 2], "throttled": "x", "ts": {}}'],
       ['classbox/school/r1/event', '{"type": "class.ended", "seq": 3, "id": 5}'],
     ];
-    for (const [t, p] of bad) expect(() => f.handle(t, Buffer.from(p))).not.toThrow();
+    for (const [t, p] of bad) await expect(f.handle(t, Buffer.from(p))).resolves.toBeTypeOf('string');
     expect(f.counts.malformed).toBe(10);
+    await close();
   });
 
-  it('keeps rooms, faults and lessons in its file across a restart', () => {
-    const file = `${tempDir()}/central.db`;
-    const a = fleet(file);
-    a.send('r1', 'availability', 'offline');
-    a.send('r1', 'event', { type: 'class.started', seq: 1, ts: 'x', id: 'c1', mode: 'live', startedAt: '2026-11-23T08:00:00.000Z' });
-    a.f.close();
-    a.store.close();
-    const b = fleet(file);
+  it('keeps rooms, faults and lessons in its database across a restart', async () => {
+    const a = await fleet();
+    await a.send('r1', 'availability', 'offline');
+    await a.send('r1', 'event', { type: 'class.started', seq: 1, ts: 'x', id: 'c1', mode: 'live', startedAt: '2026-11-23T08:00:00.000Z' });
+    await a.close();
+    const b = await fleet(a.file);
     expect(b.f.room('school', 'r1')?.online).toBe(false);
-    expect(b.open()).toEqual(['r1 box_offline box']);
-    expect(b.store.lessons().length).toBe(1);
+    expect(await b.open()).toEqual(['r1 box_offline box']);
+    expect(b.f.open().map((x) => x.kind)).toEqual(['box_offline']);
+    expect((await b.store.lessons()).length).toBe(1);
+    await b.close();
   });
 });
