@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { withCredentials } from '../mqtt/client.js';
 import type { CentralConfig } from './config.js';
 import { MESSAGE_KINDS } from './fleet.js';
 
@@ -50,15 +50,7 @@ export class BrokerLink {
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
     };
-    if (m.username !== undefined) opts.username = m.username;
-    if (m.password !== undefined) opts.password = m.password;
-    if (m.tls) {
-      if (m.tls.ca) opts.ca = readFileSync(m.tls.ca);
-      if (m.tls.cert) opts.cert = readFileSync(m.tls.cert);
-      if (m.tls.key) opts.key = readFileSync(m.tls.key);
-      opts.rejectUnauthorized = m.tls.rejectUnauthorized;
-    }
-    return opts;
+    return withCredentials(opts, m);
   }
 
   private topics(): string[] {

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { filePath, host, tcpPort, url } from '../config/fields.js';
 import { applyEnvOverrides, CENTRAL_PREFIX } from '../config/env-overrides.js';
-import { formatIssues, type ConfigProblem } from '../config/format-issues.js';
-import { ConfigError, readYaml } from '../config/load.js';
-import { isLoopback } from '../config/service-schema.js';
+import { formatIssues } from '../config/format-issues.js';
+import { ConfigError, readYaml, secretReader } from '../config/load.js';
+import { isLoopback, mqttTls } from '../config/service-schema.js';
 
 /** The centre's service: `classbox central --config central.yaml` (docs/central.md). */
 export const centralConfigSchema = z.strictObject({
@@ -29,15 +28,7 @@ export const centralConfigSchema = z.strictObject({
         .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
         .optional(),
       keepaliveS: z.number().int().min(5).max(600).default(30),
-      tls: z
-        .strictObject({
-          ca: filePath().optional(),
-          cert: filePath().optional(),
-          key: filePath().optional(),
-          rejectUnauthorized: z.boolean().default(true),
-        })
-        .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['key'] })
-        .optional(),
+      tls: mqttTls().optional(),
     })
     .refine((m) => !(m.password !== undefined && m.passwordFile !== undefined), {
       path: ['passwordFile'],
@@ -108,21 +99,7 @@ export function loadCentralConfig(file: string | undefined, env: NodeJS.ProcessE
   const baseDir = file ? dirname(resolve(file)) : process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   if (!/^postgres(ql)?:\/\//.test(config.database)) config.database = abs(config.database);
-  const problems: ConfigProblem[] = [];
-  const read = (path: string, f: string): string | undefined => {
-    try {
-      return readFileSync(abs(f), 'utf8').trim();
-    } catch (err) {
-      problems.push({ path, message: `cannot read ${f} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
-      return undefined;
-    }
-  };
-  if (config.mqtt.passwordFile) config.mqtt.password = read('mqtt.passwordFile', config.mqtt.passwordFile);
-  if (config.http.tokenFile) {
-    config.http.token = read('http.tokenFile', config.http.tokenFile);
-    if (config.http.token !== undefined && config.http.token.length < 16)
-      problems.push({ path: 'http.tokenFile', message: 'token must be at least 16 characters' });
-  }
+  const { problems } = secretReader(config, baseDir);
   const tls = config.mqtt.tls;
   if (tls) for (const k of ['ca', 'cert', 'key'] as const) if (tls[k]) tls[k] = abs(tls[k]);
   if (problems.length) throw new ConfigError(problems);

@@ -209,22 +209,27 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     return `event ${e.type} #${e.seq}`;
   }
 
-  private async lessonStarted(r: RoomRow, c: Json): Promise<void> {
-    if (typeof c.id !== 'string') return;
-    const existing = await this.store.lesson(r.site, r.room, c.id);
-    if (existing?.endedAt) return;
-    const lesson: LessonRow = {
+  /** A lesson row from a class as a box describes it (event, state or session summary). */
+  private lessonOf(r: RoomRow, c: Json & { id: string }, startedAt: string, endedAt: string | null): LessonRow {
+    return {
       site: r.site,
       room: r.room,
       id: c.id.slice(0, 200),
       name: typeof c.name === 'string' ? c.name.slice(0, 200) : '',
       mode: typeof c.mode === 'string' ? c.mode.slice(0, 40) : 'live',
-      startedAt: typeof c.startedAt === 'string' ? c.startedAt : new Date(this.clock.now()).toISOString(),
-      endedAt: null,
+      startedAt,
+      endedAt,
       minutes: null,
-      incidents: 0,
+      incidents: Array.isArray(c.incidents) ? c.incidents.length : 0,
       receivers: null,
     };
+  }
+
+  private async lessonStarted(r: RoomRow, c: Json): Promise<void> {
+    if (typeof c.id !== 'string') return;
+    const existing = await this.store.lesson(r.site, r.room, c.id);
+    if (existing?.endedAt) return;
+    const lesson = this.lessonOf(r, { ...c, id: c.id }, isoTime(c.startedAt) ?? new Date(this.clock.now()).toISOString(), null);
     await this.store.saveLesson(lesson);
     this.peers.set(key(r.site, r.room), 0);
     this.emit('change', { type: 'lesson', lesson });
@@ -233,19 +238,13 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
   private async lessonEnded(r: RoomRow, e: Json, at: string): Promise<void> {
     if (typeof e.id !== 'string') return;
     const k = key(r.site, r.room);
-    const startedAt = typeof e.startedAt === 'string' ? e.startedAt : ((await this.store.lesson(r.site, r.room, e.id))?.startedAt ?? at);
-    const endedAt = typeof e.endedAt === 'string' ? e.endedAt : at;
-    const durationS = typeof e.durationS === 'number' ? e.durationS : (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+    const startedAt = isoTime(e.startedAt) ?? (await this.store.lesson(r.site, r.room, e.id))?.startedAt ?? at;
+    const endedAt = isoTime(e.endedAt) ?? at;
+    const durationS =
+      typeof e.durationS === 'number' && Number.isFinite(e.durationS) ? e.durationS : (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
     const lesson: LessonRow = {
-      site: r.site,
-      room: r.room,
-      id: e.id.slice(0, 200),
-      name: typeof e.name === 'string' ? e.name.slice(0, 200) : '',
-      mode: typeof e.mode === 'string' ? e.mode.slice(0, 40) : 'live',
-      startedAt,
-      endedAt,
-      minutes: Number.isFinite(durationS) ? Math.round((durationS / 60) * 10) / 10 : null,
-      incidents: Array.isArray(e.incidents) ? e.incidents.length : 0,
+      ...this.lessonOf(r, { ...e, id: e.id }, startedAt, endedAt),
+      minutes: Math.round((Math.max(0, durationS) / 60) * 10) / 10,
       receivers: this.peers.get(k) ?? null,
     };
     this.peers.delete(k);
@@ -255,7 +254,7 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
 
   /** Sessions a box keeps (`sessions/list`): the ended ones the centre has not counted yet. */
   addSessions(site: string, room: string, sessions: unknown[]): Promise<void> {
-    const done = this.queue.then(async () => {
+    return this.enqueue('sessions not stored', async () => {
       const r = this.rooms.get(key(site, room));
       if (!r) return;
       for (const s of sessions) {
@@ -264,7 +263,12 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
         await this.lessonEnded(r, s, s.endedAt);
       }
     });
-    this.queue = done.catch((err: Error) => this.log.error({ err }, 'sessions not stored'));
+  }
+
+  /** Work taken in turn with the messages (it reads and writes what they do). */
+  private enqueue(failure: string, work: () => Promise<void>): Promise<void> {
+    const done = this.queue.then(work);
+    this.queue = done.catch((err: Error) => this.log.error({ err }, failure));
     return done;
   }
 
@@ -317,7 +321,7 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
 
   /** Rooms online whose telemetry stopped for three intervals: the box is up and not reporting. */
   checkSilence(): Promise<void> {
-    const done = this.queue.then(async () => {
+    return this.enqueue('silence check failed', async () => {
       const now = this.clock.now();
       const at = new Date(now).toISOString();
       const limitMs = 3 * this.config.telemetryIntervalS * 1000;
@@ -332,8 +336,6 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
           );
       }
     });
-    this.queue = done.catch((err: Error) => this.log.error({ err }, 'silence check failed'));
-    return done;
   }
 
   /** A room whose availability or state changed: written with the next flush, told now. */
@@ -353,6 +355,13 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
       this.log.error({ err }, 'rooms not saved: tried again in 2 s');
     }
   }
+}
+
+/** A time a box wrote, as the store keeps times (ISO 8601, UTC); undefined when it is not one. */
+function isoTime(v: unknown): string | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const t = new Date(v).getTime();
+  return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
 }
 
 /** A message that is not a box's: counted and dropped, never an error of the centre. */

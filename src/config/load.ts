@@ -73,8 +73,17 @@ export function readYaml(file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Reads `*File` secrets into their keys, so the rest of the service sees one field. */
-function readSecrets(config: Config, baseDir: string): ConfigProblem[] {
+/**
+ * A reader of `*File` secrets relative to the config's folder: each failure is a problem naming the key.
+ * `mqtt.passwordFile` and `http.tokenFile` (16+ characters) are read at once; the caller reads the rest.
+ */
+export function secretReader(
+  config: {
+    mqtt: { passwordFile?: string | undefined; password?: string | undefined };
+    http: { tokenFile?: string | undefined; token?: string | undefined };
+  },
+  baseDir: string,
+): { read(path: string, file: string): string | undefined; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const read = (path: string, file: string): string | undefined => {
     try {
@@ -91,6 +100,12 @@ function readSecrets(config: Config, baseDir: string): ConfigProblem[] {
       problems.push({ path: 'http.tokenFile', message: 'token must be at least 16 characters' });
     }
   }
+  return { read, problems };
+}
+
+/** Reads `*File` secrets into their keys, so the rest of the service sees one field. */
+function readSecrets(config: Config, baseDir: string): ConfigProblem[] {
+  const { read, problems } = secretReader(config, baseDir);
   for (const [name, p] of Object.entries(config.devices.projectors)) {
     if (p.protocol === 'pjlink' && p.passwordFile) p.password = read(`devices.projectors.${name}.passwordFile`, p.passwordFile);
   }

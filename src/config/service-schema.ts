@@ -4,6 +4,17 @@ import { layout } from './media-schema.js';
 
 export const CLASS_MODES = ['live', 'recorded', 'implanted', 'observation'] as const;
 
+/** TLS to the broker: the CA to trust, and a client certificate where the broker asks for one. */
+export const mqttTls = () =>
+  z
+    .strictObject({
+      ca: filePath().optional(),
+      cert: filePath().optional(),
+      key: filePath().optional(),
+      rejectUnauthorized: z.boolean().default(true),
+    })
+    .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['key'] });
+
 export const mqtt = z
   .strictObject({
     url: url(['mqtt', 'mqtts']).default('mqtt://127.0.0.1:1883'),
@@ -20,15 +31,7 @@ export const mqtt = z
       .default('classbox'),
     telemetryIntervalS: z.number().int().min(1).max(3600).default(10),
     keepaliveS: z.number().int().min(5).max(600).default(30),
-    tls: z
-      .strictObject({
-        ca: filePath().optional(),
-        cert: filePath().optional(),
-        key: filePath().optional(),
-        rejectUnauthorized: z.boolean().default(true),
-      })
-      .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['key'] })
-      .optional(),
+    tls: mqttTls().optional(),
     /** MQTT 5 Response Topics allowed beside `<base>/response/…`: topics under this prefix (e.g. a dashboard's inbox). */
     replyPrefix: z
       .string()

@@ -36,6 +36,26 @@ export interface MqttLinkContext {
 /** The largest message the box takes: requests and pushed schedules are 64 KB at most, with room for headers. */
 export const MAX_INCOMING_PACKET = 256 * 1024;
 
+/** The user, password and TLS files of an `mqtt` config section, into a client's options. */
+export function withCredentials(
+  opts: IClientOptions,
+  m: {
+    username?: string | undefined;
+    password?: string | undefined;
+    tls?: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; rejectUnauthorized: boolean } | undefined;
+  },
+): IClientOptions {
+  if (m.username !== undefined) opts.username = m.username;
+  if (m.password !== undefined) opts.password = m.password;
+  if (m.tls) {
+    if (m.tls.ca) opts.ca = readFileSync(m.tls.ca);
+    if (m.tls.cert) opts.cert = readFileSync(m.tls.cert);
+    if (m.tls.key) opts.key = readFileSync(m.tls.key);
+    opts.rejectUnauthorized = m.tls.rejectUnauthorized;
+  }
+  return opts;
+}
+
 export class MqttLink implements Part {
   readonly name = 'mqtt';
   readonly base: string;
@@ -68,15 +88,7 @@ export class MqttLink implements Part {
       connectTimeout: 10_000,
       will: { topic: topics.availability(this.base), payload: Buffer.from('offline'), qos: 1, retain: true },
     };
-    if (m.username !== undefined) opts.username = m.username;
-    if (m.password !== undefined) opts.password = m.password;
-    if (m.tls) {
-      if (m.tls.ca) opts.ca = readFileSync(m.tls.ca);
-      if (m.tls.cert) opts.cert = readFileSync(m.tls.cert);
-      if (m.tls.key) opts.key = readFileSync(m.tls.key);
-      opts.rejectUnauthorized = m.tls.rejectUnauthorized;
-    }
-    return opts;
+    return withCredentials(opts, m);
   }
 
   async start(): Promise<void> {

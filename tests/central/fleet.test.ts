@@ -5,6 +5,7 @@ import { centralConfigSchema } from '../../src/central/config.js';
 import { Fleet, type FleetChange } from '../../src/central/fleet.js';
 import { openDb } from '../../src/central/sql.js';
 import { CentralStore } from '../../src/central/store.js';
+import { weekly } from '../../src/central/views.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-config.js';
 
@@ -165,5 +166,24 @@ describe.each(Object.keys(databases))('the fleet model on %s', (kind) => {
     expect(b.f.open().map((x) => x.kind)).toEqual(['box_offline']);
     expect((await b.store.lessons()).length).toBe(1);
     await b.close();
+  });
+});
+
+describe('a lesson whose times are not times', () => {
+  it('is kept with the times the centre saw, and the weekly figures still add up', async () => {
+    const store = await CentralStore.open(await openDb(':memory:'));
+    const f = await Fleet.load(centralConfigSchema.parse({}), store, pino({ level: 'silent' }), { now: () => T0 });
+    await f.handle('classbox/school/r1/event', Buffer.from(JSON.stringify({ type: 'class.started', seq: 1, id: 'c1', startedAt: 'soon' })));
+    await f.handle(
+      'classbox/school/r1/event',
+      Buffer.from(JSON.stringify({ type: 'class.ended', seq: 2, id: 'c1', startedAt: 'x', endedAt: 'y', durationS: 'long' })),
+    );
+    const [lesson] = await store.lessons();
+    expect(lesson).toMatchObject({ startedAt: new Date(T0).toISOString(), endedAt: new Date(T0).toISOString(), minutes: 0 });
+    expect(weekly(await store.lessons())).toEqual([
+      { site: 'school', week: '2026-11-23', lessons: 1, minutes: 0, byMode: { live: { lessons: 1, minutes: 0 } } },
+    ]);
+    await f.close();
+    await store.close();
   });
 });
