@@ -10,6 +10,7 @@ import { clockChecks, deviceChecks, sourceChecks } from '../doctor/room-checks.j
 import type { Check, CheckStatus } from '../doctor/check.js';
 import { serviceFiguresCheck } from '../doctor/service-figures.js';
 import { soundLoopCheck } from '../doctor/sound-loop.js';
+import { wrtcAvailability } from '../webrtc/wrtc.js';
 import { loadBoardProfile } from '../media/profiles.js';
 
 export interface DoctorReport {
@@ -62,6 +63,16 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
   checks.push({ name: 'profile', status: choice.profile || (configured && configured !== 'auto') ? 'ok' : 'fail', detail: profileDetail });
 
   checks.push({ name: 'board', status: 'info', detail: board ?? 'no device-tree model (not an ARM board)' });
+  const preview = wrtcAvailability();
+  checks.push(
+    preview.available
+      ? { name: 'preview', status: 'ok', detail: 'WebRTC preview available (@roamhq/wrtc)' }
+      : {
+          name: 'preview',
+          status: 'warn',
+          detail: `no WebRTC preview on this board (the rest of the box is not affected): ${preview.reason}`,
+        },
+  );
   checks.push({ name: 'video-devices', status: 'info', detail: videos.length ? videos.join(', ') : 'none' });
   const serial = serialPorts();
   checks.push({ name: 'serial-ports', status: 'info', detail: serial.length ? serial.join(', ') : 'none' });

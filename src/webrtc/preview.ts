@@ -6,7 +6,7 @@ import type { Part } from '../core/lifecycle.js';
 import { PREVIEW } from '../media/graph.js';
 import { COMPOSITE, type MediaEngine } from '../media/engine.js';
 import { DIRECTIONS, type PanTiltDirection } from '../protocols/ptz.js';
-import { wrtc, type DataChannel, type PeerConnection, type VideoSource } from './wrtc.js';
+import { wrtc, wrtcAvailability, type DataChannel, type PeerConnection, type VideoSource } from './wrtc.js';
 
 /** No joystick message for this long while a camera moves: the viewer is gone or stuck, stop it. */
 export const DEAD_MAN_MS = 500;
@@ -79,6 +79,8 @@ export class Preview implements Part {
     if (this.viewers.size >= this.ctx.maxViewers)
       throw new ClassboxError('device_busy', `${this.ctx.maxViewers} viewers already (http.maxViewers)`);
     if (!/^v=0\r?\n/.test(sdp) || sdp.length > 64 * 1024) throw new ClassboxError('invalid_request', 'the body must be an SDP offer');
+    const can = wrtcAvailability();
+    if (!can.available) throw new ClassboxError('conflict', `the preview is not available on this board: ${can.reason}`);
     const id = randomUUID();
     const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
     const source = new wrtc.nonstandard.RTCVideoSource();

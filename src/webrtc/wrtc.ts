@@ -51,8 +51,42 @@ interface Wrtc {
   nonstandard: { RTCVideoSource: new () => VideoSource; RTCVideoSink: new (track: MediaTrack) => VideoSink };
 }
 
+export type WrtcAvailability = { available: true } | { available: false; reason: string };
+
 let loaded: Wrtc | undefined;
+let availability: WrtcAvailability | undefined;
+
+/**
+ * Whether this machine can run the preview, tried once. @roamhq/wrtc ships binaries for linux-x64 and
+ * linux-arm64 only: on 32-bit Raspberry Pi OS (linux-arm) it cannot load, and the rest of the box must
+ * not care.
+ */
+export function wrtcAvailability(): WrtcAvailability {
+  if (availability) return availability;
+  try {
+    loaded = createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc;
+    availability = { available: true };
+  } catch (err) {
+    const arch = `${process.platform}-${process.arch}`;
+    const first = String((err as Error).message)
+      .split('\n')[0]!
+      .slice(0, 200);
+    availability = {
+      available: false,
+      reason:
+        process.arch === 'arm'
+          ? `@roamhq/wrtc has no build for 32-bit ARM (${arch}); a 64-bit OS on the same board has one`
+          : `@roamhq/wrtc could not be loaded on ${arch}: ${first}`,
+    };
+  }
+  return availability;
+}
+
 /** Loaded at first use (a viewer's first offer): a box nobody previews does not carry libwebrtc. */
 export const wrtc = new Proxy({} as Wrtc, {
-  get: (_target, key: keyof Wrtc) => (loaded ??= createRequire(import.meta.url)('@roamhq/wrtc') as Wrtc)[key],
+  get: (_target, key: keyof Wrtc) => {
+    const a = wrtcAvailability();
+    if (!a.available) throw new Error(`the preview is not available on this board: ${a.reason}`);
+    return loaded![key];
+  },
 });
