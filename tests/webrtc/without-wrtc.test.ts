@@ -8,7 +8,7 @@ import { freePort } from '../helpers/net.js';
 import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
 import { requireTool } from '../helpers/tools.js';
 
-const HIDE = fileURLToPath(new URL('../fixtures/without-wrtc.cjs', import.meta.url));
+const HIDE = fileURLToPath(new URL('../fixtures/without-wrtc.mjs', import.meta.url));
 const BASE = 'classbox/armhf-school/room-1';
 
 /**
@@ -22,7 +22,7 @@ describe('a box without the WebRTC module', () => {
   let url: string;
   let config: string;
   let browser: Browser | undefined;
-  const env = { NODE_OPTIONS: `--require ${HIDE}` };
+  const env = { NODE_OPTIONS: `--import ${HIDE}` };
 
   beforeAll(async () => {
     broker = await startMosquitto();
