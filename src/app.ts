@@ -187,7 +187,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
     if (media && media.pipelineState() === 'restarting') return 'media pipeline restarting';
     return undefined;
   };
-  const preview = media ? new Preview({ media, devices, log, maxViewers: config.http.maxViewers }) : undefined;
+  const preview = media ? new Preview({ media, table, log, maxViewers: config.http.maxViewers }) : undefined;
   const page = () => ({
     room: `${config.site} / ${config.room}`,
     state: { ...state.snapshot(), mqtt: mqtt.connected },

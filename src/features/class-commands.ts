@@ -3,7 +3,7 @@ import { CLASS_MODES } from '../config/service-schema.js';
 import { layout as layoutSchema } from '../config/media-schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { Player } from '../media/player.js';
-import { command, noArgs, type CommandTable } from '../mqtt/rpc.js';
+import { command, noArgs, type CommandTable } from '../requests/command-table.js';
 import type { Classroom } from './classroom.js';
 import { lessonId } from './lesson-commands.js';
 

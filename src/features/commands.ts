@@ -4,7 +4,7 @@ import { shows } from '../config/display-schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
-import { command, CommandTable, noArgs } from '../mqtt/rpc.js';
+import { command, CommandTable, noArgs } from '../requests/command-table.js';
 import { registerDeviceCommands } from './device-commands.js';
 import { registerClassCommands } from './class-commands.js';
 import type { Classroom } from './classroom.js';

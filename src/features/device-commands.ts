@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DIRECTIONS } from '../protocols/ptz.js';
 import type { Devices } from '../devices/devices.js';
 import { ClassboxError } from '../core/errors.js';
-import { command, type CommandTable } from '../mqtt/rpc.js';
+import { command, type CommandTable } from '../requests/command-table.js';
 
 const deviceName = z.string().min(1).max(64);
 /** A preset: a name from the camera's `presets`, or the camera's own memory number. */

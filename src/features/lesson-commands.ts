@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClassboxError } from '../core/errors.js';
-import { command, type CommandTable } from '../mqtt/rpc.js';
+import { command, type CommandTable } from '../requests/command-table.js';
 import { summary, type Lessons } from '../recording/lessons.js';
 import type { Uploader } from '../recording/uploader.js';
 

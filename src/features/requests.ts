@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Part } from '../core/lifecycle.js';
 import type { IncomingMessage, MqttLink } from '../mqtt/client.js';
-import type { CommandTable } from '../mqtt/rpc.js';
+import type { CommandTable } from '../requests/command-table.js';
 import { topics } from '../mqtt/topics.js';
 
 /**

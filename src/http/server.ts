@@ -7,7 +7,7 @@ import { isLoopback } from '../config/service-schema.js';
 import type { Part } from '../core/lifecycle.js';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
 import type { Preview } from '../webrtc/preview.js';
-import type { CommandTable } from '../mqtt/rpc.js';
+import type { CommandTable } from '../requests/command-table.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { redactDeep } from '../core/redact.js';

@@ -11,7 +11,7 @@ import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { ClassControl } from '../core/class-session.js';
 import type { MqttLink } from '../mqtt/client.js';
-import { jsonDepth, MAX_REQUEST_BYTES, MAX_REQUEST_DEPTH } from '../mqtt/rpc.js';
+import { jsonDepth, MAX_REQUEST_BYTES, MAX_REQUEST_DEPTH } from '../requests/command-table.js';
 import { icalOccurrences, weeklyOccurrences, type Occurrence, type ScheduledClass } from './timetable.js';
 
 /** What a dashboard pushes, retained, to `<base>/schedule/set`: weekly classes, replacing the last push. */

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
-import type { Devices } from '../devices/devices.js';
+import type { CommandTable } from '../requests/command-table.js';
 import type { Part } from '../core/lifecycle.js';
 import { PREVIEW } from '../media/graph.js';
 import { COMPOSITE, type MediaEngine } from '../media/engine.js';
-import { DIRECTIONS, type PanTiltDirection } from '../protocols/ptz.js';
 import { wrtc, wrtcAvailability, type DataChannel, type PeerConnection, type VideoSource } from './wrtc.js';
 
 /** No joystick message for this long while a camera moves: the viewer is gone or stuck, stop it. */
@@ -26,7 +25,8 @@ interface Viewer {
 
 export interface PreviewContext {
   media: MediaEngine | undefined;
-  devices: Devices;
+  /** The room's requests: the joystick's moves go through it like any other. */
+  table: CommandTable;
   log: Logger;
   maxViewers: number;
 }
@@ -144,10 +144,7 @@ export class Preview implements Part {
   private release(v: Viewer, camera: string, why: string): void {
     clearTimeout(v.moving.get(camera)?.timer);
     v.moving.delete(camera);
-    this.ctx.devices
-      .camera(camera)
-      .stopMove()
-      .catch((err: unknown) => this.log.warn({ err, camera, why }, 'stop not sent'));
+    this.request('ptz/stop', { camera }).catch((err: unknown) => this.log.warn({ err, camera, why }, 'stop not sent'));
   }
 
   /**
@@ -172,6 +169,11 @@ export class Preview implements Part {
     };
   }
 
+  /**
+   * A joystick message, through the same command table as every other request (`ptz/move`, `ptz/stop`,
+   * `ptz/zoom`, `ptz/recall`): the same validation, device lanes and error codes. What is the joystick's
+   * own is the held button: a repeat of the same move is not sent again, and silence stops the camera.
+   */
   private async command(v: Viewer, text: string): Promise<void> {
     let m: { type?: unknown; camera?: unknown; direction?: unknown; speed?: unknown; preset?: unknown };
     try {
@@ -179,40 +181,40 @@ export class Preview implements Part {
     } catch {
       throw new ClassboxError('invalid_json', 'joystick messages are JSON');
     }
+    if (typeof m !== 'object' || m === null) throw new ClassboxError('invalid_request', 'joystick messages are JSON objects');
     if (typeof m.camera !== 'string') throw new ClassboxError('invalid_request', 'camera: required');
-    const cam = this.ctx.devices.camera(m.camera);
+    const camera = m.camera;
     switch (m.type) {
       case 'move': {
-        if (!DIRECTIONS.includes(m.direction as PanTiltDirection))
-          throw new ClassboxError('invalid_request', `direction: one of ${DIRECTIONS.join(', ')}`);
-        const speed = typeof m.speed === 'number' ? Math.min(100, Math.max(1, m.speed)) : 50;
-        const camera = m.camera;
+        const speed = typeof m.speed === 'number' ? Math.min(100, Math.max(1, Math.round(m.speed))) : 50;
         const move = `${String(m.direction)}:${speed}`;
         const before = v.moving.get(camera);
-        clearTimeout(before?.timer);
-        v.moving.set(camera, { timer: setTimeout(() => this.release(v, camera, 'dead-man'), DEAD_MAN_MS), move });
         // A held button repeats its move: the camera is told once (and again when the move changes);
         // the repeats keep the dead-man quiet.
-        if (before?.move !== move) await cam.move(m.direction as PanTiltDirection, speed);
+        if (before?.move !== move) await this.request('ptz/move', { camera, direction: m.direction, speed });
+        clearTimeout(before?.timer);
+        v.moving.set(camera, { timer: setTimeout(() => this.release(v, camera, 'dead-man'), DEAD_MAN_MS), move });
         return;
       }
       case 'stop':
-        clearTimeout(v.moving.get(m.camera)?.timer);
-        v.moving.delete(m.camera);
-        await cam.stopMove();
+        clearTimeout(v.moving.get(camera)?.timer);
+        v.moving.delete(camera);
+        await this.request('ptz/stop', { camera });
         return;
       case 'zoom':
-        if (m.direction !== 'in' && m.direction !== 'out' && m.direction !== 'stop')
-          throw new ClassboxError('invalid_request', 'direction: in, out or stop');
-        await cam.zoom(m.direction);
+        await this.request('ptz/zoom', { camera, direction: m.direction });
         return;
       case 'recall':
-        await cam.recall(
-          this.ctx.devices.presetNumber(m.camera, typeof m.preset === 'number' || typeof m.preset === 'string' ? m.preset : ''),
-        );
+        await this.request('ptz/recall', { camera, preset: m.preset });
         return;
       default:
         throw new ClassboxError('unknown_command', 'type: move, stop, zoom or recall');
     }
+  }
+
+  private async request(name: string, args: Record<string, unknown>): Promise<unknown> {
+    const r = await this.ctx.table.handle(name, Buffer.from(JSON.stringify(args)));
+    if (r.status === 'error') throw new ClassboxError(r.error.code, r.error.message);
+    return r.data;
   }
 }

@@ -16,6 +16,7 @@ export const LAYERS = [
   'protocols',
   'board',
   'config',
+  'requests',
   'sim',
   'devices',
   'media',

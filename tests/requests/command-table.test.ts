@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ClassboxError } from '../../src/core/errors.js';
-import { command, CommandTable, jsonDepth, noArgs } from '../../src/mqtt/rpc.js';
+import { command, CommandTable, jsonDepth, noArgs } from '../../src/requests/command-table.js';
 
 const table = () =>
   new CommandTable()
