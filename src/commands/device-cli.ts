@@ -3,6 +3,8 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
 import { EventBus } from '../core/events.js';
 import { Devices } from '../devices/devices.js';
+import { registerDeviceCommands } from '../features/device-commands.js';
+import { CommandTable } from '../requests/command-table.js';
 import { DIRECTIONS, type PanTiltDirection } from '../protocols/ptz.js';
 import { EXIT_USAGE } from './config-or-exit.js';
 
@@ -23,14 +25,27 @@ function usage(message: string): never {
   process.exit(EXIT_USAGE);
 }
 
-/** Opens the one device, runs `fn`, closes it; prints the outcome. Exit 0 done, 1 the device failed. */
-async function withDevices(config: Config, fn: (d: Devices) => Promise<unknown>): Promise<number> {
+/** A request of the room's API, as MQTT and the page send it: the same validation and the same answer. */
+type Ask = (command: string, args: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * Opens the one device, runs `fn` with the room's command table (ptz/*, projector/*) over it, closes it;
+ * prints the outcome. Exit 0 done, 1 the device (or the request) failed.
+ */
+async function withDevices(config: Config, fn: (ask: Ask, d: Devices) => Promise<unknown>): Promise<number> {
   const log = pino({ level: process.env.CLASSBOX_LOG_LEVEL ?? 'silent' });
   // A technician at the box wants an answer now: one quick attempt, no long reconnect loop.
   const devices = new Devices({ config, log, bus: new EventBus(), reconnect: { initialDelayMs: 60_000 }, cameraPollMs: 3_600_000 });
+  const table = new CommandTable();
+  registerDeviceCommands(table, devices);
+  const ask: Ask = async (command, args) => {
+    const r = await table.handle(command, Buffer.from(JSON.stringify(args)));
+    if (r.status === 'error') throw new ClassboxError(r.error.code, r.error.message);
+    return r.data;
+  };
   await devices.start();
   try {
-    const result = await fn(devices);
+    const result = await fn(ask, devices);
     if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } catch (err) {
@@ -56,10 +71,9 @@ export async function ptzCommand(
       const preset = args[0] ?? usage('a preset number or name is needed');
       if (!/^\d+$/.test(preset) && !(preset in (config.devices.cameras[camera]?.presets ?? {})))
         usage(`preset "${preset}" is neither a number nor a named preset of ${camera}`);
-      return withDevices(scoped, async (d) => {
-        const n = d.presetNumber(camera, preset);
-        await d.camera(camera)[action](n);
-        return { camera, [action]: n };
+      return withDevices(scoped, async (ask) => {
+        const r = (await ask(`ptz/${action}`, { camera, preset: /^\d+$/.test(preset) ? Number(preset) : preset })) as { preset: number };
+        return { camera, [action]: r.preset };
       });
     }
     case 'move': {
@@ -67,26 +81,26 @@ export async function ptzCommand(
       if (!direction || !DIRECTIONS.includes(direction)) usage(`move needs a direction: ${DIRECTIONS.join(', ')}`);
       const speed = args[1] === undefined ? 50 : Number(args[1]);
       if (!Number.isFinite(speed) || speed < 1 || speed > 100) usage("speed is 1-100 (% of the camera's range)");
-      return withDevices(scoped, async (d) => {
-        const cam = d.camera(camera);
-        await cam.move(direction, speed);
+      return withDevices(scoped, async (ask) => {
+        await ask('ptz/move', { camera, direction, speed });
         await new Promise((r) => setTimeout(r, options.durationMs));
-        await cam.stopMove();
+        await ask('ptz/stop', { camera });
         return { camera, moved: direction, speed, ms: options.durationMs };
       });
     }
     case 'stop':
-      return withDevices(scoped, async (d) => {
-        await d.camera(camera).stopMove();
+      return withDevices(scoped, async (ask) => {
+        await ask('ptz/stop', { camera });
         return { camera, stopped: true };
       });
     case 'home':
-      return withDevices(scoped, async (d) => {
+      // Not a request of the API: the camera's own home position (VISCA Home), for the bench.
+      return withDevices(scoped, async (_ask, d) => {
         await d.camera(camera).home();
         return { camera, home: true };
       });
     case 'status':
-      return withDevices(scoped, (d) => d.camera(camera).status());
+      return withDevices(scoped, (ask) => ask('ptz/status', { camera }));
     default:
       return usage(`unknown ptz action "${action}" (recall, save, move, stop, home, status)`);
   }
@@ -103,19 +117,18 @@ export async function projectorCommand(
   switch (action) {
     case 'power': {
       const on = args[0] === 'on' ? true : args[0] === 'off' ? false : usage('power takes on or off');
-      return withDevices(scoped, async (d) => {
-        return { projector: name, ...(await d.projector(name).setPower(on, { wait: options.wait })) };
-      });
+      return withDevices(scoped, (ask) => ask('projector/power', { projector: name, on, wait: options.wait }));
     }
     case 'input': {
       const input = args[0] ?? usage('input takes an input name or code');
-      return withDevices(scoped, async (d) => ({ projector: name, ...(await d.projector(name).setInput(input, { wait: options.wait })) }));
+      return withDevices(scoped, (ask) => ask('projector/input', { projector: name, input, wait: options.wait }));
     }
     case 'status':
-      return withDevices(scoped, async (d) => {
-        const state = d.projector(name).state();
+      return withDevices(scoped, async (ask) => {
+        // The API answers a projector that refuses with its state and the error in it; at a shell that is a failure.
+        const state = (await ask('projector/status', { projector: name })) as { error?: { code: string; message: string } | null };
         if (state.error) throw new ClassboxError(state.error.code as ClassboxError['code'], state.error.message);
-        return { projector: name, ...state };
+        return state;
       });
     default:
       return usage(`unknown projector action "${action}" (power, input, status)`);
