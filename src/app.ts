@@ -149,14 +149,10 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
   // A GPIO input runs its configured request exactly as if it had come over MQTT.
   bus.on(requests, 'gpio.input', ({ name, action }) => {
     if (!action) return;
-    // The teacher's button: its classes are journaled as started by the button.
-    const run =
-      action === 'class/toggle'
-        ? classroom.toggle('button')
-        : table.handle(action, Buffer.from(JSON.stringify({ id: `gpio:${name}` }))).then((r) => {
-            if (r.status === 'error') throw new ClassboxError(r.error.code, r.error.message);
-            return r.data;
-          });
+    const run = table.handle(action, Buffer.from(JSON.stringify({ id: `gpio:${name}` })), { via: 'button' }).then((r) => {
+      if (r.status === 'error') throw new ClassboxError(r.error.code, r.error.message);
+      return r.data;
+    });
     run.then(
       (data) => log.info({ part: 'gpio', line: name, action, data }, 'button action done'),
       (err: unknown) => log.warn({ part: 'gpio', line: name, action, err: toClassboxError(err) }, 'button action refused'),

@@ -58,7 +58,8 @@ export function registerClassCommands(
         },
       }),
     )
-    .register('class/toggle', command({ schema: noArgs(), lane, handler: () => classroom.toggle('request') }))
+    // The teacher's button journals its classes as started by the button.
+    .register('class/toggle', command({ schema: noArgs(), lane, handler: (_args, { via }) => classroom.toggle(via) }))
     .register(
       'class/extend',
       command({

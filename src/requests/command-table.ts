@@ -32,10 +32,15 @@ export function jsonDepth(buf: Buffer): number {
 export type Response =
   { id: string | null; status: 'ok'; data: unknown } | { id: string | null; status: 'error'; error: { code: ErrorCode; message: string } };
 
+/** Who sent a request: the room's own button is a teacher at the desk, everything else a request. */
+export interface RequestContext {
+  via: 'request' | 'button';
+}
+
 export interface Command<S extends z.ZodType = z.ZodType> {
   /** Arguments, without `id`. Unknown fields are refused. */
   schema: S;
-  handler: (args: z.output<S>) => Promise<unknown> | unknown;
+  handler: (args: z.output<S>, context: RequestContext) => Promise<unknown> | unknown;
   /** Requests with the same lane run one after another (one device, one conversation at a time). */
   lane?: (args: z.output<S>) => string | undefined;
 }
@@ -61,7 +66,7 @@ export class CommandTable {
     return [...this.commands.keys()].sort();
   }
 
-  async handle(name: string, payload: Buffer): Promise<Response> {
+  async handle(name: string, payload: Buffer, context: RequestContext = { via: 'request' }): Promise<Response> {
     let id: string | null = null;
     try {
       if (payload.length > MAX_REQUEST_BYTES)
@@ -87,7 +92,7 @@ export class CommandTable {
         throw new ClassboxError('invalid_request', `${p.path}: ${p.message}`);
       }
       const lane = c.lane?.(parsed.data);
-      const data = await (lane ? this.inLane(lane, () => c.handler(parsed.data)) : c.handler(parsed.data));
+      const data = await (lane ? this.inLane(lane, () => c.handler(parsed.data, context)) : c.handler(parsed.data, context));
       return { id, status: 'ok', data: data ?? {} };
     } catch (err) {
       const e = toClassboxError(err);
