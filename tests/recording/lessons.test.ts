@@ -227,8 +227,11 @@ describe('lessons on demand', () => {
     expect(m.segments.map((s) => s.file)).toEqual(expect.arrayContaining(before));
     expect(m.segments.length).toBeGreaterThan(before.length);
     const frames = await probe(final);
+    // The picture: every frame, so its length within one frame.
     expect(frames.frames).toBe(Math.round(m.totalS * FPS));
-    expect(Math.abs(frames.durationS - m.totalS)).toBeLessThanOrEqual(1 / FPS + 0.001);
+    // The file: a segment cut by kill -9 may hold a little more sound than picture at its cut (up to
+    // 133 ms seen on a loaded machine), so the container runs that much longer than the frames.
+    expect(Math.abs(frames.durationS - m.totalS)).toBeLessThanOrEqual(0.2);
     expect(await decodeErrors(final)).toBe('');
     const list = await request('lessons/list');
     expect(list.data.lessons.find((l: { id: string }) => l.id === id)).toMatchObject({ state: 'ready', segments: m.segments.length });
