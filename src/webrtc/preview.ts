@@ -158,12 +158,20 @@ export class Preview implements Part {
       for (const camera of [...v.moving.keys()]) this.release(v, camera, 'channel closed');
       this.close(v.id);
     };
+    // A channel can close between the check and the send (the tab went): an answer nobody can read is dropped.
+    const answer = (text: string) => {
+      try {
+        if (channel.readyState === 'open') channel.send(text);
+      } catch {
+        /* closed meanwhile */
+      }
+    };
     channel.onmessage = (e) => {
       void this.command(v, typeof e.data === 'string' ? e.data : Buffer.from(e.data).toString('utf8')).then(
-        () => channel.readyState === 'open' && channel.send('{"ok":true}'),
+        () => answer('{"ok":true}'),
         (err: unknown) => {
           const c = toClassboxError(err);
-          if (channel.readyState === 'open') channel.send(JSON.stringify({ ok: false, code: c.code, message: c.message }));
+          answer(JSON.stringify({ ok: false, code: c.code, message: c.message }));
         },
       );
     };

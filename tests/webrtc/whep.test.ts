@@ -132,7 +132,9 @@ describe('WebRTC preview (WHEP) and the joystick over its data channel', () => {
     const t0 = performance.now();
     v.channel.send(JSON.stringify({ type: 'stop', camera: 'teacher-cam' }));
     await waitUntil(() => stops() > before, 'stop bytes', 1000, 2);
-    expect(performance.now() - t0).toBeLessThan(100);
+    // Well under the dead-man's 500 ms: the stop came from the message. (Tens of ms on an idle machine;
+    // 234 ms seen with the whole suite on two cores.)
+    expect(performance.now() - t0).toBeLessThan(300);
     v.pc.close();
   });
 
