@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { filePath, host, tcpPort, url } from '../config/fields.js';
 import { applyEnvOverrides, CENTRAL_PREFIX } from '../config/env-overrides.js';
 import { formatIssues } from '../config/format-issues.js';
-import { ConfigError, readYaml, secretReader } from '../config/load.js';
+import { ConfigError, jsonSchemaKeys, readYaml, secretReader } from '../config/load.js';
 import { isLoopback, mqttTls } from '../config/service-schema.js';
 
 /** The centre's service: `classbox central --config central.yaml` (docs/central.md). */
@@ -73,24 +73,10 @@ export const centralConfigSchema = z.strictObject({
 
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
 
-function keysOf(schema: z.ZodType): { all: Set<string>; top: Set<string> } {
-  const all = new Set<string>();
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (node === null || typeof node !== 'object') return;
-    const props = (node as { properties?: Record<string, unknown> }).properties;
-    if (props) Object.keys(props).forEach((k) => all.add(k));
-    Object.values(node).forEach(walk);
-  };
-  const json = z.toJSONSchema(schema, { io: 'input' }) as { properties: Record<string, unknown> };
-  walk(json);
-  return { all, top: new Set(Object.keys(json.properties)) };
-}
-
 /** The YAML file, `CLASSBOX_CENTRAL_<KEY>__<KEY>` overrides, secrets from files, paths relative to the file. */
 export function loadCentralConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): CentralConfig {
   const doc = file ? readYaml(file) : {};
-  const keys = keysOf(centralConfigSchema);
+  const keys = jsonSchemaKeys(z.toJSONSchema(centralConfigSchema, { io: 'input' }) as { properties: Record<string, unknown> });
   const envProblems = applyEnvOverrides(doc, env, keys.all, keys.top, CENTRAL_PREFIX);
   if (envProblems.length) throw new ConfigError(envProblems);
   const result = centralConfigSchema.safeParse(doc);

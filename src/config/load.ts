@@ -22,9 +22,8 @@ export interface LoadOptions {
 
 let keyCache: { all: Set<string>; top: Set<string> } | undefined;
 
-/** Every property name the schema knows (for env-variable segments, and for the docs check). */
-export function schemaKeys(): { all: Set<string>; top: Set<string> } {
-  if (keyCache) return keyCache;
+/** Every property name a JSON schema knows, at any depth, and its top-level ones. */
+export function jsonSchemaKeys(schema: { properties: Record<string, unknown> }): { all: Set<string>; top: Set<string> } {
   const all = new Set<string>();
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(walk);
@@ -33,9 +32,13 @@ export function schemaKeys(): { all: Set<string>; top: Set<string> } {
     if (props) Object.keys(props).forEach((k) => all.add(k));
     Object.values(node).forEach(walk);
   };
-  const schema = configJsonSchema() as { properties: Record<string, unknown> };
   walk(schema);
-  keyCache = { all, top: new Set(Object.keys(schema.properties)) };
+  return { all, top: new Set(Object.keys(schema.properties)) };
+}
+
+/** Every property name the room's schema knows (for env-variable segments, and for the docs check). */
+export function schemaKeys(): { all: Set<string>; top: Set<string> } {
+  keyCache ??= jsonSchemaKeys(configJsonSchema() as { properties: Record<string, unknown> });
   return keyCache;
 }
 
