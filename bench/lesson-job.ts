@@ -11,8 +11,9 @@ if (!what || !out || segments.length === 0) throw new Error('usage: lesson-job.t
 const runner = new GstRunner();
 const bytes = segments.reduce((a, s) => a + statSync(s).size, 0);
 const t0 = performance.now();
-await joinSegments(runner, { segments, out, workDir: join(out, '..', '.bench.join'), audio: true, totalBytes: bytes });
+const joined = await joinSegments(runner, { segments, out, workDir: join(out, '..', '.bench.join'), audio: true, totalBytes: bytes });
 const joinedS = (performance.now() - t0) / 1000;
+process.stdout.write(`JOINED_BY ${joined.by}${joined.why ? ` (${joined.why})` : ''}\n`);
 if (what === 'make') {
   const size = statSync(out).size;
   const t1 = performance.now();

@@ -121,6 +121,8 @@ export async function lesson(dir: string, rounds: number): Promise<void> {
         out('ffmpeg'),
       ]),
   ])) as [Measured, Measured, Measured];
+  const joinedBy =
+    /JOINED_BY (.*)/.exec((await run(node[0]!, [...node.slice(1), 'join', out('classbox'), ...segments])).stdout)?.[1] ?? '?';
   const made = await run(node[0]!, [...node.slice(1), 'make', out('make'), ...segments], { maxBuffer: 16 * 1024 * 1024 });
   const partsLine = /PARTS (.*)/.exec(made.stdout)?.[1] ?? '';
   const makeCpu = await measure(node[0]!, [...node.slice(1), 'make', out('make'), ...segments]);
@@ -131,7 +133,7 @@ export async function lesson(dir: string, rounds: number): Promise<void> {
   console.log(
     table([
       {
-        joiner: 'classbox (joinSegments, GstRunner in Node)',
+        joiner: `classbox (joinSegments: ${joinedBy})`,
         'wall s': classbox.wallS,
         'CPU s': classbox.cpuS,
         'peak RSS MB': classbox.maxRssMB,

@@ -1,7 +1,10 @@
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderedFrames, type PipelineRunner } from '../media/runner.js';
+import { RemuxUnsupported } from './matroska-index.js';
+import type { Mp4Chapter } from './mp4-boxes.js';
 import { quoted, runToEnd } from './run-to-end.js';
+import { remuxSegments } from './segment-remux.js';
 
 /** A file pipeline's time limit: a minute, and a minute more for each 200 MB it reads. */
 export const timeLimitMs = (bytes: number) => 60_000 + Math.ceil(bytes / 200e6) * 60_000;
@@ -21,14 +24,46 @@ export async function segmentHasAudio(runner: PipelineRunner, path: string): Pro
   );
 }
 
+/** How a lesson's segments were joined: by copying their frames (`remux`), or through GStreamer. */
+export type JoinedBy = 'remux' | 'gstreamer';
+
 /**
- * Joins a class's Matroska segments, in order, into one MP4 without re-encoding. splitmuxsrc reads the
- * segments as one stream and lays each after the one before, whatever its own timestamps: segments
- * of a recording started again after a crash begin at zero again, and one cut short by the crash
- * simply ends early. mp4mux writes the index in front (fast start) by keeping the media in a file of
- * its own until the end; that file is put beside the lesson, not in /tmp, which is memory on a Pi.
+ * Joins a class's Matroska segments, in order, into one MP4 with its index in front, without
+ * re-encoding. The box's own segments (H.264 without B-frames, AAC-LC) are copied frame by frame by
+ * `remuxSegments`, about as fast as the disk goes; anything else goes through GStreamer.
  */
 export async function joinSegments(
+  runner: PipelineRunner,
+  opts: {
+    segments: string[];
+    out: string;
+    workDir: string;
+    audio: boolean;
+    totalBytes: number;
+    signal?: AbortSignal;
+    /** Written into the file where the copy makes it (mp4mux writes none). */
+    chapters?: Mp4Chapter[];
+  },
+): Promise<{ by: JoinedBy; why?: string }> {
+  try {
+    await remuxSegments(opts.segments, opts.out, opts.signal, opts.chapters);
+    return { by: 'remux' };
+  } catch (err) {
+    if (!(err instanceof RemuxUnsupported)) throw err;
+    await joinWithGstreamer(runner, opts);
+    return { by: 'gstreamer', why: err.message };
+  }
+}
+
+/**
+ * The GStreamer join. splitmuxsrc reads the segments as one stream and lays each after the one
+ * before, whatever its own timestamps: segments of a recording started again after a crash begin at
+ * zero again, and one cut short by the crash simply ends early. mp4mux writes the index in front (fast
+ * start) by keeping the media in a file of its own until the end; that file is put beside the lesson,
+ * not in /tmp, which is memory on a Pi. It costs about twice the time of the copy: every buffer is
+ * handed between threads.
+ */
+export async function joinWithGstreamer(
   runner: PipelineRunner,
   opts: { segments: string[]; out: string; workDir: string; audio: boolean; totalBytes: number; signal?: AbortSignal },
 ): Promise<void> {

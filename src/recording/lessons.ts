@@ -258,14 +258,16 @@ export class Lessons implements Part {
     const part = `${final}.part`;
     const audio = await segmentHasAudio(runner, segments[0]!.path);
     try {
-      await joinSegments(runner, {
+      const joined = await joinSegments(runner, {
         segments: segments.map((s) => s.path),
         out: part,
         workDir: join(dir, `.${l.id}.join`),
         audio,
         totalBytes: bytes,
         signal: this.abort.signal,
+        chapters: this.chapters(l, segments),
       });
+      if (joined.why) this.log.info({ class: l.id, why: joined.why }, 'segments joined through GStreamer');
       const layout = topLevelBoxes(part);
       const moov = layout.types.indexOf('moov');
       if (!layout.complete || moov < 0 || moov > layout.types.indexOf('mdat'))
@@ -297,7 +299,10 @@ export class Lessons implements Part {
       });
       this.save();
       this.addToManifest(l);
-      this.log.info({ class: l.id, path: final, bytes: fileBytes, durationS, ms: Date.now() - t0 }, 'lesson file made');
+      this.log.info(
+        { class: l.id, path: final, bytes: fileBytes, durationS, ms: Date.now() - t0, joinedBy: joined.by },
+        'lesson file made',
+      );
       bus.emit('recording.lesson', {
         class: l.id,
         name: l.name,

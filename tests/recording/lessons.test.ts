@@ -151,6 +151,12 @@ describe('lessons on demand', () => {
     expect(chapters.find((c) => c.title === 'Layout: side-by-side')?.atS).toBeGreaterThanOrEqual(14);
     expect(chapters.find((c) => c.title === 'Layout: side-by-side')?.atS).toBeLessThanOrEqual(20);
     expect(list.data.lessons[0].layoutChanges).toBe(1);
+    // The same chapters in the file, as a player lists them (the segments were joined by copy).
+    const inFile = JSON.parse((await run('ffprobe', ['-v', 'error', '-show_chapters', '-of', 'json', path])).stdout) as {
+      chapters: Array<{ start_time: string; tags: { title: string } }>;
+    };
+    expect(inFile.chapters.map((c) => c.tags.title)).toEqual(['Part 1', ...chapters.map((c) => c.title)]);
+    expect(Number(inFile.chapters[1]!.start_time)).toBeCloseTo(chapters[0]!.atS, 2);
     const thumb = list.data.lessons[0].thumbnail as string;
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', thumb]);
     expect(stdout.trim()).toBe('mjpeg,320,180');
