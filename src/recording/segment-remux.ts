@@ -268,7 +268,11 @@ async function writeLesson(out: string, head: Buffer[], copy: Copy, paths: strin
         const n = c.sizes[i]!;
         const bytes = from.has(pos, n) ? from.view(pos, n) : await from.bytes(pos, n);
         if (bytes.length !== n) throw new Error(`${paths[c.segment]}: a frame ends past the end of the file`);
-        await put(bytes);
+        // Most frames fit the buffer: copied without a promise each.
+        if (used + n <= buf.length) {
+          bytes.copy(buf, used);
+          used += n;
+        } else await put(bytes);
       }
     }
     await flush();
