@@ -146,8 +146,8 @@ function parseTrack(b: Buffer): MkvTrack | null {
  * A file cut short (a crash, a full disk) gives the frames it holds whole; an element whose size was
  * never written runs to the next one that cannot be inside it.
  */
-export async function indexMatroska(path: string): Promise<MkvIndex> {
-  const f = await FileWindow.open(path);
+export async function indexMatroska(path: string, store?: Buffer): Promise<MkvIndex> {
+  const f = await FileWindow.open(path, store);
   try {
     return await indexOpen(f);
   } finally {

@@ -7,6 +7,7 @@ const VIDEO_TIMESCALE = 90_000;
 /** Samples per AAC-LC frame. */
 const AAC_FRAME = 1024;
 const WRITE_BYTES = 1 << 20;
+const READ_BYTES = 4 << 20;
 
 interface Placed {
   index: MkvIndex;
@@ -203,9 +204,10 @@ function tables(placed: Placed[]): { tracks: Mp4Track[]; copy: Copy } {
  */
 export async function remuxSegments(segments: string[], out: string, signal?: AbortSignal, chapters: Mp4Chapter[] = []): Promise<void> {
   const indexes: MkvIndex[] = [];
+  const store = Buffer.allocUnsafe(READ_BYTES);
   for (const path of segments) {
     if (signal?.aborted) throw new Error('stopped: classbox is stopping');
-    indexes.push(await indexMatroska(path));
+    indexes.push(await indexMatroska(path, store));
   }
   const placed = place(indexes, segments);
   const { tracks, copy } = tables(placed);
@@ -226,22 +228,22 @@ export async function remuxSegments(segments: string[], out: string, signal?: Ab
     [head, moov(tracks, wide, marks), mdat],
     copy,
     placed.map((p) => p.path),
+    store,
     signal,
   );
 }
 
 /** The file: its head, then every chunk's frames copied from their segments, 1 MB a write. */
-async function writeLesson(out: string, head: Buffer[], copy: Copy, paths: string[], signal?: AbortSignal): Promise<void> {
+async function writeLesson(out: string, head: Buffer[], copy: Copy, paths: string[], store: Buffer, signal?: AbortSignal): Promise<void> {
   const fh = await open(out, 'w');
   let src: FileWindow | null = null;
   let srcIndex = -1;
   try {
-    let buf = Buffer.allocUnsafe(WRITE_BYTES);
+    // One buffer for the whole file: each write is finished before it is filled again.
+    const buf = Buffer.allocUnsafe(WRITE_BYTES);
     let used = 0;
     const flush = async () => {
       if (used > 0) await fh.write(buf, 0, used);
-      // A write in flight keeps its buffer: the next frames go to a new one.
-      buf = Buffer.allocUnsafe(WRITE_BYTES);
       used = 0;
     };
     const put = async (b: Buffer) => {
@@ -259,7 +261,7 @@ async function writeLesson(out: string, head: Buffer[], copy: Copy, paths: strin
       if (c.segment !== srcIndex) {
         await src?.close();
         src = null;
-        src = await FileWindow.open(paths[c.segment]!);
+        src = await FileWindow.open(paths[c.segment]!, store);
         srcIndex = c.segment;
       }
       const from: FileWindow = src!;
