@@ -16,19 +16,25 @@ const FPS = 25;
 
 /**
  * Segments as the box's recorder writes them: splitmuxsink into Matroska, H.264 from x264 and AAC-LC
- * sound, cut every 2 s at a key frame. `extra` changes the encoder (B-frames).
+ * sound, cut every 2 s at a key frame, fed in real time as a room's are (fed faster, splitmuxsink
+ * sometimes never finished at end-of-stream). `x264` changes the encoder (B-frames); `soundS` makes the
+ * sound run on past the picture.
  */
 async function record(dir: string, seconds: number, x264 = 'tune=zerolatency', soundS = seconds): Promise<string[]> {
-  await run('gst-launch-1.0', [
-    '-q',
-    ...`videotestsrc num-buffers=${seconds * FPS} pattern=ball ! video/x-raw,width=320,height=240,framerate=${FPS}/1 ! x264enc ${x264} speed-preset=ultrafast key-int-max=${FPS} ! h264parse ! queue ! sm.video`.split(
-      ' ',
-    ),
-    ...`splitmuxsink name=sm max-size-time=2000000000 muxer-factory=matroskamux location=${dir}/seg-%05d.mkv`.split(' '),
-    ...`audiotestsrc num-buffers=${Math.ceil((soundS * 48000) / 1024)} samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! avenc_aac ! aacparse ! queue ! sm.audio_0`.split(
-      ' ',
-    ),
-  ]);
+  await run(
+    'gst-launch-1.0',
+    [
+      '-q',
+      ...`videotestsrc is-live=true num-buffers=${seconds * FPS} pattern=ball ! video/x-raw,width=320,height=240,framerate=${FPS}/1 ! x264enc ${x264} speed-preset=ultrafast key-int-max=${FPS} ! h264parse ! queue ! sm.video`.split(
+        ' ',
+      ),
+      ...`splitmuxsink name=sm max-size-time=2000000000 muxer-factory=matroskamux location=${dir}/seg-%05d.mkv`.split(' '),
+      ...`audiotestsrc is-live=true num-buffers=${Math.ceil((soundS * 48000) / 1024)} samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! avenc_aac ! aacparse ! queue ! sm.audio_0`.split(
+        ' ',
+      ),
+    ],
+    { timeout: 40_000 },
+  );
   return readdirSync(dir)
     .filter((f) => f.endsWith('.mkv'))
     .sort()
