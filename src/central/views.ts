@@ -35,6 +35,7 @@ export function roomSummary(r: RoomRow, openFaults: FaultRow[]) {
     sourcesLost,
     version: typeof s.version === 'string' ? s.version : null,
     configHash: typeof s.configHash === 'string' ? s.configHash : null,
+    page: webAddress(s.page),
     faults: openFaults.length,
     telemetry: r.telemetry
       ? {
@@ -47,6 +48,16 @@ export function roomSummary(r: RoomRow, openFaults: FaultRow[]) {
         }
       : null,
   };
+}
+
+/**
+ * A room's technician page as the box published it, if it is a web address: the centre's page makes a
+ * link of it, and a box must not be able to put a `javascript:` link in front of the centre's staff.
+ */
+function webAddress(v: unknown): string | null {
+  if (typeof v !== 'string' || !URL.canParse(v)) return null;
+  const u = new URL(v);
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
 }
 
 /** Monday of the ISO week a time falls in (UTC), as `YYYY-MM-DD`. */

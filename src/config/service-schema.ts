@@ -153,6 +153,10 @@ export const http = z
     token: z.string().min(16, 'must be at least 16 characters').optional(),
     tokenFile: filePath().optional(),
     maxViewers: z.number().int().min(0).max(32).default(4),
+    pageUrl: z
+      .string()
+      .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// address')
+      .optional(),
   })
   .refine((h) => LOOPBACK.test(h.host) || h.token !== undefined || h.tokenFile !== undefined, {
     path: ['token'],

@@ -9,6 +9,7 @@ import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
 import { topics } from '../mqtt/topics.js';
 import { VERSION } from '../core/version.js';
+import { pageUrl } from '../config/page-url.js';
 
 /** Changes closer together than this are published once (CONTRACT: at most every 250 ms). */
 export const STATE_DEBOUNCE_MS = 250;
@@ -41,6 +42,8 @@ export function buildState(
     devices: ctx.devices.snapshot(),
     version: VERSION,
     configHash: ctx.configHash,
+    // The technician page, for the centre to link to (null: it listens on loopback only).
+    page: pageUrl(ctx.config.http),
     updateLock: ctx.fleet.lockState,
   };
 }

@@ -79,13 +79,15 @@ describe('classbox central watches and drives a real box', () => {
       },
       'central.yaml',
     );
+    const boxPort = await freePort();
     boxConfig = writeTempConfig({
       site: SITE,
       room: ROOM,
       profile: 'software',
       dataDir: tempDir(),
       mqtt: { url: broker.url, telemetryIntervalS: 1, keepaliveS: 5 },
-      http: { host: '127.0.0.1', port: await freePort() },
+      // Reached from elsewhere at this address (as through a proxy): the centre links to it.
+      http: { host: '127.0.0.1', port: boxPort, pageUrl: `http://127.0.0.1:${boxPort}/` },
       video: { width: 160, height: 120, fps: 10, bitrateKbps: 100 },
       sources: { board: { kind: 'test' } },
       outputs: [{ name: 'archive', kind: 'record', dir: tempDir(), segmentS: 10 }],
@@ -298,6 +300,14 @@ describe('classbox central watches and drives a real box', () => {
     await page.click('#req-send');
     await page.locator('#req-result', { hasText: '"status": "ok"' }).waitFor({ timeout: 10_000 });
     await watch.waitFor(`${BASE}/event`, (p) => JSON.parse(p).type === 'layout.changed', 5000, layout);
+    // The room's technician page, one click away: the box's own page opens in a new tab.
+    const link = page.locator('#detail-page');
+    await link.waitFor({ timeout: 5000 });
+    const [techPage] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await techPage.waitForLoadState();
+    expect(techPage.url()).toBe(await link.getAttribute('href'));
+    expect(await techPage.title()).toBe('classbox');
+    await techPage.close();
     projector = new PjlinkProjectorSim();
     await projector.start(projectorPort, '127.0.0.1');
   }, 60_000);

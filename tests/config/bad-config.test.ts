@@ -46,6 +46,11 @@ const CASES: Array<{ kind: string; yaml: string | null; line: RegExp }> = [
     line: /^devices\.cameras\.Teacher_Cam: invalid name: must be lowercase/,
   },
   { kind: 'port out of range', yaml: `${VALID}http: { port: 70000 }\n`, line: /^http\.port: must be <= 65535$/ },
+  {
+    kind: 'a page address that is not a web address',
+    yaml: `${VALID}http: { pageUrl: "javascript:alert(1)" }\n`,
+    line: /^http\.pageUrl: must be an http:\/\/ or https:\/\/ address$/,
+  },
   { kind: 'missing required key', yaml: VALID.replace('site: demo-school\n', ''), line: /^site: required$/ },
   {
     kind: 'bad source kind',
