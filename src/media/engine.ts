@@ -1,34 +1,23 @@
-import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { recordOutputs, type Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus, MediaPipelineState } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
-import { buildGraph, canvasOf, channelName, initialLayout, INTER_TIMEOUT_NS, type MediaGraph, type PipelineSpec } from './graph.js';
-import { launchString } from './launch.js';
+import { buildGraph, canvasOf, channelName, initialLayout, INTER_TIMEOUT_NS, type MediaGraph } from './graph.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
 import type { SrtLinkStats } from './srt-stats.js';
-import type { BusMessage, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
+import type { BusMessage, PipelineRunner } from './runner.js';
 import { AudioLevels, pathOfMeter } from './audio-levels.js';
-import { isSpeakerFault, lessonFrames, lessonScreen } from './lesson.js';
-import { SupervisedPipeline } from './supervised-pipeline.js';
+import { Composite, COMPOSITE } from './composite.js';
 import { Inputs, remoteProgress } from './inputs.js';
 import { NetworkOutputs, type OutputStats } from './network-outputs.js';
-import { RateMeter } from './rate-meter.js';
 import { singleSource } from '../core/layout-names.js';
-import { recordingPrefix } from './recording-names.js';
+import { RoomPlayback } from './room-playback.js';
 import { Screens, type ScreenStats } from './screens.js';
-import { screenEnv } from './displays.js';
-import { lessonSource } from '../config/display-schema.js';
 import { isSrtListener } from './sources.js';
 
-const MAIN_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
-/** Network outputs: a live platform that is down is retried patiently. */
-/** The composite counts as stalled when no encoded frame left it for this long. */
-const MAIN_STALL_MS = 5000;
-/** The preview feed of the composite; the others are named by their source. */
-export const COMPOSITE = 'composite';
+export { COMPOSITE } from './composite.js';
 
 export interface MediaEngineContext {
   config: Config;
@@ -70,30 +59,25 @@ export class MediaEngine implements Part {
   readonly name = 'media';
   private graph: MediaGraph | undefined;
   private currentLayout: string;
-  private main: SupervisedPipeline | undefined;
+  private readonly composite: Composite;
   /** Every input pipeline by name: video sources, `audio`, the speakers and the received lesson. */
   private readonly inputs: Inputs;
   private readonly outputs: NetworkOutputs;
   private readonly screens: Screens;
-  private readonly encoded = new RateMeter();
-  private lastEncodedFrames = 0;
-  private lastFrameAt = 0;
+  private readonly playback: RoomPlayback;
   private readonly log: Logger;
-  private filePrefix = '';
-  private recording: boolean;
-  /** Put into recording names while a class records (its name), so a class's files are found by name. */
-  private recordTag: string | undefined;
+  readonly levels = new AudioLevels();
+  private readonly previewSinks = new Map<string, (frame: Buffer) => void>();
 
   constructor(private readonly ctx: MediaEngineContext) {
     this.currentLayout = initialLayout(ctx.config, ctx.config.role);
     this.log = ctx.log.child({ part: 'media' });
-    this.recording = ctx.recording ?? true;
     this.outputs = new NetworkOutputs({
       config: ctx.config,
       log: this.log,
       bus: ctx.bus,
       runner: ctx.runner,
-      requestKeyFrame: () => this.main?.pipeline?.forceKeyUnit('net-out'),
+      requestKeyFrame: () => this.composite.pipeline?.forceKeyUnit('net-out'),
       changed: () => this.emitState(),
     });
     this.inputs = new Inputs({
@@ -101,11 +85,27 @@ export class MediaEngine implements Part {
       log: this.log,
       bus: ctx.bus,
       runner: ctx.runner,
-      compositeSlate: (name, visible) => this.main?.pipeline?.set(`${name}-slate`, 'silent', !visible),
+      compositeSlate: (name, visible) => this.composite.setSlate(name, visible),
       preview: (name) => this.previewSinks.get(name),
       onMessage: (m) => this.onMeter(m),
       changed: () => this.emitState(),
     });
+    this.composite = new Composite(
+      {
+        config: ctx.config,
+        log: this.log,
+        bus: ctx.bus,
+        runner: ctx.runner,
+        render: () => this.render(),
+        onVideo: (buf, timing) => this.outputs.pushVideo(buf, timing),
+        onAudio: (buf, timing) => this.outputs.pushAudio(buf, timing),
+        hasAudio: () => this.inputs.has('audio'),
+        preview: () => this.previewSinks.get(COMPOSITE),
+        lostSources: () => this.inputs.lost(),
+        changed: () => this.emitState(),
+      },
+      ctx.recording ?? true,
+    );
     this.screens = new Screens({
       config: ctx.config,
       profile: ctx.profile,
@@ -116,14 +116,17 @@ export class MediaEngine implements Part {
       isolatedRunner: ctx.isolatedRunner ?? ctx.runner,
       channel: (source) => channelName(ctx.config, source),
       interTimeoutNs: INTER_TIMEOUT_NS,
-      lessonMoved: () => this.rebuildLesson(),
+      lessonMoved: () => this.playback.rebuildLesson(),
+    });
+    this.playback = new RoomPlayback({
+      config: ctx.config,
+      bus: ctx.bus,
+      inputs: this.inputs,
+      screens: this.screens,
+      isolatedRunner: ctx.isolatedRunner ?? ctx.runner,
+      render: () => this.render(),
     });
   }
-
-  /** The lesson's speakers could not be opened: it plays on, metered only. */
-  private speakerFailed = false;
-  readonly levels = new AudioLevels();
-  private readonly previewSinks = new Map<string, (frame: Buffer) => void>();
 
   /** What can be previewed: the composite, and each local source on its own. */
   previewFeeds(): string[] {
@@ -139,40 +142,22 @@ export class MediaEngine implements Part {
       throw new ClassboxError('not_found', `nothing to preview as "${feed}" (${this.previewFeeds().join(', ')})`);
     if (sink) this.previewSinks.set(feed, sink);
     else this.previewSinks.delete(feed);
-    if (feed === COMPOSITE) this.main?.pipeline?.set('preview-valve', 'drop', sink === undefined);
+    if (feed === COMPOSITE) this.composite.pipeline?.set('preview-valve', 'drop', sink === undefined);
     else this.inputs.pipeline(feed)?.set(`${feed}-preview-valve`, 'drop', sink === undefined);
   }
 
   /** The name prefix of the files being written now; undefined when nothing records. */
   get recordingPrefix(): string | undefined {
-    return this.isRecording && this.main?.state !== 'stopped' ? this.filePrefix : undefined;
+    return this.composite.recordingPrefix;
   }
 
   get isRecording(): boolean {
-    return this.recording && recordOutputs(this.ctx.config).length > 0;
+    return this.composite.isRecording;
   }
 
-  /** `<site>-<room>[-<class>]-<time>`: a fresh name at every composite start, so no segment is overwritten. */
-  private prefix(): string {
-    return recordingPrefix(this.ctx.config, this.recordTag);
-  }
-
-  /**
-   * Starts or stops the record outputs. The composite is ended with end-of-stream first, so the open
-   * segment is closed whole, and started again with or without them (a second's gap on the network
-   * outputs, at the start and end of a class).
-   */
-  async setRecording(on: boolean, tag?: string): Promise<void> {
-    if (on === this.recording && (on ? tag : undefined) === this.recordTag) return;
-    this.recording = on;
-    this.recordTag = on ? tag : undefined;
-    const main = this.main;
-    if (!main) return;
-    await main.stop(1500);
-    this.filePrefix = this.prefix();
-    main.start();
-    this.log.info({ recording: on, tag }, on ? 'recording started' : 'recording stopped');
-    this.emitState();
+  /** Starts or stops the record outputs (see Composite.setRecording). */
+  setRecording(on: boolean, tag?: string): Promise<void> {
+    return this.composite.setRecording(on, tag);
   }
 
   get layout(): string {
@@ -183,19 +168,16 @@ export class MediaEngine implements Part {
   render(): MediaGraph {
     return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, {
       layout: this.currentLayout,
-      filePrefix: this.filePrefix,
-      record: this.recording,
+      ...this.composite.recordingOptions,
       displays: this.screens.current(),
-      // The speakers could not be opened once: the lesson and the classrooms' sound are metered only.
-      ...(this.speakerFailed ? { speaker: 'none' } : {}),
+      ...this.playback.graphOptions,
     });
   }
 
   async start(): Promise<void> {
-    this.filePrefix = this.prefix();
     this.graph = this.render();
     const g = this.graph;
-    if (g.main) this.main = this.superviseMain(g.main);
+    if (g.main) this.composite.supervise(g.main);
     for (const spec of g.sources) {
       const name = spec.id.replace(/^source:/, '');
       const out = `${name}-out`;
@@ -206,10 +188,9 @@ export class MediaEngine implements Part {
       this.inputs.add(spec, name, out, { slate: true, ...progress });
     }
     if (g.audio) this.inputs.add(g.audio, 'audio', 'audio-out');
-    if (g.speaker) this.superviseSpeaker(g.speaker);
-    if (g.display) this.superviseDisplay(g.display);
+    this.playback.add(g);
     for (const spec of g.outputs) this.outputs.add(spec);
-    this.main?.start();
+    this.composite.start();
     this.inputs.startAll();
     this.outputs.startAll(this.ctx.streaming ?? true);
     this.screens.start();
@@ -217,89 +198,6 @@ export class MediaEngine implements Part {
       { role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: this.outputs.names() },
       'media started',
     );
-  }
-
-  private superviseMain(spec: PipelineSpec): SupervisedPipeline {
-    return new SupervisedPipeline({
-      id: spec.id,
-      runner: this.ctx.runner,
-      log: this.log,
-      // Rebuilt at each restart: the live layout and a fresh recording name.
-      launch: () => this.ensureDirs() && launchString(this.render().main!.tokens),
-      backoffMs: MAIN_BACKOFF_MS,
-      checkMs: 500,
-      isUp: () => this.encoded.frames > this.lastEncodedFrames,
-      isAlive: () => Date.now() - this.lastFrameAt < MAIN_STALL_MS,
-      onStarted: (p) => {
-        this.lastEncodedFrames = this.encoded.frames;
-        this.lastFrameAt = Date.now();
-        p.pullLoop('net-out', (buf, timing) => this.onEncoded(buf, timing));
-        p.pullLoop('preview-out', (buf) => this.previewSinks.get(COMPOSITE)?.(buf), 2);
-        p.set('preview-valve', 'drop', !this.previewSinks.has(COMPOSITE));
-        if (this.inputs.has('audio')) p.pullLoop('aud-out', (buf, timing) => this.onAudio(buf, timing), 200);
-        this.applySlates(p);
-      },
-      onUp: () => this.emitState(),
-      onDown: (reason, attempt) => {
-        this.filePrefix = this.prefix();
-        this.ctx.bus.emit('pipeline.restarted', { pipeline: 'composite', reason, attempt });
-        this.emitState();
-      },
-    });
-  }
-
-  /** Recording and HLS folders, made at each composite start (a USB disk may have been remounted). */
-  private ensureDirs(): true {
-    for (const o of this.ctx.config.outputs) {
-      if (o.kind === 'record' || o.kind === 'hls') {
-        try {
-          mkdirSync(o.dir, { recursive: true });
-        } catch (err) {
-          this.log.error({ output: o.name, dir: o.dir, err }, 'cannot create output folder');
-        }
-      }
-    }
-    return true;
-  }
-
-  private onEncoded(buf: Buffer, timing: SampleTiming): void {
-    this.encoded.add(buf.length);
-    this.lastFrameAt = Date.now();
-    this.outputs.pushVideo(buf, timing);
-  }
-
-  private onAudio(buf: Buffer, timing: SampleTiming): void {
-    this.outputs.pushAudio(buf, timing);
-  }
-
-  /**
-   * The receiving classroom's lesson, picture and sound in one pipeline. Speakers that cannot be opened
-   * (no sound card) cost the sound once, not the picture: the lesson restarts at once, metered only.
-   */
-  private superviseDisplay(spec: PipelineSpec): void {
-    const lesson = this.lessonName();
-    // Counted where the lesson is decoded: the display also shows the slate's frames.
-    const frames = lessonFrames(lesson);
-    this.inputs.add(spec, lesson, frames, {
-      runner: this.ctx.isolatedRunner,
-      // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
-      // stalls, and rebuilt only if it does not come back on its own.
-      progress: remoteProgress(frames),
-      ownSlate: (p, visible) => p.setPad(lessonScreen(lesson), 'sink_1', 'alpha', visible ? 1 : 0),
-      // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
-      launch: () => launchString(this.render().display!.tokens),
-      env: () => screenEnv(this.screens.lessonScreen()),
-      ownFault: (reason) => this.speakerFault(reason),
-    });
-  }
-
-  private lessonName(): string {
-    return lessonSource(this.ctx.config) ?? 'remote';
-  }
-
-  /** The lesson's pipeline built again (its screen changed): a second of picture and sound, nothing else. */
-  private async rebuildLesson(): Promise<void> {
-    if (this.graph?.display) await this.inputs.rebuild(this.lessonName());
   }
 
   /** `display/set`: one screen shows something else; recordings, streams and the other screens go on. */
@@ -311,23 +209,6 @@ export class MediaEngine implements Part {
     return this.screens.stats();
   }
 
-  /** The anchor's speakers: the classrooms' sound mixed; without a card, metered only. */
-  private superviseSpeaker(spec: PipelineSpec): void {
-    this.inputs.add(spec, 'speaker', 'speaker', {
-      launch: () => launchString(this.render().speaker!.tokens),
-      ownFault: (reason) => this.speakerFault(reason),
-    });
-  }
-
-  /** True (and `audio.speaker_failed`, once) when a pipeline failed for want of its speakers. */
-  private speakerFault(reason: string): boolean {
-    const speaker = this.ctx.config.audio.speaker;
-    if (this.speakerFailed || speaker === 'none' || !isSpeakerFault(reason)) return false;
-    this.speakerFailed = true;
-    this.ctx.bus.emit('audio.speaker_failed', { device: speaker, reason: reason.replace(/^speaker: /, '') });
-    return true;
-  }
-
   /** A bus message of any pipeline: `level` readings become the sound meters. */
   onMeter(m: BusMessage): void {
     if (m.levelDb === undefined) return;
@@ -335,11 +216,6 @@ export class MediaEngine implements Part {
     if (!path) return;
     this.levels.record(path, m.levelDb);
     this.ctx.bus.emit('audio.level', { path, dbfs: m.levelDb });
-  }
-
-  /** A restarted composite starts with every slate hidden: show the ones whose source is still lost. */
-  private applySlates(p: RunningPipeline): void {
-    for (const name of this.inputs.lost()) p.set(`${name}-slate`, 'silent', false);
   }
 
   /** Changes the layout on the running composite: compositor pad geometry only, nothing restarts. */
@@ -355,14 +231,7 @@ export class MediaEngine implements Part {
     }
     const previous = this.currentLayout;
     this.currentLayout = layout;
-    const p = this.main?.pipeline;
-    if (p) {
-      names.forEach((s, i) => {
-        // zorder first and alpha last, so a picture never shows at its old size in its new place.
-        const r = rects[s]!;
-        for (const k of ['zorder', 'xpos', 'ypos', 'width', 'height', 'alpha'] as const) p.setPad('mix', `sink_${i}`, k, r[k]);
-      });
-    }
+    this.composite.applyLayout(names, rects);
     this.ctx.bus.emit('layout.changed', { layout, previous });
   }
 
@@ -383,18 +252,17 @@ export class MediaEngine implements Part {
 
   /** Whether the NO SIGNAL slate of a source shows in the composite now; null without a composite. */
   slateVisible(name: string): boolean | null {
-    const silent = this.main?.pipeline?.get(`${name}-slate`, 'silent');
-    return typeof silent === 'boolean' ? !silent : null;
+    return this.composite.slateVisible(name);
   }
 
   /** `pipeline/restart`: rebuilds the composite (sources and outputs keep running). */
   restart(): void {
-    this.main?.restart('restart requested');
+    this.composite.restart();
   }
 
   pipelineState(): MediaPipelineState {
     if (!this.graph) return 'stopped';
-    const main = this.main ?? this.inputs.first();
+    const main = this.composite.supervised ?? this.inputs.first();
     if (!main || main.state === 'stopped') return 'stopped';
     if (main.state === 'down') return 'restarting';
     if (main.state === 'starting') return 'starting';
@@ -407,28 +275,13 @@ export class MediaEngine implements Part {
   }
 
   stats(): MediaStats {
-    const enc = this.encoded.rates();
     const outputs: Record<string, OutputStats> = {};
-    for (const o of this.ctx.config.outputs) {
-      if (o.kind === 'record') {
-        // Running only while it records: between classes the composite runs without it.
-        if (!this.isRecording) {
-          outputs[o.name] = { kind: o.kind, state: 'stopped', bitrateKbps: 0 };
-          continue;
-        }
-        const up = this.main?.state === 'running';
-        outputs[o.name] = {
-          kind: o.kind,
-          state: up ? 'running' : this.main?.state === 'down' ? 'reconnecting' : this.main ? 'starting' : 'stopped',
-          bitrateKbps: up ? enc.kbps : 0,
-        };
-      } else outputs[o.name] = this.outputs.stats(o.name, o.kind);
-    }
+    for (const o of this.ctx.config.outputs)
+      outputs[o.name] = o.kind === 'record' ? this.composite.recordStats(o.kind) : this.outputs.stats(o.name, o.kind);
     const { sources, dropped } = this.inputs.stats();
-    // The composite's live latency up to the encoded stream (sources, compositor, encoder), as GStreamer
-    // configured it from its elements.
-    const latencyMs = this.main?.state === 'running' ? (this.main.pipeline?.latencyMs('net-out') ?? null) : null;
-    return { fps: enc.fps, droppedFrames: dropped, latencyMs, outputs, sources, audio: this.levels.snapshot() };
+    // The composite's live latency up to the encoded stream, as GStreamer configured it from its elements.
+    const latencyMs = this.composite.latencyMs();
+    return { fps: this.composite.rates().fps, droppedFrames: dropped, latencyMs, outputs, sources, audio: this.levels.snapshot() };
   }
 
   /**
@@ -436,7 +289,8 @@ export class MediaEngine implements Part {
    * devices the pipelines hold (cameras, the display) are released and no bus watch keeps the loop.
    */
   halt(): void {
-    for (const sp of this.outputs.supervised().concat(this.main ? [this.main] : [], this.inputs.supervised(), this.screens.supervised())) {
+    const main = this.composite.supervised;
+    for (const sp of this.outputs.supervised().concat(main ? [main] : [], this.inputs.supervised(), this.screens.supervised())) {
       void sp.stop(0).catch(() => undefined);
     }
   }
@@ -445,7 +299,7 @@ export class MediaEngine implements Part {
     await this.screens.stop();
     await this.outputs.stop();
     // End of stream through the composite lets the muxer close the last segment properly.
-    await this.main?.stop(1500);
+    await this.composite.stop(1500);
     await this.inputs.stopAll();
     this.log.info('media stopped');
   }
