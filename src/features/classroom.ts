@@ -2,37 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { ClassControl, ClassMode, ClassRequest, ClassSnapshot, ClassSource } from '../core/class-session.js';
+import type { ClassControl, ClassRequest, ClassSnapshot } from '../core/class-session.js';
 import { ClassboxError, toClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { FAULT_STOPS, type Part } from '../core/lifecycle.js';
-import { slug } from '../core/slug.js';
 import type { Devices } from '../devices/devices.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { Player } from '../media/player.js';
-import { recordedBytes } from '../recording/class-files.js';
 import { ClassMedia } from './class-media.js';
 import { RoomSequence } from './room-sequence.js';
-import { RunningClassFile } from './running-class-file.js';
-import { SessionJournal, type Incident, type SessionSummary } from './session-journal.js';
-
-interface Running {
-  id: string;
-  name: string;
-  mode: ClassMode;
-  source: ClassSource;
-  startedAt: number;
-  endsAt: number;
-  layout: string | undefined;
-  outputs: string[];
-  recorded: boolean;
-  incidents: Incident[];
-  timer: NodeJS.Timeout;
-  /** Wall-clock start (file times are real even when the classroom's clock is driven). */
-  realStart: number;
-  /** As asked, for a resume after a crash. */
-  request: ClassRequest;
-}
+import { addIncident, newRunning, snapshotOf, summaryOf, type Running } from './running-class.js';
+import { resumeDecision, RunningClassFile } from './running-class-file.js';
+import { SessionJournal, type SessionSummary } from './session-journal.js';
 
 export interface ClassroomContext {
   config: Config;
@@ -43,9 +24,6 @@ export interface ClassroomContext {
   player?: Player | undefined;
   now?: () => number;
 }
-
-/** A class resumed after a crash that crashes the box again within this long is not resumed again. */
-const CRASH_LOOP_MS = 60_000;
 
 /**
  * The classroom that runs itself: a class session in one of the four modes, with the room set up
@@ -75,10 +53,7 @@ export class Classroom implements Part, ClassControl {
 
   async start(): Promise<void> {
     const incident = (type: string) => (detail: string) => {
-      if (!this.current) return;
-      this.current.incidents.push({ at: new Date(this.now()).toISOString(), type, detail });
-      // Bounded: a flapping source must not grow a session without end.
-      if (this.current.incidents.length > 200) this.current.incidents.splice(0, this.current.incidents.length - 200);
+      if (this.current) addIncident(this.current, { at: new Date(this.now()).toISOString(), type, detail });
     };
     this.ctx.bus.on(this, 'service.stopping', (e) => (this.stoppedByFault = (FAULT_STOPS as readonly string[]).includes(e.reason)));
     this.ctx.bus.on(this, 'source.lost', (e) => incident('source.lost')(`${e.source}: ${e.reason}`));
@@ -98,22 +73,16 @@ export class Classroom implements Part, ClassControl {
   private async resumeAfterCrash(): Promise<void> {
     const saved = this.saved.read();
     if (!saved) return;
-    if (saved.resume.endsAt <= this.now()) {
-      // Its end passed while the box was down: it is not taken up, and what it recorded becomes its lesson.
+    const decision = resumeDecision(saved, this.now(), Date.now());
+    if (!decision.resume) {
       this.saved.clear();
-      const reason = 'its end passed while classbox was down';
-      this.log.warn({ class: saved.resume.id, mode: saved.mode }, `class not resumed: ${reason}`);
-      this.ctx.bus.emit('class.not_resumed', { id: saved.resume.id, name: saved.name ?? `${saved.mode}-class`, mode: saved.mode, reason });
-      return;
-    }
-    const last = saved.resume.resumedAt;
-    if (last !== undefined && Date.now() - last < CRASH_LOOP_MS) {
-      // Taken up after a crash, and the box went down again within a minute: the class itself (a
-      // lesson file, a display) may be what brings it down. Come up without it and say so.
-      this.saved.clear();
-      const reason = `classbox stopped again within ${CRASH_LOOP_MS / 1000} s of resuming it`;
-      this.log.error({ class: saved.resume.id, mode: saved.mode }, `class not resumed: ${reason}`);
-      this.ctx.bus.emit('class.not_resumed', { id: saved.resume.id, name: saved.name ?? `${saved.mode}-class`, mode: saved.mode, reason });
+      const { id } = saved.resume;
+      (decision.crashLoop ? this.log.error : this.log.warn).call(
+        this.log,
+        { class: id, mode: saved.mode },
+        `class not resumed: ${decision.reason}`,
+      );
+      this.ctx.bus.emit('class.not_resumed', { id, name: saved.name ?? `${saved.mode}-class`, mode: saved.mode, reason: decision.reason });
       return;
     }
     this.log.warn({ class: saved.resume.id }, 'class was running when classbox stopped: resuming it');
@@ -136,17 +105,7 @@ export class Classroom implements Part, ClassControl {
 
   /** The class as the state snapshot shows it. */
   snapshot(): ClassSnapshot | null {
-    const c = this.current;
-    return c
-      ? {
-          id: c.id,
-          mode: c.mode,
-          name: c.name,
-          source: c.source,
-          startedAt: new Date(c.startedAt).toISOString(),
-          endsAt: new Date(c.endsAt).toISOString(),
-        }
-      : null;
+    return this.current ? snapshotOf(this.current) : null;
   }
 
   get running(): boolean {
@@ -167,26 +126,7 @@ export class Classroom implements Part, ClassControl {
       throw new ClassboxError('invalid_request', 'media: an implanted class needs the recorded lesson to play');
     if (req.mode === 'implanted' && !this.ctx.player) throw new ClassboxError('conflict', 'this box cannot play lessons (no display)');
     const now = this.now();
-    const name = req.name ?? `${req.mode}-class`;
-    const maxMs = this.ctx.config.schedule.maxClassMinutes * 60_000;
-    const endsAt = now + Math.min(maxMs, (req.minutes ?? this.ctx.config.schedule.maxClassMinutes) * 60_000);
-    const stamp = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15);
-    const r = req.resume;
-    const c: Running = {
-      id: r?.id ?? `${stamp}-${slug(name)}`,
-      name,
-      mode: req.mode,
-      source: req.source ?? 'request',
-      startedAt: r?.startedAt ?? now,
-      endsAt: r?.endsAt ?? endsAt,
-      layout: req.layout,
-      outputs: [],
-      recorded: false,
-      incidents: r ? [{ at: new Date(now).toISOString(), type: 'resumed', detail: 'classbox restarted during the class' }] : [],
-      timer: this.endTimer((r?.endsAt ?? endsAt) - now),
-      realStart: Date.now(),
-      request: req,
-    };
+    const c = newRunning(req, this.ctx.config, now, (ms) => this.endTimer(ms));
     this.current = c;
     this.saveRunning(c);
     this.room.keepProjectorsOn();
@@ -232,20 +172,7 @@ export class Classroom implements Part, ClassControl {
     if (reason !== 'service stopping') this.saved.clear();
     this.room.scheduleProjectorsOff();
     const endedAt = this.now();
-    const summary: SessionSummary = {
-      id: c.id,
-      name: c.name,
-      mode: c.mode,
-      source: c.source,
-      startedAt: new Date(c.startedAt).toISOString(),
-      endedAt: new Date(endedAt).toISOString(),
-      durationS: Math.round((endedAt - c.startedAt) / 1000),
-      endReason: reason,
-      outputs: c.outputs,
-      recorded: c.recorded,
-      bytesRecorded: c.recorded ? recordedBytes(this.ctx.config.outputs, c.name, c.realStart) : 0,
-      incidents: c.incidents,
-    };
+    const summary = summaryOf(c, reason, endedAt, this.ctx.config);
     try {
       this.journal.append(summary);
     } catch (err) {
@@ -329,7 +256,7 @@ export class Classroom implements Part, ClassControl {
       // A step still running when its class ended (a projector still warming up) belongs to no one now.
       if (this.current !== c && step !== 'media')
         return void this.log.debug({ class: c.id, step, device, err: e }, 'step of an ended class failed');
-      c.incidents.push({
+      addIncident(c, {
         at: new Date(this.now()).toISOString(),
         type: `${step} failed`,
         detail: `${device ? `${device}: ` : ''}${e.code}: ${e.message}`,

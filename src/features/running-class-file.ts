@@ -43,3 +43,23 @@ export class RunningClassFile {
     rmSync(this.file, { force: true });
   }
 }
+
+/** A class resumed after a crash that crashes the box again within this long is not resumed again. */
+export const CRASH_LOOP_MS = 60_000;
+
+/**
+ * Whether a class saved when classbox died is taken up again at start: not when its end passed while
+ * the box was down (what it recorded becomes its lesson), nor when the box went down again within a
+ * minute of taking it up (the class itself, a lesson file or a display, may be what brings it down).
+ */
+export function resumeDecision(
+  saved: SavedClass,
+  now: number,
+  wallNow: number,
+): { resume: true } | { resume: false; reason: string; crashLoop: boolean } {
+  if (saved.resume.endsAt <= now) return { resume: false, reason: 'its end passed while classbox was down', crashLoop: false };
+  const last = saved.resume.resumedAt;
+  if (last !== undefined && wallNow - last < CRASH_LOOP_MS)
+    return { resume: false, reason: `classbox stopped again within ${CRASH_LOOP_MS / 1000} s of resuming it`, crashLoop: true };
+  return { resume: true };
+}
