@@ -1,54 +1,19 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { megabytesFree } from '../core/disk-free.js';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { recordOutputs, type Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { ClassboxError } from '../core/errors.js';
-import type { ClassboxEvents, EventBus } from '../core/events.js';
+import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { PipelineRunner } from '../media/runner.js';
-import { decodeLesson, joinSegments, segmentHasAudio, thumbnail } from './lesson-join.js';
-import { topLevelBoxes } from './mp4-layout.js';
+import { lessonChapters, makeLessonFile } from './lesson-file.js';
+import { startOf, summary, type Lesson } from './lesson-record.js';
+
+export type { Chapter, LessonFile } from './lesson-file.js';
+export { summary, type Lesson, type LessonState } from './lesson-record.js';
 import type { Recorder, SegmentRecord } from './recorder.js';
-import { sha256File } from './segment-info.js';
-
-export type LessonState = 'pending' | 'joining' | 'waiting' | 'ready' | 'failed';
-
-export interface Chapter {
-  atS: number;
-  title: string;
-}
-
-export interface LessonFile {
-  path: string;
-  bytes: number;
-  sha256: string;
-}
-
-/** One class's lesson: waiting to be made, being made, made (`ready`), or not to be made (`failed`). */
-export interface Lesson {
-  /** The class's id. */
-  id: string;
-  name: string;
-  mode: string;
-  startedAt: string;
-  endedAt: string;
-  state: LessonState;
-  /** Why it waits or failed. */
-  reason?: string;
-  attempts: number;
-  incidents: ClassboxEvents['class.ended']['incidents'];
-  layoutChanges: Array<{ atS: number; layout: string }>;
-  file?: LessonFile;
-  thumbnail?: LessonFile | null;
-  durationS?: number;
-  segments?: number;
-  audio?: boolean;
-  chapters?: Chapter[];
-  madeAt?: string;
-  uploaded?: boolean;
-}
 
 export interface LessonsContext {
   config: Config;
@@ -61,7 +26,6 @@ export interface LessonsContext {
 }
 
 const MAX_ATTEMPTS = 3;
-const THUMBNAIL_AT_S = 180;
 
 /**
  * Makes one MP4 of each recorded class when it ends (or when a class cut off by a crash is found on the
@@ -254,69 +218,48 @@ export class Lessons implements Part {
     delete l.reason;
     this.save();
     const t0 = Date.now();
-    const final = join(dir, `${l.id}.mp4`);
-    const part = `${final}.part`;
-    const audio = await segmentHasAudio(runner, segments[0]!.path);
-    try {
-      const joined = await joinSegments(runner, {
-        segments: segments.map((s) => s.path),
-        out: part,
-        workDir: join(dir, `.${l.id}.join`),
-        audio,
-        totalBytes: bytes,
-        signal: this.abort.signal,
-        chapters: this.chapters(l, segments),
-      });
-      if (joined.why) this.log.info({ class: l.id, why: joined.why }, 'segments joined through GStreamer');
-      const layout = topLevelBoxes(part);
-      const moov = layout.types.indexOf('moov');
-      if (!layout.complete || moov < 0 || moov > layout.types.indexOf('mdat'))
-        throw new Error(`not a whole fast-start MP4 (boxes ${layout.types.join(' ')})`);
-      const fileBytes = statSync(part).size;
-      const decoded = await decodeLesson(runner, part, audio, frames, this.abort.signal);
-      if (Math.abs(decoded.videoFrames - frames) > 1)
-        throw new Error(`the lesson has ${decoded.videoFrames} frames, its segments ${frames}`);
-      if (audio && decoded.audioFrames === 0) throw new Error('the lesson lost its sound');
-      const durationS = Math.round((decoded.videoFrames / config.video.fps) * 1000) / 1000;
-      const thumb = await thumbnail(runner, part, Math.floor(Math.min(THUMBNAIL_AT_S, durationS / 3)), fileBytes).catch(() => null);
-      let thumbFile: LessonFile | null = null;
-      if (thumb) {
-        const path = join(dir, `${l.id}.jpg`);
-        writeFileSync(path, thumb);
-        thumbFile = { path, bytes: thumb.length, sha256: await sha256File(path) };
-      }
-      const sha256 = await sha256File(part);
-      renameSync(part, final);
-      Object.assign(l, {
-        state: 'ready',
-        file: { path: final, bytes: fileBytes, sha256 },
-        thumbnail: thumbFile,
-        durationS,
-        segments: segments.length,
-        audio,
-        chapters: this.chapters(l, segments),
-        madeAt: new Date().toISOString(),
-      });
-      this.save();
-      this.addToManifest(l);
-      this.log.info(
-        { class: l.id, path: final, bytes: fileBytes, durationS, ms: Date.now() - t0, joinedBy: joined.by },
-        'lesson file made',
-      );
-      bus.emit('recording.lesson', {
-        class: l.id,
-        name: l.name,
-        path: final,
-        bytes: fileBytes,
-        durationS,
-        sha256,
-        startedAt: l.startedAt,
-        thumbnail: thumbFile,
-      });
-    } catch (err) {
-      rmSync(part, { force: true });
-      throw err;
-    }
+    const chapters = lessonChapters(
+      segments.map((s) => s.durationS),
+      l.layoutChanges,
+    );
+    const made = await makeLessonFile(runner, {
+      id: l.id,
+      dir,
+      segments: segments.map((s) => s.path),
+      frames,
+      fps: config.video.fps,
+      bytes,
+      chapters,
+      signal: this.abort.signal,
+    });
+    if (made.why) this.log.info({ class: l.id, why: made.why }, 'segments joined through GStreamer');
+    Object.assign(l, {
+      state: 'ready',
+      file: made.file,
+      thumbnail: made.thumbnail,
+      durationS: made.durationS,
+      segments: segments.length,
+      audio: made.audio,
+      chapters,
+      madeAt: new Date().toISOString(),
+    });
+    this.save();
+    this.addToManifest(l);
+    const { path, bytes: fileBytes, sha256 } = made.file;
+    this.log.info(
+      { class: l.id, path, bytes: fileBytes, durationS: made.durationS, ms: Date.now() - t0, joinedBy: made.joinedBy },
+      'lesson file made',
+    );
+    bus.emit('recording.lesson', {
+      class: l.id,
+      name: l.name,
+      path,
+      bytes: fileBytes,
+      durationS: made.durationS,
+      sha256,
+      startedAt: l.startedAt,
+      thumbnail: made.thumbnail,
+    });
   }
 
   private failed(l: Lesson, reason: string): void {
@@ -340,18 +283,6 @@ export class Lessons implements Part {
       .map((o) => o.dir)
       .find((d) => all.some((s) => s.path.startsWith(`${d}/`)));
     return dir ? all.filter((s) => dirname(s.path) === dir).sort((a, b) => basename(a.path).localeCompare(basename(b.path))) : [];
-  }
-
-  /** Where the recording started again (after a restart) or was cut into its next segment, and each layout change. */
-  private chapters(l: Lesson, segments: SegmentRecord[]): Chapter[] {
-    const out: Chapter[] = [];
-    let at = 0;
-    segments.forEach((s, i) => {
-      if (i > 0) out.push({ atS: Math.round(at * 1000) / 1000, title: `Part ${i + 1}` });
-      at += s.durationS;
-    });
-    for (const c of l.layoutChanges) out.push({ atS: c.atS, title: `Layout: ${c.layout}` });
-    return out.sort((a, b) => a.atS - b.atS);
   }
 
   /** The class's manifest (`recordings/classes/<class>.json`) gets the lesson's summary. */
@@ -389,33 +320,4 @@ export class Lessons implements Part {
       this.log.error({ err, file: this.file }, 'lesson list not saved');
     }
   }
-}
-
-/** When a class began, from its id (`YYYYMMDDTHHMMSS-<name>`, UTC). */
-function startOf(id: string): string {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(id);
-  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : new Date().toISOString();
-}
-
-/** What `lessons/list`, the manifest and the page say of a lesson. */
-export function summary(l: Lesson) {
-  return {
-    id: l.id,
-    name: l.name,
-    mode: l.mode,
-    startedAt: l.startedAt,
-    endedAt: l.endedAt,
-    state: l.state,
-    ...(l.reason ? { reason: l.reason } : {}),
-    path: l.file?.path ?? null,
-    bytes: l.file?.bytes ?? null,
-    sha256: l.file?.sha256 ?? null,
-    durationS: l.durationS ?? null,
-    thumbnail: l.thumbnail?.path ?? null,
-    audio: l.audio ?? null,
-    segments: l.segments ?? null,
-    layoutChanges: l.layoutChanges.length,
-    incidents: l.incidents,
-    chapters: l.chapters ?? [],
-  };
 }
