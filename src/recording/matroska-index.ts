@@ -164,6 +164,8 @@ async function indexOpen(f: FileWindow): Promise<MkvIndex> {
   const whole = async (at: number, n: number) => Buffer.from(await f.bytes(at, n));
 
   let end = f.size;
+  // Killed before its header was written: a segment with nothing in it.
+  if (f.size < 64) return out;
   const first = await readHead(0);
   if (!first || first.id !== ID.ebml) throw new RemuxUnsupported('not a Matroska file');
   let at = first.len + Math.max(first.size, 0);

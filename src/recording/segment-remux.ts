@@ -50,6 +50,8 @@ function place(indexes: MkvIndex[], paths: string[]): Placed[] {
   const placed: Placed[] = [];
   let nextVideoNs = 0;
   indexes.forEach((index, s) => {
+    // Nothing recorded in it (a crash as it opened): it adds nothing to the lesson.
+    if (index.track.length === 0) return;
     const { video, audio } = tracksOf(index, paths[s]!);
     let firstV = NaN;
     let lastV = -Infinity;

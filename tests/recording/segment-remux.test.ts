@@ -177,6 +177,34 @@ describe('the lesson join by copy (segment-remux)', () => {
     expect(lesson.video.length).toBeLessThan(5 * FPS);
   }, 60_000);
 
+  it('a recording without sound, and segments a crash left empty or cut in their header, add nothing and stop nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'classbox-remux-silent-'));
+    await run(
+      'gst-launch-1.0',
+      [
+        '-q',
+        ...`videotestsrc is-live=true num-buffers=${3 * FPS} ! video/x-raw,width=320,height=240,framerate=${FPS}/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=${FPS} ! h264parse ! splitmuxsink max-size-time=2000000000 muxer-factory=matroskamux location=${dir}/seg-%05d.mkv`.split(
+          ' ',
+        ),
+      ],
+      { timeout: 40_000 },
+    );
+    const segments = readdirSync(dir)
+      .filter((f) => f.endsWith('.mkv'))
+      .sort()
+      .map((f) => join(dir, f));
+    const empty = join(dir, 'empty.mkv');
+    writeFileSync(empty, Buffer.alloc(0));
+    const headerOnly = join(dir, 'header-only.mkv');
+    writeFileSync(headerOnly, readFileSync(segments[0]!).subarray(0, 300));
+    const out = join(dir, 'lesson.mp4');
+    await remuxSegments([...segments, empty, headerOnly], out);
+    expect(await decodeErrors(out)).toBe('');
+    const lesson = await packets(out);
+    expect(lesson.video.length).toBe(3 * FPS);
+    expect(lesson.audio).toEqual([]);
+  }, 60_000);
+
   it('what it does not take goes through GStreamer: B-frames, and a file that is not Matroska', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'classbox-remux-b-'));
     const segments = await record(dir, 4, 'bframes=2 b-adapt=false');
