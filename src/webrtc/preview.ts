@@ -144,6 +144,8 @@ export class Preview implements Part {
   private release(v: Viewer, camera: string, why: string): void {
     clearTimeout(v.moving.get(camera)?.timer);
     v.moving.delete(camera);
+    // Said, so a technician knows why a camera stopped by itself (a viewer's network that went quiet).
+    this.log.info({ camera, why }, 'joystick released for its viewer: camera stopped');
     this.request('ptz/stop', { camera }).catch((err: unknown) => this.log.warn({ err, camera, why }, 'stop not sent'));
   }
 
