@@ -280,6 +280,39 @@ console.log(JSON.stringify({ levels, grewMB: after - before }));
     expect(grewMB).toBeLessThan(5);
   }, 60_000);
 
+  it('wrapping elements 15,000 times leaves nothing on the V8 heap (each wrap left V8 templates behind before)', async () => {
+    const r = await runScript(
+      `${measure}
+import { getHeapStatistics } from 'node:v8';
+const heapMB = () => { globalThis.gc(); return getHeapStatistics().used_heap_size / 1048576; };
+// Every wrap of an element, as each pipeline the box makes wraps the elements it reads.
+const p = new binding.Pipeline('appsrc name=src ! fakesink name=sink appsink name=out');
+const wraps = (n) => {
+  for (let i = 0; i < n; i++) for (const name of ['src', 'sink', 'out']) p.findChild(name).release();
+};
+wraps(1000);
+const before = heapMB();
+wraps(5000);
+const after = heapMB();
+p.dispose();
+const check = new binding.Pipeline('fakesrc ! fakesink name=sink');
+const sink = check.findChild('sink');
+let refused = '';
+try { sink.onSample(() => undefined); } catch (err) { refused = String(err.message); }
+sink.release();
+check.dispose();
+console.log(JSON.stringify({ grewMB: after - before, refused }));
+`,
+      { ...defaultEnv(), NODE_OPTIONS: '--expose-gc' },
+    );
+    const { grewMB, refused } = JSON.parse(r.out.trim().split('\n').pop()!) as { grewMB: number; refused: string };
+    // Before the fix: an ObjectTemplate per property and a FunctionTemplate per method of every wrap,
+    // which V8 keeps for the life of the process: 296 MB for these, about 20 KB a wrap.
+    expect(grewMB).toBeLessThan(1);
+    // The methods are on every wrapper now, and refuse what they do not fit.
+    expect(refused).toBe('onSample: not an appsink');
+  }, 120_000);
+
   it('reading a string property 50,000 times costs no memory', async () => {
     const r = await runScript(
       `${measure}
