@@ -24,6 +24,16 @@ export async function segmentHasAudio(runner: PipelineRunner, path: string): Pro
   );
 }
 
+/** A join: the segments in order, the file to write, a folder for the work, and when to give up. */
+interface JoinOptions {
+  segments: string[];
+  out: string;
+  workDir: string;
+  audio: boolean;
+  totalBytes: number;
+  signal?: AbortSignal;
+}
+
 /** How a lesson's segments were joined: by copying their frames (`remux`), or through GStreamer. */
 export type JoinedBy = 'remux' | 'gstreamer';
 
@@ -34,13 +44,7 @@ export type JoinedBy = 'remux' | 'gstreamer';
  */
 export async function joinSegments(
   runner: PipelineRunner,
-  opts: {
-    segments: string[];
-    out: string;
-    workDir: string;
-    audio: boolean;
-    totalBytes: number;
-    signal?: AbortSignal;
+  opts: JoinOptions & {
     /** Written into the file where the copy makes it (mp4mux writes none). */
     chapters?: Mp4Chapter[];
   },
@@ -63,10 +67,7 @@ export async function joinSegments(
  * not in /tmp, which is memory on a Pi. It costs about twice the time of the copy: every buffer is
  * handed between threads.
  */
-export async function joinWithGstreamer(
-  runner: PipelineRunner,
-  opts: { segments: string[]; out: string; workDir: string; audio: boolean; totalBytes: number; signal?: AbortSignal },
-): Promise<void> {
+export async function joinWithGstreamer(runner: PipelineRunner, opts: JoinOptions): Promise<void> {
   const parts = join(opts.workDir, 'parts');
   rmSync(opts.workDir, { recursive: true, force: true });
   mkdirSync(parts, { recursive: true });

@@ -22,10 +22,6 @@ interface Placed {
   audioStartNs: number | null;
 }
 
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && a.equals(b);
-}
-
 /** The tracks this join takes: one H.264 picture, at most one AAC-LC sound, alike in every segment. */
 function tracksOf(index: MkvIndex, path: string): { video: number; audio: number } {
   const video = index.tracks.findIndex((t) => t.kind === 'video');
@@ -118,10 +114,10 @@ function tables(placed: Placed[]): { tracks: Mp4Track[]; copy: Copy } {
   const a = withSound ? newTrack(2, withSound.index.tracks[withSound.audio]!) : null;
   for (const p of placed) {
     const vt = p.index.tracks[p.video]!;
-    if (!sameBytes(vt.codecPrivate, v.codecPrivate) || vt.width !== v.width || vt.height !== v.height)
+    if (!vt.codecPrivate.equals(v.codecPrivate) || vt.width !== v.width || vt.height !== v.height)
       throw new RemuxUnsupported('the picture settings changed between segments');
     const at = p.index.tracks[p.audio];
-    if (at && a && (!sameBytes(at.codecPrivate, a.codecPrivate) || at.rate !== a.rate || at.channels !== a.channels))
+    if (at && a && (!at.codecPrivate.equals(a.codecPrivate) || at.rate !== a.rate || at.channels !== a.channels))
       throw new RemuxUnsupported('the sound settings changed between segments');
   }
   const copy: Copy = [];
