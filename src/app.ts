@@ -101,6 +101,7 @@ export function createService(config: Config, log: Logger, parts: ServiceParts =
           runner: parts.isolatedRunner ?? parts.runner,
           profile: parts.profile,
           onMessage: (m) => media?.onMeter(m),
+          echoPorts: () => media?.echoPorts,
         })
       : undefined;
   const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);

@@ -138,7 +138,9 @@ export const audio = z
     bitrateKbps: z.number().int().min(16).max(512).default(128),
     /** During a class, this long without sound on the microphone or the incoming lesson is `audio.silent`. */
     silenceS: z.number().int().min(3).max(3600).default(20),
+    /** Where the box both plays sound and captures it, the speakers' echo is taken out of the microphone. */
+    echoCancel: z.boolean().default(true),
   })
-  .default({ device: 'none', speaker: 'default', bitrateKbps: 128, silenceS: 20 });
+  .default({ device: 'none', speaker: 'default', bitrateKbps: 128, silenceS: 20, echoCancel: true });
 
 export { devicePath };

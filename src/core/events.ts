@@ -58,6 +58,8 @@ export interface ClassboxEvents {
   'disk.low': { dir: string; freeMB: number; minFreeMB: number };
   /** The lesson's speakers could not be opened (no sound card, a wrong device): it plays on, metered only. */
   'audio.speaker_failed': { device: string; reason: string };
+  /** The echo canceller kept failing: the microphone goes out without it (the far classroom may hear itself). */
+  'audio.echo_cancel_failed': { reason: string };
   /** A meter's reading, once a second per path (not published: telemetry and /metrics carry the figures). */
   'audio.level': { path: string; dbfs: number };
   /** During a class, a path (`mic`, `speaker`) without sound for `audio.silenceS`. */

@@ -39,6 +39,7 @@ const PUBLISHED: Array<keyof ClassboxEvents> = [
   'disk.low',
   'memory.growth',
   'audio.speaker_failed',
+  'audio.echo_cancel_failed',
   'audio.silent',
   'audio.restored',
   'upload.started',

@@ -69,6 +69,24 @@ export function buildMetrics(src: MetricsSources): Registry {
       for (const [path, db] of Object.entries(src.media?.stats().audio ?? {})) g.set({ path }, db);
     },
   );
+  gauge(
+    'classbox_echo_canceller_active',
+    'Whether the echo canceller takes the speakers out of the microphone (1), has failed or is off (0).',
+    [],
+    (g) => {
+      const echo = src.media?.stats().echo;
+      if (echo) g.set(echo.active ? 1 : 0);
+    },
+  );
+  gauge(
+    'classbox_echo_delay_seconds',
+    'How long after the speakers play it the room gives the sound back, as the echo canceller has learnt it.',
+    [],
+    (g) => {
+      const delay = src.media?.stats().echo?.echoDelayMs;
+      if (delay !== null && delay !== undefined) g.set(delay / 1000);
+    },
+  );
   // SRT links: each SRT output (all its callers) and each SRT source (another classroom, the lesson).
   const srtLinks = () => {
     const st = src.media?.stats();

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
+import { ECHO_CAPS, micFromCanceller, micToCanceller, type EchoPorts } from './echo/echo-link.js';
 
 /** Raw audio as it crosses the interaudio channel: both sides must agree. */
 export const RAW_AUDIO_CAPS = 'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2';
@@ -26,21 +27,30 @@ export function hasAudio(config: Pick<Config, 'audio'>): boolean {
 
 /**
  * The audio device's own pipeline: an ALSA capture (or a test tone) into the interaudio channel. Like a
- * video source it fails alone: the composite's interaudiosrc plays silence meanwhile.
+ * video source it fails alone: the composite's interaudiosrc plays silence meanwhile. With the echo
+ * canceller, the microphone goes through it on the way (metered as captured, before it).
  */
-export function audioSourceChain(config: Config): Chain {
+export function audioSourceChains(config: Config, echo?: EchoPorts): Chain[] {
   const d = config.audio.device;
   const src: Chain =
     d === 'test'
       ? [{ element: 'audiotestsrc', name: 'audio-src', properties: { 'is-live': true, wave: 'sine', freq: 440, volume: 0.1 } }]
       : [{ element: 'alsasrc', name: 'audio-src', properties: { device: d } }];
+  const toChannel: Chain = [{ element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config), sync: false } }];
+  if (!echo)
+    return [
+      [...src, { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, meter('mic-level'), ...toChannel],
+    ];
   return [
-    ...src,
-    { element: 'audioconvert' },
-    { element: 'audioresample' },
-    { caps: RAW_AUDIO_CAPS },
-    meter('mic-level'),
-    { element: 'interaudiosink', name: 'audio-out', properties: { channel: audioChannel(config), sync: false } },
+    [
+      ...src,
+      { element: 'audioconvert' },
+      { element: 'audioresample' },
+      { caps: ECHO_CAPS },
+      meter('mic-level'),
+      ...micToCanceller(echo.mic),
+    ],
+    [...micFromCanceller(echo.clean), { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, ...toChannel],
   ];
 }
 

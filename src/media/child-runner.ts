@@ -19,7 +19,7 @@ const HOST = fileURLToPath(new URL('./pipeline-host.ts', import.meta.url));
  * tsx found from this file, not from the working directory: `classbox run` started from anywhere
  * (a service unit's own directory, a technician's home) would otherwise start no pipeline process.
  */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 /** A stopped pipeline's process that has not exited by then is killed. */
 const STOP_GRACE_MS = 2000;
 

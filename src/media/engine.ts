@@ -16,6 +16,9 @@ import { singleSource } from '../core/layout-names.js';
 import { RoomPlayback } from './room-playback.js';
 import { Screens, type ScreenStats } from './screens.js';
 import { isSrtListener } from './sources.js';
+import { EchoCancel, type EchoStats } from './echo/echo-cancel.js';
+import type { EchoPorts } from './echo/echo-link.js';
+import { launchString } from './launch.js';
 
 export { COMPOSITE } from './composite.js';
 
@@ -47,6 +50,8 @@ export interface MediaStats {
   sources: Record<string, { state: 'live' | 'lost' | 'starting'; srt?: SrtLinkStats }>;
   /** dBFS per metered path (`mic`, `speaker`), RMS over the last second; -100 for silence. */
   audio: Record<string, number>;
+  /** The echo canceller, where the box both plays and captures sound. */
+  echo?: EchoStats;
 }
 
 /**
@@ -68,6 +73,7 @@ export class MediaEngine implements Part {
   private readonly log: Logger;
   readonly levels = new AudioLevels();
   private readonly previewSinks = new Map<string, (frame: Buffer) => void>();
+  private echo: EchoCancel | undefined;
 
   constructor(private readonly ctx: MediaEngineContext) {
     this.currentLayout = initialLayout(ctx.config, ctx.config.role);
@@ -171,10 +177,17 @@ export class MediaEngine implements Part {
       ...this.composite.recordingOptions,
       displays: this.screens.current(),
       ...this.playback.graphOptions,
+      ...(this.echoPorts ? { echo: this.echoPorts } : {}),
     });
   }
 
+  /** The echo canceller's ports while it runs (pipelines that play sound send it what they play). */
+  get echoPorts(): EchoPorts | undefined {
+    return this.echo?.graphPorts;
+  }
+
   async start(): Promise<void> {
+    await this.startEchoCancel();
     this.graph = this.render();
     const g = this.graph;
     if (g.main) this.composite.supervise(g.main);
@@ -187,7 +200,8 @@ export class MediaEngine implements Part {
       const progress = source?.kind === 'remote' ? { progress: remoteProgress(out, isSrtListener(source.url)) } : {};
       this.inputs.add(spec, name, out, { slate: true, ...progress });
     }
-    if (g.audio) this.inputs.add(g.audio, 'audio', 'audio-out');
+    // Built anew at each start: without the echo canceller once it has failed.
+    if (g.audio) this.inputs.add(g.audio, 'audio', 'audio-out', { launch: () => launchString(this.render().audio!.tokens) });
     this.playback.add(g);
     for (const spec of g.outputs) this.outputs.add(spec);
     this.composite.start();
@@ -198,6 +212,18 @@ export class MediaEngine implements Part {
       { role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: this.outputs.names() },
       'media started',
     );
+  }
+
+  /**
+   * Where the box both plays sound (a lesson, the classrooms' answers) and captures it, the speakers'
+   * echo is taken out of the microphone before it leaves: otherwise the far classroom hears itself.
+   */
+  private async startEchoCancel(): Promise<void> {
+    const { audio } = this.ctx.config;
+    const plain = this.render();
+    if (!audio.echoCancel || audio.speaker === 'none' || !plain.audio || !(plain.speaker || plain.display)) return;
+    this.echo = new EchoCancel(this.log, this.ctx.bus, () => void this.inputs.rebuild('audio'));
+    await this.echo.start();
   }
 
   /** `display/set`: one screen shows something else; recordings, streams and the other screens go on. */
@@ -281,7 +307,8 @@ export class MediaEngine implements Part {
     const { sources, dropped } = this.inputs.stats();
     // The composite's live latency up to the encoded stream, as GStreamer configured it from its elements.
     const latencyMs = this.composite.latencyMs();
-    return { fps: this.composite.rates().fps, droppedFrames: dropped, latencyMs, outputs, sources, audio: this.levels.snapshot() };
+    const echo = this.echo ? { echo: this.echo.stats() } : {};
+    return { fps: this.composite.rates().fps, droppedFrames: dropped, latencyMs, outputs, sources, audio: this.levels.snapshot(), ...echo };
   }
 
   /**
@@ -293,6 +320,7 @@ export class MediaEngine implements Part {
     for (const sp of this.outputs.supervised().concat(main ? [main] : [], this.inputs.supervised(), this.screens.supervised())) {
       void sp.stop(0).catch(() => undefined);
     }
+    this.echo?.stop();
   }
 
   async stop(): Promise<void> {
@@ -301,6 +329,7 @@ export class MediaEngine implements Part {
     // End of stream through the composite lets the muxer close the last segment properly.
     await this.composite.stop(1500);
     await this.inputs.stopAll();
+    this.echo?.stop();
     this.log.info('media stopped');
   }
 }

@@ -1,7 +1,8 @@
 import { recordOutputs, type Config, type OutputConfig } from '../config/schema.js';
 import { pipelineTokens, shellLine, type Chain } from './launch.js';
 import { layoutRects } from './layouts.js';
-import { audioEncodeChain, audioSourceChain, hasAudio } from './audio.js';
+import { audioEncodeChain, audioSourceChains, hasAudio } from './audio.js';
+import type { EchoPorts } from './echo/echo-link.js';
 import { appsrcHead, audioAppsrcHead, networkOutput, recordChain, recorderName, H264_CAPS } from './outputs.js';
 import { encoderChain, type BoardProfile } from './profiles.js';
 import { demuxHead, rawCaps, soundChannel, sourcePipelineChains, type Canvas } from './sources.js';
@@ -211,6 +212,8 @@ export interface GraphOptions {
   speaker?: string;
   /** What each screen shows now (`display/set` may have changed it); default: the config's. */
   displays?: Record<string, string>;
+  /** The echo canceller's ports, when it runs: the microphone goes through it, and what is played is sent to it. */
+  echo?: EchoPorts;
 }
 
 /**
@@ -239,7 +242,12 @@ export function buildGraph(
     const media = options.media ?? 'file:///dev/null';
     const uri = media.includes('://') ? media : `file://${media}`;
     const tokens = pipelineTokens(
-      playbackChains(uri, displayChain(config, profile, options.displays, true), options.speaker ?? config.audio.speaker),
+      playbackChains(
+        uri,
+        displayChain(config, profile, options.displays, true),
+        options.speaker ?? config.audio.speaker,
+        options.echo?.far,
+      ),
     );
     return {
       role,
@@ -263,7 +271,15 @@ export function buildGraph(
     display = {
       id: 'receive',
       tokens: pipelineTokens(
-        lessonChains(name, src, profile, canvas, displayChain(config, profile, options.displays), options.speaker ?? config.audio.speaker),
+        lessonChains(
+          name,
+          src,
+          profile,
+          canvas,
+          displayChain(config, profile, options.displays),
+          options.speaker ?? config.audio.speaker,
+          options.echo?.far,
+        ),
       ),
     };
   }
@@ -282,8 +298,8 @@ export function buildGraph(
           .filter(([, s]) => s.kind === 'remote' && demuxHead(s.url, s.latencyMs, 'x') !== null)
           .map(([n]) => soundChannel(channelName(config, n)))
       : [];
-  const speaker =
-    heard.length > 0 ? { id: 'speaker', tokens: pipelineTokens(speakerMixChains(heard, options.speaker ?? config.audio.speaker)) } : null;
+  const speakerChains = heard.length > 0 ? speakerMixChains(heard, options.speaker ?? config.audio.speaker, options.echo?.far) : [];
+  const speaker = speakerChains.length > 0 ? { id: 'speaker', tokens: pipelineTokens(speakerChains) } : null;
 
   const layout = options.layout ?? initialLayout(config, role);
   const main =
@@ -294,7 +310,7 @@ export function buildGraph(
         }
       : null;
   const network = main ? config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record') : [];
-  const audio = main && hasAudio(config) ? audioSourceChain(config) : null;
+  const audio = main && hasAudio(config) ? audioSourceChains(config, options.echo) : null;
   const outputs = network.map((o) => {
     const out = networkOutput(o, config.video.keyframeIntervalS);
     const chains: Chain[] = [[...appsrcHead(o.name), ...out.chain]];
@@ -302,11 +318,7 @@ export function buildGraph(
     return { id: `output:${o.name}`, tokens: pipelineTokens(chains) };
   });
 
-  const printableChains: Chain[] = [
-    ...sourceChains.flat(),
-    ...(audio ? [audio] : []),
-    ...(heard.length > 0 ? speakerMixChains(heard, options.speaker ?? config.audio.speaker) : []),
-  ];
+  const printableChains: Chain[] = [...sourceChains.flat(), ...(audio ?? []), ...speakerChains];
   if (names.length > 0) printableChains.push(...compositeChains(config, profile, names, layout, filePrefix, true));
   const printableTokens = [...(display?.tokens ?? []), ...pipelineTokens(printableChains)];
   return {
@@ -315,7 +327,7 @@ export function buildGraph(
     main,
     outputs,
     display,
-    audio: audio ? { id: 'audio', tokens: pipelineTokens([audio]) } : null,
+    audio: audio ? { id: 'audio', tokens: pipelineTokens(audio) } : null,
     speaker,
     padOrder: names,
     printable: shellLine(printableTokens),

@@ -9,8 +9,8 @@ export interface ElementLink {
   element: string;
   name?: string;
   properties?: Record<string, PropertyValue>;
-  /** Element-typed properties given as a chain of their own (playbin's `video-sink`, `audio-sink`). */
-  bins?: Record<string, Chain>;
+  /** Element-typed properties given as a bin of their own (playbin's `video-sink`, `audio-sink`): its chains. */
+  bins?: Record<string, Chain[]>;
 }
 export interface CapsLink {
   caps: string;
@@ -63,9 +63,9 @@ function renderLink(link: Link): string[] {
     if (!PROPERTY.test(k)) throw new LaunchError(`bad property name ${JSON.stringify(k)}`);
     tokens.push(`${k}=${value(v)}`);
   }
-  for (const [k, chain] of Object.entries(link.bins ?? {})) {
+  for (const [k, chains] of Object.entries(link.bins ?? {})) {
     if (!PROPERTY.test(k)) throw new LaunchError(`bad property name ${JSON.stringify(k)}`);
-    const inner = chainTokens(chain).join(' ');
+    const inner = pipelineTokens(chains).join(' ');
     // The bin is one double-quoted value: nothing inside may close it.
     if (inner.includes('"')) throw new LaunchError(`${k}: a value inside it needs quotes, which a bin property cannot carry`);
     tokens.push(`${k}="${inner}"`);

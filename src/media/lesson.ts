@@ -2,6 +2,7 @@ import type { SourceConfig } from '../config/schema.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
 import { RAW_AUDIO_CAPS } from './audio.js';
+import { farEndBranch } from './echo/echo-link.js';
 import type { BoardProfile } from './profiles.js';
 import { captureChain, demuxHead, rawCaps, type Canvas } from './sources.js';
 
@@ -20,9 +21,10 @@ const SPEAKER_PERIOD_US = 10_000;
 /**
  * Decoded sound to the room's speakers, metered on the way (`speaker-level`). `none` meters without
  * playing. async=false: a lesson or a file without sound leaves this branch unlinked, and a sink that
- * waited to preroll would hold the whole picture back.
+ * waited to preroll would hold the whole picture back. With the echo canceller's port, what is played
+ * is also sent to it (a second chain, a branch of the speakers' tee), on the same clock.
  */
-export function speakerChain(speaker: string, timing: Record<string, number | boolean> = {}): Chain {
+export function speakerChains(speaker: string, timing: Record<string, number | boolean> = {}, farPort?: number): [Chain, ...Chain[]] {
   const sink: ElementLink =
     speaker === 'none'
       ? { element: 'fakesink', name: 'speaker', properties: { sync: true, async: false, ...timing } }
@@ -38,8 +40,11 @@ export function speakerChain(speaker: string, timing: Record<string, number | bo
             ...timing,
           },
         };
-  return [{ element: 'audioconvert' }, { element: 'audioresample' }, meter('speaker-level'), sink];
+  const head: Chain = [{ element: 'audioconvert' }, { element: 'audioresample' }, meter('speaker-level')];
+  if (farPort === undefined || speaker === 'none') return [[...head, sink]];
+  return [[...head, { element: 'tee', name: SPEAKER_TEE }, { element: 'queue' }, sink], farEndBranch(SPEAKER_TEE, farPort, timing)];
 }
+const SPEAKER_TEE = 'speaker-tee';
 
 /** The element that shows the lesson or, while it is lost, the slate on top of it (pad `sink_1`). */
 export const lessonScreen = (name: string) => `${name}-screen`;
@@ -70,6 +75,7 @@ export function lessonChains(
   canvas: Canvas,
   display: Chain,
   speaker: string,
+  farPort?: number,
 ): Chain[] {
   const onClock = display.map((l, i) =>
     i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true } } : l,
@@ -119,18 +125,13 @@ export function lessonChains(
   const head = demuxHead(source.url, source.latencyMs, name);
   if (!head) return [[...captureChain(name, source, profile, canvas), decoded], ...screenChains];
   const demux = `${name}-demux.`;
+  const [speakers, ...farEnd] = speakerChains(speaker, { sync: true, 'ts-offset': Math.round(1e9 / canvas.fps) }, farPort);
   return [
     head,
     [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }, ...profile.decoder.chain, decoded],
     ...screenChains,
-    [
-      { ref: demux },
-      { caps: 'audio/mpeg' },
-      { element: 'queue' },
-      { element: 'aacparse' },
-      { element: 'avdec_aac' },
-      ...speakerChain(speaker, { sync: true, 'ts-offset': Math.round(1e9 / canvas.fps) }),
-    ],
+    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakers],
+    ...farEnd,
   ];
 }
 
@@ -139,14 +140,17 @@ export function lessonChains(
  * picture to the display and its sound, if it has any, to the speakers. (A launch line with a branch
  * for sound that a silent file never links refuses every seek.)
  */
-export function playbackChains(uri: string, display: Chain, speaker: string): Chain[] {
+export function playbackChains(uri: string, display: Chain, speaker: string, farPort?: number): Chain[] {
   return [
     [
       {
         element: 'playbin',
         name: 'player',
         properties: { uri },
-        bins: { 'video-sink': [{ element: 'videoconvert' }, { element: 'videoscale' }, ...display], 'audio-sink': speakerChain(speaker) },
+        bins: {
+          'video-sink': [[{ element: 'videoconvert' }, { element: 'videoscale' }, ...display]],
+          'audio-sink': speakerChains(speaker, {}, farPort),
+        },
       },
     ],
   ];
@@ -156,9 +160,11 @@ export function playbackChains(uri: string, display: Chain, speaker: string): Ch
  * The anchor's speakers: the sound of every remote classroom, each from its channel (silence while it
  * has none), mixed and metered as `speaker`, so that the teacher hears the students' answers.
  */
-export function speakerMixChains(channels: string[], speaker: string): Chain[] {
+export function speakerMixChains(channels: string[], speaker: string, farPort?: number): Chain[] {
+  const [speakers, ...farEnd] = speakerChains(speaker, {}, farPort);
   return [
-    [{ element: 'audiomixer', name: 'speaker-mix' }, ...speakerChain(speaker)],
+    [{ element: 'audiomixer', name: 'speaker-mix' }, ...speakers],
+    ...farEnd,
     ...channels.map((channel): Chain => [
       { element: 'interaudiosrc', properties: { channel } },
       { caps: RAW_AUDIO_CAPS },

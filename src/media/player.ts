@@ -7,6 +7,7 @@ import { buildGraph } from './graph.js';
 import { screenEnv } from './displays.js';
 import { screensOf } from '../config/display-schema.js';
 import { isSpeakerFault } from './lesson.js';
+import type { EchoPorts } from './echo/echo-link.js';
 import { launchString, LaunchError } from './launch.js';
 import type { BoardProfile } from './profiles.js';
 import type { BusMessage, PipelineRunner, RunningPipeline } from './runner.js';
@@ -28,6 +29,8 @@ export interface PlayerContext {
   profile: BoardProfile;
   /** Bus messages of the playing pipeline, for the sound meters. */
   onMessage?: (m: BusMessage) => void;
+  /** The echo canceller's ports while it runs: what the file plays is sent to it. */
+  echoPorts?: () => EchoPorts | undefined;
 }
 
 /**
@@ -54,8 +57,12 @@ export class Player {
     this.stop();
     let tokens: string[];
     try {
-      tokens = buildGraph(this.ctx.config, this.ctx.profile, 'playback', { media, ...(this.speakerFailed ? { speaker: 'none' } : {}) })
-        .display!.tokens;
+      const echo = this.ctx.echoPorts?.();
+      tokens = buildGraph(this.ctx.config, this.ctx.profile, 'playback', {
+        media,
+        ...(this.speakerFailed ? { speaker: 'none' } : {}),
+        ...(echo ? { echo } : {}),
+      }).display!.tokens;
     } catch (err) {
       if (err instanceof LaunchError) throw new ClassboxError('invalid_request', `media ${JSON.stringify(media)}: ${err.message}`);
       throw err;

@@ -21,7 +21,7 @@ export interface Pulse {
   stop(): Promise<void>;
 }
 
-export async function startPulse(): Promise<Pulse> {
+export async function startPulse(extraSinks: string[] = []): Promise<Pulse> {
   const socket = join(mkdtempSync(join(tmpdir(), 'classbox-pulse-')), 'native');
   const p: ChildProcess = spawn(
     'pulseaudio',
@@ -38,6 +38,7 @@ export async function startPulse(): Promise<Pulse> {
       'module-null-sink sink_name=mic',
       '-L',
       'module-null-sink sink_name=hall',
+      ...extraSinks.flatMap((name) => ['-L', `module-null-sink sink_name=${name}`]),
     ],
     { stdio: 'ignore' },
   );
@@ -97,5 +98,40 @@ export function listenForTones(pulse: Pulse, sink: string, seconds: number): Pro
       if (chunks === 0) return reject(new Error(`parec heard nothing from ${sink}.monitor`));
       resolve(edgesOf(delaysMs));
     });
+  });
+}
+
+/** `seconds` of what a sink plays (its monitor), 16 kHz mono, as samples in -1..1. */
+export function recordSink(pulse: Pulse, sink: string, seconds: number, rate = 16_000): Promise<Float64Array> {
+  return new Promise((resolve, reject) => {
+    const rec = spawn(
+      'parec',
+      ['-d', `${sink}.monitor`, '--raw', '--format=s16le', `--rate=${rate}`, '--channels=1', '--latency-msec=20'],
+      {
+        env: { ...process.env, ...pulse.env },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    const chunks: Buffer[] = [];
+    rec.stdout.on('data', (d: Buffer) => chunks.push(d));
+    rec.once('error', reject);
+    const timer = setTimeout(() => rec.kill('SIGTERM'), seconds * 1000);
+    rec.once('exit', () => {
+      clearTimeout(timer);
+      const all = Buffer.concat(chunks);
+      resolve(Float64Array.from({ length: all.length >> 1 }, (_, i) => all.readInt16LE(2 * i) / 32768));
+    });
+  });
+}
+
+/** Runs a PulseAudio command line tool against the server. */
+export function pactl(pulse: Pulse, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('pactl', args, { env: { ...process.env, ...pulse.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`pactl ${args.join(' ')}: ${out}`))));
   });
 }

@@ -1,0 +1,74 @@
+import { DriftTracker } from './drift-tracker.js';
+import { EchoCanceller } from './echo-canceller.js';
+import { FAR_END_EARLY_MS } from './echo-link.js';
+import { FarEndAligner } from './far-end-aligner.js';
+
+const BLOCK = 256;
+const LEAD_BLOCKS = 1;
+
+/**
+ * The whole of what the canceller's process does with sound, without its sockets: the far end paired
+ * with the microphone, its clock followed, the echo taken out. Samples in -1..1; `now` in milliseconds.
+ */
+export class EchoRemover {
+  private readonly canceller: EchoCanceller;
+  private readonly aligner: FarEndAligner;
+  private readonly drift: DriftTracker;
+  private pairing = 0;
+  /** Blocks processed, and the milliseconds they took. */
+  blocks = 0;
+  busyMs = 0;
+
+  constructor(private readonly rate: number) {
+    this.canceller = new EchoCanceller({ rate, block: BLOCK });
+    this.aligner = new FarEndAligner({ block: BLOCK, rate, leadBlocks: LEAD_BLOCKS });
+    this.drift = new DriftTracker({ rate, maxLag: Math.round((this.canceller.reachMs * rate) / 1000) });
+  }
+
+  pushFar(samples: ArrayLike<number>, now: number): void {
+    this.aligner.pushFar(samples, now);
+  }
+
+  pushMic(samples: ArrayLike<number>, now: number): void {
+    this.aligner.pushMic(samples, now);
+  }
+
+  /** The microphone's blocks ready now, cleaned. */
+  *take(now: number): Generator<Float64Array> {
+    const { aligner } = this;
+    for (const pair of aligner.take(now)) {
+      const t = performance.now();
+      if (!aligner.paired || aligner.pairings !== this.pairing) {
+        this.drift.reset();
+        this.pairing = aligner.pairings;
+      }
+      if (aligner.paired) aligner.ratio = this.drift.push(pair.far, pair.mic, aligner.ratio);
+      const clean = this.canceller.process(pair.far, pair.mic);
+      this.busyMs += performance.now() - t;
+      this.blocks++;
+      yield clean;
+    }
+  }
+
+  get paired(): boolean {
+    return this.aligner.paired;
+  }
+
+  get realigned(): number {
+    return this.aligner.realigned;
+  }
+
+  get driftPpm(): number {
+    return Math.round((this.aligner.ratio - 1) * 1e6);
+  }
+
+  /**
+   * How long after the speakers played it the room gives the sound back: the filter's delay less the
+   * far end's leads (sent early, and the aligner's). It includes the speakers' and the microphone's
+   * own buffers.
+   */
+  get echoDelayMs(): number | null {
+    const filter = this.paired ? this.canceller.echoDelayMs : null;
+    return filter === null ? null : Math.max(0, filter - FAR_END_EARLY_MS - (LEAD_BLOCKS * BLOCK * 1000) / this.rate);
+  }
+}
