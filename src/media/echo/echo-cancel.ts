@@ -59,6 +59,11 @@ export class EchoCancel {
     return this.failed ? undefined : this.ports;
   }
 
+  /** The canceller's process now (for diagnostics and tests). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
     this.ports = await freePorts();
     await this.spawn();

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { EchoCanceller } from '../../../src/media/echo/echo-canceller.js';
+import { bandDb, FAR_BAND, nearBand, speechLike, tone } from '../../helpers/room-sound.js';
+
+const RATE = 16_000;
+const SECONDS = 16;
+const NEAR_HZ = 5000;
+
+/** A room: the far end `delayMs` later, 6 dB down, with a reverberant tail, a near-end tone and a little noise. */
+function room(far: Float64Array, delayMs: number): Float64Array {
+  const d = Math.round((RATE * delayMs) / 1000);
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  const tail = Float64Array.from({ length: 800 }, (_, k) => (k === 0 ? 0.5 : 0.15 * random() * Math.exp(-k / (RATE * 0.03))));
+  const near = tone(RATE, SECONDS, NEAR_HZ, 0.1);
+  const mic = new Float64Array(far.length);
+  for (let i = 0; i < mic.length; i++) {
+    let echo = 0;
+    for (let k = 0; k < tail.length; k++) if (i - d - k >= 0) echo += far[i - d - k]! * tail[k]!;
+    mic[i] = echo + near[i]! + 0.0005 * random();
+  }
+  return mic;
+}
+
+function cancel(far: Float64Array, mic: Float64Array, aec = new EchoCanceller({ rate: RATE })): Float64Array {
+  const out = new Float64Array(mic.length);
+  for (let i = 0; i + aec.block <= mic.length; i += aec.block)
+    out.set(aec.process(far.subarray(i, i + aec.block), mic.subarray(i, i + aec.block)), i);
+  return out;
+}
+
+/** The last half of both, the output taken one block later (the suppressor's overlap). */
+function measure(mic: Float64Array, out: Float64Array) {
+  const from = mic.length / 2;
+  const m = mic.subarray(from, mic.length - 256);
+  const o = out.subarray(from + 256);
+  return {
+    echoDownDb: bandDb(m, RATE, ...FAR_BAND) - bandDb(o, RATE, ...FAR_BAND),
+    nearDownDb: bandDb(m, RATE, ...nearBand(NEAR_HZ)) - bandDb(o, RATE, ...nearBand(NEAR_HZ)),
+  };
+}
+
+describe('the echo canceller', () => {
+  for (const delayMs of [30, 100, 150, 250]) {
+    it(`takes a room's echo ${delayMs} ms late at least 20 dB down and leaves the near end whole`, () => {
+      const far = speechLike(RATE, SECONDS);
+      const aec = new EchoCanceller({ rate: RATE });
+      const { echoDownDb, nearDownDb } = measure(room(far, delayMs), cancel(far, room(far, delayMs), aec));
+      expect(echoDownDb).toBeGreaterThanOrEqual(20);
+      expect(Math.abs(nearDownDb)).toBeLessThan(0.5);
+      // Where it learnt the echo: to the block.
+      expect(Math.abs(aec.echoDelayMs! - delayMs)).toBeLessThanOrEqual(16);
+    });
+  }
+
+  it('does not learn the near end from a far end that is faint where the near end is loud (a coded far end)', () => {
+    // A far end as a codec delivers it: the voice, and faint noise across the whole band (-50 dB).
+    const far = speechLike(RATE, SECONDS);
+    let seed = 3;
+    for (let i = 0; i < far.length; i++) far[i] = far[i]! + 0.003 * ((seed = (seed * 69069 + 1) % 4294967296) / 4294967296 - 0.5);
+    const mic = room(far, 100);
+    // The near end 10 dB louder than in the room above: it outweighs the far end's faint share of its band.
+    const loud = tone(RATE, SECONDS, NEAR_HZ, 0.3);
+    for (let i = 0; i < mic.length; i++) mic[i] = mic[i]! + loud[i]!;
+    const out = cancel(far, mic);
+    const { echoDownDb, nearDownDb } = measure(mic, out);
+    expect(echoDownDb).toBeGreaterThanOrEqual(20);
+    expect(Math.abs(nearDownDb)).toBeLessThan(0.5);
+    // Never louder than what came in, anywhere along the way (a filter that learnt the tone blew up).
+    for (let s = 0; s + RATE <= mic.length; s += RATE)
+      expect(bandDb(out.subarray(s, s + RATE), RATE, 0, 8000)).toBeLessThan(bandDb(mic.subarray(s, s + RATE), RATE, 0, 8000) + 1);
+  });
+
+  it('passes the microphone through, one block late, when nothing plays', () => {
+    const silent = new Float64Array(RATE * 4);
+    const mic = tone(RATE, 4, 1000, 0.2);
+    const out = cancel(silent, mic);
+    for (let i = 1024; i < mic.length - 256; i += 97) expect(out[i + 256]).toBeCloseTo(mic[i]!, 6);
+  });
+
+  it('refuses blocks of another length', () => {
+    const aec = new EchoCanceller({ rate: RATE });
+    expect(() => aec.process(new Float64Array(100), new Float64Array(100))).toThrow(/256/);
+    expect(() => new EchoCanceller({ rate: RATE, block: 100 })).toThrow(/power of two/);
+  });
+});

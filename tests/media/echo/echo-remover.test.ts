@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { EchoRemover } from '../../../src/media/echo/echo-remover.js';
+import { FAR_END_EARLY_MS } from '../../../src/media/echo/echo-link.js';
+import { bandDb, FAR_BAND, nearBand, speechLike, tone } from '../../helpers/room-sound.js';
+
+const RATE = 16_000;
+const CHUNK = 160; // 10 ms, as ALSA's periods come
+
+/** `x` read at fractional position `pos` (windowed sinc, 32 taps): a second clock's view of the same sound. */
+function sincAt(x: Float64Array, pos: number): number {
+  const i = Math.floor(pos);
+  let sum = 0;
+  for (let k = i - 15; k <= i + 16; k++) {
+    if (k < 0 || k >= x.length) continue;
+    const t = pos - k;
+    const w = 0.5 + 0.5 * Math.cos((Math.PI * t) / 16);
+    sum += x[k]! * (t === 0 ? 1 : Math.sin(Math.PI * t) / (Math.PI * t)) * w;
+  }
+  return sum;
+}
+
+/**
+ * Two boxes' worth of timing in one: the far end and the microphone arrive 10 ms at a time; the
+ * microphone's clock runs `ppm` faster than the speakers' (a USB microphone beside HDMI sound), the room
+ * gives the far end back 50 ms later, 6 dB down, over a near-end tone.
+ */
+function run(ppm: number, seconds: number, farGone?: [number, number]) {
+  const far = speechLike(RATE, seconds + 1);
+  const near = tone(RATE, seconds, 5000, 0.1);
+  const mic = Float64Array.from({ length: RATE * seconds }, (_, n) => {
+    const pos = n * (1 - ppm * 1e-6) - 0.05 * RATE;
+    return (pos > 16 ? 0.5 * sincAt(far, pos) : 0) + near[n]!;
+  });
+  const remover = new EchoRemover(RATE);
+  const out: number[] = [];
+  let paired = 0;
+  for (let c = 0; (c + 1) * CHUNK <= mic.length; c++) {
+    const now = c * 10;
+    const gone = farGone && now >= farGone[0] * 1000 && now < farGone[1] * 1000;
+    // Sent FAR_END_EARLY_MS before the speakers play it, as the box's pipelines send it.
+    const early = FAR_END_EARLY_MS / 10;
+    if (!gone) remover.pushFar(far.subarray((c + early) * CHUNK, (c + early + 1) * CHUNK), now);
+    remover.pushMic(mic.subarray(c * CHUNK, (c + 1) * CHUNK), now);
+    for (const block of remover.take(now)) for (const s of block) out.push(s);
+    if (remover.paired) paired++;
+  }
+  return { mic, out: Float64Array.from(out), remover, paired };
+}
+
+/** Echo and near end down, over the last `seconds` (the output is a block and the aligner's lead behind). */
+function lastSeconds(mic: Float64Array, out: Float64Array, seconds: number) {
+  const n = seconds * RATE;
+  const m = mic.subarray(out.length - n - 512, out.length - 512);
+  const o = out.subarray(out.length - n);
+  return {
+    echoDownDb: bandDb(m, RATE, ...FAR_BAND) - bandDb(o, RATE, ...FAR_BAND),
+    nearDownDb: bandDb(m, RATE, ...nearBand(5000)) - bandDb(o, RATE, ...nearBand(5000)),
+  };
+}
+
+describe('the echo remover (the canceller process without its sockets)', () => {
+  it('follows a microphone whose clock runs 150 ppm fast: the echo 20 dB down, the drift found', () => {
+    const { mic, out, remover } = run(150, 24);
+    const { echoDownDb, nearDownDb } = lastSeconds(mic, out, 6);
+    expect(echoDownDb).toBeGreaterThanOrEqual(20);
+    expect(Math.abs(nearDownDb)).toBeLessThan(0.5);
+    expect(remover.driftPpm).toBeGreaterThan(-200);
+    expect(remover.driftPpm).toBeLessThan(-100);
+    // The room's 50 ms, to the block.
+    expect(Math.abs(remover.echoDelayMs! - 50)).toBeLessThanOrEqual(16);
+  }, 60_000);
+
+  it('keeps the microphone flowing while the far end is gone, and pairs again when it is back', () => {
+    const { mic, out, remover } = run(0, 24, [6, 9]);
+    // Nothing held back: every block of the microphone came out (less the last, still waiting).
+    expect(out.length).toBeGreaterThan(mic.length - 3 * 256 - 160);
+    expect(remover.paired).toBe(true);
+    const { echoDownDb } = lastSeconds(mic, out, 6);
+    expect(echoDownDb).toBeGreaterThanOrEqual(20);
+  }, 60_000);
+});
