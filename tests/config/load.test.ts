@@ -56,7 +56,7 @@ describe('loadConfig', () => {
   it("accepts the receiving classroom example: the lesson to the speakers, the room's microphone in the uplink", () => {
     const c = loadConfig({ file: join(ROOT, 'examples/receiving-classroom.yaml'), env: {} });
     expect(c.role).toBe('receive');
-    expect(c.audio).toEqual({ device: 'plughw:1,0', speaker: 'plughw:1,0', bitrateKbps: 128, silenceS: 20 });
+    expect(c.audio).toEqual({ device: 'plughw:1,0', speaker: 'plughw:1,0', bitrateKbps: 128, silenceS: 20, echoCancel: true });
     const g = buildGraph(c, loadBoardProfile('software'), 'receive');
     const display = g.display!.tokens.join(' ');
     expect(display).toContain('lesson-demux. ! audio/mpeg ! queue ! aacparse ! avdec_aac');

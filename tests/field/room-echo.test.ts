@@ -139,7 +139,14 @@ describe('the receiving room sends its students back without the lesson’s echo
       await roomEcho(delayMs);
       // The canceller learns the new room.
       await sleep(8000);
-      const [mic, heard] = await Promise.all([recordSink(pulse, 'mic', LISTEN_S), recordSink(pulse, 'ear', LISTEN_S)]);
+      const [played, mic, heard] = await Promise.all([
+        recordSink(pulse, 'room', LISTEN_S),
+        recordSink(pulse, 'mic', LISTEN_S),
+        recordSink(pulse, 'ear', LISTEN_S),
+      ]);
+      // The room gives the lesson back 6 dB down: what an uplink without the canceller would carry.
+      expect(bandDb(played, RATE, ...FAR_BAND) - bandDb(mic, RATE, ...FAR_BAND)).toBeGreaterThan(4);
+      expect(bandDb(played, RATE, ...FAR_BAND) - bandDb(mic, RATE, ...FAR_BAND)).toBeLessThan(8);
       const echoLeft = bandDb(mic, RATE, ...FAR_BAND) - bandDb(heard, RATE, ...FAR_BAND);
       const nearLost = bandDb(mic, RATE, ...nearBand(NEAR_HZ)) - bandDb(heard, RATE, ...nearBand(NEAR_HZ));
       const delay = await metric(roomHttp, /classbox_echo_delay_seconds/);
