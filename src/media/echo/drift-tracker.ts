@@ -81,6 +81,9 @@ export class DriftTracker {
   /** The lag with the strongest correlation: coarse (every fourth sample) where none is known, then to a fraction. */
   private measure(): { lag: number; correlation: number } | null {
     const { maxLag } = this.o;
+    // Nothing played (a mix with nobody in it), or nothing heard: nothing to find, and a search over
+    // the whole reach costs tens of milliseconds that the microphone would wait.
+    if (energy(this.far) < 1e-6 * this.far.length || energy(this.mic) < 1e-8 * this.mic.length) return null;
     let best = -1;
     let bestR = 0;
     const around = this.lag === null ? null : Math.round(this.lag);
@@ -122,6 +125,12 @@ export class DriftTracker {
     }
     return xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
   }
+}
+
+function energy(x: Float64Array): number {
+  let e = 0;
+  for (let i = 0; i < x.length; i++) e += x[i]! * x[i]!;
+  return e;
 }
 
 function leastSquaresSlope(points: Array<[number, number]>): number {

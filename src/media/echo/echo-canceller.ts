@@ -143,7 +143,19 @@ export class EchoCanceller {
       err[i] = mic[i]! - echo[i]!;
     }
     this.adapt(err);
-    return this.suppress(err, echo);
+    const out = this.suppress(err, echo);
+    // Whatever came in, the filter must not hold a NaN for the rest of the class: start again from nothing.
+    if (!Number.isFinite(out[0]!) || !Number.isFinite(out[n - 1]!)) {
+      this.reset();
+      return Float64Array.from(mic, (v) => (Number.isFinite(v) ? v : 0));
+    }
+    return out;
+  }
+
+  /** Everything learnt forgotten. */
+  reset(): void {
+    for (const a of [...this.weights, ...this.history, this.prevFar, this.prevErr, this.prevEcho, this.overlap, this.errPower]) a.fill(0);
+    this.longTerm = this.leakNum = this.leakDen = 0;
   }
 
   /** One step of every partition's weights towards the error's correlation with the far end. */

@@ -4,7 +4,8 @@ import { FAR_END_EARLY_MS } from './echo-link.js';
 import { FarEndAligner } from './far-end-aligner.js';
 
 const BLOCK = 256;
-const LEAD_BLOCKS = 1;
+/** The microphone is paired with the far end this far behind its newest sample (see FarEndAligner). */
+const BEHIND_MS = 50;
 
 /**
  * The whole of what the canceller's process does with sound, without its sockets: the far end paired
@@ -21,7 +22,7 @@ export class EchoRemover {
 
   constructor(private readonly rate: number) {
     this.canceller = new EchoCanceller({ rate, block: BLOCK });
-    this.aligner = new FarEndAligner({ block: BLOCK, rate, leadBlocks: LEAD_BLOCKS });
+    this.aligner = new FarEndAligner({ block: BLOCK, rate, behindMs: BEHIND_MS });
     this.drift = new DriftTracker({ rate, maxLag: Math.round((this.canceller.reachMs * rate) / 1000) });
   }
 
@@ -64,11 +65,11 @@ export class EchoRemover {
 
   /**
    * How long after the speakers played it the room gives the sound back: the filter's delay less the
-   * far end's leads (sent early, and the aligner's). It includes the speakers' and the microphone's
-   * own buffers.
+   * far end's lead (sent early, paired behind its newest). It includes the speakers' and the
+   * microphone's own buffers.
    */
   get echoDelayMs(): number | null {
     const filter = this.paired ? this.canceller.echoDelayMs : null;
-    return filter === null ? null : Math.max(0, filter - FAR_END_EARLY_MS - (LEAD_BLOCKS * BLOCK * 1000) / this.rate);
+    return filter === null ? null : Math.max(0, filter - FAR_END_EARLY_MS + BEHIND_MS);
   }
 }

@@ -1,19 +1,23 @@
 /**
- * Pairs each block of the microphone with the block of the far end played just before it. Both come
- * as a stream of samples at one rate; once paired, they advance sample for sample (the canceller's
- * filter is learnt for one offset: moving it by even one sample at 3 kHz turns the phase by a radian).
- * The offset is taken when the far end starts, `leadBlocks` ahead of the newest far-end sample, so the
- * far end is never later than its echo even when its packets come unevenly; the microphone waits for
- * it that long. When the far end stops, or the two drift apart, the pairing is taken again.
+ * Pairs each block of the microphone with the far end played at the same time. Both come as a stream
+ * of samples at one rate; once paired, they advance sample for sample (the canceller's filter is learnt
+ * for one offset: moving it by even one sample at 3 kHz turns the phase by a radian). The offset is
+ * taken when the far end starts, `behindMs` behind its newest sample: the far end is sent early enough
+ * (FAR_END_EARLY_MS) to lead its echo from there, and its bursts do not make the microphone wait. The
+ * microphone never waits more than `maxWaitMs` for it: its sound would be late by that for the class.
+ * When the far end stops, or comes ever later, the pairing is taken again.
  */
 export interface AlignerOptions {
   block: number;
   rate: number;
-  /** Blocks of far end the microphone waits for (the lead guaranteed). */
-  leadBlocks?: number;
+  /**
+   * How far behind the newest far-end sample the pairing is taken: the far end comes in bursts (a
+   * playing pipeline's buffers), and a microphone paired with its newest sample would wait for each.
+   */
+  behindMs?: number;
   /** A far end silent this long has stopped. */
   staleMs?: number;
-  /** A microphone block that waited this long for the far end goes without it. */
+  /** A microphone block that waited this long for the far end goes with what there is of it. */
   maxWaitMs?: number;
 }
 
@@ -23,7 +27,10 @@ export class FarEndAligner {
   private readPos: number | null = null;
   private lastFarAt = -Infinity;
   private readonly mic: number[] = [];
-  private micReadyAt: number | null = null;
+  /** Each piece of the microphone that came: the count of samples with it, and when. */
+  private readonly arrivals: Array<[number, number]> = [];
+  private micReceived = 0;
+  private micTaken = 0;
   private readonly silence: Float64Array;
   /** Times the pairing was taken again after it had held. */
   realigned = 0;
@@ -53,7 +60,14 @@ export class FarEndAligner {
 
   pushMic(samples: ArrayLike<number>, now: number): void {
     for (let i = 0; i < samples.length; i++) this.mic.push(samples[i]!);
-    if (this.micReadyAt === null && this.mic.length >= this.o.block) this.micReadyAt = now;
+    this.micReceived += samples.length;
+    this.arrivals.push([this.micReceived, now]);
+  }
+
+  /** When the oldest sample the microphone holds came. */
+  private oldestMicAt(): number {
+    while (this.arrivals.length > 1 && this.arrivals[0]![0] <= this.micTaken) this.arrivals.shift();
+    return this.arrivals[0]?.[1] ?? Infinity;
   }
 
   /** The next pairs ready now: each a microphone block and the far end to cancel from it. */
@@ -71,38 +85,51 @@ export class FarEndAligner {
 
   *take(now: number): Generator<{ mic: Float64Array; far: Float64Array }> {
     const { block, rate } = this.o;
-    const lead = (this.o.leadBlocks ?? 2) * block;
-    const stale = ((this.o.staleMs ?? 200) * rate) / 1000;
-    const farLive = now - this.lastFarAt < (this.o.staleMs ?? 200);
+    const behind = Math.round(((this.o.behindMs ?? 50) * rate) / 1000);
+    const staleMs = this.o.staleMs ?? 200;
+    const farLive = now - this.lastFarAt < staleMs;
+    if (!farLive) this.readPos = null;
+    else if (
+      this.readPos === null ||
+      this.written - this.readPos > Math.min(this.ring.length - block, behind + block + (staleMs * rate) / 1000)
+    ) {
+      // Paired anew (the far end started, or pulled ahead by more than the ring holds): what the
+      // microphone holds from before goes out without a far end, so that it never waits behind it.
+      if (this.readPos !== null) this.realigned++;
+      this.pairings++;
+      this.readPos = Math.max(0, this.written - block - behind);
+      while (this.mic.length >= 2 * block) yield { mic: this.nextMic(), far: this.silence };
+    }
     while (this.mic.length >= block) {
       let far = this.silence;
-      if (!farLive) this.readPos = null;
-      else {
-        if (this.readPos === null) {
-          this.readPos = this.written - block + lead;
-          this.pairings++;
-        }
-        // Far end pulled ahead (a burst, a faster clock) by more than the ring can hold, or by far more than the lead: pair again.
-        else if (this.written - this.readPos > Math.min(this.ring.length - block, lead + stale)) {
-          this.realigned++;
-          this.pairings++;
-          this.readPos = this.written - block + lead;
-        }
+      if (this.readPos !== null) {
         // The cubic reads one sample past the block's last.
-        if (Math.floor(this.readPos + block * this.ratio) + 2 > this.written) {
-          // The far end's block is not here yet: wait, unless the microphone has waited too long.
-          if (now - (this.micReadyAt ?? now) < (this.o.maxWaitMs ?? 100)) return;
-          this.realigned++;
-          this.readPos = null;
-        } else {
-          far = new Float64Array(block);
-          for (let i = 0; i < block; i++) far[i] = this.at(this.readPos + i * this.ratio);
-          this.readPos += block * this.ratio;
+        const missing = Math.floor(this.readPos + block * this.ratio) + 2 - this.written;
+        if (missing > 0) {
+          // The far end's block is not all here: wait for it, but never longer than maxWaitMs (the
+          // microphone's sound is late by what it waits). A far end that keeps coming late is paired
+          // again where it is.
+          const waitedMs = now - this.oldestMicAt() - (block * 1000) / rate;
+          if (waitedMs < (this.o.maxWaitMs ?? 30)) return;
+          if (missing > block) {
+            this.realigned++;
+            this.pairings++;
+            this.readPos = Math.max(0, this.written - block - 2);
+          }
         }
+        far = new Float64Array(block);
+        for (let i = 0; i < block; i++) {
+          const pos = this.readPos + i * this.ratio;
+          far[i] = pos >= 1 && pos + 2 < this.written ? this.at(pos) : 0;
+        }
+        this.readPos += block * this.ratio;
       }
-      const mic = Float64Array.from(this.mic.splice(0, block));
-      this.micReadyAt = this.mic.length >= block ? now : null;
-      yield { mic, far };
+      yield { mic: this.nextMic(), far };
     }
+  }
+
+  private nextMic(): Float64Array {
+    this.micTaken += this.o.block;
+    return Float64Array.from(this.mic.splice(0, this.o.block));
   }
 }

@@ -78,6 +78,17 @@ describe('the echo canceller', () => {
     for (let i = 1024; i < mic.length - 256; i += 97) expect(out[i + 256]).toBeCloseTo(mic[i]!, 6);
   });
 
+  it('forgets what it learnt rather than keep a NaN that came in', () => {
+    const aec = new EchoCanceller({ rate: RATE });
+    const far = speechLike(RATE, 2);
+    const mic = room(far, 30).subarray(0, far.length);
+    const bad = new Float64Array(aec.block).fill(Number.NaN);
+    const first = aec.process(bad, mic.subarray(0, aec.block));
+    expect(first.every(Number.isFinite)).toBe(true);
+    for (let i = aec.block; i + aec.block <= mic.length; i += aec.block)
+      expect(aec.process(far.subarray(i, i + aec.block), mic.subarray(i, i + aec.block)).every(Number.isFinite)).toBe(true);
+  });
+
   it('refuses blocks of another length', () => {
     const aec = new EchoCanceller({ rate: RATE });
     expect(() => aec.process(new Float64Array(100), new Float64Array(100))).toThrow(/256/);
