@@ -5,7 +5,6 @@ import { EventBus } from '../../../src/core/events.js';
 import { EchoCancel } from '../../../src/media/echo/echo-cancel.js';
 import { sleep } from '../../helpers/net.js';
 
-const RATE = 16_000;
 const CHUNK = 160;
 
 describe("the echo canceller's process, by its sockets", () => {
