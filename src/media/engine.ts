@@ -1,13 +1,10 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
-import type { EventBus, MediaPipelineState } from '../core/events.js';
+import type { MediaPipelineState } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import { buildGraph, canvasOf, channelName, initialLayout, INTER_TIMEOUT_NS, type MediaGraph } from './graph.js';
 import { layoutRects } from './layouts.js';
-import type { BoardProfile } from './profiles.js';
-import type { SrtLinkStats } from './srt-stats.js';
-import type { BusMessage, PipelineRunner } from './runner.js';
+import type { BusMessage } from './runner.js';
 import { AudioLevels, pathOfMeter } from './audio-levels.js';
 import { Composite, COMPOSITE } from './composite.js';
 import { Inputs, remoteProgress } from './inputs.js';
@@ -16,43 +13,14 @@ import { singleSource } from '../core/layout-names.js';
 import { RoomPlayback } from './room-playback.js';
 import { Screens, type ScreenStats } from './screens.js';
 import { isSrtListener } from './sources.js';
-import { EchoCancel, type EchoStats } from './echo/echo-cancel.js';
+import { startEchoCancel, type EchoCancel } from './echo/echo-cancel.js';
+import type { MediaEngineContext, MediaStats } from './engine-types.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import { launchString } from './launch.js';
 
 export { COMPOSITE } from './composite.js';
 
-export interface MediaEngineContext {
-  config: Config;
-  log: Logger;
-  bus: EventBus;
-  runner: PipelineRunner;
-  /** For the display pipeline (a sink that may crash): a runner that keeps it in a process of its own. Default: `runner`. */
-  isolatedRunner?: PipelineRunner;
-  profile: BoardProfile;
-  /** Whether the record outputs run from the start (default true); the classroom records during classes only. */
-  recording?: boolean;
-  /**
-   * Whether the network outputs start with the engine (default true). The classroom streams during
-   * classes only: started and stopped at once, a caller output would connect to its listener just to
-   * hang up, and a listener that takes one connection (ffmpeg) is then gone for the class.
-   */
-  streaming?: boolean;
-}
-
-export type { OutputStats } from './network-outputs.js';
-
-export interface MediaStats {
-  fps: number;
-  droppedFrames: number;
-  latencyMs: number | null;
-  outputs: Record<string, OutputStats>;
-  sources: Record<string, { state: 'live' | 'lost' | 'starting'; srt?: SrtLinkStats }>;
-  /** dBFS per metered path (`mic`, `speaker`), RMS over the last second; -100 for silence. */
-  audio: Record<string, number>;
-  /** The echo canceller, where the box both plays and captures sound. */
-  echo?: EchoStats;
-}
+export type { MediaEngineContext, MediaStats, OutputStats } from './engine-types.js';
 
 /**
  * Runs a classroom's media as separate supervised pipelines: one per source (into intervideo channels),
@@ -187,7 +155,7 @@ export class MediaEngine implements Part {
   }
 
   async start(): Promise<void> {
-    await this.startEchoCancel();
+    this.echo = await startEchoCancel(this.ctx.config, this.render(), this.log, this.ctx.bus, () => void this.inputs.rebuild('audio'));
     this.graph = this.render();
     const g = this.graph;
     if (g.main) this.composite.supervise(g.main);
@@ -212,18 +180,6 @@ export class MediaEngine implements Part {
       { role: g.role, profile: this.ctx.profile.name, layout: this.currentLayout, sources: g.padOrder, outputs: this.outputs.names() },
       'media started',
     );
-  }
-
-  /**
-   * Where the box both plays sound (a lesson, the classrooms' answers) and captures it, the speakers'
-   * echo is taken out of the microphone before it leaves: otherwise the far classroom hears itself.
-   */
-  private async startEchoCancel(): Promise<void> {
-    const { audio } = this.ctx.config;
-    const plain = this.render();
-    if (!audio.echoCancel || audio.speaker === 'none' || !plain.audio || !(plain.speaker || plain.display)) return;
-    this.echo = new EchoCancel(this.log, this.ctx.bus, () => void this.inputs.rebuild('audio'));
-    await this.echo.start();
   }
 
   /** `display/set`: one screen shows something else; recordings, streams and the other screens go on. */

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { EventBus } from '../../core/events.js';
 import { TSX } from '../child-runner.js';
+import type { Config } from '../../config/schema.js';
+import type { MediaGraph } from '../graph.js';
 import type { EchoPorts, EchoReport } from './echo-link.js';
 
 const HOST = fileURLToPath(new URL('./echo-host.ts', import.meta.url));
@@ -138,4 +140,23 @@ export class EchoCancel {
     this.log.warn({ how, attempt: this.restarts.length }, 'echo canceller: restarted');
     setTimeout(() => void (this.stopped ? undefined : this.spawn()), 1000).unref();
   }
+}
+
+/**
+ * Where the box both plays sound (a lesson, the classrooms' answers) and captures it, the speakers'
+ * echo is taken out of the microphone before it leaves: otherwise the far classroom hears itself.
+ * `plain` is the room's graph without the canceller; undefined when the room needs none.
+ */
+export async function startEchoCancel(
+  config: Config,
+  plain: MediaGraph,
+  log: Logger,
+  bus: EventBus,
+  rebuildMic: () => void,
+): Promise<EchoCancel | undefined> {
+  const { audio } = config;
+  if (!audio.echoCancel || audio.speaker === 'none' || !plain.audio || !(plain.speaker || plain.display)) return undefined;
+  const echo = new EchoCancel(log, bus, rebuildMic);
+  await echo.start();
+  return echo;
 }
