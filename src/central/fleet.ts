@@ -1,30 +1,27 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { CentralConfig } from './config.js';
-import {
-  CLEARED_BY_RESTART,
-  eventRule,
-  stateFindings,
-  STATE_KINDS,
-  telemetryFindings,
-  TELEMETRY_KINDS,
-  type FaultKind,
-  type Finding,
-} from './faults.js';
+import { CLEARED_BY_RESTART, eventRule, stateFindings, STATE_KINDS, telemetryFindings, TELEMETRY_KINDS } from './faults.js';
 import type { CentralStore, FaultRow, LessonRow, RoomRow } from './store.js';
+import { OpenFaults } from './open-faults.js';
+import type { FleetChange } from './fleet-change.js';
+import {
+  Dropped,
+  isObject,
+  isoTime,
+  key,
+  MAX_PAYLOAD,
+  MESSAGE_KINDS,
+  NAME,
+  parseObject,
+  type Json,
+  type MessageKind,
+} from './box-message.js';
+import { lessonRow } from './lesson-rows.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export { MESSAGE_KINDS } from './box-message.js';
 
-/** Site and room names as a box's config allows them: anything else on the broker is not a box. */
-const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
-/** A box's messages are small; anything bigger is not one of them. */
-const MAX_PAYLOAD = 256 * 1024;
-export const MESSAGE_KINDS = ['availability', 'state', 'telemetry', 'event'] as const;
-type MessageKind = (typeof MESSAGE_KINDS)[number];
-
-export type FleetChange =
-  { type: 'room'; site: string; room: string } | { type: 'fault'; fault: FaultRow } | { type: 'lesson'; lesson: LessonRow };
+export type { FleetChange } from './fleet-change.js';
 
 export interface Clock {
   now(): number;
@@ -37,8 +34,7 @@ export interface Clock {
  */
 export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
   private readonly rooms = new Map<string, RoomRow>();
-  /** Open faults by room, then by `kind\nsubject`: every message is checked against them. */
-  private readonly openFaults = new Map<string, Map<string, FaultRow>>();
+  private readonly faults: OpenFaults;
   private readonly dirty = new Set<string>();
   /** Messages are taken one after another, in the order the broker delivered them. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -54,6 +50,7 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     private readonly clock: Clock,
   ) {
     super();
+    this.faults = new OpenFaults(store, log, (c) => this.emit('change', c));
     // Telemetry changes every room every few seconds: rooms are written in one transaction every 2 s.
     this.flushTimer = setInterval(() => void this.flush(), 2000);
     this.flushTimer.unref();
@@ -63,7 +60,7 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
   static async load(config: CentralConfig, store: CentralStore, log: Logger, clock: Clock = Date): Promise<Fleet> {
     const f = new Fleet(config, store, log, clock);
     for (const r of await store.rooms()) f.rooms.set(key(r.site, r.room), r);
-    for (const x of await store.faults({ open: true, limit: 10_000_000 })) f.faultsOf(x.site, x.room).set(`${x.kind}\n${x.subject}`, x);
+    f.faults.load(await store.faults({ open: true, limit: 10_000_000 }));
     return f;
   }
 
@@ -75,14 +72,7 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
 
   /** Every open fault, newest first. */
   open(): FaultRow[] {
-    return [...this.openFaults.values()].flatMap((m) => [...m.values()]).sort((a, b) => b.id - a.id);
-  }
-
-  private faultsOf(site: string, room: string): Map<string, FaultRow> {
-    const k = key(site, room);
-    let m = this.openFaults.get(k);
-    if (!m) this.openFaults.set(k, (m = new Map()));
-    return m;
+    return this.faults.all();
   }
 
   list(): RoomRow[] {
@@ -153,11 +143,11 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
       this.saveRoom(r);
     }
     if (online === false)
-      await this.openFault(r, { kind: 'box_offline', subject: 'box', detail: 'the box is offline (its Last Will, or it stopped)' }, at);
+      await this.faults.open(r, { kind: 'box_offline', subject: 'box', detail: 'the box is offline (its Last Will, or it stopped)' }, at);
     // Cleared (a room taken out of service): nothing is known about it any more, not even that it is down.
-    if (online !== false) await this.clear(r, 'box_offline', undefined, at);
-    if (online === true && wasOffline) for (const k of CLEARED_BY_RESTART) await this.clear(r, k, undefined, at);
-    if (online !== true) await this.clear(r, 'telemetry_missing', undefined, at);
+    if (online !== false) await this.faults.clear(r, 'box_offline', undefined, at);
+    if (online === true && wasOffline) for (const k of CLEARED_BY_RESTART) await this.faults.clear(r, k, undefined, at);
+    if (online !== true) await this.faults.clear(r, 'telemetry_missing', undefined, at);
     return `availability ${text || '(cleared)'}`;
   }
 
@@ -170,7 +160,7 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     const state = parseObject(text);
     r.state = state;
     this.saveRoom(r);
-    await this.level(r, STATE_KINDS, stateFindings(state), at);
+    await this.faults.level(r, STATE_KINDS, stateFindings(state), at);
     // A class the centre did not see start (it started before the centre did) is a lesson all the same.
     const c = state.class;
     if (isObject(c) && typeof c.id === 'string' && !(await this.store.lesson(r.site, r.room, c.id))) await this.lessonStarted(r, c);
@@ -181,8 +171,8 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     r.telemetry = t;
     r.telemetryAt = at;
     this.dirty.add(key(r.site, r.room));
-    await this.clear(r, 'telemetry_missing', undefined, at);
-    await this.level(r, TELEMETRY_KINDS, telemetryFindings(t, now, this.config), at);
+    await this.faults.clear(r, 'telemetry_missing', undefined, at);
+    await this.faults.level(r, TELEMETRY_KINDS, telemetryFindings(t, now, this.config), at);
     const k = key(r.site, r.room);
     if (this.peers.has(k) && isObject(t.outputs)) {
       let n = 0;
@@ -201,35 +191,19 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
       return `event ${e.type} #${e.seq} (seen before)`;
     }
     for (const rule of eventRule(e)) {
-      if (rule.open) await this.openFault(r, rule.open, at);
-      if (rule.clear) await this.clear(r, rule.clear.kind, rule.clear.subject, at);
+      if (rule.open) await this.faults.open(r, rule.open, at);
+      if (rule.clear) await this.faults.clear(r, rule.clear.kind, rule.clear.subject, at);
     }
     if (e.type === 'class.started') await this.lessonStarted(r, e);
     if (e.type === 'class.ended') await this.lessonEnded(r, e, at);
     return `event ${e.type} #${e.seq}`;
   }
 
-  /** A lesson row from a class as a box describes it (event, state or session summary). */
-  private lessonOf(r: RoomRow, c: Json & { id: string }, startedAt: string, endedAt: string | null): LessonRow {
-    return {
-      site: r.site,
-      room: r.room,
-      id: c.id.slice(0, 200),
-      name: typeof c.name === 'string' ? c.name.slice(0, 200) : '',
-      mode: typeof c.mode === 'string' ? c.mode.slice(0, 40) : 'live',
-      startedAt,
-      endedAt,
-      minutes: null,
-      incidents: Array.isArray(c.incidents) ? c.incidents.length : 0,
-      receivers: null,
-    };
-  }
-
   private async lessonStarted(r: RoomRow, c: Json): Promise<void> {
     if (typeof c.id !== 'string') return;
     const existing = await this.store.lesson(r.site, r.room, c.id);
     if (existing?.endedAt) return;
-    const lesson = this.lessonOf(r, { ...c, id: c.id }, isoTime(c.startedAt) ?? new Date(this.clock.now()).toISOString(), null);
+    const lesson = lessonRow(r, { ...c, id: c.id }, isoTime(c.startedAt) ?? new Date(this.clock.now()).toISOString(), null);
     await this.store.saveLesson(lesson);
     this.peers.set(key(r.site, r.room), 0);
     this.emit('change', { type: 'lesson', lesson });
@@ -243,7 +217,7 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     const durationS =
       typeof e.durationS === 'number' && Number.isFinite(e.durationS) ? e.durationS : (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
     const lesson: LessonRow = {
-      ...this.lessonOf(r, { ...e, id: e.id }, startedAt, endedAt),
+      ...lessonRow(r, { ...e, id: e.id }, startedAt, endedAt),
       minutes: Math.round((Math.max(0, durationS) / 60) * 10) / 10,
       receivers: this.peers.get(k) ?? null,
     };
@@ -272,51 +246,9 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
     return done;
   }
 
-  /** Opens every finding of the rule's kinds, clears the open ones of those kinds it no longer finds. */
-  private async level(r: RoomRow, kinds: readonly FaultKind[], found: Finding[], at: string): Promise<void> {
-    const wanted = new Set(found.map((f) => `${f.kind}\n${f.subject}`));
-    for (const f of found) await this.openFault(r, f, at);
-    for (const open of [...this.faultsOf(r.site, r.room).values()])
-      if ((kinds as readonly string[]).includes(open.kind) && !wanted.has(`${open.kind}\n${open.subject}`)) await this.closeFault(open, at);
-  }
-
-  private async openFault(r: RoomRow, f: Finding, at: string): Promise<void> {
-    const faults = this.faultsOf(r.site, r.room);
-    const existing = faults.get(`${f.kind}\n${f.subject}`);
-    if (existing) {
-      // Said again: its last sighting is written at most once a minute, or when its words change.
-      if (existing.detail !== f.detail || Date.parse(at) - Date.parse(existing.lastSeen) >= 60_000) {
-        existing.detail = f.detail;
-        existing.lastSeen = at;
-        await this.store.touchFault(existing.id, f.detail, at);
-      }
-      return;
-    }
-    const fault = await this.store.insertFault(r.site, r.room, f.kind, f.subject, f.detail, at);
-    faults.set(`${f.kind}\n${f.subject}`, fault);
-    this.log.info({ site: r.site, room: r.room, kind: f.kind, subject: f.subject }, f.detail);
-    this.emit('change', { type: 'fault', fault });
-  }
-
-  private async clear(r: RoomRow, kind: FaultKind, subject: string | undefined, at: string): Promise<void> {
-    for (const f of [...this.faultsOf(r.site, r.room).values()])
-      if (f.kind === kind && (subject === undefined || f.subject === subject)) await this.closeFault(f, at);
-  }
-
-  private async closeFault(f: FaultRow, at: string): Promise<void> {
-    this.faultsOf(f.site, f.room).delete(`${f.kind}\n${f.subject}`);
-    const fault = await this.store.clearFault(f.id, at);
-    this.emit('change', { type: 'fault', fault });
-  }
-
   /** A fault acknowledged: the open one in memory carries it too. */
-  async acknowledge(id: number, note: string): Promise<FaultRow | undefined> {
-    const fault = await this.store.acknowledge(id, note, new Date(this.clock.now()).toISOString());
-    if (!fault) return undefined;
-    const open = this.faultsOf(fault.site, fault.room).get(`${fault.kind}\n${fault.subject}`);
-    if (open?.id === fault.id) open.acknowledged = fault.acknowledged;
-    this.emit('change', { type: 'fault', fault });
-    return fault;
+  acknowledge(id: number, note: string): Promise<FaultRow | undefined> {
+    return this.faults.acknowledge(id, note, new Date(this.clock.now()).toISOString());
   }
 
   /** Rooms online whose telemetry stopped for three intervals: the box is up and not reporting. */
@@ -326,10 +258,10 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
       const at = new Date(now).toISOString();
       const limitMs = 3 * this.config.telemetryIntervalS * 1000;
       for (const r of this.rooms.values()) {
-        if (r.online !== true || this.faultsOf(r.site, r.room).has('telemetry_missing\nbox')) continue;
+        if (r.online !== true || this.faults.has(r.site, r.room, 'telemetry_missing', 'box')) continue;
         const last = Date.parse(r.telemetryAt ?? r.since ?? r.seenAt);
         if (now - last > limitMs)
-          await this.openFault(
+          await this.faults.open(
             r,
             { kind: 'telemetry_missing', subject: 'box', detail: `no telemetry for ${Math.round((now - last) / 1000)} s` },
             at,
@@ -355,27 +287,4 @@ export class Fleet extends EventEmitter<{ change: [FleetChange] }> {
       this.log.error({ err }, 'rooms not saved: tried again in 2 s');
     }
   }
-}
-
-/** A time a box wrote, as the store keeps times (ISO 8601, UTC); undefined when it is not one. */
-function isoTime(v: unknown): string | undefined {
-  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
-  const t = new Date(v).getTime();
-  return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
-}
-
-/** A message that is not a box's: counted and dropped, never an error of the centre. */
-class Dropped extends Error {}
-
-const key = (site: string, room: string) => `${site}/${room}`;
-
-function parseObject(text: string): Json {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new Dropped('not JSON');
-  }
-  if (!isObject(v)) throw new Dropped('not a JSON object');
-  return v;
 }
