@@ -39,7 +39,7 @@ function boardProcess(args: string[]) {
       'PATH=/usr/local/bin:/usr/bin:/bin',
       ...args,
     ],
-    { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { PATH: process.env.PATH, PROOT_NO_SECCOMP: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
