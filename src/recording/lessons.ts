@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { megabytesFree } from '../core/disk-free.js';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { recordOutputs, type Config } from '../config/schema.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
@@ -9,11 +9,12 @@ import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { PipelineRunner } from '../media/runner.js';
 import { lessonChapters, makeLessonFile } from './lesson-file.js';
-import { startOf, summary, type Lesson } from './lesson-record.js';
+import { startOf, type Lesson } from './lesson-record.js';
+import { addToManifest, classSegments } from './lesson-sources.js';
 
 export type { Chapter, LessonFile } from './lesson-file.js';
 export { summary, type Lesson, type LessonState } from './lesson-record.js';
-import type { Recorder, SegmentRecord } from './recorder.js';
+import type { Recorder } from './recorder.js';
 
 export interface LessonsContext {
   config: Config;
@@ -186,7 +187,7 @@ export class Lessons implements Part {
     const { config, runner, bus } = this.ctx;
     // Every segment of the class that has closed is measured first.
     await this.ctx.recorder.scan();
-    const segments = this.segmentsOf(l.id);
+    const segments = classSegments(this.ctx.recorder.segments(), config, l.id);
     const frames = segments.reduce((a, s) => a + Math.round(s.durationS * config.video.fps), 0);
     if (segments.length === 0 || frames === 0) {
       l.state = 'failed';
@@ -244,7 +245,7 @@ export class Lessons implements Part {
       madeAt: new Date().toISOString(),
     });
     this.save();
-    this.addToManifest(l);
+    addToManifest(config.dataDir, l, this.log);
     const { path, bytes: fileBytes, sha256 } = made.file;
     this.log.info(
       { class: l.id, path, bytes: fileBytes, durationS: made.durationS, ms: Date.now() - t0, joinedBy: made.joinedBy },
@@ -273,28 +274,6 @@ export class Lessons implements Part {
     this.save();
     this.log.error({ class: l.id, attempt: l.attempts, reason }, 'lesson file not made');
     if (l.state === 'failed') this.ctx.bus.emit('recording.lesson_failed', { class: l.id, code: 'join_failed', reason });
-  }
-
-  /** The class's segments in one record output's folder (the first that has them), in recording order. */
-  private segmentsOf(cls: string): SegmentRecord[] {
-    const all = this.ctx.recorder.segments().filter((s) => s.class === cls && existsSync(s.path));
-    const dir = recordOutputs(this.ctx.config)
-      .filter((o) => o.lessons)
-      .map((o) => o.dir)
-      .find((d) => all.some((s) => s.path.startsWith(`${d}/`)));
-    return dir ? all.filter((s) => dirname(s.path) === dir).sort((a, b) => basename(a.path).localeCompare(basename(b.path))) : [];
-  }
-
-  /** The class's manifest (`recordings/classes/<class>.json`) gets the lesson's summary. */
-  private addToManifest(l: Lesson): void {
-    const file = join(this.ctx.config.dataDir, 'recordings', 'classes', `${l.id}.json`);
-    try {
-      const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      manifest.lesson = summary(l);
-      writeFileAtomic(file, JSON.stringify(manifest, null, 2));
-    } catch (err) {
-      this.log.warn({ err, file }, 'class manifest not updated with its lesson');
-    }
   }
 
   private remove(path: string, reason: string): void {
