@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An emulated arm64 board (a Raspberry Pi 4/5 or a Jetson runs Debian 12 arm64 userland): a Debian 12
 # arm64 root file system built from Debian's packages, an arm64 Node 20 from the npm registry, and the
-# README's set-up run inside it under qemu (proot where binfmt_misc is missing, as on CI machines), so
+# README's set-up run inside it under qemu (binfmt_misc, registered when run as root; proot without it), so
 # that the native addons are built for arm64 as a technician's board builds them. Then, inside it:
 # `classbox check` and `classbox pipeline` on the example configs, `classbox doctor`, and a recorded
 # class of 10 s from two test pictures at 320x240, read back by ffprobe.
@@ -34,15 +34,8 @@ if ((${#need[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# A command inside the board: arm64 binaries through qemu, root faked (apt and dpkg need it).
-in_board() {
-  local root=$1
-  shift
-  # Without seccomp: proot 5.1's seccomp path aborted in dpkg (compare_paths2 assertion).
-  PROOT_NO_SECCOMP=1 proot -q "$QEMU" -0 -r "$root" -b /dev -b /proc -b /sys -w / \
-    /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive \
-    PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin "$@"
-}
+# A command inside the board (a chroot through binfmt_misc, else proot): see arm64-run.sh.
+in_board() { bash "$REPO/firmware-scripts/arm64-run.sh" "$@"; }
 
 mkdir -p "$CACHE"
 BASE_KEY=$(printf '%s %s %s base-1' "$SUITE" "$MIRROR" "$NODE_VERSION" | sha256sum | cut -c1-16)

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt } from '../helpers/mqtt-watch.js';
@@ -11,36 +12,17 @@ import { probe } from '../helpers/media.js';
 import { sleep, waitUntil } from '../helpers/net.js';
 
 const BOARD = process.argv[2] ?? '';
-const QEMU = '/usr/bin/qemu-aarch64-static';
+const RUN = fileURLToPath(new URL('../../firmware-scripts/arm64-run.sh', import.meta.url));
 const APP = '/opt/classbox';
 const failures: string[] = [];
 const started = Date.now();
 
-/** A process inside the board, from the project's folder there: arm64 through qemu, root faked. */
+/** A process inside the board, from the project's folder there (arm64 through qemu). */
 function boardProcess(args: string[]) {
-  const child = spawn(
-    'proot',
-    [
-      '-q',
-      QEMU,
-      '-0',
-      '-r',
-      BOARD,
-      '-b',
-      '/dev',
-      '-b',
-      '/proc',
-      '-b',
-      '/sys',
-      '-w',
-      APP,
-      '/usr/bin/env',
-      'HOME=/root',
-      'PATH=/usr/local/bin:/usr/bin:/bin',
-      ...args,
-    ],
-    { env: { PATH: process.env.PATH, PROOT_NO_SECCOMP: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn('bash', [RUN, BOARD, ...args], {
+    env: { PATH: process.env.PATH, BOARD_WORKDIR: APP },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
