@@ -6,7 +6,7 @@ import { freePort, freeUdpPort, sleep } from '../helpers/net.js';
 import { listenForTones, startPulse, toneInto, type Pulse } from '../helpers/pulse.js';
 import { rtspServer, type RtspServer } from '../helpers/rtsp-server.js';
 import { startScreen, watchFlips, type Screen } from '../helpers/screen.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, writeTempConfig } from '../helpers/temp-config.js';
 
 const SITE = 'lab';
 const VIDEO = { width: 320, height: 180, fps: 25, bitrateKbps: 400, keyframeIntervalS: 1 };
@@ -38,15 +38,7 @@ describe('the lesson in the receiving room: late by how much, and in lip sync', 
     pulse = await startPulse();
     tone = toneInto(pulse, 'mic');
     const lesson = await freeUdpPort();
-    const common = (room: string) => ({
-      site: SITE,
-      room,
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      video: VIDEO,
-      audio: { device: 'pulse', speaker: 'pulse' },
-    });
+    const common = (room: string) => roomConfig(SITE, room, broker.url, { video: VIDEO, audio: { device: 'pulse', speaker: 'pulse' } });
     const anchor = writeTempConfig({
       ...common('anchor'),
       http: { host: '127.0.0.1', port: await freePort() },

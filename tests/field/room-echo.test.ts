@@ -7,7 +7,7 @@ import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 import { pactl, recordSink, startPulse, type Pulse } from '../helpers/pulse.js';
 import { bandDb, FAR_BAND, nearBand, speechLike, writeWav } from '../helpers/room-sound.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
 const SITE = 'lab';
 const VIDEO = { width: 320, height: 180, fps: 25, bitrateKbps: 300, keyframeIntervalS: 1 };
@@ -58,16 +58,8 @@ describe('the receiving room sends its students back without the lesson’s echo
     const uplink = await freeUdpPort();
     anchorHttp = await freePort();
     roomHttp = await freePort();
-    const common = (room: string, http: number) => ({
-      site: SITE,
-      room,
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      video: VIDEO,
-      http: { host: '127.0.0.1', port: http },
-      audio: { device: 'pulse', speaker: 'pulse' },
-    });
+    const common = (room: string, httpPort: number) =>
+      roomConfig(SITE, room, broker.url, { video: VIDEO, httpPort, audio: { device: 'pulse', speaker: 'pulse' } });
     const anchor = writeTempConfig({
       ...common('anchor', anchorHttp),
       sources: {

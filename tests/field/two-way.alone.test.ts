@@ -5,7 +5,7 @@ import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
 const SITE = 'county';
 const VIDEO = { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 };
@@ -62,15 +62,7 @@ describe('one anchor, two receiving classrooms', () => {
     ports.lesson = await freeUdpPort();
     ports.a = await freeUdpPort();
     ports.b = await freeUdpPort();
-    const common = (room: string, http: number) => ({
-      site: SITE,
-      room,
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      http: { host: '127.0.0.1', port: http },
-      video: VIDEO,
-    });
+    const common = (room: string, httpPort: number) => roomConfig(SITE, room, broker.url, { video: VIDEO, httpPort });
     const anchorHttp = await freePort();
     anchor = {
       name: 'anchor',

@@ -35,3 +35,22 @@ export function minimalConfig(mqttUrl: string, extra: Record<string, unknown> = 
     ...extra,
   };
 }
+
+/** One room of a test of several boxes: the software profile, a data folder of its own, the broker. */
+export function roomConfig(
+  site: string,
+  room: string,
+  mqttUrl: string,
+  extra: { video: Record<string, unknown>; httpPort?: number; audio?: Record<string, unknown> },
+): Record<string, unknown> {
+  return {
+    site,
+    room,
+    profile: 'software',
+    dataDir: tempDir(),
+    mqtt: { url: mqttUrl },
+    video: extra.video,
+    ...(extra.httpPort !== undefined ? { http: { host: '127.0.0.1', port: extra.httpPort } } : {}),
+    ...(extra.audio ? { audio: extra.audio } : {}),
+  };
+}
