@@ -16,6 +16,9 @@ PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-x gstreamer1.0-alsa fonts-dejavu-core gir1.2-gst-rtsp-server-1.0 python3-gi
   mosquitto mosquitto-clients socat ffmpeg openssl
+  # node-gyp compiles the native addons at install (the GStreamer binding, GPIO, SQLite): a board's
+  # minimal image has no compiler (found on the emulated arm64 board: `not found: make`).
+  build-essential python3
 )
 # Servers and tools the tests check classbox against (nginx-rtmp as a live platform, Prometheus'
 # promtool for /metrics, systemd-analyze for the unit's hardening); a box does not need them.
