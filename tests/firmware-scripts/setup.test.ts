@@ -27,7 +27,7 @@ describe('firmware-scripts/setup.sh', () => {
     });
     expect(stdout).toBe('');
     expect(stderr.trim()).toBe(
-      'setup: installing: gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-x gstreamer1.0-alsa fonts-dejavu-core gir1.2-gst-rtsp-server-1.0 python3-gi mosquitto mosquitto-clients socat ffmpeg openssl prometheus nginx-light libnginx-mod-rtmp systemd postgresql-15 xvfb pulseaudio pulseaudio-utils libasound2-plugins chromium',
+      'setup: installing: gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-x gstreamer1.0-alsa fonts-dejavu-core gir1.2-gst-rtsp-server-1.0 python3-gi mosquitto mosquitto-clients socat ffmpeg openssl build-essential python3 prometheus nginx-light libnginx-mod-rtmp systemd postgresql-15 xvfb pulseaudio pulseaudio-utils libasound2-plugins chromium',
     );
   });
 });
