@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** Memory measurements, one file at a time with nothing else running (see vitest.config.ts). */
+/** Measurements (memory, latency, echo), one file at a time with nothing else running (see vitest.config.ts). */
 export default defineConfig({
   test: {
     include: ['tests/**/*.alone.test.ts'],
