@@ -87,12 +87,13 @@ writeFileSync(
     video: { width: 320, height: 240, fps: 15, bitrateKbps: 300 },
     sources: { teacher: { kind: 'test', pattern: 'ball' }, board: { kind: 'test', pattern: 'smpte' } },
     layout: 'side-by-side',
-    outputs: [{ name: 'archive', kind: 'record', dir: '/tmp/arm-recordings', segmentS: 5 }],
+    outputs: [{ name: 'archive', kind: 'record', dir: '/tmp/arm-recordings', segmentS: 10 }],
   }),
 );
 const { child: box, output: boxOutput } = boardProcess(['node', 'bin/classbox.js', 'run', '--config', '/tmp/arm.yaml']);
 try {
-  await watch.waitFor('classbox/arm/board/availability', (p) => p === 'online', 300_000);
+  const exited = new Promise<never>((_, reject) => box.once('exit', (code) => reject(new Error(`the box exited (${code})`))));
+  await Promise.race([watch.waitFor('classbox/arm/board/availability', (p) => p === 'online', 300_000), exited]);
   const ask = requester(watch, 'classbox/arm/board', 120_000);
   const start = await ask('class/start', { mode: 'recorded', name: 'Arm' });
   check(start.status === 'ok', 'a recorded class starts on the board', JSON.stringify(start));
