@@ -93,6 +93,8 @@ writeFileSync(
 const { child: box, output: boxOutput } = boardProcess(['node', 'bin/classbox.js', 'run', '--config', '/tmp/arm.yaml']);
 try {
   const exited = new Promise<never>((_, reject) => box.once('exit', (code) => reject(new Error(`the box exited (${code})`))));
+  // Stopped at the end on purpose: only a wait it loses to matters.
+  exited.catch(() => undefined);
   await Promise.race([watch.waitFor('classbox/arm/board/availability', (p) => p === 'online', 300_000), exited]);
   const ask = requester(watch, 'classbox/arm/board', 120_000);
   const start = await ask('class/start', { mode: 'recorded', name: 'Arm' });
