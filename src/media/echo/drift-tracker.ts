@@ -15,8 +15,6 @@ export class DriftTracker {
   private samples = 0;
   private corrected = 0;
   private points: Array<[number, number]> = [];
-  /** The last lag found (samples; the far end leads), and how sure (normalised correlation). */
-  found: { lag: number; correlation: number } | null = null;
 
   constructor(
     private readonly o: {
@@ -39,7 +37,6 @@ export class DriftTracker {
     this.sinceMeasure = 0;
     this.lag = null;
     this.target = null;
-    this.found = null;
     this.points = [];
   }
 
@@ -60,7 +57,6 @@ export class DriftTracker {
     this.sinceMeasure = 0;
     const found = this.measure();
     if (!found) return ratio;
-    this.found = found;
     const previous = this.lag;
     this.lag = found.lag;
     // A jump (the room changed, a packet lost) is a new path: the filter learns it; the clocks have not changed.

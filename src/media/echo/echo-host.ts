@@ -66,7 +66,6 @@ setInterval(() => {
     blocks: remover.blocks,
     busyMs: Math.round(remover.busyMs),
   });
-  drain();
 }, 1000).unref();
 
 // A microphone block waiting for a far end that stopped is let go of without it.

@@ -30,13 +30,6 @@ export type EchoReport =
       busyMs: number;
     };
 
-const udpOut = (port: number, props: Record<string, number | boolean> = {}): Chain => [
-  { element: 'audioconvert' },
-  { element: 'audioresample' },
-  { caps: ECHO_CAPS },
-  { element: 'udpsink', properties: { host: '127.0.0.1', port, async: false, ...props } },
-];
-
 /**
  * How much earlier than the speakers the canceller is told what they play. A sink's idea of when a
  * sample is heard is not the room's: an ALSA device that takes its ring buffer's whole 80 ms at once
@@ -52,12 +45,19 @@ export const FAR_END_EARLY_MS = 100;
  */
 export function farEndBranch(tee: string, port: number, timing: Record<string, number | boolean>): Chain {
   const offset = (typeof timing['ts-offset'] === 'number' ? timing['ts-offset'] : 0) - FAR_END_EARLY_MS * 1_000_000;
-  return [{ ref: `${tee}.` }, { element: 'queue' }, ...udpOut(port, { sync: true, ...timing, 'ts-offset': offset })];
+  return [
+    { ref: `${tee}.` },
+    { element: 'queue' },
+    { element: 'audioconvert' },
+    { element: 'audioresample' },
+    { caps: ECHO_CAPS },
+    { element: 'udpsink', properties: { host: '127.0.0.1', port, async: false, sync: true, ...timing, 'ts-offset': offset } },
+  ];
 }
 
-/** The microphone to the canceller, as it is captured. */
+/** The microphone to the canceller, as it is captured (already ECHO_CAPS: it is metered so). */
 export function micToCanceller(port: number): Chain {
-  return udpOut(port, { sync: false });
+  return [{ element: 'udpsink', properties: { host: '127.0.0.1', port, async: false, sync: false } }];
 }
 
 /** The microphone back from the canceller. */
