@@ -68,9 +68,43 @@ function nodeBelow(config: string): number {
   throw new Error(`no Node process runs ${config}`);
 }
 
-/** What the open descriptors are: sockets, pipes, eventfds and the like, files by path. */
+/** Hex address:port of /proc/net/{tcp,udp}[6] as `port` (loopback and wildcard hosts say nothing here). */
+function procPort(hex: string): string {
+  return String(parseInt(hex.split(':')[1] ?? '0', 16));
+}
+
+const TCP_STATES: Record<string, string> = { '01': 'established', '06': 'time-wait', '08': 'close-wait', '0A': 'listen' };
+
+/** Each socket of the network namespace by inode: `tcp 41234->1883 established`, `udp 5004`, `unix`. */
+function socketsByInode(pid: number): Map<string, string> {
+  const named = new Map<string, string>();
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/net/${proto}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const [local, remote, state, inode] = [f[1]!, f[2]!, f[3]!, f[9]!];
+      const kind = proto.replace('6', '');
+      named.set(
+        inode,
+        kind === 'tcp' && state !== '0A'
+          ? `tcp ${procPort(local)}->${procPort(remote)} ${TCP_STATES[state] ?? state}`
+          : `${kind} ${procPort(local)}${state === '0A' ? ' listen' : ''}`,
+      );
+    }
+  }
+  return named;
+}
+
+/** What the open descriptors are: sockets by protocol and port, pipes, eventfds and the like, files by path. */
 export function descriptorKinds(pid: number): Record<string, number> {
   const kinds: Record<string, number> = {};
+  const sockets = socketsByInode(pid);
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     let target: string;
     try {
@@ -78,7 +112,12 @@ export function descriptorKinds(pid: number): Record<string, number> {
     } catch {
       continue; // closed meanwhile
     }
-    const kind = target.startsWith('/') ? target : target.replace(/:\[?\d+\]?$/, '').replace(/\[\d+\]$/, '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    const kind = target.startsWith('/')
+      ? target
+      : inode
+        ? (sockets.get(inode) ?? 'unix')
+        : target.replace(/:\[?\d+\]?$/, '').replace(/\[\d+\]$/, '');
     kinds[kind] = (kinds[kind] ?? 0) + 1;
   }
   return kinds;
@@ -91,6 +130,12 @@ export interface SoakReport {
   /** Idle again, 15 s after the measured class ended. */
   after: SoakSample;
   descriptors: { baseline: Record<string, number>; after: Record<string, number> };
+  /**
+   * Descriptors once what the class left closing has closed: read every 2 s for up to 30 s after `after`
+   * until no more are open than before the class (a viewer's connection ends on a timeout of its own;
+   * a leak never does). `waitedS` is how long that took.
+   */
+  settled: { fds: number; waitedS: number; kinds: Record<string, number> };
   slopes: Record<Metric, number>;
   /** Slope of anonymous RSS through the lowest sample of each 10 minutes: what stays when the
    * buffers of the second (freed and taken again) are out of the picture. */
@@ -447,6 +492,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await sleep(15_000);
     const after = await record('after');
     const descriptors = { baseline: baselineKinds, after: descriptorKinds(boxPid) };
+    const settled = { fds: after.fds, waitedS: 0, kinds: descriptors.after };
+    for (const started = Date.now(); settled.fds > baseline.fds && Date.now() - started < 30_000;) {
+      await sleep(2000);
+      settled.kinds = descriptorKinds(boxPid);
+      settled.fds = Object.values(settled.kinds).reduce((a, b) => a + b, 0);
+      settled.waitedS = Math.round((Date.now() - started) / 1000);
+    }
 
     const counted = samples.filter((s) => s.phase === 'class' && s.t >= o.warmupS);
     const slopes = Object.fromEntries(
@@ -467,6 +519,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       baseline,
       after,
       descriptors,
+      settled,
       slopes,
       rssAnonFloorSlope,
       peaks,
@@ -540,6 +593,10 @@ export async function soak(minutes: number): Promise<void> {
       })),
     ),
   );
+  if (r.settled.waitedS > 0)
+    console.log(
+      `\nDescriptors: ${r.after.fds} 15 s after the class, ${r.settled.fds} ${r.settled.waitedS} s later (${r.baseline.fds} before it).`,
+    );
   console.log(`\nAnonymous RSS through the lowest sample of each ${FLOOR_WINDOW_S / 60} minutes: ${r.rssAnonFloorSlope} MB per hour.`);
   console.log(
     `\n${r.provoked.brokerRestarts} broker restarts and ${r.provoked.sourceLosses} camera losses provoked; ${r.segments} segments closed; ` +
