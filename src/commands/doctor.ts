@@ -3,7 +3,7 @@ import { megabytesFree } from '../core/disk-free.js';
 import { dirname } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { H264_DECODERS, H264_ENCODERS, REQUIRED_ELEMENTS, probeGstreamer } from '../board/gstreamer-probe.js';
-import { gpioAccess, readBoardModel, renderNodes, serialPorts, videoDevices } from '../board/machine.js';
+import { readBoardFacts } from '../board/machine.js';
 import { chooseProfile } from '../media/profile-choice.js';
 import { probeBroker } from '../mqtt/probe.js';
 import { clockChecks, deviceChecks, sourceChecks } from '../doctor/room-checks.js';
@@ -23,9 +23,15 @@ export interface DoctorReport {
 
 const MIN_FREE_MB = 2048;
 
-export async function buildDoctorReport(config?: Config): Promise<DoctorReport> {
+/** Where the doctor looks: the machine itself, or (tests) a prepared root and a board's element list. */
+export interface DoctorMachine {
+  root?: string;
+  probe?: typeof probeGstreamer;
+}
+
+export async function buildDoctorReport(config?: Config, machine: DoctorMachine = {}): Promise<DoctorReport> {
   const checks: Check[] = [];
-  const gst = await probeGstreamer();
+  const gst = await (machine.probe ?? probeGstreamer)();
   const encoders = H264_ENCODERS.filter((e) => gst.elements.has(e));
   const decoders = H264_DECODERS.filter((e) => gst.elements.has(e));
   const missing = REQUIRED_ELEMENTS.filter((e) => !gst.elements.has(e));
@@ -52,9 +58,15 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
     });
   }
 
-  const board = readBoardModel();
-  const videos = videoDevices();
-  const choice = chooseProfile({ boardModel: board, elements: gst.elements, devices: new Set([...videos, ...renderNodes()]) });
+  const facts = readBoardFacts(machine.root);
+  const board = facts.boardModel;
+  const videos = facts.videoDevices;
+  const choice = chooseProfile({
+    boardModel: board,
+    l4t: facts.l4t,
+    elements: gst.elements,
+    devices: new Set([...videos, ...facts.renderNodes]),
+  });
   const configured = config?.profile ?? null;
   const profileDetail =
     configured && configured !== 'auto'
@@ -63,6 +75,7 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
   checks.push({ name: 'profile', status: choice.profile || (configured && configured !== 'auto') ? 'ok' : 'fail', detail: profileDetail });
 
   checks.push({ name: 'board', status: 'info', detail: board ?? 'no device-tree model (not an ARM board)' });
+  if (facts.l4t) checks.push({ name: 'l4t', status: 'info', detail: `NVIDIA L4T ${facts.l4t} (/etc/nv_tegra_release)` });
   const preview = wrtcAvailability();
   checks.push(
     preview.available
@@ -74,15 +87,16 @@ export async function buildDoctorReport(config?: Config): Promise<DoctorReport> 
         },
   );
   checks.push({ name: 'video-devices', status: 'info', detail: videos.length ? videos.join(', ') : 'none' });
-  const serial = serialPorts();
+  const serial = facts.serialPorts;
   checks.push({ name: 'serial-ports', status: 'info', detail: serial.length ? serial.join(', ') : 'none' });
-  const gpio = gpioAccess();
+  const gpio = facts.gpio;
+  const header = gpio.header ? `; header ${gpio.header.label}, sysfs lines from ${gpio.header.base}` : '';
   checks.push({
     name: 'gpio',
     status: 'info',
     detail:
-      gpio.sysfs || gpio.chips.length
-        ? `sysfs ${gpio.sysfs ? 'writable' : 'not writable'}; chips: ${gpio.chips.join(', ') || 'none'}`
+      gpio.sysfs || gpio.chips.length || gpio.header
+        ? `sysfs ${gpio.sysfs ? 'writable' : 'not writable'}; chips: ${gpio.chips.join(', ') || 'none'}${header}`
         : 'no GPIO on this machine (simulated lines are used)',
   });
 

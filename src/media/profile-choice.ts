@@ -1,7 +1,9 @@
 /** Facts about the machine that decide the board profile; gathered by the doctor probe, passed in for tests. */
 export interface MachineFacts {
-  /** /proc/device-tree/model, e.g. "Raspberry Pi 4 Model B Rev 1.4"; null on x86. */
+  /** The device tree's model, e.g. "Raspberry Pi 4 Model B Rev 1.4"; null on x86. */
   boardModel: string | null;
+  /** A Jetson's L4T release (/etc/nv_tegra_release), e.g. "R35.4.1": NVIDIA's GStreamer plugins come with it. */
+  l4t?: string | null;
   elements: ReadonlySet<string>;
   /** Device nodes that exist, e.g. /dev/video11 (Pi 4 encoder), /dev/dri/renderD128 (VA-API). */
   devices: ReadonlySet<string>;
@@ -22,7 +24,7 @@ export interface ProfileChoice {
  * - x86: VA-API (Intel/AMD) needs a render node; NVENC registers only when the driver is present.
  */
 export function chooseProfile(facts: MachineFacts): ProfileChoice {
-  const { boardModel: model, elements, devices } = facts;
+  const { boardModel: model, elements, devices, l4t } = facts;
   const has = (e: string) => elements.has(e);
   if (model?.includes('Raspberry Pi 5') || model?.includes('Compute Module 5')) {
     return has('x264enc')
@@ -35,9 +37,18 @@ export function chooseProfile(facts: MachineFacts): ProfileChoice {
     if (has('x264enc'))
       return { profile: 'software', reason: `board "${model}" but no usable hardware encoder (v4l2h264enc or /dev/video11 missing)` };
   }
-  if (model?.includes('Jetson') || model?.includes('NVIDIA')) {
-    if (has('nvv4l2h264enc') && !/Orin Nano/i.test(model)) return { profile: 'jetson', reason: `board "${model}" with nvv4l2h264enc` };
-    if (has('x264enc')) return { profile: 'software', reason: `board "${model}" has no NVENC (Orin Nano) or nvv4l2h264enc is missing` };
+  if (model?.includes('Jetson') || model?.includes('NVIDIA') || l4t) {
+    const board = `board "${model ?? 'Jetson'}"${l4t ? ` (L4T ${l4t})` : ''}`;
+    if (model && /Orin Nano/i.test(model))
+      return has('x264enc')
+        ? { profile: 'software', reason: `${board} has no NVENC (Orin Nano): x264enc` }
+        : { profile: null, reason: `${board} has no NVENC (Orin Nano) and needs x264enc (gstreamer1.0-plugins-ugly)` };
+    if (has('nvv4l2h264enc')) return { profile: 'jetson', reason: `${board} with nvv4l2h264enc` };
+    if (has('x264enc'))
+      return {
+        profile: 'software',
+        reason: `${board} without nvv4l2h264enc (${l4t ? "NVIDIA's GStreamer plugins, nvidia-l4t-gstreamer, are not installed" : 'no L4T release in /etc/nv_tegra_release'})`,
+      };
   }
   const renderNode = [...devices].some((d) => d.startsWith('/dev/dri/renderD'));
   if ((has('vah264enc') || has('vaapih264enc')) && renderNode) {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { probeGstreamer } from '../board/gstreamer-probe.js';
-import { readBoardModel, renderNodes, videoDevices } from '../board/machine.js';
+import { readBoardFacts } from '../board/machine.js';
 import { chooseProfile } from './profile-choice.js';
 import { loadBoardProfile, type BoardProfile } from './profiles.js';
 
@@ -8,10 +8,12 @@ import { loadBoardProfile, type BoardProfile } from './profiles.js';
 export async function resolveProfile(config: Pick<Config, 'profile'>): Promise<{ profile: BoardProfile; reason: string }> {
   if (config.profile !== 'auto') return { profile: loadBoardProfile(config.profile), reason: 'configured' };
   const gst = await probeGstreamer();
+  const facts = readBoardFacts();
   const choice = chooseProfile({
-    boardModel: readBoardModel(),
+    boardModel: facts.boardModel,
+    l4t: facts.l4t,
     elements: gst.elements,
-    devices: new Set([...videoDevices(), ...renderNodes()]),
+    devices: new Set([...facts.videoDevices, ...facts.renderNodes]),
   });
   if (!choice.profile) throw new Error(`profile: auto found nothing usable: ${choice.reason}`);
   return { profile: loadBoardProfile(choice.profile), reason: choice.reason };

@@ -18,23 +18,30 @@ export interface GpioChip {
   open(line: number, direction: 'in' | 'out', edge: Edge): Promise<GpioLine>;
 }
 
+/** Labels of the chips behind a Pi's header: BCM2835/2711 (Pi 1-4) and RP1 (Pi 5). */
+export const HEADER_CHIP_LABEL = /^pinctrl-(bcm2711|bcm2835|rp1)$/;
+
+/** The header's chip in sysfs: older kernels number its lines from 0, newer ones from a base (512, 571…). */
+export function headerChip(sysfs = '/sys/class/gpio'): { label: string; base: number } | null {
+  try {
+    for (const entry of readdirSync(sysfs)) {
+      if (!entry.startsWith('gpiochip')) continue;
+      const label = readFileSync(join(sysfs, entry, 'label'), 'utf8').trim();
+      if (HEADER_CHIP_LABEL.test(label)) return { label, base: Number(readFileSync(join(sysfs, entry, 'base'), 'utf8').trim()) };
+    }
+  } catch {
+    // No sysfs GPIO here.
+  }
+  return null;
+}
+
 /**
  * The sysfs number of a header line. Older kernels number the Pi's header from 0, newer ones put the
  * chip at a base (512 on recent kernels; the Pi 5's RP1 chip elsewhere again), which is why a plain BCM
  * number gives EINVAL there: find the chip by its label and add its base.
  */
 export function sysfsNumber(line: number, sysfs = '/sys/class/gpio'): number {
-  try {
-    for (const entry of readdirSync(sysfs)) {
-      if (!entry.startsWith('gpiochip')) continue;
-      const dir = join(sysfs, entry);
-      const label = readFileSync(join(dir, 'label'), 'utf8').trim();
-      if (/^pinctrl-(bcm2711|bcm2835|rp1)$/.test(label)) return Number(readFileSync(join(dir, 'base'), 'utf8').trim()) + line;
-    }
-  } catch {
-    // No sysfs GPIO here: the number stands as configured.
-  }
-  return line;
+  return (headerChip(sysfs)?.base ?? 0) + line;
 }
 
 /** The board's real lines through onoff (sysfs). Only used where `Gpio.accessible` is true. */
