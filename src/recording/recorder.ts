@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { megabytesFree } from '../core/disk-free.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -11,6 +10,7 @@ import type { MediaEngine } from '../media/engine.js';
 import type { PipelineRunner } from '../media/runner.js';
 import { segmentDurationS, sha256File } from './segment-info.js';
 import { parseSegmentName } from '../media/recording-names.js';
+import { Retention, type KeptFile } from './retention.js';
 
 export interface SegmentRecord {
   path: string;
@@ -27,17 +27,6 @@ interface Index {
   segments: SegmentRecord[];
   /** Recording name tag -> class id, so segments closed after a restart still find their class. */
   tags: Record<string, string>;
-}
-
-/** A file retention may delete. */
-interface KeptFile {
-  path: string;
-  bytes: number;
-  closedAt: string;
-  class: string | null;
-  /** Another copy covers it. */
-  redundant: boolean;
-  remove: (reason: string) => void;
 }
 
 /** The lesson files, which retention keeps within the same limits (recording/lessons.ts). */
@@ -69,10 +58,10 @@ export class Recorder implements Part {
   private readonly known = new Set<string>();
   private scanning: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
-  private lowSince = new Map<string, boolean>();
   private currentClass: string | undefined;
   private readonly dir: string;
   private readonly log: Logger;
+  private readonly retention: Retention;
   /** Told at start of the closed segments not uploaded yet (the uploader takes them up). */
   onPending: (segments: SegmentRecord[]) => void = () => {};
   /** The lessons made of the recordings, kept within the same limits. */
@@ -81,6 +70,7 @@ export class Recorder implements Part {
   constructor(private readonly ctx: RecorderContext) {
     this.dir = join(ctx.config.dataDir, 'recordings');
     this.log = ctx.log.child({ part: 'recorder' });
+    this.retention = new Retention(this.log, ctx.bus);
   }
 
   private get outputs(): RecordOutput[] {
@@ -221,49 +211,8 @@ export class Recorder implements Part {
     writeFileAtomic(join(this.dir, 'index.json'), JSON.stringify(this.index));
   }
 
-  /**
-   * Retention by age, then by size, then free space: what another copy covers goes first (an uploaded
-   * file, a segment joined into its lesson), then the oldest, other classes' before the running
-   * class's; the segment being written never.
-   */
   private keepLimits(out: RecordOutput, open: string | undefined): void {
-    const mine = () =>
-      [...this.segmentsKept(out, open), ...this.lessonsKept(out)].sort(
-        (a, b) =>
-          Number(b.redundant) - Number(a.redundant) ||
-          Number(a.class === this.currentClass) - Number(b.class === this.currentClass) ||
-          a.closedAt.localeCompare(b.closedAt),
-      );
-    if (out.retentionDays !== undefined) {
-      const before = Date.now() - out.retentionDays * 86_400_000;
-      for (const k of mine()) if (Date.parse(k.closedAt) < before) k.remove(`older than ${out.retentionDays} days`);
-    }
-    if (out.maxSizeGB !== undefined) {
-      const limit = out.maxSizeGB * 1024 ** 3;
-      const list = mine();
-      let total = list.reduce((a, k) => a + k.bytes, 0);
-      for (const k of list) {
-        if (total <= limit) break;
-        k.remove(`recordings over ${out.maxSizeGB} GB`);
-        total -= k.bytes;
-      }
-    }
-    const free = () => megabytesFree(out.dir);
-    let freeMB = free();
-    if (freeMB >= out.minFreeMB) {
-      this.lowSince.delete(out.dir);
-      return;
-    }
-    if (!this.lowSince.get(out.dir)) {
-      this.lowSince.set(out.dir, true);
-      this.log.warn({ dir: out.dir, freeMB, minFreeMB: out.minFreeMB }, 'recording disk low');
-      this.ctx.bus.emit('disk.low', { dir: out.dir, freeMB, minFreeMB: out.minFreeMB });
-    }
-    for (const k of mine()) {
-      if (freeMB >= out.minFreeMB) break;
-      k.remove(`disk low (${freeMB} MB free)`);
-      freeMB = free();
-    }
+    this.retention.keep(out, () => [...this.segmentsKept(out, open), ...this.lessonsKept(out)], this.currentClass);
   }
 
   private segmentsKept(out: RecordOutput, open: string | undefined): KeptFile[] {
