@@ -65,9 +65,10 @@ function renderLink(link: Link): string[] {
   }
   for (const [k, chains] of Object.entries(link.bins ?? {})) {
     if (!PROPERTY.test(k)) throw new LaunchError(`bad property name ${JSON.stringify(k)}`);
-    const inner = pipelineTokens(chains).join(' ');
-    // The bin is one double-quoted value: nothing inside may close it.
-    if (inner.includes('"')) throw new LaunchError(`${k}: a value inside it needs quotes, which a bin property cannot carry`);
+    // The bin is one double-quoted value; the quotes of values inside it (an ALSA device `hw:0,0`) are
+    // escaped, which gst_parse_launch takes back off before it parses the bin. value() lets no
+    // backslash or quote of its own through, so these are the only ones.
+    const inner = pipelineTokens(chains).join(' ').replace(/"/g, '\\"');
     tokens.push(`${k}="${inner}"`);
   }
   return tokens;

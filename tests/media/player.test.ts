@@ -76,22 +76,26 @@ describe('Player (implanted lessons)', () => {
     p.stop();
   });
 
-  it('without a sound card the lesson plays on without sound: one audio.speaker_failed, no playback.failed', async () => {
-    const lesson = await makeTestLesson(join(tempDir(), 'no-card.mp4'), 4);
-    // `default` on a machine without a card cannot be opened.
-    const { p, failed, speakerFailed, levels } = player('default');
-    p.open(lesson);
-    await waitUntil(() => (p.status().positionS ?? 0) > 1, 'playback position advancing', 8000);
-    expect(p.status().state).toBe('playing');
-    expect(speakerFailed).toHaveLength(1);
-    expect(failed).toEqual([]);
-    await waitUntil(() => levels.length >= 1, 'the sound metered', 3000);
-    // The next lesson does not try the missing card again.
-    p.open(lesson);
-    await waitUntil(() => (p.status().positionS ?? 0) > 0.5, 'the next lesson playing', 8000);
-    expect(speakerFailed).toHaveLength(1);
-    p.stop();
-  });
+  // `default` on a machine without a card cannot be opened; `plughw:1,0` is the documented form of a
+  // named card (its comma is quoted inside playbin's audio-sink).
+  it.each(['default', 'plughw:1,0'])(
+    'without the sound card %s the lesson plays on without sound: one audio.speaker_failed, no playback.failed',
+    async (speaker) => {
+      const lesson = await makeTestLesson(join(tempDir(), 'no-card.mp4'), 4);
+      const { p, failed, speakerFailed, levels } = player(speaker);
+      p.open(lesson);
+      await waitUntil(() => (p.status().positionS ?? 0) > 1, 'playback position advancing', 8000);
+      expect(p.status().state).toBe('playing');
+      expect(speakerFailed).toHaveLength(1);
+      expect(failed).toEqual([]);
+      await waitUntil(() => levels.length >= 1, 'the sound metered', 3000);
+      // The next lesson does not try the missing card again.
+      p.open(lesson);
+      await waitUntil(() => (p.status().positionS ?? 0) > 0.5, 'the next lesson playing', 8000);
+      expect(speakerFailed).toHaveLength(1);
+      p.stop();
+    },
+  );
 
   it('answers bad requests with codes instead of crashing', async () => {
     const { p } = player();
