@@ -47,14 +47,27 @@ describe('a bin given as a property (playbin audio-sink) with a value that needs
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'classbox-bin-'));
     const media = join(dir, 'tone.ogg');
-    execFileSync('gst-launch-1.0', ['-q', 'audiotestsrc', 'num-buffers=10', '!', 'vorbisenc', '!', 'oggmux', '!', 'filesink', `location=${media}`]);
+    execFileSync('gst-launch-1.0', [
+      '-q',
+      'audiotestsrc',
+      'num-buffers=10',
+      '!',
+      'vorbisenc',
+      '!',
+      'oggmux',
+      '!',
+      'filesink',
+      `location=${media}`,
+    ]);
     // A comma makes a value quoted, as an ALSA device `hw:0,0` is.
     const out = join(dir, 'heard,0.wav');
     const tokens = chainTokens([
       {
         element: 'playbin',
         properties: { uri: `file://${media}` },
-        bins: { 'audio-sink': [[{ element: 'audioconvert' }, { element: 'wavenc' }, { element: 'filesink', properties: { location: out } }]] },
+        bins: {
+          'audio-sink': [[{ element: 'audioconvert' }, { element: 'wavenc' }, { element: 'filesink', properties: { location: out } }]],
+        },
       },
     ]);
     expect(tokens.at(-1)).toBe(`audio-sink="audioconvert ! wavenc ! filesink location=\\"${out}\\""`);
