@@ -27,8 +27,7 @@ export async function sourceChecks(config: Config, profile: BoardProfile): Promi
   const runner = new GstRunner();
   return Promise.all(
     graph.sources.map(async (spec): Promise<Check> => {
-      const name = spec.id.replace(/^source:/, '');
-      const check = `source ${name}`;
+      const check = `source ${spec.name}`;
       let p;
       try {
         p = runner.create(launchString(spec.tokens));
@@ -43,15 +42,15 @@ export async function sourceChecks(config: Config, profile: BoardProfile): Promi
       const until = Date.now() + SOURCE_WAIT_MS;
       try {
         while (Date.now() < until && !error) {
-          if (renderedFrames(p.get(`${name}-out`, 'stats')) > 0)
-            return { name: check, status: 'ok', detail: `${config.sources[name]!.kind}: a frame arrived` };
+          if (renderedFrames(p.get(spec.out, 'stats')) > 0)
+            return { name: check, status: 'ok', detail: `${config.sources[spec.name]!.kind}: a frame arrived` };
           await new Promise((r) => setTimeout(r, 100));
         }
         // GStreamer's own words ("Resource not found.") say nothing of which device: put the source first.
         return {
           name: check,
           status: 'fail',
-          detail: `${sourceWhere(config.sources[name]!)}: ${error ?? `no frame within ${SOURCE_WAIT_MS / 1000} s`}`,
+          detail: `${sourceWhere(config.sources[spec.name]!)}: ${error ?? `no frame within ${SOURCE_WAIT_MS / 1000} s`}`,
         };
       } finally {
         p.stop();

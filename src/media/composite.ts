@@ -151,14 +151,14 @@ export class Composite {
   }
 
   /** Each source's picture to its place: compositor pad geometry only, nothing restarts. */
-  applyLayout(names: string[], rects: Record<string, Rect>): void {
+  applyLayout(pads: Record<string, string>, rects: Record<string, Rect>): void {
     const p = this.main?.pipeline;
     if (!p) return;
-    names.forEach((s, i) => {
+    for (const [source, pad] of Object.entries(pads)) {
       // zorder first and alpha last, so a picture never shows at its old size in its new place.
-      const r = rects[s]!;
-      for (const k of ['zorder', 'xpos', 'ypos', 'width', 'height', 'alpha'] as const) p.setPad('mix', `sink_${i}`, k, r[k]);
-    });
+      const r = rects[source]!;
+      for (const k of ['zorder', 'xpos', 'ypos', 'width', 'height', 'alpha'] as const) p.setPad('mix', pad, k, r[k]);
+    }
   }
 
   /** Shows or hides a source's NO SIGNAL slate. */

@@ -12,7 +12,6 @@ import { NetworkOutputs, type OutputStats } from './network-outputs.js';
 import { singleSource } from '../core/layout-names.js';
 import { RoomPlayback } from './room-playback.js';
 import { Screens, type ScreenStats } from './screens.js';
-import { isSrtListener } from './sources.js';
 import { startEchoCancel, type EchoCancel } from './echo/echo-cancel.js';
 import type { MediaEngineContext, MediaStats } from './engine-types.js';
 import type { EchoPorts } from './echo/echo-link.js';
@@ -160,13 +159,10 @@ export class MediaEngine implements Part {
     const g = this.graph;
     if (g.main) this.composite.supervise(g.main);
     for (const spec of g.sources) {
-      const name = spec.id.replace(/^source:/, '');
-      const out = `${name}-out`;
       // Another classroom over the network: lost as soon as its frames stop (its SRT connection only
       // times out after 5 s), rebuilt only if it does not come back by itself.
-      const source = this.ctx.config.sources[name];
-      const progress = source?.kind === 'remote' ? { progress: remoteProgress(out, isSrtListener(source.url)) } : {};
-      this.inputs.add(spec, name, out, { slate: true, ...progress });
+      const progress = spec.remote ? { progress: remoteProgress(spec.out, spec.remote.srtListener) } : {};
+      this.inputs.add(spec, spec.name, spec.out, { slate: true, ...progress });
     }
     // Built anew at each start: without the echo canceller once it has failed.
     if (g.audio) this.inputs.add(g.audio, 'audio', 'audio-out', { launch: () => launchString(this.render().audio!.tokens) });
@@ -213,7 +209,7 @@ export class MediaEngine implements Part {
     }
     const previous = this.currentLayout;
     this.currentLayout = layout;
-    this.composite.applyLayout(names, rects);
+    this.composite.applyLayout(this.graph?.pads ?? {}, rects);
     this.ctx.bus.emit('layout.changed', { layout, previous });
   }
 

@@ -1,34 +1,42 @@
-import { recordOutputs, type Config, type OutputConfig } from '../config/schema.js';
-import { pipelineTokens, shellLine, type Chain } from './launch.js';
-import { layoutRects } from './layouts.js';
-import { audioEncodeChain, audioSourceChains, hasAudio } from './audio.js';
-import type { EchoPorts } from './echo/echo-link.js';
-import { appsrcHead, audioAppsrcHead, networkOutput, recordChain, recorderName, H264_CAPS } from './outputs.js';
-import { encoderChain, type BoardProfile } from './profiles.js';
-import { demuxHead, rawCaps, soundChannel, sourcePipelineChains, type Canvas } from './sources.js';
-import { lessonChains, playbackChains, speakerMixChains } from './lesson.js';
+import type { Config } from '../config/schema.js';
 import { singleLayout } from '../core/layout-names.js';
+import { hasAudio } from './audio.js';
+import type { EchoPorts } from './echo/echo-link.js';
+import { pipelineTokens, shellLine, type Chain } from './launch.js';
+import type { BoardProfile } from './profiles.js';
+import { BRANCH_KIND, loadRecipe, type PipelineKind, type Recipe, type RecipePipeline, type Role } from './recipe.js';
+import { BRANCHES, canvasOf, channelName, networkOutputs, type BranchContext } from './recipe-branches.js';
 import { recordingPrefix } from './recording-names.js';
-import { screensOf } from '../config/display-schema.js';
-import { compositeChannel, screenSink } from './displays.js';
-import { previewBranch, withSourcePreview } from './preview-branch.js';
+import { demuxHead, isSrtListener, soundChannel, sourceOut } from './sources.js';
 
 export { PREVIEW } from './preview-branch.js';
-
-/** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
-export const INTER_TIMEOUT_NS = 500_000_000;
+export { canvasOf, channelName, INTER_TIMEOUT_NS, type NetworkOutput } from './recipe-branches.js';
 
 export interface PipelineSpec {
-  /** Stable id: `source:<name>`, `composite`, `output:<name>`, `receive`, `playback`. */
+  /** Stable id: `source:<name>`, `composite`, `output:<name>`, `receive`, `playback`, `audio`, `speaker`. */
   id: string;
+  kind: PipelineKind;
   tokens: string[];
 }
 
+/** A local source's own pipeline: its frames leave by `out`; a remote one (another classroom) says how it connects. */
+export interface SourceSpec extends PipelineSpec {
+  kind: 'source';
+  name: string;
+  out: string;
+  remote: { srtListener: boolean } | null;
+}
+
+export interface OutputSpec extends PipelineSpec {
+  kind: 'output';
+  name: string;
+}
+
 export interface MediaGraph {
-  role: 'broadcast' | 'receive' | 'playback';
-  sources: PipelineSpec[];
+  role: Role;
+  sources: SourceSpec[];
   main: PipelineSpec | null;
-  outputs: PipelineSpec[];
+  outputs: OutputSpec[];
   /** The display pipeline of the receive and playback roles. */
   display: PipelineSpec | null;
   /** The audio device's own pipeline, when `audio.device` is not none. */
@@ -37,131 +45,10 @@ export interface MediaGraph {
   speaker: PipelineSpec | null;
   /** Source names in compositor pad order (sink_0, sink_1, ...). */
   padOrder: string[];
+  /** Each composed source's compositor pad (`sink_0`...). */
+  pads: Record<string, string>;
   /** The whole graph as one runnable gst-launch-1.0 line. */
   printable: string;
-}
-
-export type NetworkOutput = Exclude<OutputConfig, { kind: 'record' }>;
-
-export const channelName = (config: Pick<Config, 'site' | 'room'>, source: string) => `${config.site}-${config.room}-${source}`;
-
-export function canvasOf(config: Config): Canvas {
-  return { width: config.video.width, height: config.video.height, fps: config.video.fps };
-}
-
-/**
- * The display sink of the screen that shows the lesson (or a played file): the one whose `shows` is
- * `lesson` now, else none (the lesson is still decoded, heard and watched). Playback takes the first
- * screen when none shows the lesson.
- */
-function displayChain(config: Config, profile: BoardProfile, shows: Record<string, string> | undefined, playback = false): Chain {
-  const screens = screensOf(config);
-  const screen = screens.find((d) => (shows?.[d.name] ?? d.shows) === 'lesson') ?? (playback ? screens[0] : undefined);
-  return screenSink(screen ?? { sink: 'none' }, profile, 'display');
-}
-
-/**
- * The composite: every source read from its intervideo channel, with a NO SIGNAL slate ready on top,
- * into the compositor at the layout's geometry; one encode; a tee to the recording and to the appsink
- * that feeds the network outputs.
- */
-function compositeChains(
-  config: Config,
-  profile: BoardProfile,
-  sourceNames: string[],
-  layout: string,
-  filePrefix: string,
-  inlineOutputs: boolean,
-  record = true,
-): Chain[] {
-  const canvas = canvasOf(config);
-  const rects = layoutRects(layout, sourceNames, canvas.width, canvas.height);
-  const padProps: Record<string, number> = {};
-  sourceNames.forEach((s, i) => {
-    for (const [k, v] of Object.entries(rects[s]!)) padProps[`sink_${i}::${k}`] = v;
-  });
-  const gop = Math.max(1, Math.round(config.video.keyframeIntervalS * config.video.fps));
-  const chains: Chain[] = [
-    [
-      { element: 'compositor', name: 'mix', properties: { background: 'black', ...padProps } },
-      { caps: `video/x-raw,width=${canvas.width},height=${canvas.height},framerate=${canvas.fps}/1` },
-      // The service takes the technician's preview off the raw picture (not in the printed line).
-      ...(inlineOutputs ? [] : [{ element: 'tee', name: 'raw-tee' }]),
-      { element: 'queue', properties: { 'max-size-buffers': 3, 'max-size-time': 0, 'max-size-bytes': 0 } },
-      ...encoderChain(profile, config.video.bitrateKbps, gop),
-      { element: 'h264parse', properties: { 'config-interval': -1 } },
-      { caps: H264_CAPS },
-      { element: 'tee', name: 'enc-tee', properties: { 'allow-not-linked': true } },
-    ],
-  ];
-  sourceNames.forEach((s, i) => {
-    chains.push([
-      { element: 'intervideosrc', name: `${s}-in`, properties: { channel: channelName(config, s), timeout: INTER_TIMEOUT_NS } },
-      { caps: rawCaps(canvas) },
-      {
-        element: 'textoverlay',
-        name: `${s}-slate`,
-        properties: {
-          text: `NO SIGNAL - ${s}`,
-          silent: true,
-          valignment: 'center',
-          halignment: 'center',
-          'font-desc': 'Sans Bold 40',
-          'shaded-background': true,
-        },
-      },
-      { element: 'queue', properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
-      { ref: `mix.sink_${i}` },
-    ]);
-  });
-  const audio = hasAudio(config);
-  const audioQueue: Chain = [{ element: 'queue', properties: { 'max-size-time': 0, 'max-size-bytes': 0, 'max-size-buffers': 0 } }];
-  if (audio) chains.push(audioEncodeChain(config));
-  for (const o of record ? recordOutputs(config) : []) {
-    chains.push([{ ref: 'enc-tee.' }, ...recordChain(o, filePrefix)]);
-    // aacparse turns ADTS into the raw AAC (with codec_data) that Matroska takes.
-    if (audio) chains.push([{ ref: 'aud-tee.' }, ...audioQueue, { element: 'aacparse' }, { ref: `${recorderName(o.name)}.audio_0` }]);
-  }
-  const network = config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record');
-  if (inlineOutputs) {
-    for (const o of network) {
-      const out = networkOutput(o, config.video.keyframeIntervalS);
-      chains.push([
-        { ref: 'enc-tee.' },
-        {
-          element: 'queue',
-          properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 },
-        },
-        ...out.chain,
-      ]);
-      if (audio) chains.push([{ ref: 'aud-tee.' }, ...audioQueue, { element: 'aacparse' }, { ref: out.audioRef }]);
-    }
-  } else {
-    if (audio) {
-      chains.push([
-        { ref: 'aud-tee.' },
-        { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 200, 'max-size-time': 0, 'max-size-bytes': 0 } },
-        { element: 'appsink', name: 'aud-out', properties: { sync: false, 'max-buffers': 200, drop: true } },
-      ]);
-    }
-    chains.push(previewBranch('raw-tee.', 'preview', canvas.fps));
-    // A screen may be switched to the composite at any time: its picture is always shared (the channel
-    // holds the last frame only).
-    if (config.displays)
-      chains.push([
-        { ref: 'raw-tee.' },
-        { element: 'queue', properties: { 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
-        { element: 'intervideosink', properties: { channel: compositeChannel(config), sync: false } },
-      ]);
-    // Always present in the service: it measures the encoded stream (fps, bitrate, stalls) and feeds
-    // the network outputs, each in its own pipeline.
-    chains.push([
-      { ref: 'enc-tee.' },
-      { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 60, 'max-size-time': 0, 'max-size-bytes': 0 } },
-      { element: 'appsink', name: 'net-out', properties: { sync: false, 'max-buffers': 60, drop: true } },
-    ]);
-  }
-  return chains;
 }
 
 export interface GraphOptions {
@@ -182,119 +69,119 @@ export interface GraphOptions {
 }
 
 /**
- * The layout a role starts with. In the receive role the anchor's lesson is on the display and the
- * composite carries only what goes back to the anchor: the first local source alone.
+ * The layout a role starts with, as its recipe says. In the receive role the anchor's lesson is on the
+ * display and the composite carries only what goes back to the anchor: the first local source alone.
  */
-export function initialLayout(config: Config, role: 'broadcast' | 'receive' | 'playback'): string {
-  if (role !== 'receive') return config.layout;
+export function initialLayout(config: Config, role: Role): string {
+  if (loadRecipe(role).layout !== 'first-local-alone') return config.layout;
   const remote = Object.entries(config.sources).find(([, s]) => s.kind === 'remote')?.[0];
   const first = Object.keys(config.sources).find((n) => n !== remote);
   return first ? singleLayout(first) : config.layout;
 }
 
-/** Renders every pipeline the service runs for the config's role, and the one-line equivalent. */
-export function buildGraph(
+/** Whether a pipeline of the recipe is made for this room, as its `when` says. */
+function wanted(p: Pick<RecipePipeline, 'when'>, c: BranchContext): boolean {
+  switch (p.when) {
+    case undefined:
+      return true;
+    case 'lesson':
+      return c.lesson !== undefined;
+    case 'local-sources':
+      return c.local.length > 0;
+    case 'microphone':
+      return c.local.length > 0 && hasAudio(c.config);
+    case 'classrooms-heard':
+      return c.heard.length > 0;
+  }
+}
+
+/** The contexts a pipeline is rendered in: one per local source or network output, or just one. */
+function instances(p: Pick<RecipePipeline, 'each'>, c: BranchContext): BranchContext[] {
+  if (p.each === 'local-source') return c.local.map((source) => ({ ...c, source }));
+  // Network outputs are fed by the composite's encode: none without one.
+  if (p.each === 'network-output') return c.local.length > 0 ? networkOutputs(c.config).map((output) => ({ ...c, output })) : [];
+  return [c];
+}
+
+function render(p: RecipePipeline, c: BranchContext): Chain[] {
+  return p.branches.reduce<Chain[]>((chains, b) => BRANCHES[b](c, chains), []);
+}
+
+/** The room's part in the role: which source is its lesson, which it composes, which classrooms it hears. */
+function roomContext(
   config: Config,
+  recipe: Recipe,
   profile: BoardProfile,
-  role: 'broadcast' | 'receive' | 'playback',
-  options: GraphOptions = {},
-): MediaGraph {
-  const canvas = canvasOf(config);
-  const filePrefix = options.filePrefix ?? recordingPrefix(config, undefined, new Date(0));
+  options: GraphOptions,
+  form: BranchContext['form'],
+): BranchContext {
   const entries = Object.entries(config.sources);
-
-  if (role === 'playback') {
-    const media = options.media ?? 'file:///dev/null';
-    const uri = media.includes('://') ? media : `file://${media}`;
-    const tokens = pipelineTokens(
-      playbackChains(
-        uri,
-        displayChain(config, profile, options.displays, true),
-        options.speaker ?? config.audio.speaker,
-        options.echo?.far,
-      ),
-    );
-    return {
-      role,
-      sources: [],
-      main: null,
-      outputs: [],
-      display: { id: 'playback', tokens },
-      audio: null,
-      speaker: null,
-      padOrder: [],
-      printable: shellLine(tokens),
-    };
-  }
-
-  // receive: the anchor's lesson (the first remote source) goes full screen; local sources go back.
-  const remote = role === 'receive' ? entries.find(([, s]) => s.kind === 'remote') : undefined;
-  let display: PipelineSpec | null = null;
-  if (remote) {
-    const [name, src] = remote;
-    if (src.kind !== 'remote') throw new Error('unreachable: the lesson is a remote source');
-    display = {
-      id: 'receive',
-      tokens: pipelineTokens(
-        lessonChains(
-          name,
-          src,
-          profile,
-          canvas,
-          displayChain(config, profile, options.displays),
-          options.speaker ?? config.audio.speaker,
-          options.echo?.far,
-        ),
-      ),
-    };
-  }
-  const local = entries.filter(([n]) => n !== remote?.[0]);
-  const names = local.map(([n]) => n);
-  const sourceChains = local.map(([n, s]) => sourcePipelineChains(n, channelName(config, n), s, profile, canvas));
-  const sources = sourceChains.map((c, i) => ({
-    id: `source:${names[i]}`,
-    tokens: pipelineTokens(withSourcePreview(c, names[i]!, canvas.fps)),
-  }));
-  // The anchor hears the classrooms: every remote source's sound mixed to the speakers. (A receiving
-  // classroom's speakers play its lesson.)
-  const heard =
-    role === 'broadcast'
-      ? local
-          .filter(([, s]) => s.kind === 'remote' && demuxHead(s.url, s.latencyMs, 'x') !== null)
-          .map(([n]) => soundChannel(channelName(config, n)))
-      : [];
-  const speakerChains = heard.length > 0 ? speakerMixChains(heard, options.speaker ?? config.audio.speaker, options.echo?.far) : [];
-  const speaker = speakerChains.length > 0 ? { id: 'speaker', tokens: pipelineTokens(speakerChains) } : null;
-
-  const layout = options.layout ?? initialLayout(config, role);
-  const main =
-    names.length > 0
-      ? {
-          id: 'composite',
-          tokens: pipelineTokens(compositeChains(config, profile, names, layout, filePrefix, false, options.record ?? true)),
-        }
-      : null;
-  const network = main ? config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record') : [];
-  const audio = main && hasAudio(config) ? audioSourceChains(config, options.echo) : null;
-  const outputs = network.map((o) => {
-    const out = networkOutput(o, config.video.keyframeIntervalS);
-    const chains: Chain[] = [[...appsrcHead(o.name), ...out.chain]];
-    if (audio) chains.push([...audioAppsrcHead(o.name), { element: 'aacparse' }, { ref: out.audioRef }]);
-    return { id: `output:${o.name}`, tokens: pipelineTokens(chains) };
-  });
-
-  const printableChains: Chain[] = [...sourceChains.flat(), ...(audio ?? []), ...speakerChains];
-  if (names.length > 0) printableChains.push(...compositeChains(config, profile, names, layout, filePrefix, true));
-  const printableTokens = [...(display?.tokens ?? []), ...pipelineTokens(printableChains)];
+  const lesson = recipe.lesson === 'first-remote' ? entries.find(([, s]) => s.kind === 'remote') : undefined;
+  const local = entries.filter(([n]) => n !== lesson?.[0]);
+  // The classrooms heard: every remote source that sends sound over a stream the box can demux.
+  const heard = local
+    .filter(([, s]) => s.kind === 'remote' && demuxHead(s.url, s.latencyMs, 'x') !== null)
+    .map(([n]) => soundChannel(channelName(config, n)));
   return {
-    role,
-    sources,
-    main,
-    outputs,
-    display,
-    audio: audio ? { id: 'audio', tokens: pipelineTokens(audio) } : null,
-    speaker,
-    padOrder: names,
-    printable: shellLine(printableTokens),
+    config,
+    profile,
+    canvas: canvasOf(config),
+    form,
+    layout: options.layout ?? initialLayout(config, recipe.role),
+    filePrefix: options.filePrefix ?? recordingPrefix(config, undefined, new Date(0)),
+    record: form === 'printable' || (options.record ?? true),
+    speaker: options.speaker ?? config.audio.speaker,
+    displays: options.displays,
+    echo: options.echo,
+    media: options.media ?? 'file:///dev/null',
+    lesson: lesson as BranchContext['lesson'],
+    local,
+    heard,
   };
+}
+
+/** Renders every pipeline the service runs for the role, as its recipe (`pipelines/<role>.yaml`) says, and the one-line equivalent. */
+export function buildGraph(config: Config, profile: BoardProfile, role: Role, options: GraphOptions = {}): MediaGraph {
+  const recipe = loadRecipe(role);
+  const c = roomContext(config, recipe, profile, options, 'service');
+  const graph: MediaGraph = {
+    role,
+    sources: [],
+    main: null,
+    outputs: [],
+    display: null,
+    audio: null,
+    speaker: null,
+    padOrder: c.local.map(([n]) => n),
+    pads: Object.fromEntries(c.local.map(([n], i) => [n, `sink_${i}`])),
+    printable: '',
+  };
+  for (const p of recipe.pipelines) {
+    if (!wanted(p, c)) continue;
+    for (const at of instances(p, c)) {
+      const name = at.source?.[0] ?? at.output?.name;
+      const spec = { id: name ? p.id.replace(/\{(source|output)\}/, name) : p.id, kind: p.kind, tokens: pipelineTokens(render(p, at)) };
+      if (p.kind === 'source') {
+        const source = at.source![1];
+        graph.sources.push({
+          ...spec,
+          kind: 'source',
+          name: name!,
+          out: sourceOut(name!),
+          remote: source.kind === 'remote' ? { srtListener: isSrtListener(source.url) } : null,
+        });
+      } else if (p.kind === 'output') graph.outputs.push({ ...spec, kind: 'output', name: name! });
+      else if (p.kind === 'composite') graph.main = spec;
+      else graph[p.kind] = spec;
+    }
+  }
+  // The one line: each printable branch where the pipeline of its kind would be made, in the recipe's order.
+  const printed = roomContext(config, recipe, profile, options, 'printable');
+  const chains = recipe.printable.flatMap((b) => {
+    const p = recipe.pipelines.find((x) => x.kind === (BRANCH_KIND[b] ?? 'composite'));
+    if (!p || !wanted(p, printed)) return [];
+    return instances(p, printed).flatMap((at) => BRANCHES[b](at, []));
+  });
+  graph.printable = shellLine(pipelineTokens(chains));
+  return graph;
 }

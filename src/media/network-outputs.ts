@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import type { PipelineSpec } from './graph.js';
+import type { OutputSpec } from './graph.js';
 import { launchString } from './launch.js';
 import { RateMeter } from './rate-meter.js';
 import type { PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
@@ -62,8 +62,8 @@ export class NetworkOutputs {
 
   constructor(private readonly ctx: NetworkOutputsContext) {}
 
-  add(spec: PipelineSpec): void {
-    const name = spec.id.replace(/^output:/, '');
+  add(spec: OutputSpec): void {
+    const name = spec.name;
     const output = this.ctx.config.outputs.find((o) => o.name === name)!;
     const sp = new SupervisedPipeline({
       id: spec.id,

@@ -1,7 +1,8 @@
 import type { Chain } from './launch.js';
+import { loadPreviewRecipe } from './recipe.js';
 
-/** The technician's preview: 640x360 at 15 fps, I420 (what WebRTC's video source takes). */
-export const PREVIEW = { width: 640, height: 360, fps: 15 } as const;
+/** The technician's preview (`pipelines/preview.yaml`): 640x360 at up to 15 fps, I420 (what WebRTC's video source takes). */
+export const PREVIEW = loadPreviewRecipe();
 
 /**
  * A preview branch off a tee: small I420 frames for WebRTC viewers into the appsink `<name>-out`, behind

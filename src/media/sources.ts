@@ -125,6 +125,9 @@ export function isSrtListener(url: string): boolean {
   return mode === 'listener' || (mode === null && (u.hostname === '' || u.hostname === '0.0.0.0'));
 }
 
+/** The element a source's frames leave its pipeline by (frames counted there). */
+export const sourceOut = (name: string) => `${name}-out`;
+
 /** The channel a remote source's sound crosses to the speakers' mix. */
 export const soundChannel = (channel: string) => `${channel}-sound`;
 
@@ -141,7 +144,7 @@ function toChannel(name: string, channel: string, canvas: Canvas, live: boolean,
     { element: 'videoscale', properties: { 'add-borders': true } },
     { element: 'videorate' },
     { caps: rawCaps(canvas) },
-    { element: 'intervideosink', name: `${name}-out`, properties: { channel, sync: !live } },
+    { element: 'intervideosink', name: sourceOut(name), properties: { channel, sync: !live } },
   ];
 }
 
