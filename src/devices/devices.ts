@@ -1,29 +1,17 @@
 import type { Logger } from 'pino';
-import type { CameraConfig, Config } from '../config/schema.js';
+import type { CameraConfig, Config, ProjectorConfig } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
-import { loadCommandSet } from '../protocols/ascii/command-set.js';
-import { AsciiSession } from '../protocols/ascii/session.js';
-import { EscVp21Session } from '../protocols/escvp21/session.js';
-import { PjlinkSession } from '../protocols/pjlink/session.js';
-import { ViscaIpPort } from '../protocols/visca/ip-port.js';
-import { ViscaPort } from '../protocols/visca/port.js';
 import { OnoffChip, gpioAccessible, type GpioChip } from '../transports/gpio.js';
 import { SimulatedGpioChip } from '../sim/gpio.js';
-import { AsciiDriver } from './ascii-driver.js';
-import { EpsonDriver } from './epson-driver.js';
-import { escvpNetHandshake } from './escvp-net.js';
+import { CAMERA_FACTORIES, PROJECTOR_FACTORIES, type DeviceParts } from './device-factories.js';
 import { GpioLines } from './gpio-lines.js';
 import { DeviceHealth, type HealthChange } from './health.js';
-import { linkKey } from '../transports/link-key.js';
-import { LinkPool } from './links.js';
-import { PelcoPtz } from './pelco-ptz.js';
-import { PjlinkDriver } from './pjlink-driver.js';
+import { LinkPool, type LinkMaker } from './links.js';
 import { Projector, type ProjectorState } from './projector.js';
 import type { ProjectorDriver } from './projector-driver.js';
 import type { PtzCamera } from './ptz-camera.js';
-import { ViscaPtz } from './visca-ptz.js';
 
 export interface DevicesContext {
   config: Config;
@@ -35,6 +23,8 @@ export interface DevicesContext {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Camera poll interval (default 30 s). */
   cameraPollMs?: number;
+  /** How device links are made; by default from the config (serial, TCP, UDP). Tests hand in lines in memory. */
+  makeLink?: LinkMaker;
 }
 
 /**
@@ -51,79 +41,30 @@ export class Devices implements Part {
 
   constructor(private readonly ctx: DevicesContext) {
     this.log = ctx.log.child({ part: 'devices' });
-    this.links = new LinkPool(this.log, ctx.reconnect);
-    // Cameras on one serial line (a VISCA daisy chain) share one port: its replies are routed by address.
-    const viscaPorts = new Map<string, ViscaPort>();
-    for (const [name, c] of Object.entries(ctx.config.devices.cameras)) this.cameras.set(name, this.buildCamera(name, c, viscaPorts));
-    for (const [name, camera] of this.cameras) camera.onChange = () => ctx.bus.emit('device.changed', { device: name });
+    this.links = new LinkPool(this.log, ctx.reconnect, ctx.makeLink);
+    const parts = (name: string, kind: HealthChange['kind']): DeviceParts => ({
+      name,
+      log: this.log.child({ device: name }),
+      health: this.health(name, kind),
+      links: this.links,
+      ...(ctx.cameraPollMs ? { pollMs: ctx.cameraPollMs } : {}),
+    });
+    for (const [name, c] of Object.entries(ctx.config.devices.cameras)) {
+      const camera = (CAMERA_FACTORIES[c.protocol] as (c: CameraConfig, p: DeviceParts) => PtzCamera)(c, parts(name, 'camera'));
+      camera.onChange = () => ctx.bus.emit('device.changed', { device: name });
+      this.cameras.set(name, camera);
+    }
     for (const [name, p] of Object.entries(ctx.config.devices.projectors)) {
-      const log = this.log.child({ device: name });
+      const at = parts(name, 'projector');
+      const driver = (PROJECTOR_FACTORIES[p.protocol] as (c: ProjectorConfig, p: DeviceParts) => ProjectorDriver)(p, at);
       const projector = new Projector(
-        this.driver(name, p),
+        driver,
         { name, pollS: p.pollS, warmUpS: p.warmUpS, coolDownS: p.coolDownS, minOnS: p.minOnS, minOffS: p.minOffS, inputs: p.inputs },
-        this.health(name, 'projector'),
-        log,
+        at.health,
+        at.log,
       );
       projector.onChange = () => ctx.bus.emit('device.changed', { device: name });
       this.projectors.set(name, projector);
-    }
-  }
-
-  /** One camera by its protocol. */
-  private buildCamera(name: string, c: CameraConfig, viscaPorts: Map<string, ViscaPort>): PtzCamera {
-    const log = this.log.child({ device: name });
-    const health = this.health(name, 'camera');
-    const polling = this.ctx.cameraPollMs ? { pollMs: this.ctx.cameraPollMs } : {};
-    switch (c.protocol) {
-      case 'visca': {
-        const key = linkKey(c);
-        let port = viscaPorts.get(key);
-        if (!port) {
-          // The link opens later (asynchronously), once the port below exists.
-          const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => p.initialise(l) });
-          const p = new ViscaPort(link, log, c.timeoutMs);
-          port = p;
-          viscaPorts.set(key, port);
-        }
-        const options = { name, address: c.address, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...polling };
-        return new ViscaPtz(options, this.links.get(c, c.timeoutMs), port, health);
-      }
-      case 'visca-ip': {
-        const link = this.links.get(c, c.timeoutMs, { onOpen: (l) => port.initialise(l) });
-        const port = new ViscaIpPort(link, log, c.timeoutMs);
-        // VISCA over IP always speaks to address 1.
-        const options = { name, protocol: 'visca-ip' as const, address: 1, timeoutMs: c.timeoutMs, maxPreset: c.maxPreset, ...polling };
-        return new ViscaPtz(options, link, port, health);
-      }
-      default:
-        return new PelcoPtz(
-          { name, variant: c.protocol, address: c.address, maxPreset: c.maxPreset },
-          this.links.get(c, c.timeoutMs),
-          health,
-        );
-    }
-  }
-
-  private driver(name: string, p: Config['devices']['projectors'][string]): ProjectorDriver {
-    const label = `projector ${name}`;
-    switch (p.protocol) {
-      case 'pjlink':
-        return new PjlinkDriver(
-          new PjlinkSession({ host: p.host, port: p.port, password: p.password, timeoutMs: p.timeoutMs, label }),
-          p.timeoutMs,
-        );
-      case 'epson-escvp21': {
-        const link = this.links.get(p, p.timeoutMs, {
-          defaultTcpPort: 3629,
-          ...(p.host !== undefined ? { onOpen: escvpNetHandshake(p.timeoutMs) } : {}),
-        });
-        return new EpsonDriver(new EscVp21Session(link, label), link, p.timeoutMs);
-      }
-      case 'ascii': {
-        const set = loadCommandSet(p.commandSet);
-        const link = this.links.get(p, p.timeoutMs);
-        return new AsciiDriver(new AsciiSession(link, set, label), link, set, p.projectorId, p.timeoutMs);
-      }
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CameraConfig, ProjectorConfig } from '../config/schema.js';
 import type { ByteLink } from '../transports/link.js';
-import { ReconnectingLink, type ReconnectOptions } from '../transports/reconnecting-link.js';
+import { ReconnectingLink, type OpeningLink, type ReconnectOptions } from '../transports/reconnecting-link.js';
 import { SerialLink } from '../transports/serial.js';
 import { TcpLink } from '../transports/tcp.js';
 import { UdpLink } from '../transports/udp.js';
@@ -12,6 +12,9 @@ type LinkConfig = Pick<
   'port' | 'host' | 'baudRate' | 'dataBits' | 'stopBits' | 'parity' | 'rs485'
 > &
   LinkAddress;
+
+/** Makes the link to a device from its config: a serial port, TCP or UDP (tests: one end of a line in memory). */
+export type LinkMaker = (c: LinkConfig, timeoutMs: number, defaultTcpPort?: number) => () => ByteLink;
 
 export function linkFactory(c: LinkConfig, timeoutMs: number, defaultTcpPort?: number): () => ByteLink {
   if (c.host !== undefined) {
@@ -34,11 +37,35 @@ export function linkFactory(c: LinkConfig, timeoutMs: number, defaultTcpPort?: n
 /** The kept-open links of a room, one per port or host, started and stopped together. */
 export class LinkPool {
   private readonly links = new Map<string, ReconnectingLink>();
+  private readonly ports = new Map<string, unknown>();
 
   constructor(
     private readonly log: Logger,
     private readonly reconnect: Pick<ReconnectOptions, 'initialDelayMs' | 'maxDelayMs'> = {},
+    private readonly makeLink: LinkMaker = linkFactory,
   ) {}
+
+  /**
+   * The protocol port of a link, made once and shared by every device on it (cameras on one VISCA
+   * chain); it initialises the line (VISCA Address Set) each time the link opens.
+   */
+  port<T extends { initialise(link: OpeningLink): Promise<void> }>(
+    c: LinkConfig | CameraConfig,
+    timeoutMs: number,
+    make: (link: ReconnectingLink) => T,
+  ): T {
+    const key = linkKey(c);
+    let port = this.ports.get(key) as T | undefined;
+    if (!port) {
+      let made: T | undefined;
+      // The link opens later (asynchronously), once the port exists.
+      const link = this.get(c, timeoutMs, { onOpen: (l) => made!.initialise(l) });
+      made = make(link);
+      port = made;
+      this.ports.set(key, port);
+    }
+    return port;
+  }
 
   get(
     c: LinkConfig | ProjectorConfig | CameraConfig,
@@ -48,7 +75,7 @@ export class LinkPool {
     const key = linkKey(c, options.defaultTcpPort);
     let link = this.links.get(key);
     if (!link) {
-      link = new ReconnectingLink(linkFactory(c as LinkConfig, timeoutMs, options.defaultTcpPort), key, {
+      link = new ReconnectingLink(this.makeLink(c as LinkConfig, timeoutMs, options.defaultTcpPort), key, {
         ...this.reconnect,
         ...(options.onOpen ? { onOpen: options.onOpen } : {}),
       });
