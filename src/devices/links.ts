@@ -57,11 +57,10 @@ export class LinkPool {
     const key = linkKey(c);
     let port = this.ports.get(key) as T | undefined;
     if (!port) {
-      let made: T | undefined;
+      const made: { port?: T } = {};
       // The link opens later (asynchronously), once the port exists.
-      const link = this.get(c, timeoutMs, { onOpen: (l) => made!.initialise(l) });
-      made = make(link);
-      port = made;
+      const link = this.get(c, timeoutMs, { onOpen: (l) => made.port!.initialise(l) });
+      port = made.port = make(link);
       this.ports.set(key, port);
     }
     return port;
