@@ -158,6 +158,10 @@ export type RecordOutput = Extract<OutputConfig, { kind: 'record' }>;
 /** The outputs that record to the box's disk (segments, and the lessons made of them). */
 export const recordOutputs = (config: Pick<Config, 'outputs'>): RecordOutput[] =>
   config.outputs.filter((o): o is RecordOutput => o.kind === 'record');
+/** The outputs that send over the network (RTMP, SRT, HLS), each from the one encode. */
+export type NetworkOutput = Exclude<OutputConfig, { kind: 'record' }>;
+export const networkOutputs = (config: Pick<Config, 'outputs'>): NetworkOutput[] =>
+  config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record');
 export type CameraConfig = Config['devices']['cameras'][string];
 export type ProjectorConfig = Config['devices']['projectors'][string];
 export type GpioLineConfig = Config['devices']['gpio'][string];

@@ -1,4 +1,4 @@
-import { recordOutputs, type Config } from '../config/schema.js';
+import { networkOutputs, recordOutputs, type Config } from '../config/schema.js';
 import type { ClassMode } from '../core/class-session.js';
 import { slug } from '../core/slug.js';
 import type { MediaEngine } from '../media/engine.js';
@@ -68,8 +68,7 @@ export class ClassMedia {
 
   private async setOutputs(on: boolean, c?: ClassMediaState): Promise<void> {
     if (!this.media) return;
-    for (const o of this.config.outputs) {
-      if (o.kind === 'record') continue;
+    for (const o of networkOutputs(this.config)) {
       await this.media.setOutput(o.name, on);
       if (on && c) c.outputs.push(o.name);
     }

@@ -1,6 +1,6 @@
 import { screenPictures } from '../config/display-schema.js';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import { networkOutputs, type Config } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Part } from '../core/lifecycle.js';
 import type { MqttLink } from '../mqtt/client.js';
@@ -80,8 +80,7 @@ export class HomeAssistantDiscovery implements Part {
           ent_cat: 'config',
         }),
       );
-      for (const o of c.outputs) {
-        if (o.kind === 'record') continue;
+      for (const o of networkOutputs(c)) {
         const id = o.name.replace(/-/g, '_');
         list.push(
           entity('button', `start_${id}`, {

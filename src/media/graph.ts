@@ -1,16 +1,17 @@
-import type { Config } from '../config/schema.js';
+import { networkOutputs, type Config } from '../config/schema.js';
 import { singleLayout } from '../core/layout-names.js';
 import { hasAudio } from './audio.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import { pipelineTokens, shellLine, type Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
 import { BRANCH_KIND, loadRecipe, type PipelineKind, type Recipe, type RecipePipeline, type Role } from './recipe.js';
-import { BRANCHES, canvasOf, channelName, networkOutputs, type BranchContext } from './recipe-branches.js';
+import { BRANCHES, canvasOf, channelName, type BranchContext } from './recipe-branches.js';
 import { recordingPrefix } from './recording-names.js';
 import { demuxHead, isSrtListener, soundChannel, sourceOut } from './sources.js';
 
 export { PREVIEW } from './preview-branch.js';
-export { canvasOf, channelName, INTER_TIMEOUT_NS, type NetworkOutput } from './recipe-branches.js';
+export { canvasOf, channelName, INTER_TIMEOUT_NS } from './recipe-branches.js';
+export type { NetworkOutput } from '../config/schema.js';
 
 export interface PipelineSpec {
   /** Stable id: `source:<name>`, `composite`, `output:<name>`, `receive`, `playback`, `audio`, `speaker`. */

@@ -1,4 +1,4 @@
-import { recordOutputs, type Config, type OutputConfig, type SourceConfig } from '../config/schema.js';
+import { networkOutputs, recordOutputs, type Config, type NetworkOutput, type SourceConfig } from '../config/schema.js';
 import { screensOf } from '../config/display-schema.js';
 import { audioEncodeChain, audioSourceChains, hasAudio } from './audio.js';
 import { compositeChannel, screenSink } from './displays.js';
@@ -15,7 +15,6 @@ import { rawCaps, sourcePipelineChains, type Canvas } from './sources.js';
 /** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
 export const INTER_TIMEOUT_NS = 500_000_000;
 
-export type NetworkOutput = Exclude<OutputConfig, { kind: 'record' }>;
 type RemoteSource = Extract<SourceConfig, { kind: 'remote' }>;
 
 export const channelName = (config: Pick<Config, 'site' | 'room'>, source: string) => `${config.site}-${config.room}-${source}`;
@@ -131,8 +130,6 @@ const record: Branch = (c, before) => {
   return [...before, ...chains];
 };
 
-const networkOutputs = (config: Config) => config.outputs.filter((o): o is NetworkOutput => o.kind !== 'record');
-
 /** The printed line sends each network output straight from the encoder's tee. */
 const networkInline: Branch = (c, before) => {
   const chains: Chain[] = [];
@@ -218,8 +215,6 @@ export const BRANCHES: Record<BranchName, Branch> = {
   lesson,
   playback,
 };
-
-export { networkOutputs };
 
 export function canvasOf(config: Config): Canvas {
   return { width: config.video.width, height: config.video.height, fps: config.video.fps };
