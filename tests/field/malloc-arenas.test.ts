@@ -4,7 +4,7 @@ import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, freeUdpPort, sleep } from '../helpers/net.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
 const BASE = 'classbox/arena-school/room-1';
 
@@ -46,22 +46,19 @@ describe('the box as users start it keeps to two malloc arenas', () => {
   beforeAll(async () => {
     broker = await startMosquitto();
     watch = await watchMqtt(broker.url, `${BASE}/#`);
-    const config = writeTempConfig({
-      site: 'arena-school',
-      room: 'room-1',
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      http: { host: '127.0.0.1', port: await freePort() },
-      video: { width: 320, height: 180, fps: 25, bitrateKbps: 400 },
-      audio: { device: 'test' },
-      sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' }, students: { kind: 'test', pattern: 'snow' } },
-      outputs: [
-        { name: 'archive', kind: 'record', dir: tempDir(), segmentS: 10 },
-        { name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` },
-        { name: 'web', kind: 'hls', dir: tempDir(), segmentS: 2, playlistLength: 4 },
-      ],
-    });
+    const config = writeTempConfig(
+      roomConfig('arena-school', 'room-1', broker.url, {
+        httpPort: await freePort(),
+        video: { width: 320, height: 180, fps: 25, bitrateKbps: 400 },
+        audio: { device: 'test' },
+        sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' }, students: { kind: 'test', pattern: 'snow' } },
+        outputs: [
+          { name: 'archive', kind: 'record', dir: tempDir(), segmentS: 10 },
+          { name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` },
+          { name: 'web', kind: 'hls', dir: tempDir(), segmentS: 2, playlistLength: 4 },
+        ],
+      }),
+    );
     // Nothing the README does not name: the environment of a school's shell.
     const env = { ...process.env };
     delete env.MALLOC_ARENA_MAX;

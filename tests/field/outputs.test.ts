@@ -8,7 +8,7 @@ import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, freeUdpPort, waitUntil } from '../helpers/net.js';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/nginx-rtmp.js';
 import { analyzeTs, pullStream, type StreamReport } from '../helpers/stream-check.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
 const BASE = 'classbox/field-school/room-1';
 const FPS = 30;
@@ -38,24 +38,21 @@ describe('every network output at full rate, as users run the box', () => {
     ports.srtListen = await freeUdpPort();
     ports.srtCall = await freeUdpPort();
     ports.http = await freePort();
-    const config = writeTempConfig({
-      site: 'field-school',
-      room: 'room-1',
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      http: { host: '127.0.0.1', port: ports.http },
-      video: { width: 640, height: 360, fps: FPS, bitrateKbps: 800, keyframeIntervalS: 1 },
-      audio: { device: 'test' },
-      sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
-      devices: { cameras: { 'teacher-cam': { protocol: 'visca-ip', host: '127.0.0.1', port: cameraPort, presets: { podium: 1 } } } },
-      outputs: [
-        { name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.srtListen}?mode=listener` },
-        { name: 'centre', kind: 'srt', url: `srt://127.0.0.1:${ports.srtCall}?mode=caller` },
-        { name: 'platform', kind: 'rtmp', url: nginx.url('live', 'room1') },
-        { name: 'web', kind: 'hls', dir: hls, segmentS: 2, playlistLength: 6 },
-      ],
-    });
+    const config = writeTempConfig(
+      roomConfig('field-school', 'room-1', broker.url, {
+        httpPort: ports.http,
+        video: { width: 640, height: 360, fps: FPS, bitrateKbps: 800, keyframeIntervalS: 1 },
+        audio: { device: 'test' },
+        sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
+        devices: { cameras: { 'teacher-cam': { protocol: 'visca-ip', host: '127.0.0.1', port: cameraPort, presets: { podium: 1 } } } },
+        outputs: [
+          { name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.srtListen}?mode=listener` },
+          { name: 'centre', kind: 'srt', url: `srt://127.0.0.1:${ports.srtCall}?mode=caller` },
+          { name: 'platform', kind: 'rtmp', url: nginx.url('live', 'room1') },
+          { name: 'web', kind: 'hls', dir: hls, segmentS: 2, playlistLength: 6 },
+        ],
+      }),
+    );
     // Only what a school's shell has: no variable the README does not name.
     const env = { ...process.env };
     delete env.UV_THREADPOOL_SIZE;

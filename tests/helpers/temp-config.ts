@@ -36,21 +36,24 @@ export function minimalConfig(mqttUrl: string, extra: Record<string, unknown> = 
   };
 }
 
-/** One room of a test of several boxes: the software profile, a data folder of its own, the broker. */
+/**
+ * A room as the tests write it: the software profile, a data folder of its own, the broker, and the
+ * rest as given (`httpPort` puts the page on 127.0.0.1 at that port).
+ */
 export function roomConfig(
   site: string,
   room: string,
   mqttUrl: string,
-  extra: { video: Record<string, unknown>; httpPort?: number; audio?: Record<string, unknown> },
+  extra: Record<string, unknown> & { httpPort?: number },
 ): Record<string, unknown> {
+  const { httpPort, ...rest } = extra;
   return {
     site,
     room,
     profile: 'software',
     dataDir: tempDir(),
     mqtt: { url: mqttUrl },
-    video: extra.video,
-    ...(extra.httpPort !== undefined ? { http: { host: '127.0.0.1', port: extra.httpPort } } : {}),
-    ...(extra.audio ? { audio: extra.audio } : {}),
+    ...(httpPort !== undefined ? { http: { host: '127.0.0.1', port: httpPort } } : {}),
+    ...rest,
   };
 }

@@ -4,7 +4,7 @@ import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, sleep } from '../helpers/net.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 import { requireTool } from '../helpers/tools.js';
 
 const BASE = 'classbox/page-school/room-5';
@@ -23,18 +23,15 @@ describe('lessons on the technician page', () => {
     watch = await watchMqtt(broker.url, `${BASE}/#`);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const config = writeTempConfig({
-      site: 'page-school',
-      room: 'room-5',
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      http: { port },
-      video: { width: 320, height: 180, fps: 15, bitrateKbps: 400, keyframeIntervalS: 1 },
-      audio: { device: 'test' },
-      sources: { board: { kind: 'test', pattern: 'ball' } },
-      outputs: [{ name: 'archive', kind: 'record', dir: tempDir('classbox-rec-'), segmentS: 10, minFreeMB: 0 }],
-    });
+    const config = writeTempConfig(
+      roomConfig('page-school', 'room-5', broker.url, {
+        httpPort: port,
+        video: { width: 320, height: 180, fps: 15, bitrateKbps: 400, keyframeIntervalS: 1 },
+        audio: { device: 'test' },
+        sources: { board: { kind: 'test', pattern: 'ball' } },
+        outputs: [{ name: 'archive', kind: 'record', dir: tempDir('classbox-rec-'), segmentS: 10, minFreeMB: 0 }],
+      }),
+    );
     box = startCli(['run', '--config', config]);
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 30_000);
     const request = requester(watch, BASE, 30_000);

@@ -5,7 +5,7 @@ import { makeTestVideo } from '../helpers/media.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freeUdpPort, sleep } from '../helpers/net.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
 const BASE = 'classbox/crash-school/room-4';
 
@@ -30,17 +30,17 @@ describe('a display sink that crashes costs its picture, not the room', () => {
       [
         'run',
         '--config',
-        writeTempConfig({
-          site: 'crash-school',
-          room: 'room-4',
-          role: 'receive',
-          profile: 'software',
-          dataDir: tempDir(),
-          mqtt: { url: broker.url },
-          video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
-          sources: { anchor: { kind: 'remote', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` }, students: { kind: 'test' } },
-          display: { sink: 'profile' },
-        }),
+        writeTempConfig(
+          roomConfig('crash-school', 'room-4', broker.url, {
+            role: 'receive',
+            video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
+            sources: {
+              anchor: { kind: 'remote', url: `srt://127.0.0.1:${await freeUdpPort()}?mode=listener` },
+              students: { kind: 'test' },
+            },
+            display: { sink: 'profile' },
+          }),
+        ),
       ],
       { env },
     );

@@ -6,22 +6,19 @@ import { probe } from '../helpers/media.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { watchMqtt } from '../helpers/mqtt-watch.js';
 import { sleep, waitUntil } from '../helpers/net.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 
 describe('recording survives kill -9', () => {
   it('leaves every segment playable, the open one up to its last second or two', async () => {
     const rec = tempDir();
     const broker = await startMosquitto();
-    const config = writeTempConfig({
-      site: 'crash-school',
-      room: 'room-9',
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      video: { width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeIntervalS: 1 },
-      sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
-      outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 10 }],
-    });
+    const config = writeTempConfig(
+      roomConfig('crash-school', 'room-9', broker.url, {
+        video: { width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeIntervalS: 1 },
+        sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' } },
+        outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 10 }],
+      }),
+    );
     const box = startCli(['run', '--config', config]);
     // A box records during classes: start one.
     const watch = await watchMqtt(broker.url, 'classbox/crash-school/room-9/#');

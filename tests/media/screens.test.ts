@@ -9,7 +9,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 import { screenBrightness, screenPatch, startScreen, type Screen } from '../helpers/screen.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 import { requireTool } from '../helpers/tools.js';
 import { decodedFrames, srtTestSender } from '../helpers/media.js';
 
@@ -74,27 +74,24 @@ describe('several screens, as `classbox run` shows them', () => {
     watch = await watchMqtt(broker.url, [`${BASE}/#`]);
     front = await startScreen(640, 360);
     side = await startScreen(640, 360);
-    const config = writeTempConfig({
-      site: 'screen-school',
-      room: 'room-2',
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      http: { port: (httpPort = await freePort()) },
-      video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
-      audio: { device: 'none' },
-      sources: {
-        board: { kind: 'test', pattern: 'white' },
-        teacher: { kind: 'test', pattern: 'black' },
-        hall: { kind: 'test', pattern: 'snow' },
-      },
-      layout: 'single:teacher',
-      displays: [
-        { name: 'front', x11Display: front.display, shows: 'source:board' },
-        { name: 'side', x11Display: side.display, shows: 'source:teacher' },
-      ],
-      outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 60 }],
-    });
+    const config = writeTempConfig(
+      roomConfig('screen-school', 'room-2', broker.url, {
+        httpPort: (httpPort = await freePort()),
+        video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
+        audio: { device: 'none' },
+        sources: {
+          board: { kind: 'test', pattern: 'white' },
+          teacher: { kind: 'test', pattern: 'black' },
+          hall: { kind: 'test', pattern: 'snow' },
+        },
+        layout: 'single:teacher',
+        displays: [
+          { name: 'front', x11Display: front.display, shows: 'source:board' },
+          { name: 'side', x11Display: side.display, shows: 'source:teacher' },
+        ],
+        outputs: [{ name: 'archive', kind: 'record', dir: rec, segmentS: 60 }],
+      }),
+    );
     // Started from a folder of its own, as a service unit does: the screens' processes must start all the same.
     box = startCli(['run', '--config', config], { cwd: tempDir() });
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 30_000);
@@ -245,26 +242,23 @@ describe("a receiving classroom's two screens", () => {
     side = await startScreen(640, 360);
     const [lessonPort, northPort] = [await freeUdpPort(), await freeUdpPort()];
     senders.push(classroomSender(lessonPort, 'white'), classroomSender(northPort, 'snow'));
-    const config = writeTempConfig({
-      site: 'screen-school',
-      room: 'room-3',
-      role: 'receive',
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      http: { port: await freePort() },
-      video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
-      audio: { device: 'none', speaker: 'none' },
-      sources: {
-        lesson: { kind: 'remote', url: `srt://127.0.0.1:${lessonPort}?mode=caller`, latencyMs: 120 },
-        students: { kind: 'test', pattern: 'black' },
-        north: { kind: 'remote', url: `srt://127.0.0.1:${northPort}?mode=caller`, latencyMs: 120 },
-      },
-      displays: [
-        { name: 'front', x11Display: front.display, shows: 'lesson' },
-        { name: 'side', x11Display: side.display, shows: 'classrooms' },
-      ],
-    });
+    const config = writeTempConfig(
+      roomConfig('screen-school', 'room-3', broker.url, {
+        role: 'receive',
+        httpPort: await freePort(),
+        video: { width: 320, height: 180, fps: 15, bitrateKbps: 300, keyframeIntervalS: 1 },
+        audio: { device: 'none', speaker: 'none' },
+        sources: {
+          lesson: { kind: 'remote', url: `srt://127.0.0.1:${lessonPort}?mode=caller`, latencyMs: 120 },
+          students: { kind: 'test', pattern: 'black' },
+          north: { kind: 'remote', url: `srt://127.0.0.1:${northPort}?mode=caller`, latencyMs: 120 },
+        },
+        displays: [
+          { name: 'front', x11Display: front.display, shows: 'lesson' },
+          { name: 'side', x11Display: side.display, shows: 'classrooms' },
+        ],
+      }),
+    );
     box = startCli(['run', '--config', config]);
     await watch.waitFor(`${ROOM}/availability`, (p) => p === 'online', 30_000);
   }, 60_000);

@@ -5,7 +5,7 @@ import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort } from '../helpers/net.js';
-import { tempDir, writeTempConfig } from '../helpers/temp-config.js';
+import { roomConfig, tempDir, writeTempConfig } from '../helpers/temp-config.js';
 import { requireTool } from '../helpers/tools.js';
 
 const HIDE = fileURLToPath(new URL('../fixtures/without-wrtc.mjs', import.meta.url));
@@ -29,17 +29,14 @@ describe('a box without the WebRTC module', () => {
     watch = await watchMqtt(broker.url, `${BASE}/#`);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    config = writeTempConfig({
-      site: 'armhf-school',
-      room: 'room-1',
-      profile: 'software',
-      dataDir: tempDir(),
-      mqtt: { url: broker.url },
-      http: { host: '127.0.0.1', port },
-      video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
-      sources: { board: { kind: 'test' } },
-      outputs: [{ name: 'archive', kind: 'record', dir: tempDir(), segmentS: 10 }],
-    });
+    config = writeTempConfig(
+      roomConfig('armhf-school', 'room-1', broker.url, {
+        httpPort: port,
+        video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 },
+        sources: { board: { kind: 'test' } },
+        outputs: [{ name: 'archive', kind: 'record', dir: tempDir(), segmentS: 10 }],
+      }),
+    );
     box = startCli(['run', '--config', config], { env });
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 30_000);
   }, 60_000);
