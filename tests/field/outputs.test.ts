@@ -54,8 +54,8 @@ describe('every network output at full rate, as users run the box', () => {
       }),
     );
     // Only what a school's shell has: no variable the README does not name.
-    const env = { ...process.env };
-    delete env.UV_THREADPOOL_SIZE;
+    // Left out, not inherited: startCli lays env over this process's environment.
+    const env = { ...process.env, UV_THREADPOOL_SIZE: undefined };
     box = startCli(['run', '--config', config], { env });
     await watch.waitFor(`${BASE}/availability`, (p) => p === 'online', 30_000);
   }, 60_000);

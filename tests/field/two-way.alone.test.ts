@@ -40,8 +40,8 @@ describe('one anchor, two receiving classrooms', () => {
   let anchor: Box;
   const rooms: Box[] = [];
   const start = async (box: Box) => {
-    const env = { ...process.env };
-    delete env.UV_THREADPOOL_SIZE;
+    // Left out, not inherited: startCli lays env over this process's environment.
+    const env = { ...process.env, UV_THREADPOOL_SIZE: undefined };
     box.cli = startCli(['run', '--config', box.config], { env });
     await watch
       .waitFor(`classbox/${SITE}/${box.name}/availability`, (p) => p === 'online', 30_000, watch.messages.length)

@@ -42,7 +42,10 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a long-running `classbox` (run, demo) in the background. */
+/**
+ * Starts a long-running `classbox` (run, demo) in the background. `env` is laid over this process's
+ * environment: a variable the box must not inherit is given as undefined (spawn leaves those out).
+ */
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): RunningCli {
   // The bin itself, as `npx classbox` runs it: its first line's environment and Node flags apply.
   const child = spawn(CLI, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
