@@ -159,7 +159,7 @@ export async function latency(): Promise<void> {
   const startBox = async (name: string, doc: Record<string, unknown>, env: NodeJS.ProcessEnv) => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, stringify(doc));
-    const box = launch(process.execPath, [CLI, 'run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env });
+    const box = launch(CLI, ['run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env });
     boxes.push(box);
     await watch
       .waitFor(`classbox/lab/${name}/availability`, (p) => p === 'online', 60_000)

@@ -1,5 +1,6 @@
 // Request -> response round trip through mosquitto on loopback: classbox answering `state/get`, and a
 // bare MQTT.js client that echoes requests as the floor. `npm run bench -- rtt` runs it via bench/run.ts.
+import { CLI } from '../tests/helpers/cli.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,7 +75,7 @@ export async function rtt(): Promise<void> {
       devices: { cameras: { cam: { protocol: 'visca', port: pty.a } } },
     }),
   );
-  const box = spawn(process.execPath, ['bin/classbox.js', 'run', '--config', config], { stdio: 'ignore' });
+  const box = spawn(CLI, ['run', '--config', config], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 3000));
   const classbox = await roundTrips(requester, 'state/get');
   const recall = await roundTrips(requester, 'ptz/recall', { camera: 'cam', preset: 1 });

@@ -1,6 +1,7 @@
 // What the technician's preview costs the box: CPU of a running `classbox run` (720p30 composite) with
 // 0, 1 and 3 WebRTC viewers (node-webrtc peers in this process, doing WHEP like the page), 10 s each.
 // `npm run bench -- preview`.
+import { CLI } from '../tests/helpers/cli.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ export async function preview(): Promise<void> {
       sources: { board: { kind: 'test' }, teacher: { kind: 'test', pattern: 'ball' }, students: { kind: 'test', pattern: 'pinwheel' } },
     }),
   );
-  const box = spawn(process.execPath, ['bin/classbox.js', 'run', '--config', config], { stdio: 'ignore' });
+  const box = spawn(CLI, ['run', '--config', config], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 6000));
   const url = `http://127.0.0.1:${port}`;
   const measure = async () => {
