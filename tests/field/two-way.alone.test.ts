@@ -183,6 +183,17 @@ describe('one anchor, two receiving classrooms', () => {
     // rebuilds (before, its watchdog rebuilt it while nobody called: 3 to 7.4 s). Now 0.2-0.4 s in most
     // runs, 5.4 s in some: the programme's 5 s is not yet held every time (issue 14).
     console.log(`room back on the anchor ${Date.now() - onlineAt} ms after its box was online again`);
+    // DEBUG-TEMP
+    for (const [who, out] of [['room', room.cli!.output()], ['anchor', anchor.cli!.output()]] as const)
+      for (const line of out.split('\n')) {
+        try {
+          const j = JSON.parse(line) as { time: number; msg: string; pipeline?: string; reason?: string; output?: string };
+          if (j.time >= onlineAt - 8000 && /pipeline|output|source|srt|class/i.test(`${j.msg} ${j.pipeline ?? ''}`))
+            console.log(`${who} ${j.time - onlineAt} ${j.msg} ${j.pipeline ?? ''} ${j.output ?? ''} ${j.reason ?? ''}`);
+        } catch {
+          /* not json */
+        }
+      }
     expect(Date.now() - onlineAt).toBeLessThan(10_000);
     await waitUntil(
       async () =>
