@@ -27,10 +27,17 @@ case $DEVICE in
 esac
 
 run() { if ((DRY_RUN)); then printf 'would run: %s\n' "$*"; else "$@"; fi; }
+# NVIDIA's user-space must be the release the board's L4T runs: Orin modules run JetPack 6 (L4T r36,
+# SoC t234), Xavier ones JetPack 5 at most (L4T r35, SoC t194; JetPack 6 does not support Xavier).
+# Each release has a common repository and one per SoC.
+case $DEVICE in
+  jetson-orin-*) L4T=(r36.4 t234) ;;
+  jetson-xavier-*) L4T=(r35.4 t194) ;;
+  jetson-*) echo "board-packages.sh: no L4T release known for $DEVICE" >&2; exit 2 ;;
+esac
 if [[ $DEVICE == jetson-* ]]; then
   run install_packages curl ca-certificates
-  # L4T r36 (JetPack 6): NVIDIA's repository for the GStreamer plugins with the hardware encoder.
-  run sh -c 'echo "deb https://repo.download.nvidia.com/jetson/common r36.4 main" > /etc/apt/sources.list.d/nvidia-l4t.list'
+  run sh -c "printf 'deb https://repo.download.nvidia.com/jetson/common ${L4T[0]} main\\ndeb https://repo.download.nvidia.com/jetson/${L4T[1]} ${L4T[0]} main\\n' > /etc/apt/sources.list.d/nvidia-l4t.list"
   run sh -c 'curl -fsSL https://repo.download.nvidia.com/jetson/jetson-ota-public.asc > /etc/apt/trusted.gpg.d/jetson-ota-public.asc'
 fi
 run install_packages "${PACKAGES[@]}"

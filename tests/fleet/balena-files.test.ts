@@ -69,11 +69,18 @@ describe('balena release files', () => {
       });
       expect(out).toMatch(/install_packages .*gstreamer1\.0-plugins-good/);
       if (device.startsWith('jetson')) expect(out).toMatch(/nvidia-l4t-gstreamer/);
+      // NVIDIA's user-space from the release the board runs: Orin JetPack 6 (r36, t234), Xavier JetPack 5 (r35, t194).
+      if (device.startsWith('jetson-orin')) expect(out).toMatch(/jetson\/common r36\.\d+ main.*jetson\/t234 r36\.\d+ main/s);
+      if (device.startsWith('jetson-xavier')) expect(out).toMatch(/jetson\/common r35\.\d+ main.*jetson\/t194 r35\.\d+ main/s);
       if (device.startsWith('raspberrypi')) expect(out).toMatch(/gstreamer1\.0-libcamera/);
     }
     expect(() =>
       execFileSync('bash', [join(ROOT, 'firmware-scripts/board-packages.sh'), '--dry-run', 'toaster'], { stdio: 'pipe' }),
     ).toThrow();
+    // A Jetson whose L4T release the script does not know gets no user-space of another release.
+    expect(() =>
+      execFileSync('bash', [join(ROOT, 'firmware-scripts/board-packages.sh'), '--dry-run', 'jetson-nano-emmc'], { stdio: 'pipe' }),
+    ).toThrow(/no L4T release known/);
   });
 
   it('the base config with device variables is a whole config (how a fleet configures its boxes)', () => {
