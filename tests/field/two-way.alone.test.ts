@@ -180,8 +180,10 @@ describe('one anchor, two receiving classrooms', () => {
       15_000,
     );
     // The room resumes its class after the crash, then calls; the anchor's listener waits for it without
-    // rebuilds (before, its watchdog rebuilt it while nobody called: 3 to 7.4 s). Now 0.2-0.4 s in most
-    // runs, 5.4 s in some: the programme's 5 s is not yet held every time (issue 14).
+    // rebuilds (before, its watchdog rebuilt it while nobody called: 3 to 7.4 s). Now 0.2-0.7 s in most
+    // runs, 5.4 s in some. A room that returns as fast as its box starts (no pause here) comes back
+    // 6.4-7.4 s after it is online: the anchor's listener still holds the dead call (libsrt keeps a
+    // silent peer 5 s), the new call waits behind it and is lost with it. Open (issue 14).
     console.log(`room back on the anchor ${Date.now() - onlineAt} ms after its box was online again`);
     // DEBUG-TEMP
     for (const [who, out] of [['room', room.cli!.output()], ['anchor', anchor.cli!.output()]] as const)
