@@ -4,59 +4,25 @@ import { requireTool } from './tools.js';
 
 const run = promisify(execFile);
 
-/** A small H.264 MP4 made by ffmpeg's test source, for file sources. */
-export async function makeTestVideo(path: string, seconds: number, width = 640, height = 360, fps = 30): Promise<string> {
+/** ffmpeg's test picture (and any other inputs and options) encoded to H.264 at `path`. */
+async function encodeTestPicture(path: string, picture: string, more: { inputs?: string[]; options?: string[] } = {}): Promise<string> {
   requireTool('ffmpeg');
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    path,
-  ]);
+  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', picture, ...(more.inputs ?? []), ...x264, ...(more.options ?? []), path]);
   return path;
 }
 
+/** A small H.264 MP4 made by ffmpeg's test source, for file sources. */
+export function makeTestVideo(path: string, seconds: number, width = 640, height = 360, fps = 30): Promise<string> {
+  return encodeTestPicture(path, `testsrc=size=${width}x${height}:rate=${fps}:duration=${seconds}`);
+}
+
 /** A lesson file with picture and sound: the test picture and a 440 Hz tone at `volume` of full scale (AAC). */
-export async function makeTestLesson(path: string, seconds: number, volume = 0.1): Promise<string> {
-  requireTool('ffmpeg');
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=size=320x180:rate=25:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-filter:a',
-    `volume=${volume / 0.125}`,
-    '-ac',
-    '2',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-shortest',
-    path,
-  ]);
-  return path;
+export function makeTestLesson(path: string, seconds: number, volume = 0.1): Promise<string> {
+  return encodeTestPicture(path, `testsrc=size=320x180:rate=25:duration=${seconds}`, {
+    inputs: ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
+    options: ['-filter:a', `volume=${volume / 0.125}`, '-ac', '2', '-c:a', 'aac', '-shortest'],
+  });
 }
 
 export interface Probe {
