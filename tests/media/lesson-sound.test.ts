@@ -133,6 +133,16 @@ describe('the students heard at the anchor', () => {
       layout: 'grid',
     });
     await classroom.engine.start();
+    // The classroom streams before the anchor calls it (a call to a stream not begun yet is lost at first:
+    // no frame within the watchdog's 1.5 s, which a loaded machine can take to encode the first ones).
+    await waitUntil(
+      () => (classroom.engine.stats().outputs.uplink?.bitrateKbps ?? 0) > 0 || undefined,
+      'the classroom streaming',
+      20_000,
+    ).catch(async (err: unknown) => {
+      await classroom.engine.stop();
+      throw err;
+    });
     await anchor.engine.start();
     try {
       await waitUntil(() => anchor.engine.inputFrames('village') > 25, "the classroom's picture at the anchor", 20_000);
