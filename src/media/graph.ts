@@ -1,4 +1,4 @@
-import { networkOutputs, type Config } from '../config/schema.js';
+import { networkOutputs, type Config, type SourceConfig } from '../config/schema.js';
 import { singleLayout } from '../core/layout-names.js';
 import { hasAudio } from './audio.js';
 import type { EchoPorts } from './echo/echo-link.js';
@@ -74,10 +74,16 @@ export interface GraphOptions {
  * display and the composite carries only what goes back to the anchor: the first local source alone.
  */
 export function initialLayout(config: Config, role: Role): string {
-  if (loadRecipe(role).layout !== 'first-local-alone') return config.layout;
-  const remote = Object.entries(config.sources).find(([, s]) => s.kind === 'remote')?.[0];
-  const first = Object.keys(config.sources).find((n) => n !== remote);
+  const recipe = loadRecipe(role);
+  if (recipe.layout !== 'first-local-alone') return config.layout;
+  const lesson = lessonSource(config, recipe)?.[0];
+  const first = Object.keys(config.sources).find((n) => n !== lesson);
   return first ? singleLayout(first) : config.layout;
+}
+
+/** The source the role plays as its lesson, as its recipe says: the anchor's stream, the first remote source. */
+function lessonSource(config: Config, recipe: Recipe): [string, SourceConfig] | undefined {
+  return recipe.lesson === 'first-remote' ? Object.entries(config.sources).find(([, s]) => s.kind === 'remote') : undefined;
 }
 
 /** Whether a pipeline of the recipe is made for this room, as its `when` says. */
@@ -116,9 +122,8 @@ function roomContext(
   options: GraphOptions,
   form: BranchContext['form'],
 ): BranchContext {
-  const entries = Object.entries(config.sources);
-  const lesson = recipe.lesson === 'first-remote' ? entries.find(([, s]) => s.kind === 'remote') : undefined;
-  const local = entries.filter(([n]) => n !== lesson?.[0]);
+  const lesson = lessonSource(config, recipe);
+  const local = Object.entries(config.sources).filter(([n]) => n !== lesson?.[0]);
   // The classrooms heard: every remote source that sends sound over a stream the box can demux.
   const heard = local
     .filter(([, s]) => s.kind === 'remote' && demuxHead(s.url, s.latencyMs, 'x') !== null)

@@ -133,25 +133,21 @@ function loadChecked<T>(file: string, schema: z.ZodType<T>): T {
 
 const cache = new Map<string, unknown>();
 
-/** The role's recipe from `pipelines/` (read once per process). */
+/** A recipe file read and checked once per process. */
+function cached<T>(file: string, schema: z.ZodType<T>): T {
+  if (!cache.has(file)) cache.set(file, loadChecked(file, schema));
+  return cache.get(file) as T;
+}
+
+/** The role's recipe from `pipelines/`. */
 export function loadRecipe(role: Role, dir = RECIPE_DIR): Recipe {
   const file = join(dir, `${role}.yaml`);
-  let recipe = cache.get(file) as Recipe | undefined;
-  if (!recipe) {
-    recipe = loadChecked(file, recipeSchema);
-    if (recipe.role !== role) throw new RecipeError(`${file}: role is ${recipe.role}, expected ${role}`);
-    cache.set(file, recipe);
-  }
+  const recipe = cached(file, recipeSchema);
+  if (recipe.role !== role) throw new RecipeError(`${file}: role is ${recipe.role}, expected ${role}`);
   return recipe;
 }
 
 /** The preview's size and rate from `pipelines/preview.yaml`. */
 export function loadPreviewRecipe(dir = RECIPE_DIR): PreviewRecipe {
-  const file = join(dir, 'preview.yaml');
-  let preview = cache.get(file) as PreviewRecipe | undefined;
-  if (!preview) {
-    preview = loadChecked(file, previewSchema);
-    cache.set(file, preview);
-  }
-  return preview;
+  return cached(join(dir, 'preview.yaml'), previewSchema);
 }
