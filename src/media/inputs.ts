@@ -13,6 +13,14 @@ const SOURCE_BACKOFF_MS = [300, 1000, 2000, 4000];
 const REMOTE_STALL_MS = 1000;
 /** A lost remote stream that has not come back on its own this long (SRT reconnects by itself) is rebuilt. */
 const REMOTE_REBUILD_MS = 30_000;
+/**
+ * A listener whose caller stopped sending is opened anew this long after it was lost. libsrt keeps a
+ * silent peer's connection for its idle time-out (5 s), and the listener takes no other caller
+ * meanwhile: a classroom that restarted and called back in that time waited it out, then its own
+ * backoff (5.5 s to come back instead of half a second). A listener nobody has called yet is never
+ * rebuilt for it (it is not running until a caller's frames arrive).
+ */
+const LISTENER_REOPEN_MS = 1000;
 /** A classroom that has not called its listener this long after it started is shown lost (NO SIGNAL). */
 const LISTENER_WAIT_MS = 3000;
 
@@ -20,7 +28,7 @@ const LISTENER_WAIT_MS = 3000;
 export const remoteProgress = (sink: string, listener = false): NonNullable<SupervisedOptions['progress']> => ({
   count: (p) => renderedFrames(p.get(sink, 'stats')),
   stallMs: REMOTE_STALL_MS,
-  stallRestartMs: REMOTE_REBUILD_MS,
+  stallRestartMs: listener ? LISTENER_REOPEN_MS : REMOTE_REBUILD_MS,
   // A listener (no watchdog: it waits for its caller) is lost when nobody has called this long after a start.
   ...(listener ? { startMs: LISTENER_WAIT_MS } : {}),
 });

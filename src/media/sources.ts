@@ -42,6 +42,16 @@ function remoteChain(url: string, latencyMs: number, profile: BoardProfile, name
   ];
 }
 
+/**
+ * How long a listening srtsrc's streaming thread waits on libsrt at a time. By default it waits for
+ * good, and a listener whose caller vanished (a classroom's box killed) could not be stopped until libsrt
+ * gave the silent peer up, 5 s later: the stop held the service's main thread that long, and the call of
+ * the classroom coming back was lost with the old one. Measured with gst-launch-1.0: a listener stops
+ * 4.1 s after its caller was killed by default, in 58 ms with 100; a silent caller is not an error
+ * either way. Callers (a receiving room's lesson) keep the default.
+ */
+const SRT_POLL_MS = 100;
+
 /** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
 export function demuxHead(url: string, latencyMs: number, name: string): Chain | null {
   const scheme = new URL(url).protocol.replace(/:$/, '');
@@ -49,7 +59,11 @@ export function demuxHead(url: string, latencyMs: number, name: string): Chain |
   switch (scheme) {
     case 'srt':
       return [
-        { element: 'srtsrc', name: `${name}-src`, properties: { uri: url, latency: latencyMs } },
+        {
+          element: 'srtsrc',
+          name: `${name}-src`,
+          properties: { uri: url, latency: latencyMs, ...(isSrtListener(url) ? { 'poll-timeout': SRT_POLL_MS } : {}) },
+        },
         { ...demux, properties: { latency: TS_DEMUX_LATENCY_MS } },
       ];
     case 'rtmp':

@@ -152,6 +152,25 @@ export class EchoCanceller {
     return out;
   }
 
+  /**
+   * The far end is now read `blocks` blocks later than before (its pairing with the microphone moved
+   * up): the same room's echo comes that many blocks later against it, and what was learnt moves with
+   * it rather than be learnt again. The far end held moves too: it is that many blocks older than its
+   * place said, and the blocks skipped over are taken as silence.
+   */
+  delayBy(blocks: number): void {
+    if (blocks <= 0) return;
+    for (let p = this.parts - 1; p >= 0; p--) {
+      if (p >= blocks) this.weights[p]!.set(this.weights[p - blocks]!);
+      else this.weights[p]!.fill(0);
+    }
+    for (let i = 0; i < Math.min(blocks, this.parts); i++) {
+      this.head = (this.head + 1) % this.parts;
+      this.history[this.head]!.fill(0);
+    }
+    this.prevFar.fill(0);
+  }
+
   /** Everything learnt forgotten. */
   reset(): void {
     for (const a of [...this.weights, ...this.history, this.prevFar, this.prevErr, this.prevEcho, this.overlap, this.errPower]) a.fill(0);

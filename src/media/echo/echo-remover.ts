@@ -43,6 +43,10 @@ export class EchoRemover {
         this.drift.reset();
         this.pairing = aligner.pairings;
       }
+      if (aligner.moved > 0) {
+        this.canceller.delayBy(aligner.moved);
+        aligner.moved = 0;
+      }
       if (aligner.paired) aligner.ratio = this.drift.push(pair.far, pair.mic, aligner.ratio);
       const clean = this.canceller.process(pair.far, pair.mic);
       this.busyMs += performance.now() - t;

@@ -19,6 +19,8 @@ export interface AlignerOptions {
   staleMs?: number;
   /** A microphone block that waited this long for the far end goes with what there is of it. */
   maxWaitMs?: number;
+  /** How long the far end's lead over the pairing is watched before it is judged too long (see `take`). */
+  leadWindowMs?: number;
 }
 
 export class FarEndAligner {
@@ -42,6 +44,14 @@ export class FarEndAligner {
   ratio = 1;
   /** Times the far end was paired with the microphone anew (what was learnt of the echo's timing is gone). */
   pairings = 0;
+  /**
+   * Blocks the pairing moved up by (see keepLead) since the canceller last looked: the echo comes that
+   * much later against the far end, and the filter moves what it learnt with it.
+   */
+  moved = 0;
+  /** The far end's shortest lead over the pairing since `leadSince` (samples). */
+  private leastLead = Infinity;
+  private leadSince = 0;
 
   constructor(private readonly o: AlignerOptions) {
     this.ring = new Float64Array(o.rate * 2);
@@ -70,7 +80,6 @@ export class FarEndAligner {
     return this.arrivals[0]?.[1] ?? Infinity;
   }
 
-  /** The next pairs ready now: each a microphone block and the far end to cancel from it. */
   /** The far end between samples: 4-point cubic (Catmull-Rom), a few tenths of a dB off at 3.4 kHz. */
   private at(pos: number): number {
     const i = Math.floor(pos);
@@ -83,6 +92,7 @@ export class FarEndAligner {
     return y1 + 0.5 * t * (y2 - y0 + t * (2 * y0 - 5 * y1 + 4 * y2 - y3 + t * (3 * (y1 - y2) + y3 - y0)));
   }
 
+  /** The next pairs ready now: each a microphone block and the far end to cancel from it. */
   *take(now: number): Generator<{ mic: Float64Array; far: Float64Array }> {
     const { block, rate } = this.o;
     const behind = Math.round(((this.o.behindMs ?? 50) * rate) / 1000);
@@ -98,8 +108,10 @@ export class FarEndAligner {
       if (this.readPos !== null) this.realigned++;
       this.pairings++;
       this.readPos = Math.max(0, this.written - block - behind);
+      this.watchLead(now);
       while (this.mic.length >= 2 * block) yield { mic: this.nextMic(), far: this.silence };
     }
+    if (this.readPos !== null) this.keepLead(now, behind);
     while (this.mic.length >= block) {
       let far = this.silence;
       if (this.readPos !== null) {
@@ -115,6 +127,7 @@ export class FarEndAligner {
             this.realigned++;
             this.pairings++;
             this.readPos = Math.max(0, this.written - block - 2);
+            this.watchLead(now);
           }
         }
         far = new Float64Array(block);
@@ -126,6 +139,32 @@ export class FarEndAligner {
       }
       yield { mic: this.nextMic(), far };
     }
+  }
+
+  private watchLead(now: number): void {
+    this.leastLead = Infinity;
+    this.leadSince = now;
+  }
+
+  /**
+   * A pairing taken while the far end came late (a playing pipeline's first buffers behind its clock)
+   * holds the microphone to a far end that much older once it catches up: the echo then comes before
+   * its far end and nothing of it can be cancelled, for the whole class (seen: 250 ms behind, the
+   * echo 1.8 dB down). The lead is watched at its shortest (between bursts) and, when it stayed more
+   * than three blocks over `behind` for a whole window, the pairing moves up to `behind`, in whole blocks.
+   */
+  private keepLead(now: number, behind: number): void {
+    const { block } = this.o;
+    this.leastLead = Math.min(this.leastLead, this.written - this.readPos!);
+    if (now - this.leadSince < (this.o.leadWindowMs ?? 1000)) return;
+    if (this.leastLead !== Infinity && this.leastLead > behind + 3 * block) {
+      // In whole blocks, so that the canceller can move what it learnt by as much (`moved`).
+      const blocks = Math.floor((this.leastLead - behind) / block);
+      this.readPos! += blocks * block;
+      this.moved += blocks;
+      this.realigned++;
+    }
+    this.watchLead(now);
   }
 
   private nextMic(): Float64Array {

@@ -71,6 +71,30 @@ describe('the echo canceller', () => {
       expect(bandDb(out.subarray(s, s + RATE), RATE, 0, 8000)).toBeLessThan(bandDb(mic.subarray(s, s + RATE), RATE, 0, 8000) + 1);
   });
 
+  it('keeps what it learnt when the far end is read two blocks later: the echo still 20 dB down in the second after its next pause', () => {
+    const far = speechLike(RATE, SECONDS + 1);
+    const mic = room(far, 100);
+    const half = (SECONDS / 2) * RATE;
+    const shift = 512;
+    const after = (moved: boolean) => {
+      const aec = new EchoCanceller({ rate: RATE });
+      const out = new Float64Array(mic.length);
+      for (let i = 0; i + aec.block + shift <= mic.length; i += aec.block) {
+        if (i === half && moved) aec.delayBy(shift / aec.block);
+        const f = i < half ? far.subarray(i, i + aec.block) : far.subarray(i + shift, i + shift + aec.block);
+        out.set(aec.process(f, mic.subarray(i, i + aec.block)), i);
+      }
+      // The speech-like far end pauses just after the move; the second after that.
+      const m = mic.subarray(half + RATE, half + 2 * RATE);
+      const o = out.subarray(half + RATE + 256, half + 2 * RATE + 256);
+      return bandDb(m, RATE, ...FAR_BAND) - bandDb(o, RATE, ...FAR_BAND);
+    };
+    const kept = after(true);
+    const relearnt = after(false);
+    expect(kept).toBeGreaterThanOrEqual(20);
+    expect(kept).toBeGreaterThan(relearnt + 6);
+  });
+
   it('passes the microphone through, one block late, when nothing plays', () => {
     const silent = new Float64Array(RATE * 4);
     const mic = tone(RATE, 4, 1000, 0.2);

@@ -24,7 +24,7 @@ function sincAt(x: Float64Array, pos: number): number {
  * microphone's clock runs `ppm` faster than the speakers' (a USB microphone beside HDMI sound), the room
  * gives the far end back 50 ms later, 6 dB down, over a near-end tone.
  */
-function run(ppm: number, seconds: number, farGone?: [number, number], farEvery = 1) {
+function run(ppm: number, seconds: number, farGone?: [number, number], farEvery = 1, lateFirst?: { s: number; ms: number }) {
   const far = speechLike(RATE, seconds + 1);
   const near = tone(RATE, seconds, 5000, 0.1);
   const mic = Float64Array.from({ length: RATE * seconds }, (_, n) => {
@@ -40,9 +40,10 @@ function run(ppm: number, seconds: number, farGone?: [number, number], farEvery 
     const now = c * 10;
     const gone = farGone && now >= farGone[0] * 1000 && now < farGone[1] * 1000;
     // Sent FAR_END_EARLY_MS before the speakers play it, as the box's pipelines send it.
-    const early = FAR_END_EARLY_MS / 10;
+    // At its start a playing pipeline can send late (its first buffers behind the clock), then catch up.
+    const early = lateFirst && now < lateFirst.s * 1000 ? -lateFirst.ms / 10 : FAR_END_EARLY_MS / 10;
     // The far end in bursts of `farEvery` chunks (a playing pipeline's thread that is late, then catches up).
-    if (!gone && c % farEvery === farEvery - 1) {
+    if (!gone && c % farEvery === farEvery - 1 && c + early + 1 > farSent) {
       remover.pushFar(far.subarray(farSent * CHUNK, (c + early + 1) * CHUNK), now);
       farSent = c + early + 1;
     } else if (gone) farSent = c + early + 1;
@@ -82,6 +83,15 @@ describe('the echo remover (the canceller process without its sockets)', () => {
     const { mic, out, heldMs } = run(0, 20, undefined, 6);
     expect(heldMs).toBeLessThanOrEqual(32 + 30 + 10);
     expect(lastSeconds(mic, out, 6).echoDownDb).toBeGreaterThanOrEqual(20);
+  }, 60_000);
+
+  it('pairs again when the far end, late at its start, catches up in a burst: the echo 20 dB down', () => {
+    // Paired while the far end came 150 ms late, the microphone was held to a far end 250 ms behind
+    // what it was sent: the echo came before its far end, and nothing was cancelled for the class.
+    const { mic, out, remover, heldMs } = run(0, 16, undefined, 1, { s: 1, ms: 100 });
+    expect(heldMs).toBeLessThanOrEqual(32 + 30 + 10);
+    expect(lastSeconds(mic, out, 6).echoDownDb).toBeGreaterThanOrEqual(20);
+    expect(Math.abs(remover.echoDelayMs! - 50)).toBeLessThanOrEqual(26);
   }, 60_000);
 
   it('keeps the microphone flowing while the far end is gone, and pairs again when it is back', () => {
