@@ -106,6 +106,38 @@ function gstViewer(srtUrl: string, display: string, sound: NodeJS.ProcessEnv): P
   };
 }
 
+/** A hand-made anchor in gst-launch-1.0 (picture only): the camera, the same encoder settings as the box, SRT out. */
+function gstAnchorLine(cameraUrl: string, port: number): string[] {
+  return (
+    `rtspsrc location=${cameraUrl} latency=0 ! rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! ` +
+    `x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=${2 * FPS} ! h264parse config-interval=-1 ! ` +
+    `mpegtsmux alignment=7 ! srtsink uri=srt://127.0.0.1:${port}?mode=listener wait-for-connection=false`
+  ).split(' ');
+}
+
+/**
+ * Where a viewer's time goes: the same SRT stream shown by gst-launch-1.0 viewers that differ in one
+ * thing each (on the clock or as decoded, through a compositor with a live slate as the receiving box's
+ * display, the sink played early).
+ */
+function viewerVariants(srtUrl: string): Record<string, string> {
+  const head = `srtsrc uri=${srtUrl} latency=120 ! tsdemux latency=0 ! h264parse ! avdec_h264`;
+  const slate = `videotestsrc is-live=true pattern=black ! video/x-raw,format=I420,width=${W},height=${H},framerate=${FPS}/1 ! mix.sink_1`;
+  const composed = (sync: boolean) =>
+    `${head} ! queue max-size-buffers=2 max-size-time=0 max-size-bytes=0 ! videoconvert ! videoscale ! mix.sink_0 ` +
+    `compositor name=mix background=black sink_1::alpha=0 ! video/x-raw,width=${W},height=${H},framerate=${FPS}/1 ` +
+    `! videoconvert ! autovideosink sync=${sync} ${slate}`;
+  return {
+    'shown as decoded (sync=false)': `${head} ! videoconvert ! autovideosink sync=false`,
+    'on the clock (sync=true)': `${head} ! videoconvert ! autovideosink sync=true`,
+    'on the clock, tsdemux ignore-pcr=true': `${head.replace('latency=0', 'latency=0 ignore-pcr=true')} ! videoconvert ! autovideosink sync=true`,
+    'through a compositor with a live slate, on the clock': composed(true),
+    'through a compositor with a live slate, as decoded': composed(false),
+    'on the clock, the sink 120 ms early': `${head} ! videoconvert ! autovideosink sync=true ts-offset=-120000000`,
+    'on the clock, the sink 160 ms early': `${head} ! videoconvert ! autovideosink sync=true ts-offset=-160000000`,
+  };
+}
+
 interface Heard {
   path: string;
   picture?: string;
@@ -120,8 +152,11 @@ export async function latency(): Promise<void> {
   // Two screens: the receiving classroom's projector, and the one a viewer of the anchor's stream watches.
   const room = await startScreen(W, H);
   const viewer = await startScreen(W, H, 100);
-  const pulse = await startPulse();
-  const voice = toneInto(pulse, 'mic');
+  // The anchor's microphone (`mic`) and the receiving room's (`roommic`) hear different things: one
+  // tone heard by both came back to each box from the other, and each box's echo canceller took it
+  // for its speakers' echo.
+  const pulse = await startPulse(['roommic']);
+  let voice = toneInto(pulse, 'mic');
   const ports = { lesson: await freeUdpPort(), uplink: await freeUdpPort(), gstPair: await freeUdpPort() };
   const watch = await watchMqtt(broker.url, ['classbox/lab/+/response/#', 'classbox/lab/+/availability']);
   const boxes: Proc[] = [];
@@ -189,35 +224,7 @@ export async function latency(): Promise<void> {
 
     // 2. A hand-made anchor in gst-launch-1.0 (picture only), the same elements as the box uses.
     if (want(2)) {
-      const gstAnchor = launch('gst-launch-1.0', [
-        'rtspsrc',
-        `location=${camera.url}`,
-        'latency=0',
-        '!',
-        'rtph264depay',
-        '!',
-        'h264parse',
-        '!',
-        'avdec_h264',
-        '!',
-        'videoconvert',
-        '!',
-        'x264enc',
-        'tune=zerolatency',
-        'speed-preset=ultrafast',
-        'bitrate=2000',
-        `key-int-max=${2 * FPS}`,
-        '!',
-        'h264parse',
-        'config-interval=-1',
-        '!',
-        'mpegtsmux',
-        'alignment=7',
-        '!',
-        'srtsink',
-        `uri=srt://127.0.0.1:${ports.gstPair}?mode=listener`,
-        'wait-for-connection=false',
-      ]);
+      const gstAnchor = launch('gst-launch-1.0', gstAnchorLine(camera.url, ports.gstPair));
       await sleep(1000);
       const gstRecv = gstViewer(`srt://127.0.0.1:${ports.gstPair}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'hall' });
       await measure({ path: 'camera -> gst-launch anchor -> SRT -> gst-launch viewer', picture: viewer.display });
@@ -225,57 +232,78 @@ export async function latency(): Promise<void> {
       await gstAnchor.stop();
     }
 
-    // 3. The anchor box: the camera composed, encoded and sent; a gst-launch-1.0 viewer of its SRT.
-    const askAnchor = await startBox(
-      'anchor',
-      {
-        ...common('anchor', await freePort()),
-        role: 'broadcast',
-        sources: {
-          teacher: { kind: 'rtsp', url: camera.url },
-          'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener` },
-        },
-        layout: 'single:teacher',
-        outputs: [{ name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.lesson}?mode=listener` }],
-      },
-      { PULSE_SINK: 'hall' },
-    );
-    const anchorView = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
-    if (want(3)) await measure({ path: 'camera, mic -> anchor box -> SRT -> gst-launch viewer', picture: viewer.display, sound: 'room' });
-    await anchorView.stop();
-
-    if (want(4) || want(5)) {
-      // 4. The receiving box: the lesson on its projector and speakers; its students sent back.
-      await startBox(
-        'room-3',
-        {
-          ...common('room-3', await freePort()),
-          role: 'receive',
-          sources: {
-            lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` },
-            students: { kind: 'rtsp', url: camera.url },
-          },
-          outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${ports.uplink}?mode=caller` }],
-        },
-        { DISPLAY: room.display, PULSE_SINK: 'room' },
-      );
-      if (want(4))
-        await measure(
-          { path: 'camera, mic -> anchor box -> SRT -> receiving box projector, speakers', picture: room.display, sound: 'room' },
-          15_000,
+    // 6. Where a viewer's time goes (LATENCY_PATHS=6): one gst-launch-1.0 anchor, viewers that differ in one thing each.
+    if (want(6)) {
+      const gstAnchor = launch('gst-launch-1.0', gstAnchorLine(camera.url, ports.gstPair));
+      await sleep(1000);
+      for (const [name, line] of Object.entries(viewerVariants(`srt://127.0.0.1:${ports.gstPair}?mode=caller`))) {
+        const v = launch('gst-launch-1.0', line.split(' '), { DISPLAY: viewer.display });
+        await measure({ path: `camera -> gst-launch anchor -> SRT -> viewer ${name}`, picture: viewer.display }, 5000).catch((err: Error) =>
+          rows.push({
+            path: `camera -> gst-launch anchor -> SRT -> viewer ${name}`,
+            'picture median ms': `nothing seen (${err.message.slice(0, 60)})`,
+          }),
         );
+        await v.stop();
+      }
+      await gstAnchor.stop();
+    }
+    if (want(3) || want(4) || want(5)) {
+      // 3. The anchor box: the camera composed, encoded and sent; a gst-launch-1.0 viewer of its SRT.
+      const askAnchor = await startBox(
+        'anchor',
+        {
+          ...common('anchor', await freePort()),
+          role: 'broadcast',
+          sources: {
+            teacher: { kind: 'rtsp', url: camera.url },
+            'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener` },
+          },
+          layout: 'single:teacher',
+          outputs: [{ name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.lesson}?mode=listener` }],
+        },
+        { PULSE_SINK: 'hall' },
+      );
+      const anchorView = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
+      if (want(3)) await measure({ path: 'camera, mic -> anchor box -> SRT -> gst-launch viewer', picture: viewer.display, sound: 'room' });
+      await anchorView.stop();
 
-      // 5. The way back: the students' camera -> the uplink -> the anchor's picture -> out; their
-      // voice -> the uplink -> the anchor's speakers, where the teacher hears it.
-      await askAnchor('layout/set', { layout: 'single:class-a' });
-      const back = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
-      if (want(5))
-        await measure({
-          path: 'students camera, mic -> receiving box -> anchor box (picture: -> SRT -> gst-launch viewer; sound: its speakers)',
-          picture: viewer.display,
-          sound: 'hall',
-        });
-      await back.stop();
+      if (want(4) || want(5)) {
+        // 4. The receiving box: the lesson on its projector and speakers; its students sent back.
+        await startBox(
+          'room-3',
+          {
+            ...common('room-3', await freePort()),
+            role: 'receive',
+            sources: {
+              lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` },
+              students: { kind: 'rtsp', url: camera.url },
+            },
+            outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${ports.uplink}?mode=caller` }],
+          },
+          { DISPLAY: room.display, PULSE_SINK: 'room', PULSE_SOURCE: 'roommic.monitor' },
+        );
+        if (want(4))
+          await measure(
+            { path: 'camera, mic -> anchor box -> SRT -> receiving box projector, speakers', picture: room.display, sound: 'room' },
+            15_000,
+          );
+
+        // 5. The way back: the students' camera -> the uplink -> the anchor's picture -> out; their
+        // voice -> the uplink -> the anchor's speakers, where the teacher hears it.
+        await askAnchor('layout/set', { layout: 'single:class-a' });
+        // The students speak now, the teacher is silent.
+        voice.stop();
+        voice = toneInto(pulse, 'roommic');
+        const back = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
+        if (want(5))
+          await measure({
+            path: 'students camera, mic -> receiving box -> anchor box (picture: -> SRT -> gst-launch viewer; sound: its speakers)',
+            picture: viewer.display,
+            sound: 'hall',
+          });
+        await back.stop();
+      }
     }
   } finally {
     for (const b of boxes) await b.stop();
