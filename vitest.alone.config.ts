@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    globalSetup: ['./tests/helpers/temp-root.ts'],
     maxWorkers: 1,
     // Memory is read after a forced collection: V8 collects lazily, and RSS without one is noise.
     execArgv: ['--expose-gc'],

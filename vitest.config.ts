@@ -11,6 +11,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    globalSetup: ['./tests/helpers/temp-root.ts'],
     maxWorkers: 2,
     reporters: ['default', './tests/helpers/summary-reporter.ts'],
   },

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './net.js';
+import { tempDir } from './temp-dir.js';
 import { requireTool } from './tools.js';
 
 export interface Mosquitto {
@@ -18,7 +18,7 @@ export interface Mosquitto {
 export async function startMosquitto(options: { extraConfig?: string; port?: number } = {}): Promise<Mosquitto> {
   const bin = requireTool('mosquitto');
   const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'classbox-mosq-'));
+  const dir = tempDir('classbox-mosq-');
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
     conf,

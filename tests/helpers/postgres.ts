@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './net.js';
+import { tempDir } from './temp-dir.js';
 
 export interface Postgres {
   url: string;
@@ -25,7 +25,7 @@ function binDir(): string {
  */
 export async function startPostgres(): Promise<Postgres> {
   const bin = binDir();
-  const dir = mkdtempSync(join(tmpdir(), 'classbox-pg-'));
+  const dir = tempDir('classbox-pg-');
   const asRoot = process.getuid?.() === 0;
   const as = (cmd: string, args: string[]): [string, string[]] =>
     asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];

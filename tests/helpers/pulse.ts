@@ -3,11 +3,11 @@
 // (PULSE_SINK / PULSE_SOURCE choose which sink or monitor); `parec` listens to a sink's monitor. A tone
 // that starts and stops on the wall clock's even seconds (tone-flip.py) gives the time from mouth to ear.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { delayAfterFlip, edgesOf, type Edges } from './flip-edges.js';
+import { tempDir } from './temp-dir.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TONE = fileURLToPath(new URL('./tone-flip.py', import.meta.url));
@@ -22,7 +22,7 @@ export interface Pulse {
 }
 
 export async function startPulse(extraSinks: string[] = []): Promise<Pulse> {
-  const socket = join(mkdtempSync(join(tmpdir(), 'classbox-pulse-')), 'native');
+  const socket = join(tempDir('classbox-pulse-'), 'native');
   const p: ChildProcess = spawn(
     'pulseaudio',
     [

@@ -1,11 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { tempDir } from './temp-dir.js';
 
-export function tempDir(prefix = 'classbox-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir };
 
 /** Writes a config file (an object is written as YAML, a string as it is) and returns its path. */
 export function writeTempConfig(content: string | Record<string, unknown>, name = 'classbox.yaml'): string {

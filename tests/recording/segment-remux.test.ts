@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GstRunner } from '../../src/media/gst-runner.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { joinSegments } from '../../src/recording/lesson-join.js';
 import { RemuxUnsupported } from '../../src/recording/matroska-index.js';
 import { topLevelBoxes } from '../../src/recording/mp4-layout.js';
@@ -92,7 +92,7 @@ describe('the lesson join by copy (segment-remux)', () => {
   });
 
   it("joins the recorder's segments into one fast-start MP4: every frame, sound in step at every join", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'classbox-remux-'));
+    const dir = tempDir('classbox-remux-');
     const segments = await record(dir, 7);
     expect(segments.length).toBeGreaterThanOrEqual(3);
     const out = join(dir, 'lesson.mp4');
@@ -138,7 +138,7 @@ describe('the lesson join by copy (segment-remux)', () => {
   }, 60_000);
 
   it("a recording started again after a crash: the picture runs on, each part's sound in step with its picture", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'classbox-remux-restart-'));
+    const dir = tempDir('classbox-remux-restart-');
     mkdirSync(join(dir, 'a'));
     mkdirSync(join(dir, 'b'));
     // The first recording's sound runs 0.3 s past its picture (what a crash leaves); the second starts at zero.
@@ -163,7 +163,7 @@ describe('the lesson join by copy (segment-remux)', () => {
   }, 60_000);
 
   it('a segment cut short by a crash gives the frames it holds whole, and the file decodes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'classbox-remux-cut-'));
+    const dir = tempDir('classbox-remux-cut-');
     const segments = await record(dir, 5);
     const last = segments[segments.length - 1]!;
     truncateSync(last, Math.floor(statSync(last).size * 0.6) + 3); // mid-cluster, mid-frame
@@ -178,7 +178,7 @@ describe('the lesson join by copy (segment-remux)', () => {
   }, 60_000);
 
   it('a recording without sound, and segments a crash left empty or cut in their header, add nothing and stop nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'classbox-remux-silent-'));
+    const dir = tempDir('classbox-remux-silent-');
     await run(
       'gst-launch-1.0',
       [
@@ -206,7 +206,7 @@ describe('the lesson join by copy (segment-remux)', () => {
   }, 60_000);
 
   it('what it does not take goes through GStreamer: B-frames, and a file that is not Matroska', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'classbox-remux-b-'));
+    const dir = tempDir('classbox-remux-b-');
     const segments = await record(dir, 4, 'bframes=2 b-adapt=false');
     await expect(remuxSegments(segments, join(dir, 'x.mp4'))).rejects.toThrow(RemuxUnsupported);
     const out = join(dir, 'lesson.mp4');
@@ -222,7 +222,7 @@ describe('the lesson join by copy (segment-remux)', () => {
   }, 60_000);
 
   it('stops when the service stops', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'classbox-remux-stop-'));
+    const dir = tempDir('classbox-remux-stop-');
     const segments = await record(dir, 3);
     const stop = new AbortController();
     stop.abort();
