@@ -77,16 +77,18 @@ describe('the lesson in the receiving room: late by how much, and in lip sync', 
     await broker?.stop();
   });
 
-  it("shows the camera on the room's projector within a second, its sound within 120 ms of its picture", async () => {
+  it("shows the camera on the room's projector within 0.8 s, its sound within 60 ms of its picture", async () => {
     await sleep(6000);
     const [picture, sound] = await Promise.all([watchFlips(screen.display, WATCH_S), listenForTones(pulse, 'room', WATCH_S)]);
+    console.log(`camera to projector ${picture.medianMs} ms, microphone to speakers ${sound.medianMs} ms (medians)`);
     expect(picture.delaysMs.length).toBeGreaterThanOrEqual(5);
     expect(sound.delaysMs.length).toBeGreaterThanOrEqual(4);
-    // Camera to projector: about 0.6 s (run alone: timing under other tests' load is not the box's);
-    // 2 s and more before tsdemux stopped adding 700 ms and live sources stopped being held for the
-    // camera's latency a second time.
-    expect(picture.medianMs!).toBeLessThan(1200);
-    // Sound after picture: within a frame or two; 300 ms before both played on the pipeline's clock.
-    expect(Math.abs(sound.medianMs! - picture.medianMs!)).toBeLessThan(120);
+    // Camera to projector: 526-551 ms in three runs (run alone: timing under other tests' load is not
+    // the box's); 2 s and more before tsdemux stopped adding 700 ms and live sources stopped being held
+    // for the camera's latency a second time.
+    expect(picture.medianMs!).toBeLessThan(800);
+    // Sound after picture: -28 to +16 ms in three runs (the programme asks +-45; x11grab's 60 fps and
+    // parec's chunks each add up to 17 ms of their own); 300 ms before both played on the pipeline's clock.
+    expect(Math.abs(sound.medianMs! - picture.medianMs!)).toBeLessThan(60);
   }, 60_000);
 });
