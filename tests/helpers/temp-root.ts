@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,6 +9,9 @@ import { join } from 'node:path';
  */
 export default function setup(): () => void {
   const root = mkdtempSync(join(tmpdir(), 'classbox-tests-'));
+  // Open to other users, as /tmp is: servers that drop root (mosquitto, Postgres' initdb) reach their
+  // files through it. Each folder under it keeps its own permissions.
+  chmodSync(root, 0o755);
   process.env.CLASSBOX_TEST_TMP = root;
   return () => rmSync(root, { recursive: true, force: true });
 }
