@@ -238,9 +238,10 @@ export async function latency(): Promise<void> {
       await sleep(1000);
       for (const [name, line] of Object.entries(viewerVariants(`srt://127.0.0.1:${ports.gstPair}?mode=caller`))) {
         const v = launch('gst-launch-1.0', line.split(' '), { DISPLAY: viewer.display });
-        await measure({ path: `camera -> gst-launch anchor -> SRT -> viewer ${name}`, picture: viewer.display }, 5000).catch((err: Error) =>
+        const path = `camera -> gst-launch anchor -> SRT -> viewer ${name}`;
+        await measure({ path, picture: viewer.display }, 5000).catch((err: Error) =>
           rows.push({
-            path: `camera -> gst-launch anchor -> SRT -> viewer ${name}`,
+            path,
             'picture median ms': `nothing seen (${err.message.slice(0, 60)})`,
           }),
         );

@@ -157,7 +157,7 @@ export class FarEndAligner {
     const { block } = this.o;
     this.leastLead = Math.min(this.leastLead, this.written - this.readPos!);
     if (now - this.leadSince < (this.o.leadWindowMs ?? 1000)) return;
-    if (this.leastLead !== Infinity && this.leastLead > behind + 3 * block) {
+    if (this.leastLead > behind + 3 * block) {
       // In whole blocks, so that the canceller can move what it learnt by as much (`moved`).
       const blocks = Math.floor((this.leastLead - behind) / block);
       this.readPos! += blocks * block;

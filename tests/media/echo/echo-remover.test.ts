@@ -86,7 +86,7 @@ describe('the echo remover (the canceller process without its sockets)', () => {
   }, 60_000);
 
   it('pairs again when the far end, late at its start, catches up in a burst: the echo 20 dB down', () => {
-    // Paired while the far end came 150 ms late, the microphone was held to a far end 250 ms behind
+    // Paired while the far end came 100 ms late, the microphone was held to a far end 200 ms behind
     // what it was sent: the echo came before its far end, and nothing was cancelled for the class.
     const { mic, out, remover, heldMs } = run(0, 16, undefined, 1, { s: 1, ms: 100 });
     expect(heldMs).toBeLessThanOrEqual(32 + 30 + 10);
