@@ -89,17 +89,21 @@ describe('the receiving room sends its students back without the lesson’s echo
       const r = await requester(watch, `classbox/${SITE}/${name}`, 20_000)('class/start', { mode: 'live', name: 'Echo' });
       expect(r.status).toBe('ok');
     }
-    // The lesson on the room's speakers, the room's sound on the anchor's.
+    // The lesson on the room's speakers, the room's sound on the anchor's. (A CI run once heard no
+    // lesson in 30 s, cause unknown: the boxes' own words go with the failure.)
+    const withBoxes = (err: Error) => {
+      throw new Error(`${err.message}\n${boxes.map((b) => b.output().slice(-3000)).join('\n--- next box ---\n')}`);
+    };
     await waitUntil(
       async () => ((await metric(roomHttp, /classbox_audio_level_dbfs\{path="speaker"\}/)) ?? -100) > -50 || undefined,
       'the lesson heard',
       30_000,
-    );
+    ).catch(withBoxes);
     await waitUntil(
       async () => ((await metric(anchorHttp, /classbox_audio_level_dbfs\{path="speaker"\}/)) ?? -100) > -50 || undefined,
       'the room heard',
       30_000,
-    );
+    ).catch(withBoxes);
   }, 120_000);
 
   afterAll(async () => {
