@@ -3,9 +3,9 @@
 // loopback, and screens (Xvfb) read by ffmpeg's x11grab: each flip is timed where a person would see
 // it. Beside them, in the same run, the camera seen directly and a hand-made gst-launch-1.0 pair.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { stringify } from 'yaml';
 import { CLI } from '../tests/helpers/cli.js';
 import { startMosquitto } from '../tests/helpers/mosquitto.js';
@@ -32,7 +32,12 @@ interface Proc {
 function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc & { child: ChildProcess; output: () => string } {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-8000));
+  // LATENCY_LOGS=<dir>: each process's whole output kept there, to read what the boxes said.
+  const logFile = process.env.LATENCY_LOGS ? join(process.env.LATENCY_LOGS, `${basename(cmd)}-${child.pid}.log`) : undefined;
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-8000);
+    if (logFile) appendFileSync(logFile, d);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   return {
@@ -194,7 +199,9 @@ export async function latency(): Promise<void> {
   const startBox = async (name: string, doc: Record<string, unknown>, env: NodeJS.ProcessEnv) => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, stringify(doc));
-    const box = launch(CLI, ['run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env });
+    const trace =
+      name === process.env.LATENCY_TRACE_BOX ? { GST_TRACERS: 'latency', GST_DEBUG: 'GST_TRACER:7', GST_DEBUG_NO_COLOR: '1' } : {};
+    const box = launch(CLI, ['run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env, ...trace });
     boxes.push(box);
     await watch
       .waitFor(`classbox/lab/${name}/availability`, (p) => p === 'online', 60_000)
@@ -276,6 +283,9 @@ export async function latency(): Promise<void> {
           {
             ...common('room-3', await freePort()),
             role: 'receive',
+            // LATENCY_ROOM_ECHO=off: a room without the echo canceller, where the lesson is played on its
+            // arrival (see ArrivalPace and lessonPace).
+            ...(process.env.LATENCY_ROOM_ECHO === 'off' ? { audio: { device: 'pulse', speaker: 'pulse', echoCancel: false } } : {}),
             sources: {
               lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` },
               students: { kind: 'rtsp', url: camera.url },

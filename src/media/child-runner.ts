@@ -39,9 +39,10 @@ class ChildPipeline implements RunningPipeline {
   private dur = -1;
   private stopped = false;
 
-  constructor(launch: string, env: Record<string, string> = {}) {
+  constructor(launch: string, options: CreateOptions) {
+    const pace = options.pace ? { CLASSBOX_PACE: JSON.stringify(options.pace) } : {};
     this.child = fork(HOST, [], {
-      env: { ...process.env, ...env, CLASSBOX_PIPELINE: launch },
+      env: { ...process.env, ...options.env, ...pace, CLASSBOX_PIPELINE: launch },
       execArgv: ['--import', TSX],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -135,6 +136,6 @@ class ChildPipeline implements RunningPipeline {
 /** Runs each pipeline in a process of its own (see ChildPipeline). */
 export class ChildProcessRunner implements PipelineRunner {
   create(launch: string, options: CreateOptions = {}): RunningPipeline {
-    return new ChildPipeline(launch, options.env);
+    return new ChildPipeline(launch, options);
   }
 }

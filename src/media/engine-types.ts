@@ -27,12 +27,19 @@ export interface MediaEngineContext {
   streaming?: boolean;
 }
 
+export interface SourceStats {
+  state: 'live' | 'lost' | 'starting';
+  srt?: SrtLinkStats;
+  /** A lesson played on its arrival: how far its timing was moved (ms, negative: earlier; see ArrivalPace). */
+  pacedMs?: number;
+}
+
 export interface MediaStats {
   fps: number;
   droppedFrames: number;
   latencyMs: number | null;
   outputs: Record<string, OutputStats>;
-  sources: Record<string, { state: 'live' | 'lost' | 'starting'; srt?: SrtLinkStats }>;
+  sources: Record<string, SourceStats>;
   /** dBFS per metered path (`mic`, `speaker`), RMS over the last second; -100 for silence. */
   audio: Record<string, number>;
   /** The echo canceller, where the box both plays and captures sound. */

@@ -4,7 +4,8 @@ import type { EventBus } from '../core/events.js';
 import type { PipelineSpec } from './graph.js';
 import { launchString } from './launch.js';
 import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipeline } from './runner.js';
-import { parseSrtStats, type SrtLinkStats } from './srt-stats.js';
+import type { SourceStats } from './engine-types.js';
+import { parseSrtStats } from './srt-stats.js';
 import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipeline.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
@@ -38,6 +39,7 @@ export interface InputOptions {
   slate?: boolean;
   runner?: PipelineRunner;
   env?: SupervisedOptions['env'];
+  pace?: SupervisedOptions['pace'];
   /** The launch line at each (re)start, when it can change. */
   launch?: () => string;
   progress?: SupervisedOptions['progress'];
@@ -68,6 +70,8 @@ interface Input {
   lostAt: number | null;
   /** The sink whose rendered frames say it delivers. */
   sink: string;
+  /** How far a stream played on its arrival was moved from the timing it came with (ms; see ArrivalPace). */
+  pacedMs?: number | undefined;
 }
 
 /**
@@ -97,13 +101,21 @@ export class Inputs {
       log: ctx.log,
       launch: opts.launch ?? (() => launchString(spec.tokens)),
       ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.pace ? { pace: opts.pace } : {}),
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
       loopOnEos: source?.kind === 'file' && source.loop,
       isUp: (p) => renderedFrames(p.get(sink, 'stats')) > 0,
       ...(opts.progress ? { progress: opts.progress } : {}),
       onStarted: (p: RunningPipeline) => {
-        p.onMessage((m) => ctx.onMessage(m));
+        entry.pacedMs = undefined;
+        p.onMessage((m) => {
+          if (m.paceMs !== undefined) {
+            entry.pacedMs = m.paceMs;
+            ctx.log.info({ source: name, movedMs: m.paceMs }, 'remote stream played on its arrival');
+          }
+          ctx.onMessage(m);
+        });
         if (!slate) return;
         p.pullLoop(`${name}-preview-out`, (buf) => ctx.preview(name)?.(buf), 2);
         p.set(`${name}-preview-valve`, 'drop', ctx.preview(name) === undefined);
@@ -162,12 +174,16 @@ export class Inputs {
     return [...this.inputs.values()][0]?.sp;
   }
 
-  stats(): { sources: Record<string, { state: 'live' | 'lost' | 'starting'; srt?: SrtLinkStats }>; dropped: number } {
+  stats(): { sources: Record<string, SourceStats>; dropped: number } {
     let dropped = 0;
-    const sources: Record<string, { state: 'live' | 'lost' | 'starting'; srt?: SrtLinkStats }> = {};
+    const sources: Record<string, SourceStats> = {};
     for (const [name, s] of this.inputs) {
       const srt = parseSrtStats(s.sp.pipeline?.get(`${name}-src`, 'stats'));
-      sources[name] = { state: s.lostAt !== null ? 'lost' : s.sp.state === 'running' ? 'live' : 'starting', ...(srt ? { srt } : {}) };
+      sources[name] = {
+        state: s.lostAt !== null ? 'lost' : s.sp.state === 'running' ? 'live' : 'starting',
+        ...(srt ? { srt } : {}),
+        ...(s.pacedMs !== undefined ? { pacedMs: s.pacedMs } : {}),
+      };
       const stats = String(s.sp.pipeline?.get(s.sink, 'stats') ?? '');
       dropped += Number(/dropped=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0);
     }

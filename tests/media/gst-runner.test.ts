@@ -31,6 +31,18 @@ function defaultEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** A playing appsrc -> appsink pipeline of tiny grey frames (`between` them, if given), and the PTS each sample came out with. */
+async function grayLoop(between = '') {
+  const out = new GstRunner().create(
+    `appsrc name=in is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! ${between}appsink name=sink sync=false`,
+  );
+  const got: number[] = [];
+  out.pullLoop('sink', (_buf, t) => got.push(t.pts));
+  out.play();
+  await new Promise((r) => setTimeout(r, 200));
+  return { out, got, frame: Buffer.alloc(256), step: 33_333_333 };
+}
+
 describe('GstRunner', () => {
   it('a process exits even with a feed on an appsink that gets nothing', async () => {
     const r = await runScript(`
@@ -126,16 +138,27 @@ for (let i = 0; i < N; i++) {
     expect(got[1]!.delta).toBe(true);
   }, 30_000);
 
-  it('a jump in the source timeline (a restarted composite) is taken up, not pushed into the future', async () => {
-    const out = new GstRunner().create(
-      'appsrc name=in is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=sink sync=false',
-    );
-    const got: number[] = [];
-    out.pullLoop('sink', (_buf, t) => got.push(t.pts));
-    out.play();
+  it("moves a pad's running time earlier (a negative offset) and sets 64-bit properties as given", async () => {
+    const { out, got, frame, step } = await grayLoop('queue name=q ! ');
+    const push = (i: number) => out.push('in', frame, { pts: 1e9 + i * step, dts: -1, duration: step, delta: false });
+    for (let i = 0; i < 3; i++) push(i);
     await new Promise((r) => setTimeout(r, 200));
-    const frame = Buffer.alloc(256);
-    const step = 33_333_333;
+    // A pad's `offset` property refuses negative values; the binding sets it as GStreamer's API does.
+    expect(out.setPad('q', 'src', 'offset', -200_000_000)).toBe(true);
+    for (let i = 3; i < 6; i++) push(i);
+    // Through a float, GLib refused any 64-bit integer ("invalid or out of range").
+    expect(out.set('sink', 'ts-offset', -123_456_789)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    const tsOffset = Number(out.get('sink', 'ts-offset'));
+    out.stop();
+    expect(got).toHaveLength(6);
+    expect(got[3]! - got[2]!).toBe(step - 200_000_000);
+    expect(got[5]! - got[4]!).toBe(step);
+    expect(tsOffset).toBe(-123_456_789);
+  }, 30_000);
+
+  it('a jump in the source timeline (a restarted composite) is taken up, not pushed into the future', async () => {
+    const { out, got, frame, step } = await grayLoop();
     for (let i = 0; i < 3; i++) out.push('in', frame, { pts: 3_600_000_000_000_000 + i * step, dts: -1, duration: step, delta: false });
     // The composite restarts: its new timeline starts near zero again.
     for (let i = 0; i < 3; i++) out.push('in', frame, { pts: 5_000_000 + i * step, dts: -1, duration: step, delta: false });
