@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedGpioChip } from './gpio.js';
@@ -81,6 +81,7 @@ export async function startDemoRoom(): Promise<DemoRoom> {
       await main.stop();
       await cameraLine.close();
       await epsonLine.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ export interface PtyPair {
   /** Pulls the "USB adapter": both ends vanish until plug() makes them again at the same paths. */
   unplug(): Promise<void>;
   plug(): Promise<void>;
+  /** Both ends gone; the folder too, when the pair made its own. */
   close(): Promise<void>;
 }
 
@@ -20,11 +21,14 @@ function socatPath(): string {
   return found;
 }
 
-/** A real pseudo-terminal pair from socat: bytes written to one end come out of the other. */
-export async function createPtyPair(
-  dir = mkdtempSync(join(tmpdir(), 'classbox-pty-')),
-  names: [string, string] = ['a', 'b'],
-): Promise<PtyPair> {
+/**
+ * A real pseudo-terminal pair from socat: bytes written to one end come out of the other. Its two links
+ * go in `dir`, or in a folder of its own, removed on close (one left in /tmp per pair made before: 93
+ * after one test run).
+ */
+export async function createPtyPair(dir?: string, names: [string, string] = ['a', 'b']): Promise<PtyPair> {
+  const own = dir === undefined ? mkdtempSync(join(tmpdir(), 'classbox-pty-')) : undefined;
+  dir ??= own!;
   const socat = socatPath();
   const a = join(dir, names[0]);
   const b = join(dir, names[1]);
@@ -46,5 +50,9 @@ export async function createPtyPair(
     await gone;
   };
   await plug();
-  return { a, b, plug, unplug, close: unplug };
+  const close = async () => {
+    await unplug();
+    if (own) rmSync(own, { recursive: true, force: true });
+  };
+  return { a, b, plug, unplug, close };
 }

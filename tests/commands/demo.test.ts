@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, startCli } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/net.js';
@@ -9,8 +9,12 @@ import { watchMqtt } from '../helpers/mqtt-watch.js';
 describe('classbox demo (npm start)', () => {
   it('needs no config, prints its broker URL, and shows the room online there', async () => {
     const demo = startCli(['demo']);
+    let lines: string | undefined;
     try {
       const m = await demo.waitForOutput(/MQTT broker listening at (mqtt:\/\/127\.0\.0\.1:(\d+))/, 15_000);
+      // The simulated serial lines' folder, removed when the demo stops.
+      lines = dirname((await demo.waitForOutput(/daisy-chained on (\S+)/, 15_000))[1]!);
+      expect(existsSync(lines)).toBe(true);
       const watch = await watchMqtt(m[1]!, 'classbox/#');
       await watch.waitFor('classbox/demo-school/room-101/availability', (p) => p === 'online', 10_000);
       // The simulated room hardware is there and answering.
@@ -52,6 +56,7 @@ describe('classbox demo (npm start)', () => {
     } finally {
       expect(await demo.stop('SIGINT')).toBe(0);
     }
+    expect(existsSync(lines!)).toBe(false);
   });
 
   it("the README's commands, typed 60 s after `npm start`, do what they say", async () => {

@@ -1,4 +1,5 @@
-import { openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPtyPair } from './pty.js';
 
@@ -19,5 +20,12 @@ describe('test harness: socat pty pairs', () => {
     } finally {
       await pair.close();
     }
+  });
+
+  it('leaves nothing behind: a pair that made its own folder removes it on close', async () => {
+    const pair = await createPtyPair();
+    expect(existsSync(pair.a)).toBe(true);
+    await pair.close();
+    expect(existsSync(dirname(pair.a))).toBe(false);
   });
 });
