@@ -27,13 +27,14 @@ export interface PaceSpec {
 }
 
 /**
- * Beyond what the elements behind the probe say they need: the time to decode and compose a frame,
+ * Beyond what the elements behind the probes say they need: the time to decode and compose a frame,
  * which no element reports (at 720p on a 2-core machine a frame reached the display sink 6 ms after
- * srtsrc let it go in the median, 12 ms at the 90th percentile, 49 at most), and the measure's own delay
- * (the event loop's). 30 ms, tried first (while the offset still swung every window), showed the
- * picture unevenly; 60 ms is what the figures in the docs were measured with.
+ * srtsrc let it go in the median, 12 ms at the 90th percentile, 49 at most), the measure's own delay
+ * (the event loop's), and the picture's own floor: with 60 ms the sound gained more than the picture
+ * could, and was heard 95-120 ms before it in the 25 fps two-box test (which CI failed on); with 100 ms,
+ * 25 ms before to 10 ms after it there, and 38-51 ms after it at 720p30.
  */
-export const PACE_MARGIN_MS = 60;
+export const PACE_MARGIN_MS = 100;
 /** Frames judged together (by arrival): the latest of them sets the window's offset. */
 const WINDOW_NS = 1_500_000_000;
 /** No frame this long: the stream stopped (a call lost, the sender gone), and what comes next is a new call. */

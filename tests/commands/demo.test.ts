@@ -56,7 +56,7 @@ describe('classbox demo (npm start)', () => {
     } finally {
       expect(await demo.stop('SIGINT')).toBe(0);
     }
-    expect(existsSync(lines!)).toBe(false);
+    expect(existsSync(lines)).toBe(false);
   });
 
   it("the README's commands, typed 60 s after `npm start`, do what they say", async () => {

@@ -3,7 +3,8 @@ import { ArrivalPace, PACE_MARGIN_MS } from '../../src/media/arrival-pace.js';
 
 const MS = 1_000_000;
 const FRAME = 33_333_333;
-const SRT_LATENCY = 120 * MS;
+// A long route's SRT latency: what the pace takes back is well clear of its thresholds.
+const SRT_LATENCY = 300 * MS;
 
 /**
  * Feeds frames at 30 fps from `fromNs` (arrival time) for `seconds`; each frame's timestamp is its
@@ -31,8 +32,8 @@ describe('ArrivalPace', () => {
 
   it('leaves a stream stamped with its true age nearly as GStreamer plays it (the margin only)', () => {
     const pace = new ArrivalPace();
-    // Stamped 120 ms before arrival: the sinks' wait of SRT latency is exactly right.
-    expect(feed(pace, 0, 6, () => -120)).toEqual([PACE_MARGIN_MS * MS]);
+    // Stamped SRT's latency before arrival: the sinks' wait of SRT latency is exactly right.
+    expect(feed(pace, 0, 6, () => -300)).toEqual([PACE_MARGIN_MS * MS]);
   });
 
   it('is set by the latest frame of a window, so that late frames are still shown', () => {
@@ -48,17 +49,17 @@ describe('ArrivalPace', () => {
       const arrived = i * FRAME;
       // The picture's probe reports a frame more (h264parse) and its frames come as stamped; the
       // sound's frames come 30 ms later than stamped.
-      pace.frame(arrived, arrived, 300 * MS + FRAME);
-      pace.frame(arrived - 30 * MS, arrived, 300 * MS);
+      pace.frame(arrived, arrived, SRT_LATENCY + FRAME);
+      pace.frame(arrived - 30 * MS, arrived, SRT_LATENCY);
     }
-    expect(pace.offsetNs).toBe(PACE_MARGIN_MS * MS - 300 * MS + 30 * MS);
+    expect(pace.offsetNs).toBe(PACE_MARGIN_MS * MS - SRT_LATENCY + 30 * MS);
   });
 
   it('does not swing between windows with and without a late key frame', () => {
     const pace = new ArrivalPace();
     // One late frame every 2 s: 1.5 s windows hold one or none.
-    const set = feed(pace, 0, 30, (i) => (i % 60 === 30 ? -50 : 0), 300 * MS);
-    expect(set).toEqual([PACE_MARGIN_MS * MS - 300 * MS + 50 * MS]);
+    const set = feed(pace, 0, 30, (i) => (i % 60 === 30 ? -50 : 0));
+    expect(set).toEqual([PACE_MARGIN_MS * MS - SRT_LATENCY + 50 * MS]);
   });
 
   it('moves later at once, earlier only once no recent window asked for more, and only by 40 ms or more', () => {
