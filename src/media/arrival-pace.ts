@@ -32,7 +32,7 @@ export interface PaceSpec {
  * srtsrc let it go in the median, 12 ms at the 90th percentile, 49 at most), the measure's own delay
  * (the event loop's), and the picture's own floor: with 60 ms the sound gained more than the picture
  * could, and was heard 95-120 ms before it in the 25 fps two-box test (which CI failed on); with 100 ms,
- * 25 ms before to 10 ms after it there, and 38-51 ms after it at 720p30.
+ * 55 ms before to 10 ms after it there, and 38-51 ms after it at 720p30.
  */
 export const PACE_MARGIN_MS = 100;
 /** Frames judged together (by arrival): the latest of them sets the window's offset. */
