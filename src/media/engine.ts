@@ -98,7 +98,6 @@ export class MediaEngine implements Part {
       screens: this.screens,
       isolatedRunner: ctx.isolatedRunner ?? ctx.runner,
       render: () => this.render(),
-      hearsSpeakers: () => this.echoPorts !== undefined,
     });
   }
 

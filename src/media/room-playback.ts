@@ -5,7 +5,7 @@ import { screenEnv } from './displays.js';
 import type { MediaGraph, PipelineSpec } from './graph.js';
 import { remoteProgress, type Inputs } from './inputs.js';
 import { launchString } from './launch.js';
-import { isSpeakerFault, lessonFrames, lessonPace, lessonScreen } from './lesson.js';
+import { isSpeakerFault, lessonFrames, lessonScreen } from './lesson.js';
 import type { PipelineRunner } from './runner.js';
 import type { Screens } from './screens.js';
 
@@ -17,8 +17,6 @@ export interface RoomPlaybackContext {
   /** The runner of pipelines that may crash (a display sink): a process of their own. */
   isolatedRunner: PipelineRunner;
   render: () => MediaGraph;
-  /** Whether the echo canceller hears what the speakers play (see lessonPace). */
-  hearsSpeakers: () => boolean;
 }
 
 /**
@@ -68,10 +66,7 @@ export class RoomPlayback {
       // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
       launch: () => launchString(ctx.render().display!.tokens),
       env: () => screenEnv(ctx.screens.lessonScreen()),
-      pace: () => {
-        const source = ctx.config.sources[lesson];
-        return source?.kind === 'remote' ? lessonPace(lesson, source, ctx.hearsSpeakers()) : undefined;
-      },
+      pace: () => ctx.render().display?.pace,
       ownFault: (reason) => this.speakerFault(reason),
     });
   }
