@@ -117,7 +117,7 @@ export class Composite {
       backoffMs: BACKOFF_MS,
       checkMs: 500,
       isUp: () => this.encoded.frames > this.lastEncodedFrames,
-      isAlive: () => Date.now() - this.lastFrameAt < STALL_MS,
+      fault: () => (Date.now() - this.lastFrameAt < STALL_MS ? undefined : 'stalled: no new frames'),
       onStarted: (p) => {
         this.lastEncodedFrames = this.encoded.frames;
         this.lastFrameAt = Date.now();

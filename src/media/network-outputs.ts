@@ -6,11 +6,15 @@ import type { OutputSpec } from './graph.js';
 import { launchString } from './launch.js';
 import { RateMeter } from './rate-meter.js';
 import type { PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
+import { SrtAnswerWatch } from './srt-answer.js';
 import { parseSrtStats, type SrtLinkStats } from './srt-stats.js';
 import { SupervisedPipeline } from './supervised-pipeline.js';
 
-/** Output reconnects: a platform or a listener that is down is retried, at most every 30 s. */
-const OUTPUT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
+/**
+ * Output reconnects: a platform or a listener that is down is retried, at most every 30 s. The first
+ * retry is quick: a listener that stopped answering has most often just been opened anew.
+ */
+const OUTPUT_BACKOFF_MS = [250, 1000, 2000, 5000, 10_000, 30_000];
 
 export interface OutputStats {
   kind: string;
@@ -39,10 +43,11 @@ export interface NetworkOutputsContext {
 function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): boolean {
   const stats = String(p.get(`${output.name}-sink`, 'stats') ?? '');
   if (output.kind === 'rtmp') return Number(/out-bytes-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
-  if (output.kind === 'srt' && !/[?&]mode=listener/.test(output.url))
-    return Number(/bytes-sent-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
+  if (isSrtCaller(output)) return Number(/bytes-sent-total=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0) > 0;
   return true;
 }
+
+const isSrtCaller = (output: Config['outputs'][number]) => output.kind === 'srt' && !/[?&]mode=listener/.test(output.url);
 
 interface Output {
   sp: SupervisedPipeline;
@@ -65,15 +70,24 @@ export class NetworkOutputs {
   add(spec: OutputSpec): void {
     const name = spec.name;
     const output = this.ctx.config.outputs.find((o) => o.name === name)!;
+    // A caller whose listener went away calls again at once, not after libsrt's 5 s.
+    const answer = isSrtCaller(output) ? new SrtAnswerWatch() : undefined;
     const sp = new SupervisedPipeline({
       id: spec.id,
       runner: this.ctx.runner,
       log: this.ctx.log,
       launch: () => launchString(spec.tokens),
       backoffMs: OUTPUT_BACKOFF_MS,
-      checkMs: 500,
+      // A caller's answers are watched closely: its listener's silence is told within about a second.
+      checkMs: answer ? 250 : 500,
       isUp: (p) => outputDelivers(output, p),
-      onStarted: () => this.ctx.requestKeyFrame(),
+      ...(answer
+        ? { fault: (p: RunningPipeline) => (answer.answers(p.get(`${name}-sink`, 'stats')) ? undefined : 'its listener stopped answering') }
+        : {}),
+      onStarted: () => {
+        answer?.reset();
+        this.ctx.requestKeyFrame();
+      },
       onUp: (_p, attempt) => {
         if (attempt > 0) this.ctx.bus.emit('output.up', { output: name });
         this.ctx.changed();

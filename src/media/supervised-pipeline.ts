@@ -18,8 +18,8 @@ export interface SupervisedOptions {
   backoffMs: readonly number[];
   /** True once the pipeline really delivers (frames rendered, state PLAYING...). Polled every `checkMs`. */
   isUp: (p: RunningPipeline) => boolean;
-  /** Called at each check while running: false means stalled (treated like an error). */
-  isAlive?: (p: RunningPipeline) => boolean;
+  /** Called at each check while running: why it must be rebuilt (treated like an error), undefined while it is well. */
+  fault?: (p: RunningPipeline) => string | undefined;
   /**
    * For a pipeline that recovers by itself (an SRT caller reconnects on its own): a counter that grows
    * while it delivers (frames rendered). Unchanged for `stallMs`: `onDown` while it keeps running; growing
@@ -107,6 +107,7 @@ export class SupervisedPipeline {
   private check(generation: number): void {
     const p = this.pipeline;
     if (generation !== this.generation || !p) return;
+    const fault = this.state === 'running' ? this.o.fault?.(p) : undefined;
     if (this.state === 'starting' && this.o.isUp(p)) {
       this.state = 'running';
       const attempts = this.attempt;
@@ -121,8 +122,8 @@ export class SupervisedPipeline {
       this.stalledSince = Date.now();
       this.o.log.warn({ pipeline: this.o.id, waitedMs: Date.now() - this.startedAt }, 'nothing delivered yet; waiting for it');
       this.o.onDown?.('waiting: nothing delivered yet', 0);
-    } else if (this.state === 'running' && this.o.isAlive && !this.o.isAlive(p)) {
-      this.fail('stalled: no new frames', generation);
+    } else if (fault !== undefined) {
+      this.fail(fault, generation);
     } else if (this.state === 'running' && this.o.progress) {
       this.watchProgress(p, generation, this.o.progress);
     }
