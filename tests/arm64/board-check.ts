@@ -2,7 +2,7 @@
 // builds it and runs this with the board's root): the README's commands work there, with addons built
 // for arm64. Exits 1 with what failed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -75,6 +75,9 @@ console.log(doctor.out.split('\n').slice(0, 30).join('\n'));
 const broker = await startMosquitto();
 const watch = await watchMqtt(broker.url, 'classbox/arm/#');
 const rec = join(BOARD, 'tmp/arm-recordings');
+// The board is kept between runs: a run stopped midway left its class running in the box's data (the
+// next run's class/start was refused, "class is running since...") and its segments among the new.
+for (const dir of [rec, join(BOARD, 'tmp/arm-data')]) rmSync(dir, { recursive: true, force: true });
 mkdirSync(rec, { recursive: true });
 writeFileSync(
   join(BOARD, 'tmp/arm.yaml'),
