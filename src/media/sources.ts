@@ -21,6 +21,14 @@ export function rawCaps(c: Canvas): string {
 }
 
 /**
+ * The canvas's frame at the canvas's rate where the source can choose (a webcam, the test picture), else
+ * at the source's own (an RTSP camera at 25 fps, another classroom): what an intervideo channel carries.
+ */
+function frameCaps(c: Canvas): string {
+  return `${rawCaps(c)};video/x-raw,format=I420,width=${c.width},height=${c.height},pixel-aspect-ratio=1/1,interlace-mode=progressive`;
+}
+
+/**
  * tsdemux's own wait (ms) before it lets a remote stream's frames go. Its default (700 ms) smooths PCR
  * jitter on broadcast links; behind SRT, whose receive buffer (`latencyMs`) already delivers packets
  * evenly, it only makes the lesson late, and the picture and sound of a remote classroom later still.
@@ -150,14 +158,16 @@ export const soundChannel = (channel: string) => `${channel}-sound`;
  * soon as they are decoded (sync=false): the camera's or the network's own buffer (rtspsrc's, SRT's
  * `latencyMs`) has already evened them out, and holding them again for that latency made every
  * camera 200 ms later in the composite. A file has no pace of its own: its frames wait for the clock.
+ * They go in at the source's own rate: the composite's intervideosrc takes the newest frame at each of
+ * its own ticks whatever the rate it came at. A videorate here held every frame until the next one
+ * came (it chooses between the two), one frame later in the composite (33 ms at 30 fps, 40 at 25).
  */
 function toChannel(name: string, channel: string, canvas: Canvas, live: boolean, watchdog = true): Chain {
   return [
     ...(watchdog ? [{ element: 'watchdog', name: `${name}-watchdog`, properties: { timeout: SOURCE_STALL_MS } }] : []),
     { element: 'videoconvert' },
     { element: 'videoscale', properties: { 'add-borders': true } },
-    { element: 'videorate' },
-    { caps: rawCaps(canvas) },
+    { element: 'capsfilter', properties: { caps: frameCaps(canvas) } },
     { element: 'intervideosink', name: sourceOut(name), properties: { channel, sync: !live } },
   ];
 }

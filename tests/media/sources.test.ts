@@ -39,6 +39,27 @@ describe('test sources', () => {
       p.stop();
     }
   });
+
+  it('hands each frame to the composite as it comes, not when the next one does', async () => {
+    // At one frame a second, a frame held until the next came (a videorate did) shows as a second's wait.
+    const chains = sourcePipelineChains('board', 'x-board-held', { kind: 'test', pattern: 'ball' }, loadBoardProfile('software'), {
+      width: 320,
+      height: 180,
+      fps: 1,
+    });
+    const p = new GstRunner().create(launchString(pipelineTokens(chains)));
+    try {
+      const playedAt = Date.now();
+      p.play();
+      await waitUntil(() => renderedFrames(p.get('board-out', 'stats')) > 0 || undefined, 'the first frame in the channel', 5000, 10);
+      const firstMs = Date.now() - playedAt;
+      console.log(`first frame in the channel ${firstMs} ms after play`);
+      // Measured: 1016 ms with the videorate, 12-14 ms without.
+      expect(firstMs).toBeLessThan(600);
+    } finally {
+      p.stop();
+    }
+  });
 });
 
 describe('a remote classroom', () => {
