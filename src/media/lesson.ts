@@ -59,10 +59,11 @@ export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
  * showed frames as they came put the sound 300 ms behind the picture). A stream without sound leaves
  * the sound branch unlinked, which is not an error.
  *
- * Both sinks wait for the clock. The compositor in front of the display (below) holds the picture
- * one frame: the sound waits one frame more (`ts-offset`), which measured it 48 ms ahead of the
- * picture without. (Playing both earlier by SRT's latency, which srtsrc reports although its packets
- * have already waited it, made the compositor's frames late and the display drop them unevenly.)
+ * Both sinks wait for the clock, with nothing added to either. (The sound waited one frame more while
+ * the anchor's sources held each frame for a frame, which put the sound 48 ms ahead of the picture
+ * without it; once they no longer did, it put the sound 34-101 ms behind it at 720p30. Playing both
+ * earlier by SRT's latency, which srtsrc reports although its packets have already waited it, made the
+ * compositor's frames late and the display drop them unevenly.)
  *
  * The display shows the lesson through a compositor with a slate on a pad above it (`sink_1`, shown
  * until the lesson's frames come and whenever they stop; the engine sets its alpha): a lost lesson
@@ -128,7 +129,7 @@ export function lessonChains(
   const head = demuxHead(source.url, source.latencyMs, name);
   if (!head) return [[...captureChain(name, source, profile, canvas), decoded], ...screenChains];
   const demux = `${name}-demux.`;
-  const [speakers, ...farEnd] = speakerChains(speaker, { sync: true, 'ts-offset': Math.round(1e9 / canvas.fps) }, farPort);
+  const [speakers, ...farEnd] = speakerChains(speaker, { sync: true }, farPort);
   const { pictureProbe, soundProbe, audio } = lessonPaced(name);
   const video: Chain = [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }];
   const decode: Chain = [...profile.decoder.chain, decoded];

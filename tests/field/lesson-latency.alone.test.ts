@@ -83,11 +83,12 @@ describe('the lesson in the receiving room: late by how much, and in lip sync', 
     console.log(`camera to projector ${picture.medianMs} ms, microphone to speakers ${sound.medianMs} ms (medians)`);
     expect(picture.delaysMs.length).toBeGreaterThanOrEqual(5);
     expect(sound.delaysMs.length).toBeGreaterThanOrEqual(4);
-    // Camera to projector: 492-551 ms in four runs (run alone: timing under other tests' load is not
-    // the box's); 2 s and more before tsdemux stopped adding 700 ms and live sources stopped being held
-    // for the camera's latency a second time.
+    // Camera to projector: 476-543 ms in three runs (492-551 before sources stopped holding a frame; run
+    // alone: timing under other tests' load is not the box's); 2 s and more before tsdemux stopped adding
+    // 700 ms and live sources stopped being held for the camera's latency a second time.
     expect(picture.medianMs!).toBeLessThan(800);
-    // Sound after picture: -28 to +64 ms in four runs (the programme asks +-45, not yet met every run;
+    // Sound after picture: -74 to -33 ms in three runs (-28 to +64 while the speakers waited a frame more;
+    // 720p30 in the bench: +33 to +36; the programme asks +-45, not yet met every run and at every size;
     // x11grab's 60 fps and parec's chunks each add up to 17 ms of their own); 300 ms before both played
     // on the pipeline's clock.
     expect(Math.abs(sound.medianMs! - picture.medianMs!)).toBeLessThan(120);

@@ -93,7 +93,7 @@ describe('the pipelines with the echo canceller', () => {
     const g = buildGraph(c, software, 'receive');
     for (const spec of [g.audio!, g.display!]) expect(launchString(spec.tokens)).not.toContain('udp');
     const withEcho = buildGraph(c, software, 'receive', { echo: { far: 1, mic: 2, clean: 3 } });
-    // The lesson's speakers one frame late (lip sync); what they play leaves 100 ms before that.
-    expect(launchString(withEcho.display!.tokens)).toContain('udpsink host=127.0.0.1 port=1 async=false sync=true ts-offset=-66666667');
+    // What the lesson's speakers play leaves 100 ms before they play it.
+    expect(launchString(withEcho.display!.tokens)).toContain('udpsink host=127.0.0.1 port=1 async=false sync=true ts-offset=-100000000');
   });
 });
