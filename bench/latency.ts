@@ -16,9 +16,9 @@ import { table } from './lib.js';
 import { startScreen, watchFlips, type Edges } from '../tests/helpers/screen.js';
 import { listenForTones, startPulse, toneInto } from '../tests/helpers/pulse.js';
 
-const W = 1280;
-const H = 720;
-const FPS = 30;
+/** The picture and its bitrate: 1280x720 at 30 fps and 2000 kbit/s, or `LATENCY_VIDEO=320x180@25/400` (the two-box test's). */
+const VIDEO_SPEC = /^(\d+)x(\d+)@(\d+)\/(\d+)$/.exec(process.env.LATENCY_VIDEO ?? '');
+const [W, H, FPS, KBPS] = (VIDEO_SPEC ? VIDEO_SPEC.slice(1).map(Number) : [1280, 720, 30, 2000]) as [number, number, number, number];
 const WATCH_S = Number(process.env.LATENCY_WATCH_S ?? 24);
 /** Which paths to measure (`LATENCY_PATHS=3,4`); all by default. */
 const PATHS = process.env.LATENCY_PATHS?.split(',').map(Number);
@@ -115,7 +115,7 @@ function gstViewer(srtUrl: string, display: string, sound: NodeJS.ProcessEnv): P
 function gstAnchorLine(cameraUrl: string, port: number): string[] {
   return (
     `rtspsrc location=${cameraUrl} latency=0 ! rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! ` +
-    `x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=${2 * FPS} ! h264parse config-interval=-1 ! ` +
+    `x264enc tune=zerolatency speed-preset=ultrafast bitrate=${KBPS} key-int-max=${2 * FPS} ! h264parse config-interval=-1 ! ` +
     `mpegtsmux alignment=7 ! srtsink uri=srt://127.0.0.1:${port}?mode=listener wait-for-connection=false`
   ).split(' ');
 }
@@ -192,7 +192,7 @@ export async function latency(): Promise<void> {
     dataDir: join(dir, name),
     mqtt: { url: broker.url },
     http: { host: '127.0.0.1', port: http },
-    video: { width: W, height: H, fps: FPS, bitrateKbps: 2000, keyframeIntervalS: 2 },
+    video: { width: W, height: H, fps: FPS, bitrateKbps: KBPS, keyframeIntervalS: 2 },
     // Both rooms' microphones hear the tone; each box plays to its own speakers.
     audio: { device: 'pulse', speaker: 'pulse' },
   });

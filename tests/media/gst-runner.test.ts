@@ -303,8 +303,10 @@ console.log(JSON.stringify({ levels, grewMB: after - before }));
     const { levels, grewMB } = JSON.parse(r.out.trim().split('\n').pop()!) as { levels: number; grewMB: number };
     expect(levels).toBeGreaterThan(297_000);
     // Before the fix every message left its fields' strings behind: about 45 MB per 100,000 (135 MB for
-    // these). Measured now, over the three runs: 2.4-4.5 MB, in steps of an arena's growth.
-    expect(grewMB).toBeLessThan(10);
+    // these). Measured now, over the three runs: 2.4-4.5 MB here, in steps of an arena's growth, at most
+    // 3 MB over six runs with four busy loops beside it; 17.7 MB once in CI's full suite, not reproduced
+    // (the line is set between that and the leak).
+    expect(grewMB).toBeLessThan(40);
   }, 60_000);
 
   it('wrapping elements 15,000 times leaves nothing on the V8 heap (each wrap left V8 templates behind before)', async () => {
