@@ -1,3 +1,5 @@
+import { fieldsOf } from './srt-stats.js';
+
 /**
  * How long an SRT caller may send without one acknowledgement before its listener counts as gone.
  * A listener that answers acknowledges about sixteen times a second while packets flow (measured on
@@ -7,12 +9,6 @@
  * anyway: it opens a silent classroom's listener anew after about as long.
  */
 export const SRT_UNANSWERED_MS = 1000;
-
-/** A count from a caller's `stats` structure (one peer: the listener it called). */
-function field(stats: string, key: string): number | null {
-  const m = new RegExp(`${key}=\\(g?u?int(?:64)?\\)(\\d+)`).exec(stats);
-  return m ? Number(m[1]) : null;
-}
 
 /**
  * Whether the listener an SRT caller output sends to still answers. A listener that was closed and
@@ -36,9 +32,9 @@ export class SrtAnswerWatch {
   /** False when packets went out for `unansweredMs` with no acknowledgement back. */
   answers(stats: unknown, now = Date.now()): boolean {
     if (typeof stats !== 'string') return true;
-    const acks = field(stats, 'packet-ack-received');
-    const sent = field(stats, 'packets-sent');
-    if (acks === null || sent === null) return true;
+    // One peer: the listener it called.
+    const { 'packet-ack-received': acks, 'packets-sent': sent } = fieldsOf(stats);
+    if (acks === undefined || sent === undefined) return true;
     // libsrt's own reconnect starts its counts again: a change either way is an answer.
     if (acks !== this.acks || sent < this.sentAtAck) {
       this.acks = acks;

@@ -22,8 +22,8 @@ export interface SrtLinkStats {
 
 type Fields = Record<string, number>;
 
-/** One `application/x-srt-statistics` structure's numeric fields. */
-function fieldsOf(segment: string): Fields {
+/** One `application/x-srt-statistics` structure's numeric fields (a caller's stats are one). */
+export function fieldsOf(segment: string): Fields {
   const fields: Fields = {};
   for (const m of segment.matchAll(/([a-z-]+)=\((?:g?u?int(?:64)?|double)\)(-?[\d.e+-]+)/g)) fields[m[1]!] = Number(m[2]);
   return fields;
