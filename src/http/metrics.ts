@@ -87,6 +87,15 @@ export function buildMetrics(src: MetricsSources): Registry {
       if (delay !== null && delay !== undefined) g.set(delay / 1000);
     },
   );
+  gauge(
+    'classbox_echo_realignments',
+    'Times the echo canceller paired the speakers with the microphone again since it started; each costs what it had learnt of the room.',
+    [],
+    (g) => {
+      const echo = src.media?.stats().echo;
+      if (echo) g.set(echo.realigned);
+    },
+  );
   // SRT links: each SRT output (all its callers) and each SRT source (another classroom, the lesson).
   const srtLinks = () => {
     const st = src.media?.stats();

@@ -135,6 +135,7 @@ describe('the receiving room sends its students back without the lesson’s echo
       await roomEcho(delayMs);
       // The canceller learns the new room.
       await sleep(8000);
+      const realignedBefore = await metric(roomHttp, /classbox_echo_realignments/);
       const [played, mic, heard] = await Promise.all([
         recordSink(pulse, 'room', LISTEN_S),
         recordSink(pulse, 'mic', LISTEN_S),
@@ -146,8 +147,9 @@ describe('the receiving room sends its students back without the lesson’s echo
       const echoLeft = bandDb(mic, RATE, ...FAR_BAND) - bandDb(heard, RATE, ...FAR_BAND);
       const nearLost = bandDb(mic, RATE, ...nearBand(NEAR_HZ)) - bandDb(heard, RATE, ...nearBand(NEAR_HZ));
       const delay = await metric(roomHttp, /classbox_echo_delay_seconds/);
+      const realigned = (await metric(roomHttp, /classbox_echo_realignments/))! - realignedBefore!;
       console.log(
-        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s`,
+        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard`,
       );
       expect(echoLeft).toBeGreaterThanOrEqual(20);
       expect(nearLost).toBeLessThanOrEqual(3);

@@ -20,6 +20,8 @@ export interface EchoStats {
   /** Something plays and the canceller hears it. */
   paired: boolean;
   echoDelayMs: number | null;
+  /** Times the far end was paired with the microphone again since the canceller started (each costs what it had learnt of the echo's timing). */
+  realigned: number;
   /** Milliseconds of work a second (of the canceller's process). */
   busyMsPerS: number;
 }
@@ -76,6 +78,7 @@ export class EchoCancel {
       active: this.child !== undefined && !this.failed,
       paired: this.last?.paired ?? false,
       echoDelayMs: this.last?.echoDelayMs ?? null,
+      realigned: this.last?.realigned ?? 0,
       busyMsPerS: this.busyPerS,
     };
   }
