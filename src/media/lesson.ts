@@ -175,7 +175,8 @@ function probeChain(tee: string, probe: string): Chain {
  * does a lesson whose speakers the echo canceller hears. Each move of the sound's timing skips or
  * repeats some of it on the speakers at once, while the copy sent to the canceller gets all of it
  * (late, in a burst): the canceller's pairing moved and what it had learnt no longer fitted the room
- * (12-25 dB of the lesson's echo cancelled in the two-box test where 31-39 were, and 20 are due).
+ * (12-25 dB of the lesson's echo cancelled in the two-box test where 31-39 were, and 20 are due; tried
+ * again with the aligner that keeps the far end's lead: 20-29 dB; see docs/benchmarks.md).
  */
 export function lessonPace(name: string, source: Extract<SourceConfig, { kind: 'remote' }>, hearsSpeakers: boolean): PaceSpec | undefined {
   if (hearsSpeakers || new URL(source.url).protocol !== 'srt:') return undefined;
