@@ -11,7 +11,7 @@
  * The pace measures instead: each encoded frame's timestamp against the pipeline's running time as it
  * leaves the demuxer, and moves the picture's and the sound's running time together (pad offsets,
  * lip sync kept) so that the sinks play every frame `marginMs` after what the elements behind the
- * demuxer say they need (the decoder's, the compositor's and the sinks' own latency). The frame that
+ * demuxer say they need (the decoder's and the sinks' own latency). The frame that
  * arrived latest over the last window sets it, so a late frame is shown, not dropped.
  */
 

@@ -5,6 +5,7 @@ import { meter } from './meter.js';
 import { RAW_AUDIO_CAPS } from './audio.js';
 import { farEndBranch } from './echo/echo-link.js';
 import type { BoardProfile } from './profiles.js';
+import type { RunningPipeline } from './runner.js';
 import { captureChain, demuxHead, rawCaps, type Canvas } from './sources.js';
 
 /** Whether a pipeline failed for want of its speakers: the sink could not open, or ALSA's sink is not installed. */
@@ -49,6 +50,17 @@ const SPEAKER_TEE = 'speaker-tee';
 
 /** The element that shows the lesson or, while it is lost, the slate on top of it (pad `sink_1`). */
 export const lessonScreen = (name: string) => `${name}-screen`;
+/** The valves in front of the lesson's screen: the slate's and the lesson's own. */
+const lessonValves = (name: string) => ({ slate: `${name}-slate-valve`, lesson: `${name}-lesson-valve` });
+
+/** Shows the slate on the lesson's screen (the lesson is lost), or the lesson. */
+export function showSlate(p: Pick<RunningPipeline, 'set'>, name: string, visible: boolean): void {
+  const { slate, lesson } = lessonValves(name);
+  // The one to show opened first: the screen is never left with nothing for a frame.
+  p.set(visible ? slate : lesson, 'drop', false);
+  p.set(visible ? lesson : slate, 'drop', true);
+}
+
 /** A sink that counts the lesson's decoded frames (the display shows the slate's too). */
 export const lessonFrames = (name: string) => `${name}-frames`;
 export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
@@ -63,12 +75,14 @@ export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
  * the anchor's sources held each frame for a frame, which put the sound 48 ms ahead of the picture
  * without it; once they no longer did, it put the sound 34-101 ms behind it at 720p30. Playing both
  * earlier by SRT's latency, which srtsrc reports although its packets have already waited it, made the
- * compositor's frames late and the display drop them unevenly.)
+ * compositor then in front of the display late, and the display dropped its frames unevenly.)
  *
- * The display shows the lesson through a compositor with a slate on a pad above it (`sink_1`, shown
- * until the lesson's frames come and whenever they stop; the engine sets its alpha): a lost lesson
+ * The display shows the lesson or, until its frames come and whenever they stop, a slate: a lost lesson
  * must not leave its last frame frozen on the projector as if the anchor's teacher had stopped moving.
- * Both pads' z-order is set: a pad asked for first is drawn first, whatever its name.
+ * Each goes through a valve to one funnel (the engine opens one and shuts the other: `showSlate`),
+ * not through a compositor with the slate on top: a live compositor shows each frame on its own next
+ * tick, after waiting for the slate's frame too (30-100 ms later on the projector, measured), and
+ * blends two whole pictures for every frame.
  */
 export function lessonChains(
   name: string,
@@ -78,38 +92,29 @@ export function lessonChains(
   display: Chain,
   speaker: string,
   farPort?: number,
+  /** For a line run by hand: the lesson alone, shown from the start (the service shows the slate until it comes). */
+  printable = false,
 ): Chain[] {
   const onClock = display.map((l, i) =>
     i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true } } : l,
   );
   const screen = lessonScreen(name);
   const frames = `${name}-frames-tee`;
+  const { slate, lesson } = lessonValves(name);
+  const slateChain: Chain = [
+    { element: 'videotestsrc', name: `${name}-slate-src`, properties: { 'is-live': true, pattern: 'black' } },
+    { caps: rawCaps(canvas) },
+    {
+      element: 'textoverlay',
+      properties: { text: LESSON_SLATE_TEXT, valignment: 'center', halignment: 'center', 'font-desc': 'Sans Bold 40' },
+    },
+    { element: 'valve', name: slate, properties: { drop: false } },
+    { ref: `${screen}.` },
+  ];
   const screenChains: Chain[] = [
-    [
-      {
-        element: 'compositor',
-        name: screen,
-        properties: {
-          background: 'black',
-          'sink_0::width': canvas.width,
-          'sink_0::height': canvas.height,
-          'sink_0::zorder': 0,
-          'sink_1::zorder': 1,
-          'sink_1::alpha': 1,
-        },
-      },
-      { caps: `video/x-raw,width=${canvas.width},height=${canvas.height},framerate=${canvas.fps}/1` },
-      ...onClock,
-    ],
-    [
-      { element: 'videotestsrc', name: `${name}-slate-src`, properties: { 'is-live': true, pattern: 'black' } },
-      { caps: rawCaps(canvas) },
-      {
-        element: 'textoverlay',
-        properties: { text: LESSON_SLATE_TEXT, valignment: 'center', halignment: 'center', 'font-desc': 'Sans Bold 40' },
-      },
-      { ref: `${screen}.sink_1` },
-    ],
+    [{ element: 'funnel', name: screen }, ...onClock],
+    // A line run by hand has no engine to switch the valves: it shows the lesson alone.
+    ...(printable ? [] : [slateChain]),
     [
       { ref: `${frames}.` },
       { element: 'queue', properties: { 'max-size-buffers': 1, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
@@ -122,7 +127,10 @@ export function lessonChains(
       { element: 'queue', name: lessonPaced(name).video, properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0 } },
       { element: 'videoconvert' },
       { element: 'videoscale' },
-      { ref: `${screen}.sink_0` },
+      // The slate's format and size at the lesson's own rate.
+      { caps: rawCaps(canvas).replace(/,framerate=[^,]+/, '') },
+      { element: 'valve', name: lesson, properties: { drop: !printable } },
+      { ref: `${screen}.` },
     ],
   ];
   const decoded: ElementLink = { element: 'tee', name: frames };

@@ -193,7 +193,7 @@ const sourcePreview: Branch = (c, before) => withSourcePreview(before, c.source!
 
 const lesson: Branch = (c, before) => {
   const [name, src] = c.lesson!;
-  return [...before, ...lessonChains(name, src, c.profile, c.canvas, displayChain(c), c.speaker, c.echo?.far)];
+  return [...before, ...lessonChains(name, src, c.profile, c.canvas, displayChain(c), c.speaker, c.echo?.far, c.form === 'printable')];
 };
 
 const playback: Branch = (c, before) => {

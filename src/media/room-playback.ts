@@ -5,7 +5,7 @@ import { screenEnv } from './displays.js';
 import type { MediaGraph, PipelineSpec } from './graph.js';
 import { remoteProgress, type Inputs } from './inputs.js';
 import { launchString } from './launch.js';
-import { isSpeakerFault, lessonFrames, lessonScreen } from './lesson.js';
+import { isSpeakerFault, lessonFrames, showSlate } from './lesson.js';
 import type { PipelineRunner } from './runner.js';
 import type { Screens } from './screens.js';
 
@@ -62,7 +62,7 @@ export class RoomPlayback {
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
       // stalls, and rebuilt only if it does not come back on its own.
       progress: remoteProgress(frames),
-      ownSlate: (p, visible) => p.setPad(lessonScreen(lesson), 'sink_1', 'alpha', visible ? 1 : 0),
+      ownSlate: (p, visible) => showSlate(p, lesson, visible),
       // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
       launch: () => launchString(ctx.render().display!.tokens),
       env: () => screenEnv(ctx.screens.lessonScreen()),

@@ -96,7 +96,10 @@ describe('classbox pipeline lines run by hand (software profile)', () => {
     // Ends once 60 pictures and 40 sound frames were decoded and played to their sinks.
     const r = await runLine(
       line
-        .replace('fakesink name=display sync=true', 'fakesink name=display sync=true num-buffers=60')
+        // The display's picture comes through a funnel, which ends only when all its inputs have: the
+        // display is ended in front of its sink.
+        .replace('fakesink name=display sync=true', 'identity eos-after=60 ! fakesink name=display sync=true')
+        .replace('fakesink name=lesson-frames sync=false async=false', 'fakesink name=lesson-frames sync=false async=false num-buffers=60')
         .replace('fakesink name=speaker sync=true', 'fakesink name=speaker sync=true num-buffers=40')
         // The probes the box reads the frames' arrival from (see ArrivalPace) end with the rest.
         .replace(/appsink name=(lesson-(?:sound-)?arrivals) [^!]*?drop=true/g, 'fakesink name=$1 sync=false async=false num-buffers=40'),
