@@ -104,11 +104,12 @@ export function lessonChains(
   const slateChain: Chain = [
     { element: 'videotestsrc', name: `${name}-slate-src`, properties: { 'is-live': true, pattern: 'black' } },
     { caps: rawCaps(canvas) },
+    // Shut before the text is drawn: a slate nobody sees costs nothing more than its black frames.
+    { element: 'valve', name: slate, properties: { drop: false } },
     {
       element: 'textoverlay',
       properties: { text: LESSON_SLATE_TEXT, valignment: 'center', halignment: 'center', 'font-desc': 'Sans Bold 40' },
     },
-    { element: 'valve', name: slate, properties: { drop: false } },
     { ref: `${screen}.` },
   ];
   const screenChains: Chain[] = [

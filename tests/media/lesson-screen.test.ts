@@ -6,6 +6,8 @@ import { screenBrightness, startScreen, type Screen } from '../helpers/screen.js
 const VIDEO = { width: 320, height: 180, fps: 25, bitrateKbps: 400, keyframeIntervalS: 1 };
 // The top-left of the picture: the white bar of the anchor's test bars, black on the slate.
 const PATCH = { x: 8, y: 8, size: 24 };
+// The middle of the picture: the slate's words.
+const MIDDLE = { x: 130, y: 78, size: 60 };
 
 /**
  * What the receiving classroom's projector shows, read off a real screen (Xvfb, grabbed by ffmpeg):
@@ -81,6 +83,9 @@ describe("the receiving classroom's screen", () => {
       // It stays: the slate is not a blink between frozen frames.
       await sleep(1500);
       expect(await screenBrightness(screen.display, PATCH)).toBeLessThan(5);
+      // And says so: its words across the middle, drawn again once it is shown.
+      // (37 in a 60 px square with the words, 0 without.)
+      expect(await screenBrightness(screen.display, MIDDLE)).toBeGreaterThan(10);
 
       anchor = startEngine(anchorDoc);
       const backAt = Date.now();
