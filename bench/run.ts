@@ -1,4 +1,4 @@
-// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|central|preview|idle|lesson|screens`;
+// The benchmark suite: `npm run bench` (all) or `npm run bench -- composite|layout|live|rtt|devices|fleet|central|preview|idle|lesson|screens|receive`;
 // not part of all: the long run, `npm run bench -- soak [minutes]` (default 120), and `npm run bench --
 // latency` (camera to screen, on Xvfb screens).
 // Results are printed as Markdown tables for docs/benchmarks.md.
@@ -23,6 +23,7 @@ import { preview } from './preview.js';
 import { idle } from './idle.js';
 import { soak } from './soak.js';
 import { screens } from './screens.js';
+import { receive } from './receive.js';
 import { latency } from './latency.js';
 import { lesson } from './lesson.js';
 
@@ -200,7 +201,9 @@ async function live(): Promise<void> {
 
 requireBenchTools();
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}`);
-const files = ['live', 'rtt', 'devices', 'fleet', 'central', 'preview', 'idle', 'soak', 'latency', 'lesson', 'screens'].includes(which)
+const files = ['live', 'rtt', 'devices', 'fleet', 'central', 'preview', 'idle', 'soak', 'latency', 'lesson', 'screens', 'receive'].includes(
+  which,
+)
   ? []
   : await inputs();
 if (which === 'all' || which === 'composite') await composite(files);
@@ -214,6 +217,7 @@ if (which === 'all' || which === 'preview') await preview();
 if (which === 'all' || which === 'idle') await idle(RUNS);
 if (which === 'all' || which === 'lesson') await lesson(dir, RUNS);
 if (which === 'all' || which === 'screens') await screens(RUNS);
+if (which === 'all' || which === 'receive') await receive(RUNS);
 if (which === 'latency') await latency();
 if (which === 'soak') await soak(Number(process.argv[3] ?? 120));
 process.exit(0);

@@ -39,14 +39,15 @@ function cpuSeconds(root: number): number {
   return [...tree].reduce((n, pid) => n + (stat.get(pid)?.ticks ?? 0), 0) / TICKS;
 }
 
-async function perMinute(pid: number): Promise<number> {
+/** CPU seconds per minute of a process and its descendants, measured MEASURE_S after SETTLE_S. */
+export async function perMinute(pid: number): Promise<number> {
   await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
   const a = cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
   return Math.round(((cpuSeconds(pid) - a) / MEASURE_S) * 60 * 10) / 10;
 }
 
-async function stop(p: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+export async function stop(p: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   const gone = new Promise((r) => p.once('exit', r));
   p.kill(signal);
   await gone;

@@ -1,0 +1,91 @@
+// What a receiving classroom costs: `classbox run` in the receive role playing a 720p30 SRT lesson with
+// sound (its display and speakers `none`: no X server or sound server measured), beside gst-launch-1.0
+// decoding the same stream into fakesinks (the bare client). The lesson is sent by gst-launch-1.0. CPU
+// seconds per minute of the box and every process below it, read from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, freeUdpPort } from '../tests/helpers/net.js';
+import { median, table } from './lib.js';
+import { perMinute, stop } from './screens.js';
+
+const gst = (line: string): ChildProcess => spawn('gst-launch-1.0', ['-q', ...line.split(' ')], { stdio: 'ignore' });
+
+/** The anchor's lesson: 720p30 H.264 and AAC in MPEG-TS over SRT, listening on `port`. */
+const lessonSender = (port: number) =>
+  gst(
+    'videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1 ' +
+      '! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 bitrate=2000 ! h264parse config-interval=-1 ' +
+      `! mpegtsmux name=m alignment=7 ! srtsink uri=srt://127.0.0.1:${port}?mode=listener wait-for-connection=false ` +
+      'audiotestsrc is-live=true ! audioconvert ! avenc_aac ! aacparse ! m.',
+  );
+
+async function receivingBox(port: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-receive-'));
+  const config = join(dir, 'room.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      site: 'bench',
+      room: 'receive',
+      profile: 'software',
+      role: 'receive',
+      dataDir: join(dir, 'data'),
+      mqtt: { url: `mqtt://127.0.0.1:${await freePort()}` },
+      http: { host: '127.0.0.1', port: await freePort() },
+      video: { width: 1280, height: 720, fps: 30, bitrateKbps: 2000 },
+      audio: { device: 'none', speaker: 'none' },
+      display: { sink: 'none' },
+      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } },
+    }),
+  );
+  const p = spawn('bin/classbox.js', ['run', '--config', config], { stdio: 'ignore' });
+  try {
+    return await perMinute(p.pid!);
+  } finally {
+    await stop(p, 'SIGTERM');
+  }
+}
+
+async function bare(port: number): Promise<number> {
+  const p = gst(
+    `srtsrc uri=srt://127.0.0.1:${port}?mode=caller latency=120 ! tsdemux name=d latency=0 ` +
+      'd. ! video/x-h264 ! queue ! h264parse ! avdec_h264 ! fakesink sync=true ' +
+      'd. ! audio/mpeg ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! fakesink sync=true',
+  );
+  try {
+    return await perMinute(p.pid!);
+  } finally {
+    await stop(p, 'SIGINT');
+  }
+}
+
+export async function receive(runs: number): Promise<void> {
+  const rows = { box: [] as number[], bare: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    for (const [row, play] of [
+      [rows.box, receivingBox],
+      [rows.bare, bare],
+    ] as const) {
+      const port = await freeUdpPort();
+      const sender = lessonSender(port);
+      try {
+        row.push(await play(port));
+      } finally {
+        await stop(sender, 'SIGINT');
+      }
+    }
+  }
+  const box = median(rows.box);
+  const bareCpu = median(rows.bare);
+  console.log(`\n### A receiving classroom: a 720p30 SRT lesson with sound, CPU seconds per minute (median of ${runs})\n`);
+  console.log(
+    table([
+      { run: 'classbox run, role receive (display and speakers none)', 'CPU s/min': box },
+      { run: 'gst-launch-1.0: the same stream decoded into fakesinks (bare client)', 'CPU s/min': bareCpu },
+      { run: 'ratio', 'CPU s/min': Math.round((box / bareCpu) * 100) / 100 },
+    ]),
+  );
+}
