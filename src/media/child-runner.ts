@@ -8,7 +8,7 @@ export type HostCommand =
   | { op: 'seek'; seconds: number }
   | { op: 'set'; element: string; property: string; value: string | number | boolean }
   | { op: 'pad'; element: string; pad: string; property: string; value: string | number | boolean }
-  | { op: 'keyframe'; element: string }
+  | { op: 'keyframe' | 'restart'; element: string }
   | { op: 'watch'; element: string; property: string };
 
 export type HostReport =
@@ -124,6 +124,10 @@ class ChildPipeline implements RunningPipeline {
   }
   forceKeyUnit(element: string): void {
     this.send({ op: 'keyframe', element });
+  }
+  restartElement(element: string): boolean {
+    this.send({ op: 'restart', element });
+    return !this.stopped;
   }
   latencyMs(): number | null {
     return null;

@@ -38,6 +38,8 @@ interface GstPipeline {
   dispose(): void;
   /** Clock time minus base time, in ns; -1 before the pipeline has a clock. */
   runningTime(): number;
+  /** One element to NULL and back to the pipeline's state; false when there is none or it did not come back. */
+  restartElement(name: string): boolean;
 }
 
 type Binding = { Pipeline: new (launch: string) => GstPipeline; trimMemory?: (done: (released: boolean) => void) => void };
@@ -182,6 +184,9 @@ class GstRunningPipeline implements RunningPipeline {
   }
   forceKeyUnit(element: string): void {
     if (this.child(element)) this.p.forceKeyUnit(element, 1);
+  }
+  restartElement(element: string): boolean {
+    return !this.stopped && this.p.restartElement(element);
   }
   latencyMs(sink: string): number | null {
     const s = this.stopped ? -1 : this.p.queryLatency(sink);

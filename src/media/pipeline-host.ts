@@ -44,6 +44,8 @@ process.on('message', (c: HostCommand) => {
       return void pipeline.setPad(c.element, c.pad, c.property, c.value);
     case 'keyframe':
       return pipeline.forceKeyUnit(c.element);
+    case 'restart':
+      return void pipeline.restartElement(c.element);
     case 'watch':
       watched.set(`${c.element}\u0000${c.property}`, [c.element, c.property]);
       return snapshot();

@@ -8,6 +8,7 @@ import { launchString } from './launch.js';
 import { isSpeakerFault, lessonFrames, showSlate } from './lesson.js';
 import type { PipelineRunner } from './runner.js';
 import type { Screens } from './screens.js';
+import { isSrtCaller, remoteSourceElement } from './sources.js';
 
 export interface RoomPlaybackContext {
   config: Config;
@@ -57,11 +58,13 @@ export class RoomPlayback {
     this.playsLesson = true;
     // Counted where the lesson is decoded: the display also shows the slate's frames.
     const frames = lessonFrames(lesson);
+    const source = ctx.config.sources[lesson];
+    const caller = source?.kind === 'remote' && isSrtCaller(source.url) ? remoteSourceElement(lesson) : undefined;
     ctx.inputs.add(spec, lesson, frames, {
       runner: ctx.isolatedRunner,
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
-      // stalls, and rebuilt only if it does not come back on its own.
-      progress: remoteProgress(frames),
+      // stalls (an SRT caller called anew at once), and rebuilt only if it does not come back on its own.
+      progress: remoteProgress(frames, false, caller),
       ownSlate: (p, visible) => showSlate(p, lesson, visible),
       // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
       launch: () => launchString(ctx.render().display!.tokens),

@@ -51,6 +51,11 @@ export interface RunningPipeline {
    */
   push(appsrc: string, buf: Buffer, timing: SampleTiming): boolean;
   forceKeyUnit(element: string): void;
+  /**
+   * One element to NULL and back to the pipeline's state while the rest plays on: a network source
+   * called anew. False when there is no such element (or the pipeline is stopped).
+   */
+  restartElement(element: string): boolean;
   /** Milliseconds of live latency upstream of a sink element; null when not live or not known yet. */
   latencyMs(sink: string): number | null;
   onMessage(fn: (m: BusMessage) => void): void;

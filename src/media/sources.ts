@@ -60,6 +60,9 @@ function remoteChain(url: string, latencyMs: number, profile: BoardProfile, name
  */
 const SRT_POLL_MS = 100;
 
+/** The element a remote stream enters its pipeline by. */
+export const remoteSourceElement = (name: string) => `${name}-src`;
+
 /** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
 export function demuxHead(url: string, latencyMs: number, name: string): Chain | null {
   const scheme = new URL(url).protocol.replace(/:$/, '');
@@ -69,7 +72,7 @@ export function demuxHead(url: string, latencyMs: number, name: string): Chain |
       return [
         {
           element: 'srtsrc',
-          name: `${name}-src`,
+          name: remoteSourceElement(name),
           properties: { uri: url, latency: latencyMs, ...(isSrtListener(url) ? { 'poll-timeout': SRT_POLL_MS } : {}) },
         },
         { ...demux, properties: { latency: TS_DEMUX_LATENCY_MS } },
@@ -137,6 +140,11 @@ export function captureChain(name: string, source: SourceConfig, profile: BoardP
     case 'remote':
       return remoteChain(source.url, source.latencyMs, profile, name);
   }
+}
+
+/** An SRT address this box calls (`mode=caller`, or a host and no mode): srtsrc calls again by itself when a call breaks. */
+export function isSrtCaller(url: string): boolean {
+  return new URL(url).protocol === 'srt:' && !isSrtListener(url);
 }
 
 /** An SRT address this box listens on (`mode=listener`, or no host): another box calls it. */

@@ -31,6 +31,8 @@ export interface SupervisedOptions {
     stallRestartMs: number;
     /** Still nothing delivered this long after a start: `onDown` once, and it waits on (a listener for its caller). */
     startMs?: number;
+    /** Called once when it stalls, after `onDown`: what helps it recover while the rest plays on. */
+    onStall?: (p: RunningPipeline) => void;
   };
   checkMs?: number;
   onStarted?: (p: RunningPipeline) => void;
@@ -146,6 +148,7 @@ export class SupervisedPipeline {
       this.stalledSince = now;
       this.o.log.warn({ pipeline: this.o.id, stalledMs: now - this.lastProgressAt }, 'nothing new delivered; waiting for it to recover');
       this.o.onDown?.('stalled: no new frames', 0);
+      progress.onStall?.(p);
     } else if (this.stalledSince !== undefined && now - this.stalledSince >= progress.stallRestartMs) {
       this.stalledSince = undefined;
       this.fail(`stalled for ${Math.round((now - this.lastProgressAt) / 1000)} s: rebuilt`, generation);

@@ -4,6 +4,8 @@ export interface UdpRelay {
   port: number;
   /** Datagrams forwarded and dropped, each way. */
   counts: { forwarded: number; dropped: number };
+  /** The network down (every datagram lost, either way) or back. */
+  cut(down: boolean): void;
   close(): Promise<void>;
 }
 
@@ -26,9 +28,10 @@ export async function udpRelay(target: number, opts: { loss: number; delayMs: nu
     return (state >>> 0) / 0x100000000;
   };
   let closed = false;
+  let down = false;
   const pending = new Set<NodeJS.Timeout>();
   const pass = (send: () => void) => {
-    if (random() < opts.loss) {
+    if (down || random() < opts.loss) {
       counts.dropped++;
       return;
     }
@@ -52,6 +55,9 @@ export async function udpRelay(target: number, opts: { loss: number; delayMs: nu
   return {
     port: front.address().port,
     counts,
+    cut: (d) => {
+      down = d;
+    },
     close: async () => {
       closed = true;
       for (const t of pending) clearTimeout(t);

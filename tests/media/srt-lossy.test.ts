@@ -52,4 +52,45 @@ describe('the lesson over a lossy network', () => {
       await relay.close();
     }
   }, 90_000);
+
+  it('a network cut for 6 s: the lesson is lost within 3 s and back within 3 s of the network, its pipeline playing on', async () => {
+    const port = await freeUdpPort();
+    const relay = await udpRelay(port, { loss: 0, delayMs: 0 });
+    const anchor = startEngine({
+      video: VIDEO,
+      audio: { device: 'none' },
+      sources: { board: { kind: 'test' } },
+      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }],
+    });
+    const receiver = startEngine({
+      role: 'receive',
+      display: { sink: 'none' },
+      audio: { speaker: 'none' },
+      video: VIDEO,
+      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${relay.port}?mode=caller` } },
+    });
+    await anchor.engine.start();
+    await receiver.engine.start();
+    const state = () => receiver.engine.stats().sources.lesson?.state;
+    try {
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > 50, 'the lesson', 30_000);
+      relay.cut(true);
+      const cutAt = Date.now();
+      await waitUntil(() => state() === 'lost' || undefined, 'the lesson lost', 5000, 100);
+      expect(Date.now() - cutAt).toBeLessThan(3000);
+      await sleep(6000 - (Date.now() - cutAt));
+      relay.cut(false);
+      const backAt = Date.now();
+      const frames = receiver.engine.inputFrames('lesson');
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > frames + 10 || undefined, 'the lesson back', 15_000, 100);
+      const tookMs = Date.now() - backAt;
+      console.log(`the lesson back ${tookMs} ms after the network`);
+      expect(tookMs).toBeLessThan(3000);
+      expect(state()).toBe('live');
+      expect(receiver.events.filter((e) => e.type === 'pipeline.restarted')).toEqual([]);
+    } finally {
+      await Promise.all([receiver.engine.stop(), anchor.engine.stop()]);
+      await relay.close();
+    }
+  }, 90_000);
 });
