@@ -20,6 +20,8 @@ import { listenForTones, startPulse, toneInto } from '../tests/helpers/pulse.js'
 const VIDEO_SPEC = /^(\d+)x(\d+)@(\d+)\/(\d+)$/.exec(process.env.LATENCY_VIDEO ?? '');
 const [W, H, FPS, KBPS] = (VIDEO_SPEC ? VIDEO_SPEC.slice(1).map(Number) : [1280, 720, 30, 2000]) as [number, number, number, number];
 const WATCH_S = Number(process.env.LATENCY_WATCH_S ?? 24);
+/** SRT's latency on every hop, boxes and gst-launch-1.0 alike (`LATENCY_SRT_MS`; 120, the boxes' default). */
+const SRT_MS = Number(process.env.LATENCY_SRT_MS ?? 120);
 /** Which paths to measure (`LATENCY_PATHS=3,4`); all by default. */
 const PATHS = process.env.LATENCY_PATHS?.split(',').map(Number);
 const want = (n: number) => !PATHS || PATHS.includes(n);
@@ -67,7 +69,7 @@ const SHOW = ['!', 'videoconvert', '!', 'autovideosink', 'sync=false'];
  */
 function gstViewer(srtUrl: string, display: string, sound: NodeJS.ProcessEnv): Proc {
   let stopped = false;
-  const head = ['srtsrc', `uri=${srtUrl}`, 'latency=120', '!', 'tsdemux', '!'];
+  const head = ['srtsrc', `uri=${srtUrl}`, `latency=${SRT_MS}`, '!', 'tsdemux', '!'];
   const lines = [
     { args: [...head, 'h264parse', '!', 'avdec_h264', ...SHOW], env: { DISPLAY: display } },
     {
@@ -116,7 +118,7 @@ function gstAnchorLine(cameraUrl: string, port: number): string[] {
   return (
     `rtspsrc location=${cameraUrl} latency=0 ! rtph264depay ! h264parse ! avdec_h264 ! videoconvert ! ` +
     `x264enc tune=zerolatency speed-preset=ultrafast bitrate=${KBPS} key-int-max=${2 * FPS} ! h264parse config-interval=-1 ! ` +
-    `mpegtsmux alignment=7 ! srtsink uri=srt://127.0.0.1:${port}?mode=listener wait-for-connection=false`
+    `mpegtsmux alignment=7 ! srtsink uri=srt://127.0.0.1:${port}?mode=listener latency=${SRT_MS} wait-for-connection=false`
   ).split(' ');
 }
 
@@ -126,7 +128,7 @@ function gstAnchorLine(cameraUrl: string, port: number): string[] {
  * display, the sink played early).
  */
 function viewerVariants(srtUrl: string): Record<string, string> {
-  const head = `srtsrc uri=${srtUrl} latency=120 ! tsdemux latency=0 ! h264parse ! avdec_h264`;
+  const head = `srtsrc uri=${srtUrl} latency=${SRT_MS} ! tsdemux latency=0 ! h264parse ! avdec_h264`;
   const slate = `videotestsrc is-live=true pattern=black ! video/x-raw,format=I420,width=${W},height=${H},framerate=${FPS}/1 ! mix.sink_1`;
   const composed = (sync: boolean) =>
     `${head} ! queue max-size-buffers=2 max-size-time=0 max-size-bytes=0 ! videoconvert ! videoscale ! mix.sink_0 ` +
@@ -265,10 +267,10 @@ export async function latency(): Promise<void> {
           role: 'broadcast',
           sources: {
             teacher: { kind: 'rtsp', url: camera.url },
-            'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener` },
+            'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener`, latencyMs: SRT_MS },
           },
           layout: 'single:teacher',
-          outputs: [{ name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.lesson}?mode=listener` }],
+          outputs: [{ name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.lesson}?mode=listener&latency=${SRT_MS}` }],
         },
         { PULSE_SINK: 'hall' },
       );
@@ -287,10 +289,10 @@ export async function latency(): Promise<void> {
             // arrival (see ArrivalPace and lessonPace).
             ...(process.env.LATENCY_ROOM_ECHO === 'off' ? { audio: { device: 'pulse', speaker: 'pulse', echoCancel: false } } : {}),
             sources: {
-              lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller` },
+              lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller`, latencyMs: SRT_MS },
               students: { kind: 'rtsp', url: camera.url },
             },
-            outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${ports.uplink}?mode=caller` }],
+            outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${ports.uplink}?mode=caller&latency=${SRT_MS}` }],
           },
           { DISPLAY: room.display, PULSE_SINK: 'room', PULSE_SOURCE: 'roommic.monitor' },
         );

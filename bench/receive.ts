@@ -13,10 +13,10 @@ import { perMinute, stop } from './screens.js';
 
 const gst = (line: string): ChildProcess => spawn('gst-launch-1.0', ['-q', ...line.split(' ')], { stdio: 'ignore' });
 
-/** The anchor's lesson: 720p30 H.264 and AAC in MPEG-TS over SRT, listening on `port`. */
+/** The anchor's lesson: 720p30 H.264 (4:2:0, 8 bits, as the box encodes: left to negotiate, x264 took 4:4:4 10-bit from the test source) and AAC in MPEG-TS over SRT, listening on `port`. */
 const lessonSender = (port: number) =>
   gst(
-    'videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1 ' +
+    'videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 ' +
       '! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 bitrate=2000 ! h264parse config-interval=-1 ' +
       `! mpegtsmux name=m alignment=7 ! srtsink uri=srt://127.0.0.1:${port}?mode=listener wait-for-connection=false ` +
       'audiotestsrc is-live=true ! audioconvert ! avenc_aac ! aacparse ! m.',
