@@ -82,7 +82,7 @@ export async function probe(path: string): Promise<Probe> {
  */
 export function srtTestSender(uri: string, pattern = 'smpte', size = { width: 320, height: 180, fps: 15 }): string {
   return (
-    `videotestsrc is-live=true pattern=${pattern} ! video/x-raw,width=${size.width},height=${size.height},framerate=${size.fps}/1 ` +
+    `videotestsrc is-live=true pattern=${pattern} ! video/x-raw,format=I420,width=${size.width},height=${size.height},framerate=${size.fps}/1 ` +
     `! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=${size.fps} ! h264parse config-interval=-1 ! mpegtsmux alignment=7 ` +
     `! srtsink uri=${uri} wait-for-connection=false`
   );
