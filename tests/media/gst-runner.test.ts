@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { GstRunner } from '../../src/media/gst-runner.js';
 import type { SampleTiming } from '../../src/media/runner.js';
+import { srtTestSender } from '../helpers/media.js';
+import { freeUdpPort } from '../helpers/net.js';
 
 /** Runs a script as its own Node process, in the environment users have (the suite's own minus nothing). */
 async function runScript(
@@ -206,6 +208,57 @@ process.exit(0);
     // 200 leaked pipelines were about 180 MB; released ones leave allocator slack that varies by
     // machine (7-23 MB seen), so the bound is set between the two.
     expect((after.rss - before.rss) / 1048576).toBeLessThan(60);
+  }, 60_000);
+
+  it('an SRT caller called anew 40 times leaves descriptors and threads where they were', async () => {
+    // The receiving room's lesson calls its anchor anew at each stall (restartElement): over months of
+    // network faults, a socket or a thread kept per call would stop the box.
+    const port = await freeUdpPort();
+    const sender = spawn('gst-launch-1.0', ['-q', ...srtTestSender(`srt://127.0.0.1:${port}?mode=listener`).split(' ')], { stdio: 'ignore' });
+    try {
+      const r = await runScript(`
+import { readdirSync } from 'node:fs';
+import { GstRunner } from './src/media/gst-runner.ts';
+import { renderedFrames } from './src/media/runner.ts';
+const fds = () => readdirSync('/proc/self/fd').length;
+const threads = () => readdirSync('/proc/self/task').length;
+const p = new GstRunner().create('srtsrc name=src uri=srt://127.0.0.1:${port}?mode=caller ! fakesink name=out sync=false');
+p.onMessage(() => {});
+p.play();
+const received = () => renderedFrames(p.get('out', 'stats'));
+// Five more packets than the least seen since the call: the sink counts anew from zero at each new segment.
+const more = async () => {
+  let least = received();
+  for (let i = 0; i < 150 && received() < least + 5; i++) {
+    await new Promise((res) => setTimeout(res, 20));
+    least = Math.min(least, received());
+  }
+  if (received() < least + 5) throw new Error('nothing received after a new call');
+};
+const calls = async (n) => {
+  for (let i = 0; i < n; i++) {
+    if (!p.restartElement('src')) throw new Error('not restarted');
+    await more();
+  }
+  await new Promise((res) => setTimeout(res, 500));
+};
+await more();
+await calls(5);
+const before = { fds: fds(), threads: threads() };
+await calls(40);
+for (let i = 0; i < 50 && (fds() > before.fds || threads() > before.threads); i++) await new Promise((res) => setTimeout(res, 100));
+console.log(JSON.stringify({ before, after: { fds: fds(), threads: threads() } }));
+p.stop();
+process.exit(0);
+`);
+      const line = r.out.split('\n').find((l) => l.startsWith('{'));
+      expect(line, r.out).toBeDefined();
+      const { before, after } = JSON.parse(line!) as Record<'before' | 'after', { fds: number; threads: number }>;
+      expect(after.fds).toBeLessThanOrEqual(before.fds);
+      expect(after.threads).toBeLessThanOrEqual(before.threads + 2);
+    } finally {
+      sender.kill('SIGKILL');
+    }
   }, 60_000);
 
   it('gives back to the system the memory of pipelines it let go of', async () => {
