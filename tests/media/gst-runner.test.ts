@@ -214,7 +214,9 @@ process.exit(0);
     // The receiving room's lesson calls its anchor anew at each stall (restartElement): over months of
     // network faults, a socket or a thread kept per call would stop the box.
     const port = await freeUdpPort();
-    const sender = spawn('gst-launch-1.0', ['-q', ...srtTestSender(`srt://127.0.0.1:${port}?mode=listener`).split(' ')], { stdio: 'ignore' });
+    const sender = spawn('gst-launch-1.0', ['-q', ...srtTestSender(`srt://127.0.0.1:${port}?mode=listener`).split(' ')], {
+      stdio: 'ignore',
+    });
     try {
       const r = await runScript(`
 import { readdirSync } from 'node:fs';
