@@ -28,6 +28,11 @@ export function hasAudio(config: Pick<Config, 'audio'>): boolean {
   return config.audio.device !== 'none';
 }
 
+/** The room plays sound and captures it, and its echo canceller is not turned off (whether it plays anything: the graph's). */
+export function cancelsEcho(config: Pick<Config, 'audio'>): boolean {
+  return config.audio.echoCancel && config.audio.speaker !== 'none' && hasAudio(config);
+}
+
 /**
  * The audio device's own pipeline: an ALSA capture (or a test tone) into the interaudio channel. Like a
  * video source it fails alone: the composite's interaudiosrc plays silence meanwhile. With the echo

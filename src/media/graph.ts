@@ -2,7 +2,7 @@ import type { PaceSpec } from './arrival-pace.js';
 import { lessonPace } from './lesson.js';
 import { networkOutputs, type Config, type SourceConfig } from '../config/schema.js';
 import { singleLayout } from '../core/layout-names.js';
-import { hasAudio } from './audio.js';
+import { cancelsEcho, hasAudio } from './audio.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import { pipelineTokens, shellLine, type Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
@@ -143,6 +143,7 @@ function roomContext(
     speaker: options.speaker ?? config.audio.speaker,
     displays: options.displays,
     echo: options.echo,
+    cancelsEcho: form === 'service' ? options.echo?.far !== undefined : cancelsEcho(config),
     media: options.media ?? 'file:///dev/null',
     lesson: lesson as BranchContext['lesson'],
     local,
@@ -184,7 +185,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: Role, op
       else if (p.kind === 'composite') graph.main = spec;
       else if (p.kind === 'display' && c.lesson) {
         // Decided with the chains themselves (lessonChains): probes in the line and a pace for them go together.
-        const pace = lessonPace(c.lesson[0], c.lesson[1], c.echo?.far !== undefined);
+        const pace = lessonPace(c.lesson[0], c.lesson[1], c.cancelsEcho);
         graph.display = pace ? { ...spec, pace } : spec;
       } else graph[p.kind] = spec;
     }

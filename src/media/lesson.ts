@@ -94,6 +94,8 @@ export function lessonChains(
   farPort?: number,
   /** For a line run by hand: the lesson alone, shown from the start (the service shows the slate until it comes). */
   printable = false,
+  /** The echo canceller hears the speakers (the printed line has no far end, its room may still have one). */
+  hearsSpeakers = farPort !== undefined,
 ): Chain[] {
   const onClock = display.map((l, i) =>
     i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true } } : l,
@@ -143,7 +145,7 @@ export function lessonChains(
   const video: Chain = [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }];
   const decode: Chain = [...profile.decoder.chain, decoded];
   const sound: Chain = [{ element: 'queue', name: audio }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakers];
-  if (!lessonPace(name, source, farPort !== undefined))
+  if (!lessonPace(name, source, hearsSpeakers))
     return [head, [...video, ...decode], ...screenChains, [{ ref: demux }, { caps: 'audio/mpeg' }, ...sound], ...farEnd];
   // Played on its arrival: the encoded frames, as the demuxer lets them go, also go to the pace's probes.
   const [pictures, sounds] = [`${name}-arrivals-tee`, `${name}-sound-arrivals-tee`];

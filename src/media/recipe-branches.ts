@@ -35,6 +35,8 @@ export interface BranchContext {
   /** What each screen shows now. */
   displays: Record<string, string> | undefined;
   echo: EchoPorts | undefined;
+  /** The echo canceller hears the speakers: in the service, where it runs; in the printed line, where it would. */
+  cancelsEcho: boolean;
   /** The file or URL played (playback). */
   media: string;
   lesson: [string, RemoteSource] | undefined;
@@ -193,7 +195,7 @@ const sourcePreview: Branch = (c, before) => withSourcePreview(before, c.source!
 
 const lesson: Branch = (c, before) => {
   const [name, src] = c.lesson!;
-  return [...before, ...lessonChains(name, src, c.profile, c.canvas, displayChain(c), c.speaker, c.echo?.far, c.form === 'printable')];
+  return [...before, ...lessonChains(name, src, c.profile, c.canvas, displayChain(c), c.speaker, c.echo?.far, c.form === 'printable', c.cancelsEcho)];
 };
 
 const playback: Branch = (c, before) => {

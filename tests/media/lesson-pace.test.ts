@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { buildGraph } from '../../src/media/graph.js';
 import { launchString, pipelineTokens } from '../../src/media/launch.js';
 import { lessonChains, lessonPace } from '../../src/media/lesson.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
+import { ROOT } from '../helpers/cli.js';
 
 const srt = { kind: 'remote' as const, url: 'srt://127.0.0.1:9000?mode=caller', latencyMs: 120 };
 const canvas = { width: 320, height: 180, fps: 25 };
@@ -35,5 +39,16 @@ describe('which lesson is played on its arrival', () => {
       expect(lessonPace('lesson', { ...srt, url }, false)).toBeUndefined();
       expect(line({ ...srt, url })).not.toContain('arrivals');
     }
+  });
+
+  it('the printed line of a room whose canceller will hear its speakers plays the lesson on the clock, as the service does', () => {
+    // The receiving classroom example: a microphone and speakers, echo cancellation on by default.
+    const room = loadConfig({ file: join(ROOT, 'examples/receiving-classroom.yaml'), env: {} });
+    const software = loadBoardProfile('software');
+    expect(buildGraph(room, software, 'receive').printable).not.toContain('arrivals');
+    const off = { ...room, audio: { ...room.audio, echoCancel: false } };
+    expect(buildGraph(off, software, 'receive').printable).toContain('name=lesson-arrivals');
+    // The service's own pipeline before the canceller has started (no far end yet) is paced, as before.
+    expect(buildGraph(room, software, 'receive').display!.pace).toBeDefined();
   });
 });

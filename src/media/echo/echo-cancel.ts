@@ -7,6 +7,7 @@ import { TSX } from '../child-runner.js';
 import type { Config } from '../../config/schema.js';
 import type { MediaGraph } from '../graph.js';
 import type { EchoPorts, EchoReport } from './echo-link.js';
+import { cancelsEcho } from '../audio.js';
 
 const HOST = fileURLToPath(new URL('./echo-host.ts', import.meta.url));
 /** Restarts allowed in RESTART_WINDOW_MS before the room goes on without echo cancelling. */
@@ -157,8 +158,7 @@ export async function startEchoCancel(
   bus: EventBus,
   rebuildMic: () => void,
 ): Promise<EchoCancel | undefined> {
-  const { audio } = config;
-  if (!audio.echoCancel || audio.speaker === 'none' || !plain.audio || !(plain.speaker || plain.display)) return undefined;
+  if (!cancelsEcho(config) || !plain.audio || !(plain.speaker || plain.display)) return undefined;
   const echo = new EchoCancel(log, bus, rebuildMic);
   await echo.start();
   return echo;
