@@ -195,7 +195,10 @@ const sourcePreview: Branch = (c, before) => withSourcePreview(before, c.source!
 
 const lesson: Branch = (c, before) => {
   const [name, src] = c.lesson!;
-  return [...before, ...lessonChains(name, src, c.profile, c.canvas, displayChain(c), c.speaker, c.echo?.far, c.form === 'printable', c.cancelsEcho)];
+  return [
+    ...before,
+    ...lessonChains(name, src, c.profile, c.canvas, displayChain(c), c.speaker, c.echo?.far, c.form === 'printable', c.cancelsEcho),
+  ];
 };
 
 const playback: Branch = (c, before) => {
