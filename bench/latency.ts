@@ -266,7 +266,12 @@ export async function latency(): Promise<void> {
           ...common('anchor', await freePort()),
           role: 'broadcast',
           sources: {
-            teacher: { kind: 'rtsp', url: camera.url },
+            // LATENCY_CAMERA_MS: the camera's jitter buffer (rtspsrc latency), the box's default (200) when unset.
+            teacher: {
+              kind: 'rtsp',
+              url: camera.url,
+              ...(process.env.LATENCY_CAMERA_MS ? { latencyMs: Number(process.env.LATENCY_CAMERA_MS) } : {}),
+            },
             'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener`, latencyMs: SRT_MS },
           },
           layout: 'single:teacher',
