@@ -35,9 +35,11 @@ function countingRunner() {
 }
 
 describe('SupervisedPipeline with progress (a pipeline that recovers by itself)', () => {
-  it('reports a stall while it keeps running, recovers without a rebuild, and rebuilds a stall that lasts', async () => {
+  it('reports a stall while it keeps running (helped once per stall), recovers without a rebuild, and rebuilds a stall that lasts', async () => {
     const { runner, state } = countingRunner();
     const seen: string[] = [];
+    // What helps it recover (an SRT caller called anew), given the running pipeline, once per stall.
+    const helped: RunningPipeline[] = [];
     const sp = new SupervisedPipeline({
       id: 'lesson',
       runner,
@@ -46,7 +48,7 @@ describe('SupervisedPipeline with progress (a pipeline that recovers by itself)'
       backoffMs: [10],
       checkMs: 20,
       isUp: () => state.frames > 0,
-      progress: { count: () => state.frames, stallMs: 150, stallRestartMs: 400 },
+      progress: { count: () => state.frames, stallMs: 150, stallRestartMs: 400, onStall: (p) => helped.push(p) },
       onUp: () => seen.push('up'),
       onDown: (reason) => seen.push(`down: ${reason}`),
     });
@@ -57,12 +59,15 @@ describe('SupervisedPipeline with progress (a pipeline that recovers by itself)'
     await waitUntil(() => seen.length === 2, 'stall reported', 1000);
     expect(seen[1]).toBe('down: stalled: no new frames');
     expect(state.built).toBe(1);
+    expect(helped).toEqual([sp.pipeline]);
     const again = setInterval(() => state.frames++, 10);
     await waitUntil(() => seen.length === 3, 'delivering again', 1000);
     expect(seen[2]).toBe('up');
     expect(state.built).toBe(1);
     clearInterval(again);
     await waitUntil(() => state.built === 2, 'rebuilt after the long stall', 2000);
+    // Helped once more when it stalled again, not at every check while it stayed stalled.
+    expect(helped).toHaveLength(2);
     expect(seen.some((s) => /^down: stalled for \d+ s: rebuilt$/.test(s))).toBe(true);
     await sp.stop();
     await sleep(50);
