@@ -2,14 +2,10 @@
 // sound (its display and speakers `none`: no X server or sound server measured), beside gst-launch-1.0
 // decoding the same stream into fakesinks (the bare client). The lesson is sent by gst-launch-1.0. CPU
 // seconds per minute of the box and every process below it, read from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { freePort, freeUdpPort } from '../tests/helpers/net.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { freeUdpPort } from '../tests/helpers/net.js';
+import { boxPerMinute, gstPerMinute, stop } from './cpu.js';
 import { median, table } from './lib.js';
-import { perMinute, stop } from './screens.js';
 
 const gst = (line: string): ChildProcess => spawn('gst-launch-1.0', ['-q', ...line.split(' ')], { stdio: 'ignore' });
 
@@ -22,45 +18,21 @@ const lessonSender = (port: number) =>
       'audiotestsrc is-live=true ! audioconvert ! avenc_aac ! aacparse ! m.',
   );
 
-async function receivingBox(port: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-receive-'));
-  const config = join(dir, 'room.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      site: 'bench',
-      room: 'receive',
-      profile: 'software',
-      role: 'receive',
-      dataDir: join(dir, 'data'),
-      mqtt: { url: `mqtt://127.0.0.1:${await freePort()}` },
-      http: { host: '127.0.0.1', port: await freePort() },
-      video: { width: 1280, height: 720, fps: 30, bitrateKbps: 2000 },
-      audio: { device: 'none', speaker: 'none' },
-      display: { sink: 'none' },
-      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } },
-    }),
-  );
-  const p = spawn('bin/classbox.js', ['run', '--config', config], { stdio: 'ignore' });
-  try {
-    return await perMinute(p.pid!);
-  } finally {
-    await stop(p, 'SIGTERM');
-  }
-}
+const receivingBox = (port: number): Promise<number> =>
+  boxPerMinute('receive', {
+    role: 'receive',
+    video: { width: 1280, height: 720, fps: 30, bitrateKbps: 2000 },
+    audio: { device: 'none', speaker: 'none' },
+    display: { sink: 'none' },
+    sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${port}?mode=caller` } },
+  });
 
-async function bare(port: number): Promise<number> {
-  const p = gst(
+const bare = (port: number): Promise<number> =>
+  gstPerMinute(
     `srtsrc uri=srt://127.0.0.1:${port}?mode=caller latency=120 ! tsdemux name=d latency=0 ` +
       'd. ! video/x-h264 ! queue ! h264parse ! avdec_h264 ! fakesink sync=true ' +
       'd. ! audio/mpeg ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! fakesink sync=true',
   );
-  try {
-    return await perMinute(p.pid!);
-  } finally {
-    await stop(p, 'SIGINT');
-  }
-}
 
 export async function receive(runs: number): Promise<void> {
   const rows = { box: [] as number[], bare: [] as number[] };

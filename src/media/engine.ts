@@ -161,7 +161,7 @@ export class MediaEngine implements Part {
     for (const spec of g.sources) {
       // Another classroom over the network: lost as soon as its frames stop (its SRT connection only
       // times out after 5 s), rebuilt only if it does not come back by itself.
-      const progress = spec.remote ? { progress: remoteProgress(spec.out, spec.remote.srtListener) } : {};
+      const progress = spec.remote ? { progress: remoteProgress(spec.out, { listener: spec.remote.srtListener }) } : {};
       this.inputs.add(spec, spec.name, spec.out, { slate: true, ...progress });
     }
     // Built anew at each start: without the echo canceller once it has failed.

@@ -30,14 +30,18 @@ const LISTENER_WAIT_MS = 3000;
 
 /**
  * A stream from another box watched by the frames reaching `sink`: lost when they stop, rebuilt if they
- * stay away. `caller`: the SRT caller element to call anew, alone, when the frames stop. A sender that
+ * stay away. `listener`: an SRT listener (see LISTENER_REOPEN_MS). `caller`: the SRT caller element to
+ * call anew, alone, when the frames stop. A sender that
  * vanished without closing its call (its power cut, its process killed, the network down) leaves the call
  * open on this side for libsrt's idle time-out, about 5 s whatever `peeridletimeo` says (it also waits
  * for 16 of its retransmission timers, each at least 300 ms), and srtsrc calls again only after it: a
  * lesson whose anchor was back at once came back 4-5 s later. Called anew when it stalls, it is back as
  * soon as the anchor answers, while the rest of the pipeline (the screen, the speakers) plays on.
  */
-export const remoteProgress = (sink: string, listener = false, caller?: string): NonNullable<SupervisedOptions['progress']> => ({
+export const remoteProgress = (
+  sink: string,
+  { listener = false, caller }: { listener?: boolean; caller?: string } = {},
+): NonNullable<SupervisedOptions['progress']> => ({
   count: (p) => renderedFrames(p.get(sink, 'stats')),
   stallMs: REMOTE_STALL_MS,
   stallRestartMs: listener ? LISTENER_REOPEN_MS : REMOTE_REBUILD_MS,

@@ -48,7 +48,7 @@ export function speakerChains(speaker: string, timing: Record<string, number | b
 }
 const SPEAKER_TEE = 'speaker-tee';
 
-/** The element that shows the lesson or, while it is lost, the slate on top of it (pad `sink_1`). */
+/** The funnel in front of the display: the lesson's frames or, while it is lost, the slate's (see showSlate). */
 const lessonScreen = (name: string) => `${name}-screen`;
 /** The valves in front of the lesson's screen: the slate's and the lesson's own. */
 const lessonValves = (name: string) => ({ slate: `${name}-slate-valve`, lesson: `${name}-lesson-valve` });

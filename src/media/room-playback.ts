@@ -64,7 +64,7 @@ export class RoomPlayback {
       runner: ctx.isolatedRunner,
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
       // stalls (an SRT caller called anew at once), and rebuilt only if it does not come back on its own.
-      progress: remoteProgress(frames, false, caller),
+      progress: remoteProgress(frames, { caller }),
       ownSlate: (p, visible) => showSlate(p, lesson, visible),
       // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
       launch: () => launchString(ctx.render().display!.tokens),
