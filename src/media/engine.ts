@@ -90,6 +90,7 @@ export class MediaEngine implements Part {
       channel: (source) => channelName(ctx.config, source),
       interTimeoutNs: INTER_TIMEOUT_NS,
       lessonMoved: () => this.playback.rebuildLesson(),
+      lessonFrames: () => this.playback.lessonFrames(),
     });
     this.playback = new RoomPlayback({
       config: ctx.config,

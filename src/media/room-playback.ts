@@ -48,6 +48,11 @@ export class RoomPlayback {
     if (this.playsLesson) await this.ctx.inputs.rebuild(this.lessonName());
   }
 
+  /** The lesson's frames decoded since its pipeline last started; 0 where the room plays no lesson. */
+  lessonFrames(): number {
+    return this.playsLesson ? this.ctx.inputs.frames(this.lessonName()) : 0;
+  }
+
   private lessonName(): string {
     return lessonSource(this.ctx.config) ?? 'remote';
   }

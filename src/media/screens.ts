@@ -72,6 +72,8 @@ export interface ScreensContext {
   interTimeoutNs: number;
   /** The lesson moved onto or off a screen: its pipeline is built again with its new display sink. */
   lessonMoved: () => Promise<void>;
+  /** The lesson's frames decoded since its pipeline last started (what the screen showing it shows). */
+  lessonFrames: () => number;
 }
 
 interface Screen {
@@ -225,7 +227,7 @@ export class Screens {
   stats(): Record<string, ScreenStats> {
     return Object.fromEntries(
       [...this.screens].map(([n, s]): [string, ScreenStats] => {
-        if (s.shows === 'lesson') return [n, { shows: s.shows, state: 'lesson', frames: 0 }];
+        if (s.shows === 'lesson') return [n, { shows: s.shows, state: 'lesson', frames: this.ctx.lessonFrames() }];
         const sp = s.sink;
         const state = sp?.state === 'running' ? 'running' : sp?.state === 'down' ? 'down' : 'starting';
         return [n, { shows: s.shows, state, frames: renderedFrames(sp?.pipeline?.get(SCREEN_FRAMES, 'stats')) }];

@@ -296,5 +296,9 @@ describe("a receiving classroom's two screens", () => {
     ]);
     const state = await request('state/get', {});
     expect(state.data).toMatchObject({ displays: { side: { shows: 'lesson' }, front: { shows: 'classrooms', state: 'running' } } });
+    // The screen that shows the lesson counts the lesson's frames, as the others count theirs.
+    const displays = (state.data as { displays: Record<string, { frames: number }> }).displays;
+    expect(displays.side!.frames).toBeGreaterThan(0);
+    expect(displays.front!.frames).toBeGreaterThan(0);
   }, 90_000);
 });
