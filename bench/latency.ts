@@ -13,6 +13,7 @@ import { requester, watchMqtt } from '../tests/helpers/mqtt-watch.js';
 import { freePort, freeUdpPort } from '../tests/helpers/net.js';
 import { rtspServer } from '../tests/helpers/rtsp-server.js';
 import { table } from './lib.js';
+import { SRT_FLOOR_LATENCY_MS } from '../src/media/srt-latency.js';
 import { startScreen, watchFlips, type Edges } from '../tests/helpers/screen.js';
 import { listenForTones, startPulse, toneInto } from '../tests/helpers/pulse.js';
 
@@ -20,8 +21,17 @@ import { listenForTones, startPulse, toneInto } from '../tests/helpers/pulse.js'
 const VIDEO_SPEC = /^(\d+)x(\d+)@(\d+)\/(\d+)$/.exec(process.env.LATENCY_VIDEO ?? '');
 const [W, H, FPS, KBPS] = (VIDEO_SPEC ? VIDEO_SPEC.slice(1).map(Number) : [1280, 720, 30, 2000]) as [number, number, number, number];
 const WATCH_S = Number(process.env.LATENCY_WATCH_S ?? 24);
-/** SRT's latency on every hop, boxes and gst-launch-1.0 alike (`LATENCY_SRT_MS`; 120, the boxes' default). */
-const SRT_MS = Number(process.env.LATENCY_SRT_MS ?? 120);
+/**
+ * SRT's latency on every hop, boxes and gst-launch-1.0 alike (`LATENCY_SRT_MS`). Unset: the boxes as a
+ * school configures them (no latency: each receiver fits it to its link, 20 ms on loopback), and
+ * gst-launch-1.0 at the figure they fit.
+ */
+const SRT_SET = process.env.LATENCY_SRT_MS ? Number(process.env.LATENCY_SRT_MS) : undefined;
+const SRT_MS = SRT_SET ?? SRT_FLOOR_LATENCY_MS;
+/** A box's SRT source as configured: the latency set, or none. */
+const boxSrt = (url: string) => ({ kind: 'remote' as const, url, ...(SRT_SET !== undefined ? { latencyMs: SRT_SET } : {}) });
+/** A box's SRT output URL as configured. */
+const boxSrtUrl = (url: string) => (SRT_SET !== undefined ? `${url}&latency=${SRT_SET}` : url);
 /** Which paths to measure (`LATENCY_PATHS=3,4`); all by default. */
 const PATHS = process.env.LATENCY_PATHS?.split(',').map(Number);
 const want = (n: number) => !PATHS || PATHS.includes(n);
@@ -272,10 +282,10 @@ export async function latency(): Promise<void> {
               url: camera.url,
               ...(process.env.LATENCY_CAMERA_MS ? { latencyMs: Number(process.env.LATENCY_CAMERA_MS) } : {}),
             },
-            'class-a': { kind: 'remote', url: `srt://127.0.0.1:${ports.uplink}?mode=listener`, latencyMs: SRT_MS },
+            'class-a': boxSrt(`srt://127.0.0.1:${ports.uplink}?mode=listener`),
           },
           layout: 'single:teacher',
-          outputs: [{ name: 'receivers', kind: 'srt', url: `srt://127.0.0.1:${ports.lesson}?mode=listener&latency=${SRT_MS}` }],
+          outputs: [{ name: 'receivers', kind: 'srt', url: boxSrtUrl(`srt://127.0.0.1:${ports.lesson}?mode=listener`) }],
         },
         { PULSE_SINK: 'hall' },
       );
@@ -294,10 +304,10 @@ export async function latency(): Promise<void> {
             // arrival (see ArrivalPace and lessonPace).
             ...(process.env.LATENCY_ROOM_ECHO === 'off' ? { audio: { device: 'pulse', speaker: 'pulse', echoCancel: false } } : {}),
             sources: {
-              lesson: { kind: 'remote', url: `srt://127.0.0.1:${ports.lesson}?mode=caller`, latencyMs: SRT_MS },
+              lesson: boxSrt(`srt://127.0.0.1:${ports.lesson}?mode=caller`),
               students: { kind: 'rtsp', url: camera.url },
             },
-            outputs: [{ name: 'uplink', kind: 'srt', url: `srt://127.0.0.1:${ports.uplink}?mode=caller&latency=${SRT_MS}` }],
+            outputs: [{ name: 'uplink', kind: 'srt', url: boxSrtUrl(`srt://127.0.0.1:${ports.uplink}?mode=caller`) }],
           },
           { DISPLAY: room.display, PULSE_SINK: 'room', PULSE_SOURCE: 'roommic.monitor' },
         );

@@ -65,7 +65,8 @@ const rtspSource = z.strictObject({
 const remoteSource = z.strictObject({
   kind: z.literal('remote'),
   url: url(['srt', 'rtmp', 'rtmps', 'rtsp', 'http', 'https']),
-  latencyMs: z.number().int().min(20).max(10_000).default(120),
+  // Unset: fitted to the link (SRT; see SrtLatencyTuner), 120 ms elsewhere.
+  latencyMs: z.number().int().min(20).max(10_000).optional(),
 });
 
 export const source = z.discriminatedUnion('kind', [

@@ -11,6 +11,7 @@ import { Inputs, remoteProgress } from './inputs.js';
 import { NetworkOutputs, type OutputStats } from './network-outputs.js';
 import { singleSource } from '../core/layout-names.js';
 import { RoomPlayback } from './room-playback.js';
+import { SrtLinks } from './srt-links.js';
 import { Screens, type ScreenStats } from './screens.js';
 import { startEchoCancel, type EchoCancel } from './echo/echo-cancel.js';
 import type { MediaEngineContext, MediaStats } from './engine-types.js';
@@ -41,10 +42,12 @@ export class MediaEngine implements Part {
   readonly levels = new AudioLevels();
   private readonly previewSinks = new Map<string, (frame: Buffer) => void>();
   private echo: EchoCancel | undefined;
+  private readonly links: SrtLinks;
 
   constructor(private readonly ctx: MediaEngineContext) {
     this.currentLayout = initialLayout(ctx.config, ctx.config.role);
     this.log = ctx.log.child({ part: 'media' });
+    this.links = new SrtLinks(ctx.config, this.log);
     this.outputs = new NetworkOutputs({
       config: ctx.config,
       log: this.log,
@@ -99,6 +102,7 @@ export class MediaEngine implements Part {
       screens: this.screens,
       isolatedRunner: ctx.isolatedRunner ?? ctx.runner,
       render: () => this.render(),
+      watch: (source) => this.links.watch(source),
     });
   }
 
@@ -140,7 +144,7 @@ export class MediaEngine implements Part {
 
   /** The pipelines as the service runs them (for `classbox pipeline` and tests). */
   render(): MediaGraph {
-    return buildGraph(this.ctx.config, this.ctx.profile, this.ctx.config.role, {
+    return buildGraph(this.links.apply(this.ctx.config), this.ctx.profile, this.ctx.config.role, {
       layout: this.currentLayout,
       ...this.composite.recordingOptions,
       displays: this.screens.current(),
@@ -163,7 +167,12 @@ export class MediaEngine implements Part {
       // Another classroom over the network: lost as soon as its frames stop (its SRT connection only
       // times out after 5 s), rebuilt only if it does not come back by itself.
       const progress = spec.remote ? { progress: remoteProgress(spec.out, { listener: spec.remote.srtListener }) } : {};
-      this.inputs.add(spec, spec.name, spec.out, { slate: true, ...progress });
+      const watch = this.links.watch(spec.name);
+      this.inputs.add(spec, spec.name, spec.out, {
+        slate: true,
+        ...progress,
+        ...(watch ? { watch, launch: () => launchString(this.render().sources.find((s) => s.name === spec.name)!.tokens) } : {}),
+      });
     }
     // Built anew at each start: without the echo canceller once it has failed.
     if (g.audio) this.inputs.add(g.audio, 'audio', 'audio-out', { launch: () => launchString(this.render().audio!.tokens) });

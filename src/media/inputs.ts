@@ -59,6 +59,7 @@ export interface InputOptions {
   /** The launch line at each (re)start, when it can change. */
   launch?: () => string;
   progress?: SupervisedOptions['progress'];
+  watch?: SupervisedOptions['watch'];
   /** True for a failure the pipeline handles itself (not a lost source); it is restarted all the same. */
   ownFault?: (reason: string) => boolean;
   /** A slate of the input's own pipeline (the receiving classroom's screen), shown while it is down. */
@@ -123,6 +124,7 @@ export class Inputs {
       loopOnEos: source?.kind === 'file' && source.loop,
       isUp: (p) => renderedFrames(p.get(sink, 'stats')) > 0,
       ...(opts.progress ? { progress: opts.progress } : {}),
+      ...(opts.watch ? { watch: opts.watch } : {}),
       onStarted: (p: RunningPipeline) => {
         entry.pacedMs = undefined;
         p.onMessage((m) => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { OutputConfig, RecordOutput } from '../config/schema.js';
 import type { Chain } from './launch.js';
 import { SEGMENT_PATTERN } from './recording-names.js';
+import { namesLatency, SRT_SENDER_LATENCY_MS } from './srt-latency.js';
 
 export const H264_CAPS = 'video/x-h264,stream-format=byte-stream,alignment=au';
 
@@ -72,7 +73,16 @@ export function networkOutput(output: Exclude<OutputConfig, { kind: 'record' }>,
           // alignment=7: 7 TS packets = 1316 bytes, the most one SRT live-mode packet carries.
           { element: 'mpegtsmux', name: mux, properties: { alignment: 7 } },
           // Without a listener or caller on the other side the pipeline must still run.
-          { element: 'srtsink', name: `${output.name}-sink`, properties: { uri: output.url, 'wait-for-connection': false } },
+          {
+            element: 'srtsink',
+            name: `${output.name}-sink`,
+            properties: {
+              uri: output.url,
+              'wait-for-connection': false,
+              // Asks the least of its receivers, which fit the latency to their link (SrtLatencyTuner).
+              ...(namesLatency(output.url) ? {} : { latency: SRT_SENDER_LATENCY_MS }),
+            },
+          },
         ],
         audioRef: `${mux}.`,
       };

@@ -6,7 +6,7 @@ import type { MediaGraph, PipelineSpec } from './graph.js';
 import { remoteProgress, type Inputs } from './inputs.js';
 import { launchString } from './launch.js';
 import { isSpeakerFault, lessonFrames, showSlate } from './lesson.js';
-import type { PipelineRunner } from './runner.js';
+import type { PipelineRunner, RunningPipeline } from './runner.js';
 import type { Screens } from './screens.js';
 import { isSrtCaller, remoteSourceElement } from './sources.js';
 
@@ -18,6 +18,8 @@ export interface RoomPlaybackContext {
   /** The runner of pipelines that may crash (a display sink): a process of their own. */
   isolatedRunner: PipelineRunner;
   render: () => MediaGraph;
+  /** A source's pipeline upkeep (its SRT latency fitted to the link), if any. */
+  watch: (source: string) => ((p: RunningPipeline) => void) | undefined;
 }
 
 /**
@@ -65,8 +67,10 @@ export class RoomPlayback {
     const frames = lessonFrames(lesson);
     const source = ctx.config.sources[lesson];
     const caller = source?.kind === 'remote' && isSrtCaller(source.url) ? remoteSourceElement(lesson) : undefined;
+    const watch = ctx.watch(lesson);
     ctx.inputs.add(spec, lesson, frames, {
       runner: ctx.isolatedRunner,
+      ...(watch ? { watch } : {}),
       // srtsrc reconnects by itself when the anchor comes back: the lesson is reported lost while it
       // stalls (an SRT caller called anew at once), and rebuilt only if it does not come back on its own.
       progress: remoteProgress(frames, { caller }),

@@ -3,6 +3,7 @@ import type { Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
 import { RAW_AUDIO_CAPS } from './audio.js';
 import { meter } from './meter.js';
+import { namesLatency, SRT_START_LATENCY_MS } from './srt-latency.js';
 
 export interface Canvas {
   width: number;
@@ -38,13 +39,16 @@ const TS_DEMUX_LATENCY_MS = 0;
 /** Stalls (no buffer for this long) raise an error on the source's bus, like a lost signal. */
 export const SOURCE_STALL_MS = 1500;
 
+/** Another box's RTSP stream without `latencyMs`: its jitter buffer (rtspsrc's own default is 2 s). */
+const REMOTE_RTSP_LATENCY_MS = 120;
+
 /** A decoded remote stream: its demuxer by scheme (demuxHead), or RTSP's depayloader, then the board's decoder. */
-function remoteChain(url: string, latencyMs: number, profile: BoardProfile, name: string): Chain {
+function remoteChain(url: string, latencyMs: number | undefined, profile: BoardProfile, name: string): Chain {
   const decode: Chain = [{ element: 'h264parse' }, ...profile.decoder.chain];
   const head = demuxHead(url, latencyMs, name);
   if (head) return [...head, ...decode];
   return [
-    { element: 'rtspsrc', name: `${name}-src`, properties: { location: url, latency: latencyMs } },
+    { element: 'rtspsrc', name: `${name}-src`, properties: { location: url, latency: latencyMs ?? REMOTE_RTSP_LATENCY_MS } },
     { element: 'rtph264depay' },
     ...decode,
   ];
@@ -64,7 +68,7 @@ const SRT_POLL_MS = 100;
 export const remoteSourceElement = (name: string) => `${name}-src`;
 
 /** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
-export function demuxHead(url: string, latencyMs: number, name: string): Chain | null {
+export function demuxHead(url: string, latencyMs: number | undefined, name: string): Chain | null {
   const scheme = new URL(url).protocol.replace(/:$/, '');
   const demux = { element: 'tsdemux', name: `${name}-demux` };
   switch (scheme) {
@@ -73,7 +77,12 @@ export function demuxHead(url: string, latencyMs: number, name: string): Chain |
         {
           element: 'srtsrc',
           name: remoteSourceElement(name),
-          properties: { uri: url, latency: latencyMs, ...(isSrtListener(url) ? { 'poll-timeout': SRT_POLL_MS } : {}) },
+          properties: {
+            uri: url,
+            // Where the URL names its own (`?latency=`), that one; else where a link starts before it is fitted.
+            ...(latencyMs !== undefined || !namesLatency(url) ? { latency: latencyMs ?? SRT_START_LATENCY_MS } : {}),
+            ...(isSrtListener(url) ? { 'poll-timeout': SRT_POLL_MS } : {}),
+          },
         },
         { ...demux, properties: { latency: TS_DEMUX_LATENCY_MS } },
       ];

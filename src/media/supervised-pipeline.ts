@@ -35,6 +35,8 @@ export interface SupervisedOptions {
     onStall?: (p: RunningPipeline) => void;
   };
   checkMs?: number;
+  /** Called at each check while it starts or runs: the pipeline's own upkeep (an SRT receiver's latency). */
+  watch?: (p: RunningPipeline) => void;
   onStarted?: (p: RunningPipeline) => void;
   onUp?: (p: RunningPipeline, attempt: number) => void;
   onDown?: (reason: string, attempt: number) => void;
@@ -109,6 +111,7 @@ export class SupervisedPipeline {
   private check(generation: number): void {
     const p = this.pipeline;
     if (generation !== this.generation || !p) return;
+    this.o.watch?.(p);
     const fault = this.state === 'running' ? this.o.fault?.(p) : undefined;
     if (this.state === 'starting' && this.o.isUp(p)) {
       this.state = 'running';

@@ -5,6 +5,32 @@ import { udpRelay } from '../helpers/udp-relay.js';
 
 const VIDEO = { width: 320, height: 180, fps: 25, bitrateKbps: 400, keyframeIntervalS: 1 };
 
+/** An anchor and a receiving classroom whose lesson goes through a relay; `latencyMs` set on both sides, or none. */
+async function lessonThroughRelay(network: { loss: number; delayMs: number }, latencyMs?: number, anchorAudio = 'none') {
+  const port = await freeUdpPort();
+  const relay = await udpRelay(port, network);
+  const anchor = startEngine({
+    video: VIDEO,
+    audio: { device: anchorAudio },
+    sources: { board: { kind: 'test' } },
+    outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener${latencyMs ? `&latency=${latencyMs}` : ''}` }],
+  });
+  const receiver = startEngine({
+    role: 'receive',
+    display: { sink: 'none' },
+    audio: { speaker: 'none' },
+    video: VIDEO,
+    sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${relay.port}?mode=caller`, ...(latencyMs ? { latencyMs } : {}) } },
+  });
+  await anchor.engine.start();
+  await receiver.engine.start();
+  const stop = async () => {
+    await Promise.all([receiver.engine.stop(), anchor.engine.stop()]);
+    await relay.close();
+  };
+  return { relay, anchor, receiver, stop };
+}
+
 /**
  * The lesson over a real network's faults: 3 % of datagrams lost and 40 ms added each way (80 ms round
  * trip), with SRT's latency set for it (400 ms: room for retransmissions). The receiving classroom
@@ -12,23 +38,7 @@ const VIDEO = { width: 320, height: 180, fps: 25, bitrateKbps: 400, keyframeInte
  */
 describe('the lesson over a lossy network', () => {
   it('decodes at least 99 % of the frames, and SRT statistics show the loss, the retransmissions and the round trip', async () => {
-    const port = await freeUdpPort();
-    const relay = await udpRelay(port, { loss: 0.03, delayMs: 40 });
-    const anchor = startEngine({
-      video: VIDEO,
-      audio: { device: 'test' },
-      sources: { board: { kind: 'test' } },
-      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener&latency=400` }],
-    });
-    const receiver = startEngine({
-      role: 'receive',
-      display: { sink: 'none' },
-      audio: { speaker: 'none' },
-      video: VIDEO,
-      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${relay.port}?mode=caller`, latencyMs: 400 } },
-    });
-    await anchor.engine.start();
-    await receiver.engine.start();
+    const { relay, anchor, receiver, stop } = await lessonThroughRelay({ loss: 0.03, delayMs: 40 }, 400, 'test');
     try {
       await waitUntil(() => receiver.engine.inputFrames('lesson') > 50, 'the lesson decoded through the relay', 30_000);
       // Ten seconds of lesson at 25 fps: what the receiving classroom's display was given.
@@ -48,32 +58,36 @@ describe('the lesson over a lossy network', () => {
       expect(src.latencyMs).toBe(400);
       expect(receiver.events.filter((e) => e.type === 'source.lost')).toEqual([]);
     } finally {
-      await Promise.all([receiver.engine.stop(), anchor.engine.stop()]);
-      await relay.close();
+      await stop();
+    }
+  }, 90_000);
+
+  it('with no latency set, the receiver fits it to the link (six round trips at 3 % loss), the whole lesson decoded', async () => {
+    const { receiver, stop } = await lessonThroughRelay({ loss: 0.03, delayMs: 40 });
+    const src = () => receiver.engine.stats().sources.lesson?.srt;
+    try {
+      // SRT's 120 ms to start with; raised once the 80 ms round trip has lasted 2 s (four round trips),
+      // then again once 300 packets say the network loses 3 % of them (six).
+      await waitUntil(() => (src()?.latencyMs ?? 0) >= 480 || undefined, 'the latency raised to six round trips', 40_000, 100);
+      const raised = receiver.engine.inputFrames('lesson');
+      await waitUntil(() => receiver.engine.inputFrames('lesson') > raised + 25, 'the lesson decoded after the new call', 15_000);
+      const from = receiver.engine.inputFrames('lesson');
+      await sleep(10_000);
+      expect(receiver.engine.inputFrames('lesson') - from).toBeGreaterThanOrEqual(0.99 * 250);
+      expect(src()!.latencyMs).toBeLessThanOrEqual(560);
+      expect(receiver.events.filter((e) => e.type === 'pipeline.restarted')).toEqual([]);
+    } finally {
+      await stop();
     }
   }, 90_000);
 
   it('a network cut for 6 s: the lesson is lost within 3 s and back within 3 s of the network, its pipeline playing on', async () => {
-    const port = await freeUdpPort();
-    const relay = await udpRelay(port, { loss: 0, delayMs: 0 });
-    const anchor = startEngine({
-      video: VIDEO,
-      audio: { device: 'none' },
-      sources: { board: { kind: 'test' } },
-      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }],
-    });
-    const receiver = startEngine({
-      role: 'receive',
-      display: { sink: 'none' },
-      audio: { speaker: 'none' },
-      video: VIDEO,
-      sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${relay.port}?mode=caller` } },
-    });
-    await anchor.engine.start();
-    await receiver.engine.start();
+    const { relay, receiver, stop } = await lessonThroughRelay({ loss: 0, delayMs: 0 });
     const state = () => receiver.engine.stats().sources.lesson?.state;
     try {
       await waitUntil(() => receiver.engine.inputFrames('lesson') > 50, 'the lesson', 30_000);
+      // No latency set and a round trip under a millisecond: the least, 20 ms, on both sides' word.
+      expect(receiver.engine.stats().sources.lesson!.srt!.latencyMs).toBe(20);
       relay.cut(true);
       const cutAt = Date.now();
       await waitUntil(() => state() === 'lost' || undefined, 'the lesson lost', 5000, 100);
@@ -87,10 +101,10 @@ describe('the lesson over a lossy network', () => {
       console.log(`the lesson back ${tookMs} ms after the network`);
       expect(tookMs).toBeLessThan(3000);
       expect(state()).toBe('live');
+      expect(receiver.engine.stats().sources.lesson!.srt!.latencyMs).toBe(20);
       expect(receiver.events.filter((e) => e.type === 'pipeline.restarted')).toEqual([]);
     } finally {
-      await Promise.all([receiver.engine.stop(), anchor.engine.stop()]);
-      await relay.close();
+      await stop();
     }
   }, 90_000);
 });
