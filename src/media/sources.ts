@@ -225,8 +225,10 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
       meter(`${name}-level`),
       // async=false: a classroom that sends no sound (an encoder, a box without a microphone) leaves this
       // branch unlinked, and a sink waiting to preroll held its picture back for good (no frame, the
-      // watchdog, rebuilt again and again).
-      { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel), async: false } },
+      // watchdog, rebuilt again and again). sync=false: written as it arrives, as its picture is (the
+      // speakers' mix keeps its own pace); on the clock it waited the SRT latency a second time, and the
+      // students' answers came 100 ms later on the anchor's speakers (and 140 ms after their picture).
+      { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel), async: false, sync: false } },
     ],
   ];
 }
