@@ -110,6 +110,14 @@ export function buildMetrics(src: MetricsSources): Registry {
   gauge('classbox_srt_rtt_seconds', 'Round trip of an SRT link (the worst caller of a listener).', ['link'], (g) => {
     for (const [link, l] of srtLinks()) if (l.rttMs !== null) g.set({ link }, l.rttMs / 1000);
   });
+  gauge(
+    'classbox_srt_latency_seconds',
+    'The latency both sides of an SRT link agreed on (a receiver fits it to its link).',
+    ['link'],
+    (g) => {
+      for (const [link, l] of srtLinks()) if (l.latencyMs !== null) g.set({ link }, l.latencyMs / 1000);
+    },
+  );
   const srtCounter = (name: string, help: string, pick: (l: SrtLinkStats) => number) =>
     new Counter({
       name,
