@@ -20,13 +20,6 @@ const SRT_CEILING_LATENCY_MS = 2000;
  */
 export const SRT_SENDER_LATENCY_MS = SRT_FLOOR_LATENCY_MS;
 
-/**
- * Whether a call is lowered below SRT's default, 120 ms, at all. Not for now: with the lesson and the
- * uplink lowered (and each call made again to do so), the two-box echo test measured the canceller's
- * figure at 16-22 dB in about half its runs (31-39 in the others, and before): not found why yet. A
- * link that needs more than 120 is still raised.
- */
-const LOWERS = false;
 /** A call is lowered to its link's figure only this soon after it connects (before or just after its first picture). */
 const LOWER_WITHIN_MS = 5000;
 /** Lowered only by a quarter or more: a round trip that wavers does not call again for a few milliseconds. */
@@ -93,7 +86,7 @@ export class SrtLatencyTuner {
     this.connectedAt ??= now;
     const wanted = latencyForLink(stats.rttMs, stats.packets >= LOSS_SAMPLE_PACKETS ? stats.packetsLost / stats.packets : 0);
     const raisedLately = this.raisedAt !== undefined && now - this.raisedAt < NO_LOWER_AFTER_RAISE_MS;
-    if (LOWERS && wanted <= this.latencyMs * LOWER_BELOW && now - this.connectedAt <= LOWER_WITHIN_MS && !raisedLately)
+    if (wanted <= this.latencyMs * LOWER_BELOW && now - this.connectedAt <= LOWER_WITHIN_MS && !raisedLately)
       return this.retune(p, wanted, stats.rttMs);
     if (wanted <= this.latencyMs * RAISE_ABOVE) {
       this.tooLowSince = undefined;
