@@ -23,7 +23,7 @@ const [W, H, FPS, KBPS] = (VIDEO_SPEC ? VIDEO_SPEC.slice(1).map(Number) : [1280,
 const WATCH_S = Number(process.env.LATENCY_WATCH_S ?? 24);
 /**
  * SRT's latency on every hop, boxes and gst-launch-1.0 alike (`LATENCY_SRT_MS`). Unset: the boxes as a
- * school configures them (no latency: each receiver fits it to its link, 60 ms on loopback), and
+ * school configures them (no latency: each receiver fits it to its link, 20 ms on loopback), and
  * gst-launch-1.0 at the figure they fit.
  */
 const SRT_SET = process.env.LATENCY_SRT_MS ? Number(process.env.LATENCY_SRT_MS) : undefined;

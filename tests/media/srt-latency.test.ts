@@ -19,9 +19,9 @@ function pipeline() {
 }
 
 describe('SRT latency fitted to the link', () => {
-  it('is four round trips, six or eight where the network loses more, at least 60 ms, in 5 ms steps', () => {
-    expect(latencyForLink(0.05)).toBe(60);
-    expect(latencyForLink(16)).toBe(65);
+  it('is four round trips, six or eight where the network loses more, at least 20 ms, in 5 ms steps', () => {
+    expect(latencyForLink(0.05)).toBe(20);
+    expect(latencyForLink(6)).toBe(25);
     expect(latencyForLink(80.4)).toBe(325);
     expect(latencyForLink(5000)).toBe(2000);
     expect(latencyForLink(80, 0.03)).toBe(480);
@@ -33,7 +33,7 @@ describe('SRT latency fitted to the link', () => {
     expect(namesLatency('srt://a:9000?mode=caller')).toBe(false);
   });
 
-  it('starts at 120 ms, and calls again at once with 60 ms on a LAN link; once', () => {
+  it('starts at 120 ms, and calls again at once with 20 ms on a LAN link; once', () => {
     const t = new SrtLatencyTuner('lesson', 'lesson-src', pino({ level: 'silent' }));
     const p = pipeline();
     expect(t.latencyMs).toBe(120);
@@ -41,9 +41,9 @@ describe('SRT latency fitted to the link', () => {
     expect(p.calls).toEqual([]);
     p.stats = receiving(0.3, 120);
     t.watch(p, 1000);
-    expect(p.calls).toEqual(['latency=60', 'restart lesson-src']);
-    expect(t.latencyMs).toBe(60);
-    p.stats = receiving(0.3, 60);
+    expect(p.calls).toEqual(['latency=20', 'restart lesson-src']);
+    expect(t.latencyMs).toBe(20);
+    p.stats = receiving(0.3, 20);
     for (let at = 1200; at < 20_000; at += 200) t.watch(p, at);
     expect(p.calls).toHaveLength(2);
   });
