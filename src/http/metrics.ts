@@ -5,6 +5,7 @@ import type { Classroom } from '../features/classroom.js';
 import type { MediaEngine } from '../media/engine.js';
 import type { MqttLink } from '../mqtt/client.js';
 import type { SrtLinkStats } from '../media/srt-stats.js';
+import type { EchoStats } from '../media/echo/echo-cancel.js';
 import type { Uploader } from '../recording/uploader.js';
 
 export interface MetricsSources {
@@ -69,32 +70,37 @@ export function buildMetrics(src: MetricsSources): Registry {
       for (const [path, db] of Object.entries(src.media?.stats().audio ?? {})) g.set({ path }, db);
     },
   );
-  gauge(
+  // The echo canceller's figures, where the box has one.
+  const echoGauge = (name: string, help: string, read: (echo: EchoStats) => number | null) =>
+    gauge(name, help, [], (g) => {
+      const echo = src.media?.stats().echo;
+      const value = echo ? read(echo) : null;
+      if (value !== null) g.set(value);
+    });
+  echoGauge(
     'classbox_echo_canceller_active',
     'Whether the echo canceller takes the speakers out of the microphone (1), has failed or is off (0).',
-    [],
-    (g) => {
-      const echo = src.media?.stats().echo;
-      if (echo) g.set(echo.active ? 1 : 0);
-    },
+    (e) => (e.active ? 1 : 0),
   );
-  gauge(
+  echoGauge(
     'classbox_echo_delay_seconds',
     'How long after the speakers play it the room gives the sound back, as the echo canceller has learnt it.',
-    [],
-    (g) => {
-      const delay = src.media?.stats().echo?.echoDelayMs;
-      if (delay !== null && delay !== undefined) g.set(delay / 1000);
-    },
+    (e) => (e.echoDelayMs === null ? null : e.echoDelayMs / 1000),
   );
-  gauge(
+  echoGauge(
     'classbox_echo_realignments',
     'Times the echo canceller paired the speakers with the microphone again since it started; each costs what it had learnt of the room.',
-    [],
-    (g) => {
-      const echo = src.media?.stats().echo;
-      if (echo) g.set(echo.realigned);
-    },
+    (e) => e.realigned,
+  );
+  echoGauge(
+    'classbox_echo_far_late_blocks',
+    'Blocks of the microphone (16 ms) the echo canceller sent on without what the speakers played then: it came too late, and their echo went out whole. Since the canceller started.',
+    (e) => e.farLate,
+  );
+  echoGauge(
+    'classbox_echo_drift_ppm',
+    "How much faster the speakers' clock runs than the microphone's, as the echo canceller follows it (parts per million).",
+    (e) => e.driftPpm,
   );
   // SRT links: each SRT output (all its callers) and each SRT source (another classroom, the lesson).
   const srtLinks = () => {

@@ -136,6 +136,7 @@ describe('the receiving room sends its students back without the lesson’s echo
       // The canceller learns the new room.
       await sleep(8000);
       const realignedBefore = await metric(roomHttp, /classbox_echo_realignments/);
+      const farLateBefore = await metric(roomHttp, /classbox_echo_far_late_blocks/);
       const [played, mic, heard] = await Promise.all([
         recordSink(pulse, 'room', LISTEN_S),
         recordSink(pulse, 'mic', LISTEN_S),
@@ -148,8 +149,10 @@ describe('the receiving room sends its students back without the lesson’s echo
       const nearLost = bandDb(mic, RATE, ...nearBand(NEAR_HZ)) - bandDb(heard, RATE, ...nearBand(NEAR_HZ));
       const delay = await metric(roomHttp, /classbox_echo_delay_seconds/);
       const realigned = (await metric(roomHttp, /classbox_echo_realignments/))! - realignedBefore!;
+      const drift = await metric(roomHttp, /classbox_echo_drift_ppm/);
+      const farLate = (await metric(roomHttp, /classbox_echo_far_late_blocks/))! - farLateBefore!;
       console.log(
-        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard`,
+        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard, clocks ${drift} ppm apart, ${farLate} blocks without their far end`,
       );
       expect(echoLeft).toBeGreaterThanOrEqual(20);
       expect(nearLost).toBeLessThanOrEqual(3);

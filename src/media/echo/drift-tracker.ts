@@ -5,6 +5,14 @@
  * FarEndAligner.ratio). Measured on a PulseAudio room, the echo moved 0.17 ms a second (170 ppm) against
  * its far end, which turns the phase at 3 kHz by half a turn a second: no adaptive filter follows that.
  */
+/** Lags measured before the drift is read from them, and at most kept (half a second apart). */
+const POINTS_NEEDED = 8;
+const POINTS_KEPT = 40;
+/** Measurements in a row that did not find the echo near its lag before it is looked for everywhere. */
+const LOST_AFTER = 4;
+/** The pull back to where the echo was found takes about this long (s). */
+const PULL_S = 10;
+
 export class DriftTracker {
   private readonly far: Float64Array;
   private readonly mic: Float64Array;
@@ -15,6 +23,7 @@ export class DriftTracker {
   private samples = 0;
   private corrected = 0;
   private points: Array<[number, number]> = [];
+  private misses = 0;
 
   constructor(
     private readonly o: {
@@ -32,12 +41,18 @@ export class DriftTracker {
     this.mic = new Float64Array(w);
   }
 
+  /** How many samples after the far end the echo was last found (null while it is not known). */
+  get lagSamples(): number | null {
+    return this.lag;
+  }
+
   reset(): void {
     this.filled = 0;
     this.sinceMeasure = 0;
     this.lag = null;
     this.target = null;
     this.points = [];
+    this.misses = 0;
   }
 
   /**
@@ -57,6 +72,14 @@ export class DriftTracker {
     this.sinceMeasure = 0;
     const found = this.measure();
     if (!found) return ratio;
+    if (found === 'lost') {
+      // Not where it was, though both sides had sound: the room changed by more than the search
+      // around the last lag covers (a microphone moved, another room's path). Looked for over the
+      // whole reach again; the clocks have not changed, so the ratio stays.
+      if (++this.misses >= LOST_AFTER) this.lag = null;
+      return ratio;
+    }
+    this.misses = 0;
     const previous = this.lag;
     this.lag = found.lag;
     // A jump (the room changed, a packet lost) is a new path: the filter learns it; the clocks have not changed.
@@ -65,17 +88,22 @@ export class DriftTracker {
       this.points = [];
     }
     this.points.push([this.samples, found.lag - this.corrected]);
-    if (this.points.length > 12) this.points.shift();
-    if (this.points.length < 4) return ratio;
-    // The drift: the slope of the uncorrected lag over the last few seconds (least squares); and a
-    // gentle pull back to where the echo was first found, over about three seconds.
-    const slope = leastSquaresSlope(this.points);
-    const pull = (found.lag - this.target) / (3 * this.o.rate);
+    if (this.points.length > POINTS_KEPT) this.points.shift();
+    if (this.points.length < POINTS_NEEDED) return ratio;
+    // The drift: the slope of the uncorrected lag over the last seconds (least squares), taken only
+    // where it stands out of the lags' own scatter; and a gentle pull back to where the echo was first
+    // found, beyond a sample.
+    const slope = significantSlope(this.points);
+    const off = found.lag - this.target;
+    const pull = Math.abs(off) > 1 ? (off - Math.sign(off)) / (PULL_S * this.o.rate) : 0;
     return Math.min(1.002, Math.max(0.998, 1 - slope - pull));
   }
 
-  /** The lag with the strongest correlation: coarse (every fourth sample) where none is known, then to a fraction. */
-  private measure(): { lag: number; correlation: number } | null {
+  /**
+   * The lag with the strongest correlation: coarse (every fourth sample) where none is known, then to a
+   * fraction. `lost`: both sides had sound, and the echo was not near the lag known.
+   */
+  private measure(): { lag: number; correlation: number } | 'lost' | null {
     const { maxLag } = this.o;
     // Nothing played (a mix with nobody in it), or nothing heard: nothing to find, and a search over
     // the whole reach costs tens of milliseconds that the microphone would wait.
@@ -90,7 +118,7 @@ export class DriftTracker {
       const r = this.correlation(lag, step);
       if (r > bestR) [best, bestR] = [lag, r];
     }
-    if (best < 0 || bestR < 0.3) return null;
+    if (best < 0 || bestR < 0.3) return around === null ? null : 'lost';
     if (step > 1)
       for (let lag = Math.max(1, best - 4); lag <= Math.min(maxLag - 1, best + 4); lag++) {
         const r = this.correlation(lag, 1);
@@ -129,7 +157,12 @@ function energy(x: Float64Array): number {
   return e;
 }
 
-function leastSquaresSlope(points: Array<[number, number]>): number {
+/**
+ * The least-squares slope of the points, or 0 where it is within three of its own standard errors of
+ * none: each lag is found to a fraction of a sample that wanders (resamplers, buffers), and a slope read
+ * from that scatter alone moved the far end against an echo that stood still.
+ */
+function significantSlope(points: Array<[number, number]>): number {
   const n = points.length;
   const mx = points.reduce((a, [x]) => a + x, 0) / n;
   const my = points.reduce((a, [, y]) => a + y, 0) / n;
@@ -139,7 +172,12 @@ function leastSquaresSlope(points: Array<[number, number]>): number {
     sxy += (x - mx) * (y - my);
     sxx += (x - mx) ** 2;
   }
-  return sxx > 0 ? sxy / sxx : 0;
+  if (sxx <= 0) return 0;
+  const slope = sxy / sxx;
+  let residual = 0;
+  for (const [x, y] of points) residual += (y - my - slope * (x - mx)) ** 2;
+  const stderr = Math.sqrt(residual / (n - 2) / sxx);
+  return Math.abs(slope) > 3 * stderr ? slope : 0;
 }
 
 /** The newest samples in at the end, the oldest out at the start. */

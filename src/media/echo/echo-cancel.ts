@@ -23,6 +23,10 @@ export interface EchoStats {
   echoDelayMs: number | null;
   /** Times the far end was paired with the microphone again since the canceller started (each costs what it had learnt of the echo's timing). */
   realigned: number;
+  /** Microphone blocks sent on without their whole far end (it came too late): their echo went out whole. */
+  farLate: number;
+  /** How much faster the speakers' clock runs than the microphone's, as the canceller follows it (ppm). */
+  driftPpm: number;
   /** Milliseconds of work a second (of the canceller's process). */
   busyMsPerS: number;
 }
@@ -80,6 +84,8 @@ export class EchoCancel {
       paired: this.last?.paired ?? false,
       echoDelayMs: this.last?.echoDelayMs ?? null,
       realigned: this.last?.realigned ?? 0,
+      farLate: this.last?.starved ?? 0,
+      driftPpm: this.last?.driftPpm ?? 0,
       busyMsPerS: this.busyPerS,
     };
   }

@@ -62,6 +62,7 @@ setInterval(() => {
     paired: remover.paired,
     echoDelayMs: remover.echoDelayMs,
     realigned: remover.realigned,
+    starved: remover.starved,
     driftPpm: remover.driftPpm,
     blocks: remover.blocks,
     busyMs: Math.round(remover.busyMs),

@@ -24,6 +24,8 @@ export type EchoReport =
       /** How long after it was played the room's echo comes back, as the canceller has learnt it. */
       echoDelayMs: number | null;
       realigned: number;
+      /** Microphone blocks that went out without their whole far end (it came too late). */
+      starved: number;
       /** How much faster the far end is read than it comes (the speakers' clock against the microphone's), ppm. */
       driftPpm: number;
       blocks: number;

@@ -59,8 +59,19 @@ export class EchoRemover {
     return this.aligner.paired;
   }
 
+  /** Microphone blocks that went out without their whole far end (it came too late): echo not cancelled. */
+  get starved(): number {
+    return this.aligner.starved;
+  }
+
   get realigned(): number {
     return this.aligner.realigned;
+  }
+
+  /** How far behind the far end, as the canceller is given it, the echo was last found (ms; null while not). */
+  get lagFoundMs(): number | null {
+    const lag = this.drift.lagSamples;
+    return lag === null ? null : (lag * 1000) / this.rate;
   }
 
   get driftPpm(): number {
