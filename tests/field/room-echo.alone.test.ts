@@ -142,6 +142,13 @@ describe('the receiving room sends its students back without the lesson’s echo
         recordSink(pulse, 'mic', LISTEN_S),
         recordSink(pulse, 'ear', LISTEN_S),
       ]);
+      if (process.env.ECHO_WAV_DIR)
+        for (const [n, x] of [
+          ['played', played],
+          ['mic', mic],
+          ['heard', heard],
+        ] as const)
+          writeWav(join(process.env.ECHO_WAV_DIR, `${delayMs}-${n}.wav`), x, RATE);
       // The room gives the lesson back 6 dB down: what an uplink without the canceller would carry.
       expect(bandDb(played, RATE, ...FAR_BAND) - bandDb(mic, RATE, ...FAR_BAND)).toBeGreaterThan(4);
       expect(bandDb(played, RATE, ...FAR_BAND) - bandDb(mic, RATE, ...FAR_BAND)).toBeLessThan(8);

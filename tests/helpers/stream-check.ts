@@ -18,6 +18,8 @@ export interface StreamReport {
   audioProblems: string[];
   /** The largest distance of a step between two sound frames from the usual step, in seconds. */
   audioJitterS: number;
+  /** Where the largest step was, and the timestamps around it. */
+  audioJitterAt: string;
 }
 
 /**
@@ -85,15 +87,25 @@ export async function analyzeTs(ts: Buffer, annexB: boolean): Promise<StreamRepo
     dtsProblems,
     audioBackwards,
     audioProblems,
-    audioJitterS: jitter(audio),
+    audioJitterS: jitter(audio).jitter,
+    audioJitterAt: jitter(audio).at,
   };
 }
 
-function jitter(times: number[]): number {
+/** The sound frames' largest step off their usual one (s), and where it was, for the failure's message. */
+function jitter(times: number[]): { jitter: number; at: string } {
   const steps = times.slice(1).map((t, i) => t - times[i]!);
-  if (steps.length === 0) return 0;
+  if (steps.length === 0) return { jitter: 0, at: 'no sound frames' };
   const usual = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]!;
-  return steps.reduce((m, s) => Math.max(m, Math.abs(s - usual)), 0);
+  let worst = 0;
+  steps.forEach((s, i) => {
+    if (Math.abs(s - usual) > Math.abs(steps[worst]! - usual)) worst = i;
+  });
+  const around = times.slice(Math.max(0, worst - 2), worst + 4).map((t) => t.toFixed(4));
+  return {
+    jitter: Math.abs(steps[worst]! - usual),
+    at: `step ${worst + 1} of ${steps.length} (${(times[worst]! - times[0]!).toFixed(2)} s in), usual ${usual.toFixed(4)}: ${around.join(', ')}`,
+  };
 }
 
 /** Walks an Annex B H.264 stream: for each IDR slice, whether its access unit carried an SPS (7) and a PPS (8). */
