@@ -301,8 +301,7 @@ export async function latency(): Promise<void> {
           {
             ...common('room-3', await freePort()),
             role: 'receive',
-            // LATENCY_ROOM_ECHO=off: a room without the echo canceller, where the lesson is played on its
-            // arrival (see ArrivalPace and lessonPace).
+            // LATENCY_ROOM_ECHO=off: a room without the echo canceller.
             ...(process.env.LATENCY_ROOM_ECHO === 'off' ? { audio: { device: 'pulse', speaker: 'pulse', echoCancel: false } } : {}),
             sources: {
               lesson: boxSrt(`srt://127.0.0.1:${ports.lesson}?mode=caller`),

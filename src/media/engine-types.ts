@@ -30,8 +30,6 @@ export interface MediaEngineContext {
 export interface SourceStats {
   state: 'live' | 'lost' | 'starting';
   srt?: SrtLinkStats;
-  /** A lesson played on its arrival: how far its timing was moved (ms, negative: earlier; see ArrivalPace). */
-  pacedMs?: number;
 }
 
 export interface MediaStats {

@@ -1,8 +1,6 @@
-import type { PaceSpec } from './arrival-pace.js';
-import { lessonPace } from './lesson.js';
 import { networkOutputs, type Config, type SourceConfig } from '../config/schema.js';
 import { singleLayout } from '../core/layout-names.js';
-import { cancelsEcho, hasAudio } from './audio.js';
+import { hasAudio } from './audio.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import { pipelineTokens, shellLine, type Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
@@ -20,8 +18,6 @@ export interface PipelineSpec {
   id: string;
   kind: PipelineKind;
   tokens: string[];
-  /** A lesson played on its arrival: what its pipeline's pace reads and moves (see ArrivalPace). */
-  pace?: PaceSpec;
 }
 
 /** A local source's own pipeline: its frames leave by `out`; a remote one (another classroom) says how it connects. */
@@ -143,7 +139,6 @@ function roomContext(
     speaker: options.speaker ?? config.audio.speaker,
     displays: options.displays,
     echo: options.echo,
-    cancelsEcho: form === 'service' ? options.echo?.far !== undefined : cancelsEcho(config),
     media: options.media ?? 'file:///dev/null',
     lesson: lesson as BranchContext['lesson'],
     local,
@@ -183,11 +178,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: Role, op
         });
       } else if (p.kind === 'output') graph.outputs.push({ ...spec, kind: 'output', name: name! });
       else if (p.kind === 'composite') graph.main = spec;
-      else if (p.kind === 'display' && c.lesson) {
-        // Decided with the chains themselves (lessonChains): probes in the line and a pace for them go together.
-        const pace = lessonPace(c.lesson[0], c.lesson[1], c.cancelsEcho);
-        graph.display = pace ? { ...spec, pace } : spec;
-      } else graph[p.kind] = spec;
+      else graph[p.kind] = spec;
     }
   }
   // The one line: each printable branch where the pipeline of its kind would be made, in the recipe's order.

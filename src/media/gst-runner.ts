@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { ArrivalPace, type PaceSpec } from './arrival-pace.js';
 import { parseLevel } from './audio-levels.js';
 import type { BusMessage, CreateOptions, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
 
@@ -14,9 +13,6 @@ interface GstElement {
   release?(): void;
   push?(buf: Buffer, pts: number, dts: number, duration: number, delta: boolean): void;
 }
-
-/** How often a paced stream's probe asks its upstream's latency (ns). */
-const LATENCY_ASKED_NS = 2_000_000_000;
 
 /** A source timeline more than this far from the pipeline's clock has jumped (a restarted composite). */
 const REBASE_NS = 1_000_000_000;
@@ -192,33 +188,6 @@ class GstRunningPipeline implements RunningPipeline {
     const s = this.stopped ? -1 : this.p.queryLatency(sink);
     return s >= 0 ? Math.round(s * 1000) : null;
   }
-  /** Plays the stream a set time after it arrives (see ArrivalPace); each change is posted as a `pace` message. */
-  pace(spec: PaceSpec): void {
-    const pace = new ArrivalPace();
-    for (const probe of spec.probes) {
-      // What the probe's upstream reports (a latency query through the demuxer to srtsrc), asked again
-      // every few seconds, not for every frame.
-      let upstream = -1;
-      let askedAt = -Infinity;
-      this.pullLoop(
-        probe,
-        (_buf, timing) => {
-          const now = this.p.runningTime();
-          if (upstream < 0 || now - askedAt > LATENCY_ASKED_NS) {
-            const s = this.p.queryLatency(probe);
-            upstream = s >= 0 ? s * 1e9 : -1;
-            askedAt = now;
-          }
-          const offset = pace.frame(timing.pts, now, upstream);
-          if (offset === undefined) return;
-          for (const [element, pad] of spec.pads) this.p.setPadProperty(element, pad, 'offset', offset);
-          const m: BusMessage = { type: 'pace', source: probe, paceMs: Math.round(offset / 1e6) };
-          for (const fn of this.listeners) fn(m);
-        },
-        8,
-      );
-    }
-  }
   onMessage(fn: (m: BusMessage) => void): void {
     this.listeners.push(fn);
   }
@@ -238,9 +207,8 @@ class GstRunningPipeline implements RunningPipeline {
 
 /** The real runner: gstreamer-superficial, in this process. */
 export class GstRunner implements PipelineRunner {
-  create(launch: string, options: CreateOptions = {}): RunningPipeline {
-    const p = new GstRunningPipeline(new (load().Pipeline)(launch));
-    if (options.pace) p.pace(options.pace);
-    return p;
+  /** Its options (a process's environment) are for runners with a process of their own. */
+  create(launch: string, _options: CreateOptions = {}): RunningPipeline {
+    return new GstRunningPipeline(new (load().Pipeline)(launch));
   }
 }

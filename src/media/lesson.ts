@@ -1,5 +1,4 @@
 import type { SourceConfig } from '../config/schema.js';
-import type { PaceSpec } from './arrival-pace.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
 import { RAW_AUDIO_CAPS } from './audio.js';
@@ -94,8 +93,6 @@ export function lessonChains(
   farPort?: number,
   /** For a line run by hand: the lesson alone, shown from the start (the service shows the slate until it comes). */
   printable = false,
-  /** The echo canceller hears the speakers (the printed line has no far end, its room may still have one). */
-  hearsSpeakers = farPort !== undefined,
 ): Chain[] {
   const onClock = display.map((l, i) =>
     i === display.length - 1 && 'element' in l ? { ...l, properties: { ...l.properties, sync: true } } : l,
@@ -128,9 +125,7 @@ export function lessonChains(
     ],
     [
       { ref: `${frames}.` },
-      // Where the picture's timing is moved to play it on its arrival (see lessonPace): behind the frames'
-      // count, whose sink would count anew from zero at each move (a segment sent again resets it).
-      { element: 'queue', name: lessonPaced(name).video, properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0 } },
+      { element: 'queue', properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0 } },
       { element: 'videoconvert' },
       { element: 'videoscale' },
       // The slate's format and size at the lesson's own rate.
@@ -144,64 +139,10 @@ export function lessonChains(
   if (!head) return [[...captureChain(name, source, profile, canvas), decoded], ...screenChains];
   const demux = `${name}-demux.`;
   const [speakers, ...farEnd] = speakerChains(speaker, { sync: true }, farPort);
-  const { pictureProbe, soundProbe, audio } = lessonPaced(name);
   const video: Chain = [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }];
   const decode: Chain = [...profile.decoder.chain, decoded];
-  const sound: Chain = [{ element: 'queue', name: audio }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakers];
-  if (!lessonPace(name, source, hearsSpeakers))
-    return [head, [...video, ...decode], ...screenChains, [{ ref: demux }, { caps: 'audio/mpeg' }, ...sound], ...farEnd];
-  // Played on its arrival: the encoded frames, as the demuxer lets them go, also go to the pace's probes.
-  const [pictures, sounds] = [`${name}-arrivals-tee`, `${name}-sound-arrivals-tee`];
-  return [
-    head,
-    [...video, { element: 'tee', name: pictures }],
-    [{ ref: `${pictures}.` }, { element: 'queue' }, ...decode],
-    probeChain(pictures, pictureProbe),
-    ...screenChains,
-    [{ ref: demux }, { caps: 'audio/mpeg' }, { element: 'tee', name: sounds }],
-    [{ ref: `${sounds}.` }, ...sound],
-    probeChain(sounds, soundProbe),
-    ...farEnd,
-  ];
-}
-
-/** The lesson's elements that play it on its arrival (see ArrivalPace): the probes and the branches they move. */
-function lessonPaced(name: string) {
-  return {
-    pictureProbe: `${name}-arrivals`,
-    soundProbe: `${name}-sound-arrivals`,
-    video: `${name}-video-paced`,
-    audio: `${name}-audio-paced`,
-  };
-}
-
-/** A branch of a tee of encoded frames to an appsink the pace reads; never holds the stream. */
-function probeChain(tee: string, probe: string): Chain {
-  return [
-    { ref: `${tee}.` },
-    { element: 'queue', properties: { 'max-size-buffers': 8, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
-    { element: 'appsink', name: probe, properties: { sync: false, async: false, 'max-buffers': 8, drop: true } },
-  ];
-}
-
-/**
- * How an SRT lesson is played on its arrival; other schemes keep the timing they came with, and so
- * does a lesson whose speakers the echo canceller hears. Each move of the sound's timing skips or
- * repeats some of it on the speakers at once, while the copy sent to the canceller gets all of it
- * (late, in a burst): the canceller's pairing moved and what it had learnt no longer fitted the room
- * (12-25 dB of the lesson's echo cancelled in the two-box test where 31-39 were, and 20 are due; tried
- * again with the aligner that keeps the far end's lead: 20-29 dB; see docs/benchmarks.md).
- */
-export function lessonPace(name: string, source: Extract<SourceConfig, { kind: 'remote' }>, hearsSpeakers: boolean): PaceSpec | undefined {
-  if (hearsSpeakers || new URL(source.url).protocol !== 'srt:') return undefined;
-  const { pictureProbe, soundProbe, video, audio } = lessonPaced(name);
-  return {
-    probes: [pictureProbe, soundProbe],
-    pads: [
-      [video, 'src'],
-      [audio, 'src'],
-    ],
-  };
+  const sound: Chain = [{ element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakers];
+  return [head, [...video, ...decode], ...screenChains, [{ ref: demux }, { caps: 'audio/mpeg' }, ...sound], ...farEnd];
 }
 
 /**

@@ -35,8 +35,6 @@ export interface BranchContext {
   /** What each screen shows now. */
   displays: Record<string, string> | undefined;
   echo: EchoPorts | undefined;
-  /** The echo canceller hears the speakers: in the service, where it runs; in the printed line, where it would. */
-  cancelsEcho: boolean;
   /** The file or URL played (playback). */
   media: string;
   lesson: [string, RemoteSource] | undefined;
@@ -195,10 +193,7 @@ const sourcePreview: Branch = (c, before) => withSourcePreview(before, c.source!
 
 const lesson: Branch = (c, before) => {
   const [name, src] = c.lesson!;
-  return [
-    ...before,
-    ...lessonChains(name, src, c.profile, c.canvas, displayChain(c), c.speaker, c.echo?.far, c.form === 'printable', c.cancelsEcho),
-  ];
+  return [...before, ...lessonChains(name, src, c.profile, c.canvas, displayChain(c), c.speaker, c.echo?.far, c.form === 'printable')];
 };
 
 const playback: Branch = (c, before) => {

@@ -1,4 +1,3 @@
-import type { PaceSpec } from './arrival-pace.js';
 /** The one edge between classbox and GStreamer: a pipeline from a launch string, its bus, and its named elements. */
 export interface BusMessage {
   type: string;
@@ -9,8 +8,6 @@ export interface BusMessage {
   newState?: string;
   /** A `level` meter's reading: RMS over its interval, dBFS, the channels' power mean. */
   levelDb?: number;
-  /** A `pace` message: how far a remote stream's timing was moved to play it on its arrival (ms). */
-  paceMs?: number;
 }
 
 /** Timing of an encoded sample as the encoder stamped it (nanoseconds; -1 when none). */
@@ -64,8 +61,6 @@ export interface RunningPipeline {
 export interface CreateOptions {
   /** Environment of the pipeline's own process (a screen's DISPLAY); a runner in this process has one for all and ignores it. */
   env?: Record<string, string>;
-  /** Play a remote stream on its arrival, not on the time its sender's estimate gave it (see ArrivalPace). */
-  pace?: PaceSpec;
 }
 
 export interface PipelineRunner {

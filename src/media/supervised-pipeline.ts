@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { PaceSpec } from './arrival-pace.js';
 import type { CreateOptions, PipelineRunner, RunningPipeline } from './runner.js';
 
 export type SupervisedState = 'starting' | 'running' | 'down' | 'stopped';
@@ -12,8 +11,6 @@ export interface SupervisedOptions {
   launch: () => string;
   /** The environment of the pipeline's own process, read at each (re)start (a screen's DISPLAY). */
   env?: () => Record<string, string> | undefined;
-  /** A remote stream played on its arrival (see ArrivalPace), read at each (re)start. */
-  pace?: () => PaceSpec | undefined;
   /** Waits between restarts; the last one repeats. */
   backoffMs: readonly number[];
   /** True once the pipeline really delivers (frames rendered, state PLAYING...). Polled every `checkMs`. */
@@ -82,8 +79,7 @@ export class SupervisedPipeline {
     let p: RunningPipeline;
     try {
       const env = this.o.env?.();
-      const pace = this.o.pace?.();
-      const options: CreateOptions = { ...(env ? { env } : {}), ...(pace ? { pace } : {}) };
+      const options: CreateOptions = env ? { env } : {};
       p = this.o.runner.create(this.o.launch(), options);
     } catch (err) {
       this.fail((err as Error).message, generation);
