@@ -12,7 +12,7 @@ const SETTLE_S = 10;
 const TICKS = 100; // USER_HZ
 
 /** User + system CPU seconds of a process and all its descendants. */
-function cpuSeconds(root: number): number {
+export function cpuSeconds(root: number): number {
   const stat = new Map<number, { ppid: number; ticks: number }>();
   for (const e of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {

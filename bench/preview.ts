@@ -3,18 +3,15 @@
 // `npm run bench -- preview`.
 import { CLI } from '../tests/helpers/cli.js';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { wrtc, type PeerConnection } from '../src/webrtc/wrtc.js';
+import { cpuSeconds } from './cpu.js';
 import { table } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_PREVIEW_SECONDS ?? 10);
-const cpuSeconds = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
 
 async function join1(url: string): Promise<PeerConnection> {
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });

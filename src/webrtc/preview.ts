@@ -5,20 +5,20 @@ import type { CommandTable } from '../requests/command-table.js';
 import type { Part } from '../core/lifecycle.js';
 import { PREVIEW } from '../media/graph.js';
 import { COMPOSITE, type MediaEngine } from '../media/engine.js';
-import { wrtc, wrtcAvailability, type DataChannel, type PeerConnection, type VideoSource } from './wrtc.js';
+import { PeerProcess } from './peer-process.js';
 
 /** No joystick message for this long while a camera moves: the viewer is gone or stuck, stop it. */
 export const DEAD_MAN_MS = 500;
-const ICE_GATHER_MS = 2000;
 /** A viewer that has not connected this long after its answer frees its slot (a tab closed mid-offer). */
 const CONNECT_DEADLINE_MS = 15_000;
+/** The peers' process ends this long after its last viewer left: a box nobody previews does not carry libwebrtc. */
+const PEERS_IDLE_MS = 60_000;
 
 interface Viewer {
   id: string;
   /** `composite`, or a source's name. */
   feed: string;
-  pc: PeerConnection;
-  source: VideoSource;
+  connected: boolean;
   /** Cameras this viewer moves: the move sent, and its dead-man timer. */
   moving: Map<string, { timer: NodeJS.Timeout; move: string }>;
 }
@@ -36,17 +36,46 @@ export interface PreviewContext {
  * joystick over the same connection's data channel. Frames come small (640x360 at 15 fps, I420) from
  * the composite's preview branch, whose valve opens only while someone watches; a slow viewer drops
  * frames in WebRTC's own queue and never holds the pipeline. A joystick move repeats while held: when
- * the messages stop (a closed tab, a dropped link) the camera is stopped after 500 ms.
+ * the messages stop (a closed tab, a dropped link) the camera is stopped after 500 ms. The peers
+ * themselves run in a process of their own (PeerProcess): node-webrtc's native crashes cost the
+ * viewers, whose cameras are stopped, and never the room.
  */
 export class Preview implements Part {
   /** How long an answered viewer may take to connect before its slot is freed. */
   connectDeadlineMs = CONNECT_DEADLINE_MS;
+  /** How long the peers' process outlives its last viewer. */
+  peersIdleMs = PEERS_IDLE_MS;
   readonly name = 'preview';
   private readonly viewers = new Map<string, Viewer>();
   private readonly log: Logger;
+  private readonly peers: PeerProcess;
+  private idle: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: PreviewContext) {
     this.log = ctx.log.child({ part: 'preview' });
+    this.peers = new PeerProcess({
+      state: (id, state) => {
+        const v = this.viewers.get(id);
+        if (!v) return;
+        if (state === 'connected') v.connected = true;
+        if (['failed', 'closed', 'disconnected'].includes(state)) this.close(id);
+      },
+      message: (id, text) => {
+        const v = this.viewers.get(id);
+        if (v) this.joystick(v, text);
+      },
+      // The page's channel closes with its tab: the viewer is gone (sooner than ICE would say so).
+      channelClosed: (id) => this.close(id),
+      exited: (how) => {
+        this.log.error({ how, viewers: this.viewers.size }, "the preview's process died: its viewers are dropped, their cameras stopped");
+        for (const id of [...this.viewers.keys()]) this.close(id);
+      },
+    });
+  }
+
+  /** The peers' process while it runs. */
+  get peerPid(): number | undefined {
+    return this.peers.pid;
   }
 
   get viewerCount(): number {
@@ -57,18 +86,13 @@ export class Preview implements Part {
 
   async stop(): Promise<void> {
     for (const id of [...this.viewers.keys()]) this.close(id);
+    clearTimeout(this.idle);
+    this.peers.stop();
   }
 
   private frame(feed: string, buf: Buffer): void {
-    const frame = { width: PREVIEW.width, height: PREVIEW.height, data: new Uint8ClampedArray(buf.buffer, buf.byteOffset, buf.length) };
-    for (const v of this.viewers.values()) {
-      if (v.feed !== feed) continue;
-      try {
-        v.source.onFrame(frame);
-      } catch (err) {
-        this.log.debug({ err, viewer: v.id }, 'frame refused');
-      }
-    }
+    const ids = [...this.viewers.values()].filter((v) => v.feed === feed).map((v) => v.id);
+    this.peers.frame(ids, PREVIEW.width, PREVIEW.height, buf);
   }
 
   /** WHEP: answers an offer for the composite or one source; the id names the session for its DELETE. */
@@ -79,47 +103,29 @@ export class Preview implements Part {
     if (this.viewers.size >= this.ctx.maxViewers)
       throw new ClassboxError('device_busy', `${this.ctx.maxViewers} viewers already (http.maxViewers)`);
     if (!/^v=0\r?\n/.test(sdp) || sdp.length > 64 * 1024) throw new ClassboxError('invalid_request', 'the body must be an SDP offer');
-    const can = wrtcAvailability();
-    if (!can.available) throw new ClassboxError('conflict', `the preview is not available on this board: ${can.reason}`);
+    clearTimeout(this.idle);
     const id = randomUUID();
-    const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
-    const source = new wrtc.nonstandard.RTCVideoSource();
-    const v: Viewer = { id, feed, pc, source, moving: new Map() };
-    pc.addTrack(source.createTrack());
-    pc.ondatachannel = ({ channel }) => this.joystick(v, channel);
-    pc.onconnectionstatechange = () => {
-      if (['failed', 'closed', 'disconnected'].includes(pc.connectionState)) this.close(id);
-    };
+    const v: Viewer = { id, feed, connected: false, moving: new Map() };
     this.viewers.set(id, v);
     if (this.watching(feed) === 1) this.ctx.media.setPreviewSink(feed, (buf) => this.frame(feed, buf));
+    let answer: string;
     try {
-      await pc.setRemoteDescription({ type: 'offer', sdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      // No trickle: the answer carries the candidates (a LAN, no STUN needed).
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === 'complete') return resolve();
-        const t = setTimeout(resolve, ICE_GATHER_MS);
-        pc.onicegatheringstatechange = () => {
-          if (pc.iceGatheringState === 'complete') {
-            clearTimeout(t);
-            resolve();
-          }
-        };
-      });
+      answer = await this.peers.answer(id, sdp);
     } catch (err) {
       this.close(id);
+      if (err instanceof ClassboxError) throw err;
       throw new ClassboxError('invalid_request', `offer not accepted: ${(err as Error).message}`);
     }
     // An offer answered and never connected (the browser went away, ICE never met) held a slot forever.
     const deadline = setTimeout(() => {
-      if (this.viewers.get(id) === v && pc.connectionState !== 'connected') {
+      if (this.viewers.get(id) === v && !v.connected) {
         this.log.info({ viewer: id }, 'preview viewer never connected; slot freed');
         this.close(id);
       }
     }, this.connectDeadlineMs);
     deadline.unref();
     this.log.info({ viewer: id, viewers: this.viewers.size }, 'preview viewer joined');
-    return { id, answer: pc.localDescription!.sdp };
+    return { id, answer };
   }
 
   private watching(feed: string): number {
@@ -130,13 +136,13 @@ export class Preview implements Part {
     const v = this.viewers.get(id);
     if (!v) return false;
     this.viewers.delete(id);
-    for (const camera of v.moving.keys()) this.release(v, camera, 'viewer gone');
-    try {
-      v.pc.close();
-    } catch {
-      // already closed
-    }
+    for (const camera of [...v.moving.keys()]) this.release(v, camera, 'viewer gone');
+    this.peers.close(id);
     if (this.watching(v.feed) === 0) this.ctx.media?.setPreviewSink(v.feed, undefined);
+    if (this.viewers.size === 0) {
+      clearTimeout(this.idle);
+      this.idle = setTimeout(() => this.viewers.size === 0 && this.peers.stop(), this.peersIdleMs).unref();
+    }
     this.log.info({ viewer: id, viewers: this.viewers.size }, 'preview viewer left');
     return true;
   }
@@ -154,29 +160,14 @@ export class Preview implements Part {
    * "camera"}` on release, `{"type":"zoom","camera","direction"}`, `{"type":"recall","camera","preset"}`.
    * Each answers `{"ok":true}` or `{"ok":false,"code","message"}` on the channel.
    */
-  private joystick(v: Viewer, channel: DataChannel): void {
-    // The page's channel closes with its tab: the viewer is gone (sooner than ICE would say so).
-    channel.onclose = () => {
-      for (const camera of [...v.moving.keys()]) this.release(v, camera, 'channel closed');
-      this.close(v.id);
-    };
-    // A channel can close between the check and the send (the tab went): an answer nobody can read is dropped.
-    const answer = (text: string) => {
-      try {
-        if (channel.readyState === 'open') channel.send(text);
-      } catch {
-        /* closed meanwhile */
-      }
-    };
-    channel.onmessage = (e) => {
-      void this.command(v, typeof e.data === 'string' ? e.data : Buffer.from(e.data).toString('utf8')).then(
-        () => answer('{"ok":true}'),
-        (err: unknown) => {
-          const c = toClassboxError(err);
-          answer(JSON.stringify({ ok: false, code: c.code, message: c.message }));
-        },
-      );
-    };
+  private joystick(v: Viewer, text: string): void {
+    void this.command(v, text).then(
+      () => this.peers.send(v.id, '{"ok":true}'),
+      (err: unknown) => {
+        const c = toClassboxError(err);
+        this.peers.send(v.id, JSON.stringify({ ok: false, code: c.code, message: c.message }));
+      },
+    );
   }
 
   /**

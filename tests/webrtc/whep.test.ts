@@ -161,6 +161,40 @@ describe('WebRTC preview (WHEP) and the joystick over its data channel', () => {
     w.pc.close();
   });
 
+  it("the peers' process dying (a native crash) costs its viewers, not the box: their cameras stopped, the next viewer plays", async () => {
+    await waitUntil(() => service.preview!.viewerCount === 0, 'earlier viewers gone');
+    const v = await viewer(url);
+    await waitUntil(() => v.frames() > 3, 'frames decoded', 15_000);
+    v.channel.send(JSON.stringify({ type: 'move', camera: 'teacher-cam', direction: 'right', speed: 40 }));
+    await waitUntil(() => camera.framesMatching('81010601').some((f) => f.toString('hex').endsWith('0203ff')), 'move right at the camera');
+    const before = stops();
+    const pid = service.preview!.peerPid!;
+    process.kill(pid, 'SIGSEGV');
+    await waitUntil(() => service.preview!.viewerCount === 0, "the dead process's viewers dropped");
+    await waitUntil(() => stops() > before, 'the moving camera stopped', 2000);
+    expect(service.media!.pipelineState()).toBe('running');
+    const w = await viewer(url);
+    await waitUntil(() => w.frames() > 3, 'a new viewer plays', 15_000);
+    expect(service.preview!.peerPid).not.toBe(pid);
+    v.pc.close();
+    w.pc.close();
+  }, 40_000);
+
+  it("the peers' process ends once nobody has watched for a while, and starts again for the next viewer", async () => {
+    service.preview!.peersIdleMs = 500;
+    const v = await viewer(url);
+    await waitUntil(() => v.frames() > 3, 'frames decoded', 15_000);
+    const pid = service.preview!.peerPid!;
+    v.pc.close();
+    await waitUntil(() => service.preview!.viewerCount === 0, 'the viewer gone');
+    await waitUntil(() => service.preview!.peerPid === undefined || undefined, 'the idle process ended', 5000);
+    expect(() => process.kill(pid, 0)).toThrow();
+    const w = await viewer(url);
+    await waitUntil(() => w.frames() > 3, 'a new viewer plays', 15_000);
+    w.pc.close();
+    service.preview!.peersIdleMs = 60_000;
+  }, 40_000);
+
   it('offers answered but never connected free their slots after the connect deadline', async () => {
     await waitUntil(() => service.preview!.viewerCount === 0, 'earlier viewers gone');
     service.preview!.connectDeadlineMs = 1500;
