@@ -1,10 +1,3 @@
-/**
- * Keeps the room's echo still against the far end the canceller is given. Every half second it finds,
- * by cross-correlation, how many samples after the far end its echo comes (to a twentieth of a sample),
- * and from how that lag moves, the two clocks' ratio: the far end is then read at that ratio (see
- * FarEndAligner.ratio). Measured on a PulseAudio room, the echo moved 0.17 ms a second (170 ppm) against
- * its far end, which turns the phase at 3 kHz by half a turn a second: no adaptive filter follows that.
- */
 /** Lags measured before the drift is read from them, and at most kept (half a second apart). */
 const POINTS_NEEDED = 8;
 const POINTS_KEPT = 40;
@@ -13,6 +6,13 @@ const LOST_AFTER = 4;
 /** The pull back to where the echo was found takes about this long (s). */
 const PULL_S = 10;
 
+/**
+ * Keeps the room's echo still against the far end the canceller is given. Every half second it finds,
+ * by cross-correlation, how many samples after the far end its echo comes (to a twentieth of a sample),
+ * and from how that lag moves, the two clocks' ratio: the far end is then read at that ratio (see
+ * FarEndAligner.ratio). Measured on a PulseAudio room, the echo moved 0.17 ms a second (170 ppm) against
+ * its far end, which turns the phase at 3 kHz by half a turn a second: no adaptive filter follows that.
+ */
 export class DriftTracker {
   private readonly far: Float64Array;
   private readonly mic: Float64Array;

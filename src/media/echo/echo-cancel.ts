@@ -84,7 +84,7 @@ export class EchoCancel {
       paired: this.last?.paired ?? false,
       echoDelayMs: this.last?.echoDelayMs ?? null,
       realigned: this.last?.realigned ?? 0,
-      farLate: this.last?.starved ?? 0,
+      farLate: this.last?.farLate ?? 0,
       driftPpm: this.last?.driftPpm ?? 0,
       busyMsPerS: this.busyPerS,
     };

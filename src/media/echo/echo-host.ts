@@ -62,7 +62,7 @@ setInterval(() => {
     paired: remover.paired,
     echoDelayMs: remover.echoDelayMs,
     realigned: remover.realigned,
-    starved: remover.starved,
+    farLate: remover.farLate,
     driftPpm: remover.driftPpm,
     blocks: remover.blocks,
     busyMs: Math.round(remover.busyMs),

@@ -25,7 +25,7 @@ export type EchoReport =
       echoDelayMs: number | null;
       realigned: number;
       /** Microphone blocks that went out without their whole far end (it came too late). */
-      starved: number;
+      farLate: number;
       /** How much faster the far end is read than it comes (the speakers' clock against the microphone's), ppm. */
       driftPpm: number;
       blocks: number;

@@ -60,8 +60,8 @@ export class EchoRemover {
   }
 
   /** Microphone blocks that went out without their whole far end (it came too late): echo not cancelled. */
-  get starved(): number {
-    return this.aligner.starved;
+  get farLate(): number {
+    return this.aligner.farLate;
   }
 
   get realigned(): number {

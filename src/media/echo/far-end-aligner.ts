@@ -46,7 +46,7 @@ export class FarEndAligner {
    * Microphone blocks that went out while paired without their whole far end (it came more than
    * `maxWaitMs` late): the echo in them is not cancelled.
    */
-  starved = 0;
+  farLate = 0;
   /** Times the far end was paired with the microphone anew (what was learnt of the echo's timing is gone). */
   pairings = 0;
   /**
@@ -128,7 +128,7 @@ export class FarEndAligner {
           // again where it is.
           const waitedMs = now - this.oldestMicAt() - (block * 1000) / rate;
           if (waitedMs < (this.o.maxWaitMs ?? 30)) return;
-          this.starved++;
+          this.farLate++;
           if (missing > block) {
             this.realigned++;
             this.pairings++;
