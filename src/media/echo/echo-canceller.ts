@@ -52,6 +52,7 @@ export class EchoCanceller {
   private readonly prevFar: Float64Array;
   private readonly prevErr: Float64Array;
   private readonly prevEcho: Float64Array;
+  private readonly prevMic: Float64Array;
   private readonly overlap: Float64Array;
   private readonly frame: Float64Array;
   private readonly timeBuf: Float64Array;
@@ -62,6 +63,7 @@ export class EchoCanceller {
   private readonly errPower: Float64Array;
   private readonly micSpec: Float64Array;
   private readonly echoSpec: Float64Array;
+  private readonly heardSpec: Float64Array;
 
   constructor(options: EchoCancellerOptions) {
     const n = options.block ?? 256;
@@ -80,6 +82,7 @@ export class EchoCanceller {
     this.prevFar = new Float64Array(n);
     this.prevErr = new Float64Array(n);
     this.prevEcho = new Float64Array(n);
+    this.prevMic = new Float64Array(n);
     this.overlap = new Float64Array(n);
     this.frame = new Float64Array(2 * n);
     this.timeBuf = new Float64Array(2 * n);
@@ -90,6 +93,7 @@ export class EchoCanceller {
     this.errPower = new Float64Array(this.fft.bins);
     this.micSpec = this.fft.newSpectrum();
     this.echoSpec = this.fft.newSpectrum();
+    this.heardSpec = this.fft.newSpectrum();
   }
 
   /** The filter's reach: how late an echo can come and still be cancelled. */
@@ -143,7 +147,7 @@ export class EchoCanceller {
       err[i] = mic[i]! - echo[i]!;
     }
     this.adapt(err);
-    const out = this.suppress(err, echo);
+    const out = this.suppress(err, echo, mic);
     // Whatever came in, the filter must not hold a NaN for the rest of the class: start again from nothing.
     if (!Number.isFinite(out[0]!) || !Number.isFinite(out[n - 1]!)) {
       this.reset();
@@ -173,7 +177,17 @@ export class EchoCanceller {
 
   /** Everything learnt forgotten. */
   reset(): void {
-    for (const a of [...this.weights, ...this.history, this.prevFar, this.prevErr, this.prevEcho, this.overlap, this.errPower]) a.fill(0);
+    for (const a of [
+      ...this.weights,
+      ...this.history,
+      this.prevFar,
+      this.prevErr,
+      this.prevEcho,
+      this.prevMic,
+      this.overlap,
+      this.errPower,
+    ])
+      a.fill(0);
     this.longTerm = this.leakNum = this.leakDen = 0;
   }
 
@@ -213,24 +227,28 @@ export class EchoCanceller {
     }
   }
 
+  /** The spectrum of the last two blocks under the sqrt-Hann window (50 % overlap). */
+  private windowed(prev: ArrayLike<number>, cur: ArrayLike<number>, out: Float64Array): void {
+    const { n, frame, window } = this;
+    for (let i = 0; i < n; i++) {
+      frame[i] = prev[i]! * window[i]!;
+      frame[n + i] = cur[i]! * window[n + i]!;
+    }
+    this.fft.forward(frame, out);
+  }
+
   /**
    * Per bin, lowers what the filter's own echo estimate explains of the remainder. How much of the
    * estimate is left in the remainder (the leak) is learnt from the two's powers over the last second.
    */
-  private suppress(err: Float64Array, echo: Float64Array): Float64Array {
-    const { n, fft, frame, window, micSpec: s, echoSpec: y } = this;
-    for (let i = 0; i < n; i++) {
-      frame[i] = this.prevErr[i]! * window[i]!;
-      frame[n + i] = err[i]! * window[n + i]!;
-    }
-    fft.forward(frame, s);
-    for (let i = 0; i < n; i++) {
-      frame[i] = this.prevEcho[i]! * window[i]!;
-      frame[n + i] = echo[i]! * window[n + i]!;
-    }
-    fft.forward(frame, y);
+  private suppress(err: Float64Array, echo: Float64Array, mic: ArrayLike<number>): Float64Array {
+    const { n, fft, frame, window, micSpec: s, echoSpec: y, heardSpec: m } = this;
+    this.windowed(this.prevErr, err, s);
+    this.windowed(this.prevEcho, echo, y);
+    this.windowed(this.prevMic, mic, m);
     this.prevErr.set(err);
     this.prevEcho.set(echo);
+    this.prevMic.set(mic);
 
     let num = 0;
     let den = 0;
@@ -244,8 +262,21 @@ export class EchoCanceller {
     this.leakDen = 0.95 * this.leakDen + 0.05 * den;
     const leak = this.leakDen > 1e-20 ? Math.min(1, this.leakNum / this.leakDen) : 0;
     for (let k = 0; k < s.length; k += 2) {
+      const pm = m[k]! ** 2 + m[k + 1]! ** 2;
+      const py = y[k]! ** 2 + y[k + 1]! ** 2;
+      let residual = this.overdrive * leak * py;
+      // The filter only ever takes away. Where what it left is louder than the microphone, its estimate
+      // is not in the microphone (the speakers skipped what came to them too late and played silence,
+      // while the far end told here had it): subtracting it added its opposite, as loud as the echo.
+      // That bin goes on as heard. Where the filter took less than half of a bin its estimate says is
+      // mostly echo, the whole estimate is taken for echo left in it.
+      const pe = s[k]! ** 2 + s[k + 1]! ** 2;
+      if (pe > pm) {
+        s[k] = m[k]!;
+        s[k + 1] = m[k + 1]!;
+      }
+      if (pe > 0.5 * pm && py > 0.5 * pm) residual = Math.max(residual, py);
       const ps = s[k]! ** 2 + s[k + 1]! ** 2;
-      const residual = this.overdrive * leak * (y[k]! ** 2 + y[k + 1]! ** 2);
       const gain = ps > 1e-20 ? Math.min(1, Math.max(this.floor, 1 - residual / ps)) : 1;
       s[k] = s[k]! * gain;
       s[k + 1] = s[k + 1]! * gain;
