@@ -62,6 +62,16 @@ export function audioSourceChains(config: Config, echo?: EchoPorts): Chain[] {
   ];
 }
 
+/**
+ * A stream's AAC sound as the demuxer gives it, decoded: each PES holds whole ADTS frames, which the
+ * decoder takes as they are. No aacparse in between: it holds each frame until the next one's header
+ * has come (21 ms at the median, up to 64 ms), and frames of digital silence (6 bytes of AAC each)
+ * until enough bytes follow, that is until the sound comes back (up to 170 ms, then all at once): the
+ * speakers then skipped them as late, and the echo canceller, told them in a burst, paired its far end
+ * anew after every pause.
+ */
+export const DEMUXED_AAC_DECODE: Chain = [{ caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'avdec_aac' }];
+
 /** In the composite: the channel, one AAC encode, and a tee to every output. */
 export function audioEncodeChain(config: Config): Chain {
   return [

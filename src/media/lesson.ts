@@ -1,7 +1,7 @@
 import type { SourceConfig } from '../config/schema.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
-import { RAW_AUDIO_CAPS } from './audio.js';
+import { DEMUXED_AAC_DECODE, RAW_AUDIO_CAPS } from './audio.js';
 import { farEndBranch } from './echo/echo-link.js';
 import type { BoardProfile } from './profiles.js';
 import type { RunningPipeline } from './runner.js';
@@ -141,8 +141,7 @@ export function lessonChains(
   const [speakers, ...farEnd] = speakerChains(speaker, { sync: true }, farPort);
   const video: Chain = [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }];
   const decode: Chain = [...profile.decoder.chain, decoded];
-  const sound: Chain = [{ element: 'queue' }, { element: 'aacparse' }, { element: 'avdec_aac' }, ...speakers];
-  return [head, [...video, ...decode], ...screenChains, [{ ref: demux }, { caps: 'audio/mpeg' }, ...sound], ...farEnd];
+  return [head, [...video, ...decode], ...screenChains, [{ ref: demux }, ...DEMUXED_AAC_DECODE, ...speakers], ...farEnd];
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { SourceConfig } from '../config/schema.js';
 import type { Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
-import { RAW_AUDIO_CAPS } from './audio.js';
+import { DEMUXED_AAC_DECODE, RAW_AUDIO_CAPS } from './audio.js';
 import { meter } from './meter.js';
 import { namesLatency, SRT_START_LATENCY_MS } from './srt-latency.js';
 
@@ -215,10 +215,7 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
     ],
     [
       { ref: demux },
-      { caps: 'audio/mpeg' },
-      { element: 'queue' },
-      { element: 'aacparse' },
-      { element: 'avdec_aac' },
+      ...DEMUXED_AAC_DECODE,
       { element: 'audioconvert' },
       { element: 'audioresample' },
       { caps: RAW_AUDIO_CAPS },
