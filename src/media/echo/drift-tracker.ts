@@ -1,8 +1,13 @@
 /** Lags measured before the drift is read from them, and at most kept (half a second apart). */
 const POINTS_NEEDED = 8;
 const POINTS_KEPT = 40;
-/** Measurements in a row that did not find the echo near its lag before it is looked for everywhere. */
-const LOST_AFTER = 4;
+/**
+ * Measurements in a row that did not find the echo near its lag before it is looked for everywhere. A
+ * speaker slaved to another clock corrects its skew in jumps of 20-50 ms (GStreamer's audio sinks):
+ * each half second the echo is not followed costs its cancelling, and what the filter learns of the
+ * new lag meanwhile is lost when what it learnt is moved there.
+ */
+const LOST_AFTER = 2;
 /** The pull back to where the echo was found takes about this long (s). */
 const PULL_S = 10;
 
@@ -24,6 +29,13 @@ export class DriftTracker {
   private corrected = 0;
   private points: Array<[number, number]> = [];
   private misses = 0;
+  private readonly ahead: number;
+  /** How well the echo correlates with its far end where it is found, lately. */
+  private typical = 0;
+  /** Where the echo was last found, kept while it is looked for anew (null after a reset). */
+  private lastFound: number | null = null;
+  /** How far the echo moved since it was last taken (see `takeJump`), samples. */
+  private jump = 0;
 
   constructor(
     private readonly o: {
@@ -34,11 +46,17 @@ export class DriftTracker {
       window?: number;
       /** Samples between measurements. */
       every?: number;
+      /**
+       * How far before its far end an echo is looked for (samples). The microphone correlated is that
+       * much older than its newest.
+       */
+      ahead?: number;
     },
   ) {
     const w = o.window ?? o.rate;
-    this.far = new Float64Array(w + o.maxLag + 8);
-    this.mic = new Float64Array(w);
+    this.ahead = o.ahead ?? 0;
+    this.far = new Float64Array(w + this.ahead + o.maxLag + 8);
+    this.mic = new Float64Array(w + this.ahead);
   }
 
   /** How many samples after the far end the echo was last found (null while it is not known). */
@@ -46,7 +64,20 @@ export class DriftTracker {
     return this.lag;
   }
 
+  /**
+   * How many samples later the echo comes than where it was found before, since this was last asked (0
+   * where it has not moved): the speakers' timing jumped while the clocks stayed as they were.
+   */
+  takeJump(): number {
+    const jump = this.jump;
+    this.jump = 0;
+    return jump;
+  }
+
   reset(): void {
+    this.lastFound = null;
+    this.jump = 0;
+    this.typical = 0;
     this.filled = 0;
     this.sinceMeasure = 0;
     this.lag = null;
@@ -70,7 +101,13 @@ export class DriftTracker {
     this.corrected += (ratio - 1) * mic.length;
     if (this.filled < this.far.length || this.sinceMeasure < (this.o.every ?? this.o.rate / 2)) return ratio;
     this.sinceMeasure = 0;
-    const found = this.measure();
+    let found = this.measure();
+    // Not near its lag: looked for everywhere at once, and taken where it correlates about as well as
+    // the echo has lately (a jump of the speakers' timing is followed within a second).
+    if (found === 'lost') {
+      const anywhere = this.measure(true);
+      if (anywhere && anywhere !== 'lost' && anywhere.correlation >= 0.8 * this.typical) found = anywhere;
+    }
     if (!found) return ratio;
     if (found === 'lost') {
       // Not where it was, though both sides had sound: the room changed by more than the search
@@ -80,9 +117,13 @@ export class DriftTracker {
       return ratio;
     }
     this.misses = 0;
-    const previous = this.lag;
-    this.lag = found.lag;
-    // A jump (the room changed, a packet lost) is a new path: the filter learns it; the clocks have not changed.
+    const previous = this.lastFound;
+    this.lag = this.lastFound = found.lag;
+    this.typical = this.typical === 0 ? found.correlation : 0.8 * this.typical + 0.2 * found.correlation;
+    // A jump (the room changed, the speakers' timing jumped) is a new path: what the filter learnt moves
+    // there (see takeJump); the clocks have not changed. Found again where it was (after a pause in the
+    // far end), the drift read so far stands.
+    if (previous !== null && Math.abs(found.lag - previous) > 4) this.jump += found.lag - previous;
     if (previous === null || this.target === null || Math.abs(found.lag - previous) > 4) {
       this.target = found.lag;
       this.points = [];
@@ -103,28 +144,29 @@ export class DriftTracker {
    * The lag with the strongest correlation: coarse (every fourth sample) where none is known, then to a
    * fraction. `lost`: both sides had sound, and the echo was not near the lag known.
    */
-  private measure(): { lag: number; correlation: number } | 'lost' | null {
+  private measure(everywhere = false): { lag: number; correlation: number } | 'lost' | null {
     const { maxLag } = this.o;
     // Nothing played (a mix with nobody in it), or nothing heard: nothing to find, and a search over
     // the whole reach costs tens of milliseconds that the microphone would wait.
     if (energy(this.far) < 1e-6 * this.far.length || energy(this.mic) < 1e-8 * this.mic.length) return null;
-    let best = -1;
+    let best = -Infinity;
     let bestR = 0;
-    const around = this.lag === null ? null : Math.round(this.lag);
-    const from = around === null ? 0 : Math.max(1, around - 8);
+    const around = this.lag === null || everywhere ? null : Math.round(this.lag);
+    const least = 1 - this.ahead;
+    const from = around === null ? least : Math.max(least, around - 8);
     const to = around === null ? maxLag : Math.min(maxLag - 1, around + 8);
     const step = around === null ? 4 : 1;
     for (let lag = from; lag <= to; lag += around === null ? 2 : 1) {
       const r = this.correlation(lag, step);
       if (r > bestR) [best, bestR] = [lag, r];
     }
-    if (best < 0 || bestR < 0.3) return around === null ? null : 'lost';
+    if (bestR < 0.3) return around === null ? null : 'lost';
     if (step > 1)
-      for (let lag = Math.max(1, best - 4); lag <= Math.min(maxLag - 1, best + 4); lag++) {
+      for (let lag = Math.max(least, best - 4); lag <= Math.min(maxLag - 1, best + 4); lag++) {
         const r = this.correlation(lag, 1);
         if (r > bestR) [best, bestR] = [lag, r];
       }
-    if (best < 1 || best >= maxLag - 1) return { lag: best, correlation: bestR };
+    if (best <= least || best >= maxLag - 1) return { lag: best, correlation: bestR };
     // A parabola through the peak and its neighbours places it between samples.
     const a = this.correlation(best - 1, 1);
     const c = this.correlation(best + 1, 1);
@@ -140,7 +182,7 @@ export class DriftTracker {
     let xy = 0;
     let xx = 0;
     let yy = 0;
-    for (let i = 0; i < mic.length; i += step) {
+    for (let i = 0; i < mic.length - this.ahead; i += step) {
       const x = far[offset + i]!;
       const y = mic[i]!;
       xy += x * y;

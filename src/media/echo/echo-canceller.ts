@@ -175,6 +175,29 @@ export class EchoCanceller {
     this.prevFar.fill(0);
   }
 
+  /**
+   * The room's echo now comes `samples` later against the far end (earlier where negative): the
+   * speakers skipped or repeated what the far end told here did not. What was learnt moves with it, to
+   * the sample, rather than be learnt again (4 s to 20 dB).
+   */
+  shiftBy(samples: number): void {
+    const shift = Math.round(samples);
+    if (shift === 0) return;
+    const { n, parts, fft, timeBuf } = this;
+    const taps = new Float64Array(parts * n);
+    this.weights.forEach((w, p) => {
+      fft.inverse(w, timeBuf);
+      taps.set(timeBuf.subarray(0, n), p * n);
+    });
+    const moved = new Float64Array(taps.length);
+    for (let i = Math.max(0, shift); i < taps.length && i - shift < taps.length; i++) moved[i] = taps[i - shift]!;
+    this.weights.forEach((w, p) => {
+      timeBuf.fill(0);
+      timeBuf.set(moved.subarray(p * n, (p + 1) * n));
+      fft.forward(timeBuf, w);
+    });
+  }
+
   /** Everything learnt forgotten. */
   reset(): void {
     for (const a of [

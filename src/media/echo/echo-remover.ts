@@ -6,6 +6,12 @@ import { FarEndAligner } from './far-end-aligner.js';
 const BLOCK = 256;
 /** The microphone is paired with the far end this far behind its newest sample (see FarEndAligner). */
 const BEHIND_MS = 50;
+/**
+ * How far before its far end the echo is looked for, and how far after it it must come to be cancelled
+ * (the filter holds only what comes after its far end, and the resamplers ring a few samples ahead).
+ */
+const AHEAD_MS = 100;
+const LEAST_LAG_MS = 4;
 
 /**
  * The whole of what the canceller's process does with sound, without its sockets: the far end paired
@@ -23,7 +29,11 @@ export class EchoRemover {
   constructor(private readonly rate: number) {
     this.canceller = new EchoCanceller({ rate, block: BLOCK });
     this.aligner = new FarEndAligner({ block: BLOCK, rate, behindMs: BEHIND_MS });
-    this.drift = new DriftTracker({ rate, maxLag: Math.round((this.canceller.reachMs * rate) / 1000) });
+    this.drift = new DriftTracker({
+      rate,
+      maxLag: Math.round((this.canceller.reachMs * rate) / 1000),
+      ahead: Math.round((AHEAD_MS * rate) / 1000),
+    });
   }
 
   pushFar(samples: ArrayLike<number>, now: number): void {
@@ -46,14 +56,37 @@ export class EchoRemover {
       if (aligner.moved > 0) {
         this.canceller.delayBy(aligner.moved);
         aligner.moved = 0;
+        // The echo is that much later against the far end now: found again from there.
+        this.drift.reset();
       }
-      if (aligner.paired) aligner.ratio = this.drift.push(pair.far, pair.mic, aligner.ratio);
+      if (aligner.paired) {
+        aligner.ratio = this.drift.push(pair.far, pair.mic, aligner.ratio);
+        // The speakers' own timing jumped (a skew corrected, a late buffer skipped): what was learnt
+        // moves with the echo.
+        this.canceller.shiftBy(this.drift.takeJump());
+        this.keepEchoAfterFarEnd();
+      }
       const clean = this.canceller.process(pair.far, pair.mic);
       this.busyMs += performance.now() - t;
       this.blocks++;
       yield clean;
     }
   }
+
+  /**
+   * An echo found before its far end, or too near it, cannot be cancelled (a pairing taken while the
+   * far end came in a burst, a device that plays ahead of its pipeline's clock): the far end is paired
+   * that many blocks newer, where the aligner has it, and what the filter learnt moves with it.
+   */
+  private keepEchoAfterFarEnd(): void {
+    const lag = this.drift.lagSamples;
+    const least = (LEAST_LAG_MS * this.rate) / 1000;
+    if (lag === null || lag >= least) return;
+    if (this.aligner.advance(Math.ceil((least - lag) / BLOCK))) this.echoBeforeFarEnd++;
+  }
+
+  /** Times the echo was found before its far end, and the far end paired newer for it. */
+  echoBeforeFarEnd = 0;
 
   get paired(): boolean {
     return this.aligner.paired;

@@ -147,6 +147,19 @@ export class FarEndAligner {
     }
   }
 
+  /**
+   * Pairs the microphone with the far end `blocks` blocks newer, if the far end has them (an echo found
+   * before its far end, see EchoRemover). Returns whether it moved.
+   */
+  advance(blocks: number): boolean {
+    const { block } = this.o;
+    if (this.readPos === null || blocks <= 0 || this.written - this.readPos - blocks * block < block + 2) return false;
+    this.readPos += blocks * block;
+    this.moved += blocks;
+    this.realigned++;
+    return true;
+  }
+
   private watchLead(now: number): void {
     this.leastLead = Infinity;
     this.leadSince = now;

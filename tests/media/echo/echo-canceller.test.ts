@@ -121,6 +121,25 @@ describe('the echo canceller', () => {
     }
   });
 
+  it('moves what it learnt with the echo, to the sample: 20 dB down in the second after a 20 ms jump', () => {
+    const far = speechLike(RATE, SECONDS);
+    const half = (SECONDS / 2) * RATE;
+    const mic = Float64Array.from(room(far, 100));
+    mic.set(room(far, 80).subarray(half), half);
+    const down = (shifted: boolean) => {
+      const aec = new EchoCanceller({ rate: RATE });
+      const out = new Float64Array(mic.length);
+      for (let i = 0; i + aec.block <= mic.length; i += aec.block) {
+        if (i === half && shifted) aec.shiftBy(-320);
+        out.set(aec.process(far.subarray(i, i + aec.block), mic.subarray(i, i + aec.block)), i);
+      }
+      const m = mic.subarray(half, half + RATE);
+      return bandDb(m, RATE, ...FAR_BAND) - bandDb(out.subarray(half + 256, half + RATE + 256), RATE, ...FAR_BAND);
+    };
+    expect(down(true)).toBeGreaterThanOrEqual(20);
+    expect(down(true)).toBeGreaterThan(down(false) + 6);
+  });
+
   it('passes the microphone through, one block late, when nothing plays', () => {
     const silent = new Float64Array(RATE * 4);
     const mic = tone(RATE, 4, 1000, 0.2);
