@@ -98,6 +98,11 @@ export function buildMetrics(src: MetricsSources): Registry {
     (e) => e.farLate,
   );
   echoGauge(
+    'classbox_echo_jumps',
+    "Times the room's echo jumped against what the speakers were given (their clock's skew corrected in one step, the room changed) and the echo canceller followed it. Since it started.",
+    (e) => e.jumps,
+  );
+  echoGauge(
     'classbox_echo_drift_ppm',
     "How much faster the speakers' clock runs than the microphone's, as the echo canceller follows it (parts per million).",
     (e) => e.driftPpm,

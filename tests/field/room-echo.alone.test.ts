@@ -137,6 +137,7 @@ describe('the receiving room sends its students back without the lesson’s echo
       await sleep(8000);
       const realignedBefore = await metric(roomHttp, /classbox_echo_realignments/);
       const farLateBefore = await metric(roomHttp, /classbox_echo_far_late_blocks/);
+      const jumpsBefore = await metric(roomHttp, /classbox_echo_jumps/);
       const [played, mic, heard] = await Promise.all([
         recordSink(pulse, 'room', LISTEN_S),
         recordSink(pulse, 'mic', LISTEN_S),
@@ -158,8 +159,9 @@ describe('the receiving room sends its students back without the lesson’s echo
       const realigned = (await metric(roomHttp, /classbox_echo_realignments/))! - realignedBefore!;
       const drift = await metric(roomHttp, /classbox_echo_drift_ppm/);
       const farLate = (await metric(roomHttp, /classbox_echo_far_late_blocks/))! - farLateBefore!;
+      const jumps = (await metric(roomHttp, /classbox_echo_jumps/))! - jumpsBefore!;
       console.log(
-        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard, clocks ${drift} ppm apart, ${farLate} blocks without their far end`,
+        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard, clocks ${drift} ppm apart, ${farLate} blocks without their far end, ${jumps} jumps followed`,
       );
       expect(echoLeft).toBeGreaterThanOrEqual(20);
       expect(nearLost).toBeLessThanOrEqual(3);

@@ -36,6 +36,8 @@ export class DriftTracker {
   private lastFound: number | null = null;
   /** How far the echo moved since it was last taken (see `takeJump`), samples. */
   private jump = 0;
+  /** Jumps of the echo found since the tracker was made (resets do not clear it). */
+  jumps = 0;
 
   constructor(
     private readonly o: {
@@ -123,7 +125,10 @@ export class DriftTracker {
     // A jump (the room changed, the speakers' timing jumped) is a new path: what the filter learnt moves
     // there (see takeJump); the clocks have not changed. Found again where it was (after a pause in the
     // far end), the drift read so far stands.
-    if (previous !== null && Math.abs(found.lag - previous) > 4) this.jump += found.lag - previous;
+    if (previous !== null && Math.abs(found.lag - previous) > 4) {
+      this.jump += found.lag - previous;
+      this.jumps++;
+    }
     if (previous === null || this.target === null || Math.abs(found.lag - previous) > 4) {
       this.target = found.lag;
       this.points = [];

@@ -25,6 +25,8 @@ export interface EchoStats {
   realigned: number;
   /** Microphone blocks sent on without their whole far end (it came too late): their echo went out whole. */
   farLate: number;
+  /** Times the echo jumped against what the speakers were given (their skew corrected, the room changed) and was followed. */
+  jumps: number;
   /** How much faster the speakers' clock runs than the microphone's, as the canceller follows it (ppm). */
   driftPpm: number;
   /** Milliseconds of work a second (of the canceller's process). */
@@ -85,6 +87,7 @@ export class EchoCancel {
       echoDelayMs: this.last?.echoDelayMs ?? null,
       realigned: this.last?.realigned ?? 0,
       farLate: this.last?.farLate ?? 0,
+      jumps: this.last?.jumps ?? 0,
       driftPpm: this.last?.driftPpm ?? 0,
       busyMsPerS: this.busyPerS,
     };

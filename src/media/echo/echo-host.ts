@@ -63,6 +63,7 @@ setInterval(() => {
     echoDelayMs: remover.echoDelayMs,
     realigned: remover.realigned,
     farLate: remover.farLate,
+    jumps: remover.jumps,
     driftPpm: remover.driftPpm,
     blocks: remover.blocks,
     busyMs: Math.round(remover.busyMs),

@@ -26,6 +26,8 @@ export type EchoReport =
       realigned: number;
       /** Microphone blocks that went out without their whole far end (it came too late). */
       farLate: number;
+      /** Times the echo jumped against its far end and was followed (the speakers' skew corrected, the room changed). */
+      jumps: number;
       /** How much faster the far end is read than it comes (the speakers' clock against the microphone's), ppm. */
       driftPpm: number;
       blocks: number;

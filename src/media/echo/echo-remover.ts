@@ -97,6 +97,11 @@ export class EchoRemover {
     return this.aligner.farLate;
   }
 
+  /** Times the echo jumped against its far end (the speakers' timing, the room) and was followed. */
+  get jumps(): number {
+    return this.drift.jumps;
+  }
+
   get realigned(): number {
     return this.aligner.realigned;
   }

@@ -124,7 +124,8 @@ describe('the echo remover (the canceller process without its sockets)', () => {
     // A speaker slaved to another clock corrects its skew in jumps (GStreamer's audio sinks: 20-50 ms
     // at a time, measured through PulseAudio's ALSA plugin), which the far end told here does not
     // make. The echo was looked for anew only after 2 s, then learnt again from nothing: 4 s more.
-    const { mic, out } = run(0, 20, undefined, 1, undefined, { moved: { s: 12, ms: 30 } });
+    const { mic, out, remover } = run(0, 20, undefined, 1, undefined, { moved: { s: 12, ms: 30 } });
+    expect(remover.jumps).toBe(1);
     const from = 14 * RATE;
     const m = mic.subarray(from - 512, from + 2 * RATE - 512);
     const o = out.subarray(from, from + 2 * RATE);
