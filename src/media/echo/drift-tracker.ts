@@ -125,11 +125,12 @@ export class DriftTracker {
     // A jump (the room changed, the speakers' timing jumped) is a new path: what the filter learnt moves
     // there (see takeJump); the clocks have not changed. Found again where it was (after a pause in the
     // far end), the drift read so far stands.
-    if (previous !== null && Math.abs(found.lag - previous) > 4) {
+    const jumped = previous !== null && Math.abs(found.lag - previous) > 4;
+    if (jumped) {
       this.jump += found.lag - previous;
       this.jumps++;
     }
-    if (previous === null || this.target === null || Math.abs(found.lag - previous) > 4) {
+    if (previous === null || this.target === null || jumped) {
       this.target = found.lag;
       this.points = [];
     }

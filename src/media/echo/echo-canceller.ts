@@ -164,10 +164,7 @@ export class EchoCanceller {
    */
   delayBy(blocks: number): void {
     if (blocks <= 0) return;
-    for (let p = this.parts - 1; p >= 0; p--) {
-      if (p >= blocks) this.weights[p]!.set(this.weights[p - blocks]!);
-      else this.weights[p]!.fill(0);
-    }
+    this.shiftBy(blocks * this.n);
     for (let i = 0; i < Math.min(blocks, this.parts); i++) {
       this.head = (this.head + 1) % this.parts;
       this.history[this.head]!.fill(0);

@@ -148,8 +148,8 @@ export class FarEndAligner {
   }
 
   /**
-   * Pairs the microphone with the far end `blocks` blocks newer, if the far end has them (an echo found
-   * before its far end, see EchoRemover). Returns whether it moved.
+   * Pairs the microphone with the far end `blocks` blocks newer, if the far end has them (a lead grown too
+   * long, see keepLead; an echo found before its far end, see EchoRemover). Returns whether it moved.
    */
   advance(blocks: number): boolean {
     const { block } = this.o;
@@ -178,10 +178,7 @@ export class FarEndAligner {
     if (now - this.leadSince < (this.o.leadWindowMs ?? 1000)) return;
     if (this.leastLead > behind + 3 * block) {
       // In whole blocks, so that the canceller can move what it learnt by as much (`moved`).
-      const blocks = Math.floor((this.leastLead - behind) / block);
-      this.readPos! += blocks * block;
-      this.moved += blocks;
-      this.realigned++;
+      this.advance(Math.floor((this.leastLead - behind) / block));
     }
     this.watchLead(now);
   }
