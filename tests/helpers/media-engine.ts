@@ -13,6 +13,8 @@ export interface EngineHarness {
   bus: EventBus;
   /** Warnings and errors the engine logged. */
   warnings: Array<{ msg: string; [k: string]: unknown }>;
+  /** Everything the engine logged at info and above. */
+  logs: Array<{ msg: string; level: number; [k: string]: unknown }>;
 }
 
 /** A media engine on real GStreamer with the software profile, its events recorded. */
@@ -32,10 +34,17 @@ export function startEngine(doc: Record<string, unknown>): EngineHarness {
   ];
   for (const t of types) bus.on(events, t, (payload) => events.push({ type: t, payload, at: Date.now() }));
   const warnings: EngineHarness['warnings'] = [];
+  const logs: EngineHarness['logs'] = [];
   const log = pino(
-    { level: 'warn' },
-    { write: (line: string) => void warnings.push(JSON.parse(line) as EngineHarness['warnings'][number]) },
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        const entry = JSON.parse(line) as EngineHarness['logs'][number];
+        logs.push(entry);
+        if (entry.level >= 40) warnings.push(entry);
+      },
+    },
   );
   const engine = new MediaEngine({ config, log, bus, runner: new GstRunner(), profile: loadBoardProfile('software') });
-  return { engine, config, events, bus, warnings };
+  return { engine, config, events, bus, warnings, logs };
 }
