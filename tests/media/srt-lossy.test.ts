@@ -76,7 +76,10 @@ describe('the lesson over a lossy network', () => {
       await sleep(10_000);
       expect(receiver.engine.inputFrames('lesson') - from).toBeGreaterThanOrEqual(0.99 * 250);
       // Six round trips of the round trip it read (80 ms and what a loaded machine adds to the relay), not eight.
-      const fitted = receiver.logs.filter((l) => l.msg === 'SRT latency fitted to the link').at(-1) as unknown as { rttMs: number; toMs: number };
+      const fitted = receiver.logs.filter((l) => l.msg === 'SRT latency fitted to the link').at(-1) as unknown as {
+        rttMs: number;
+        toMs: number;
+      };
       expect(fitted.rttMs).toBeGreaterThanOrEqual(75);
       expect(fitted.toMs).toBe(latencyForLink(fitted.rttMs, 0.03));
       expect(src()!.latencyMs).toBe(fitted.toMs);
