@@ -195,6 +195,16 @@ export class EchoCanceller {
     });
   }
 
+  /** A copy of what the filter has learnt, for `restore`. */
+  snapshot(): Float64Array[] {
+    return this.weights.map((w) => Float64Array.from(w));
+  }
+
+  /** What the filter had learnt when the snapshot was taken, back in place of what it holds now. */
+  restore(weights: readonly Float64Array[]): void {
+    this.weights.forEach((w, p) => w.set(weights[p]!));
+  }
+
   /** Everything learnt forgotten. */
   reset(): void {
     for (const a of [

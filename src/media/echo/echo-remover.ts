@@ -12,6 +12,14 @@ const BEHIND_MS = 50;
  */
 const AHEAD_MS = 100;
 const LEAST_LAG_MS = 4;
+/**
+ * What the filter had learnt, kept every half second for two seconds. An echo that jumps is found again
+ * 0.5-1.5 s later (the tracker's window is a second): meanwhile the filter has unlearnt the old path and
+ * begun the new one, and moving that mixture to the new lag left the echo 4-20 dB down for the next
+ * second and a half. What it had learnt before the jump, moved, is the room's path at once.
+ */
+const SNAPSHOT_EVERY_BLOCKS = 31;
+const SNAPSHOTS_KEPT = 4;
 
 /**
  * The whole of what the canceller's process does with sound, without its sockets: the far end paired
@@ -22,6 +30,8 @@ export class EchoRemover {
   private readonly aligner: FarEndAligner;
   private readonly drift: DriftTracker;
   private pairing = 0;
+  /** What the filter had learnt, oldest first (see SNAPSHOT_EVERY_BLOCKS). */
+  private snapshots: Float64Array[][] = [];
   /** Blocks processed, and the milliseconds they took. */
   blocks = 0;
   busyMs = 0;
@@ -52,18 +62,18 @@ export class EchoRemover {
       if (!aligner.paired || aligner.pairings !== this.pairing) {
         this.drift.reset();
         this.pairing = aligner.pairings;
+        this.snapshots = [];
       }
       if (aligner.moved > 0) {
         this.canceller.delayBy(aligner.moved);
         aligner.moved = 0;
         // The echo is that much later against the far end now: found again from there.
         this.drift.reset();
+        this.snapshots = [];
       }
       if (aligner.paired) {
         aligner.ratio = this.drift.push(pair.far, pair.mic, aligner.ratio);
-        // The speakers' own timing jumped (a skew corrected, a late buffer skipped): what was learnt
-        // moves with the echo.
-        this.canceller.shiftBy(this.drift.takeJump());
+        this.followJump(this.drift.takeJump());
         this.keepEchoAfterFarEnd();
       }
       const clean = this.canceller.process(pair.far, pair.mic);
@@ -71,6 +81,23 @@ export class EchoRemover {
       this.blocks++;
       yield clean;
     }
+  }
+
+  /**
+   * The speakers' own timing jumped (a skew corrected, a late buffer skipped) or the room's path
+   * changed: what the filter had learnt before it moves with the echo. Otherwise it is kept now and then.
+   */
+  private followJump(jump: number): void {
+    if (jump !== 0) {
+      const before = this.snapshots[0];
+      if (before) this.canceller.restore(before);
+      this.canceller.shiftBy(jump);
+      this.snapshots = [];
+      return;
+    }
+    if (this.blocks % SNAPSHOT_EVERY_BLOCKS !== 0) return;
+    this.snapshots.push(this.canceller.snapshot());
+    if (this.snapshots.length > SNAPSHOTS_KEPT) this.snapshots.shift();
   }
 
   /**
