@@ -10,6 +10,14 @@ const POINTS_KEPT = 40;
 const LOST_AFTER = 2;
 /** The pull back to where the echo was found takes about this long (s). */
 const PULL_S = 10;
+/**
+ * A lag that moves from one measurement to the next by more than this many times the usual move (and
+ * half a sample at least) has stepped: the room's path, not the clocks. The usual move is the drift's
+ * own (1.2 samples a measurement at 150 ppm) and the lags' scatter (hundredths of a sample in a still
+ * room).
+ */
+const STEP_TIMES = 3;
+const LEAST_STEP = 0.1;
 
 /**
  * Keeps the room's echo still against the far end the canceller is given. Every half second it finds,
@@ -38,6 +46,10 @@ export class DriftTracker {
   private jump = 0;
   /** Jumps of the echo found since the tracker was made (resets do not clear it). */
   jumps = 0;
+  /** The steps of the echo so far (samples), taken out of the lags the drift is read from. */
+  private stepped = 0;
+  /** How far the lag moved at each of the last measurements (samples). */
+  private moves: number[] = [];
 
   constructor(
     private readonly o: {
@@ -86,6 +98,7 @@ export class DriftTracker {
     this.target = null;
     this.points = [];
     this.misses = 0;
+    this.moves = [];
   }
 
   /**
@@ -133,8 +146,9 @@ export class DriftTracker {
     if (previous === null || this.target === null || jumped) {
       this.target = found.lag;
       this.points = [];
-    }
-    this.points.push([this.samples, found.lag - this.corrected]);
+      this.moves = [];
+    } else this.absorbStep(found.lag - previous);
+    this.points.push([this.samples, found.lag - this.corrected - this.stepped]);
     if (this.points.length > POINTS_KEPT) this.points.shift();
     if (this.points.length < POINTS_NEEDED) return ratio;
     // The drift: the slope of the uncorrected lag over the last seconds (least squares), taken only
@@ -144,6 +158,21 @@ export class DriftTracker {
     const off = found.lag - this.target;
     const pull = Math.abs(off) > 1 ? (off - Math.sign(off)) / (PULL_S * this.o.rate) : 0;
     return Math.min(1.002, Math.max(0.998, 1 - slope - pull));
+  }
+
+  /**
+   * A move of the lag far beyond its usual ones is a step of the room's path (PulseAudio's rooms moved
+   * theirs by a fraction of a sample to a few samples now and then): read as the slope of the lags it
+   * was taken for 4-45 ppm of drift, which then moved the far end against an echo that stood still.
+   * It is taken out of the lags the drift is read from, and the echo is kept where it now is.
+   */
+  private absorbStep(move: number): void {
+    const usual = this.moves.length >= 4 ? median(this.moves.map(Math.abs)) : Infinity;
+    this.moves.push(move);
+    if (this.moves.length > POINTS_NEEDED) this.moves.shift();
+    if (Math.abs(move) <= Math.max(LEAST_STEP, STEP_TIMES * usual)) return;
+    this.stepped += move;
+    this.target! += move;
   }
 
   /**
@@ -197,6 +226,12 @@ export class DriftTracker {
     }
     return xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function energy(x: Float64Array): number {
