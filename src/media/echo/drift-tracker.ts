@@ -46,6 +46,8 @@ export class DriftTracker {
   private jump = 0;
   /** Jumps of the echo found since the tracker was made (resets do not clear it). */
   jumps = 0;
+  /** Measurements that found the echo, since the tracker was made. */
+  finds = 0;
   /** The steps of the echo so far (samples), taken out of the lags the drift is read from. */
   private stepped = 0;
   /** How far the lag moved at each of the last measurements (samples). */
@@ -132,6 +134,7 @@ export class DriftTracker {
       return ratio;
     }
     this.misses = 0;
+    this.finds++;
     const previous = this.lastFound;
     this.lag = this.lastFound = found.lag;
     this.typical = this.typical === 0 ? found.correlation : 0.8 * this.typical + 0.2 * found.correlation;

@@ -13,13 +13,15 @@ const BEHIND_MS = 50;
 const AHEAD_MS = 100;
 const LEAST_LAG_MS = 4;
 /**
- * What the filter had learnt, kept every half second for two seconds. An echo that jumps is found again
- * 0.5-1.5 s later (the tracker's window is a second): meanwhile the filter has unlearnt the old path and
- * begun the new one, and moving that mixture to the new lag left the echo 4-20 dB down for the next
- * second and a half. What it had learnt before the jump, moved, is the room's path at once.
+ * What the filter had learnt, kept at each measurement that found the echo where it was (every half
+ * second), two seconds back. An echo that jumps is found again 0.5-1.5 s later (the tracker's window is
+ * a second): meanwhile the filter has unlearnt the old path and begun the new one, and moving that
+ * mixture to the new lag left the echo 13-24 dB down for the next second and a half. What it had learnt
+ * 1.5 s before the jump was found, moved, is the room's path at once. Where the echo had not been
+ * followed that long (a filter still learning its first path), what it holds is moved as it is.
  */
-const SNAPSHOT_EVERY_BLOCKS = 31;
 const SNAPSHOTS_KEPT = 4;
+const SNAPSHOT_AGE_S = 1.5;
 
 /**
  * The whole of what the canceller's process does with sound, without its sockets: the far end paired
@@ -30,8 +32,9 @@ export class EchoRemover {
   private readonly aligner: FarEndAligner;
   private readonly drift: DriftTracker;
   private pairing = 0;
-  /** What the filter had learnt, oldest first (see SNAPSHOT_EVERY_BLOCKS). */
-  private snapshots: Float64Array[][] = [];
+  /** What the filter had learnt and when (its block), oldest first (see SNAPSHOTS_KEPT). */
+  private snapshots: Array<{ block: number; weights: Float64Array[] }> = [];
+  private finds = 0;
   /** Blocks processed, and the milliseconds they took. */
   blocks = 0;
   busyMs = 0;
@@ -89,14 +92,17 @@ export class EchoRemover {
    */
   private followJump(jump: number): void {
     if (jump !== 0) {
-      const before = this.snapshots[0];
-      if (before) this.canceller.restore(before);
+      const oldest = this.blocks - (SNAPSHOT_AGE_S * this.rate) / BLOCK;
+      const before = this.snapshots.filter((s) => s.block <= oldest).at(-1);
+      if (before) this.canceller.restore(before.weights);
       this.canceller.shiftBy(jump);
       this.snapshots = [];
+      this.finds = this.drift.finds;
       return;
     }
-    if (this.blocks % SNAPSHOT_EVERY_BLOCKS !== 0) return;
-    this.snapshots.push(this.canceller.snapshot());
+    if (this.drift.finds === this.finds) return;
+    this.finds = this.drift.finds;
+    this.snapshots.push({ block: this.blocks, weights: this.canceller.snapshot() });
     if (this.snapshots.length > SNAPSHOTS_KEPT) this.snapshots.shift();
   }
 
