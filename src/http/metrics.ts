@@ -103,6 +103,11 @@ export function buildMetrics(src: MetricsSources): Registry {
     (e) => e.jumps,
   );
   echoGauge(
+    'classbox_echo_before_far_end',
+    "Times the room's echo was found before (or within 4 ms after) what the speakers were given, where it cannot be cancelled, and the far end was paired newer for it. Since the echo canceller started.",
+    (e) => e.echoBeforeFarEnd,
+  );
+  echoGauge(
     'classbox_echo_drift_ppm',
     "How much faster the speakers' clock runs than the microphone's, as the echo canceller follows it (parts per million).",
     (e) => e.driftPpm,

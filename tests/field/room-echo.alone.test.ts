@@ -138,6 +138,7 @@ describe('the receiving room sends its students back without the lesson’s echo
       const realignedBefore = await metric(roomHttp, /classbox_echo_realignments/);
       const farLateBefore = await metric(roomHttp, /classbox_echo_far_late_blocks/);
       const jumpsBefore = await metric(roomHttp, /classbox_echo_jumps/);
+      const beforeFarBefore = await metric(roomHttp, /classbox_echo_before_far_end/);
       const [played, mic, heard] = await Promise.all([
         recordSink(pulse, 'room', LISTEN_S),
         recordSink(pulse, 'mic', LISTEN_S),
@@ -160,8 +161,10 @@ describe('the receiving room sends its students back without the lesson’s echo
       const drift = await metric(roomHttp, /classbox_echo_drift_ppm/);
       const farLate = (await metric(roomHttp, /classbox_echo_far_late_blocks/))! - farLateBefore!;
       const jumps = (await metric(roomHttp, /classbox_echo_jumps/))! - jumpsBefore!;
+      const beforeFar = (await metric(roomHttp, /classbox_echo_before_far_end/))!;
+      const beforeFarWhileHeard = beforeFar - beforeFarBefore!;
       console.log(
-        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard, clocks ${drift} ppm apart, ${farLate} blocks without their far end, ${jumps} jumps followed`,
+        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard, clocks ${drift} ppm apart, ${farLate} blocks without their far end, ${jumps} jumps followed, echo before its far end ${beforeFarWhileHeard} times while heard (${beforeFar} since the start)`,
       );
       expect(echoLeft).toBeGreaterThanOrEqual(20);
       expect(nearLost).toBeLessThanOrEqual(3);

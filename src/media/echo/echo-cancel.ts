@@ -27,6 +27,8 @@ export interface EchoStats {
   farLate: number;
   /** Times the echo jumped against what the speakers were given (their skew corrected, the room changed) and was followed. */
   jumps: number;
+  /** Times the echo was found before (or too near) its far end, and the far end paired newer for it. */
+  echoBeforeFarEnd: number;
   /** How much faster the speakers' clock runs than the microphone's, as the canceller follows it (ppm). */
   driftPpm: number;
   /** Milliseconds of work a second (of the canceller's process). */
@@ -88,6 +90,7 @@ export class EchoCancel {
       realigned: this.last?.realigned ?? 0,
       farLate: this.last?.farLate ?? 0,
       jumps: this.last?.jumps ?? 0,
+      echoBeforeFarEnd: this.last?.echoBeforeFarEnd ?? 0,
       driftPpm: this.last?.driftPpm ?? 0,
       busyMsPerS: this.busyPerS,
     };

@@ -64,6 +64,7 @@ setInterval(() => {
     realigned: remover.realigned,
     farLate: remover.farLate,
     jumps: remover.jumps,
+    echoBeforeFarEnd: remover.echoBeforeFarEnd,
     driftPpm: remover.driftPpm,
     blocks: remover.blocks,
     busyMs: Math.round(remover.busyMs),

@@ -28,6 +28,8 @@ export type EchoReport =
       farLate: number;
       /** Times the echo jumped against its far end and was followed (the speakers' skew corrected, the room changed). */
       jumps: number;
+      /** Times the echo was found before (or too near) its far end, and the far end paired newer for it. */
+      echoBeforeFarEnd: number;
       /** How much faster the far end is read than it comes (the speakers' clock against the microphone's), ppm. */
       driftPpm: number;
       blocks: number;
