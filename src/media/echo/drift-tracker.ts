@@ -12,7 +12,7 @@ const LOST_AFTER = 2;
 const PULL_S = 10;
 /**
  * A lag that moves from one measurement to the next by more than this many times the usual move (and
- * half a sample at least) has stepped: the room's path, not the clocks. The usual move is the drift's
+ * a tenth of a sample at least) has stepped: the room's path, not the clocks. The usual move is the drift's
  * own (1.2 samples a measurement at 150 ppm) and the lags' scatter (hundredths of a sample in a still
  * room).
  */
