@@ -175,6 +175,11 @@ class GstRunningPipeline implements RunningPipeline {
     }
     this.lastAt = at;
     const offset = this.offsetNs;
+    // Sound comes out of the composite behind the picture of the same instant (AAC's frame and encoder
+    // delay): when a picture took the offset, the sound queued behind it would be stamped before this
+    // pipeline started. Such a buffer went out at zero, a sound frame 2-20 ms after the one before it, at
+    // the start of a stream now and then; it is dropped instead (a stream's first tens of milliseconds of sound).
+    if (at + offset < 0) return false;
     src.push(buf, timing.pts >= 0 ? timing.pts + offset : -1, timing.dts >= 0 ? timing.dts + offset : -1, timing.duration, timing.delta);
     return true;
   }

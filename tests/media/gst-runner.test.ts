@@ -159,6 +159,32 @@ for (let i = 0; i < N; i++) {
     expect(tsOffset).toBe(-123_456_789);
   }, 30_000);
 
+  it('sound from behind the picture that took the offset is not stamped before the pipeline started', async () => {
+    const out = new GstRunner().create(
+      'appsrc name=v is-live=true format=time do-timestamp=false caps=video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=vs sync=false ' +
+        'appsrc name=a is-live=true format=time do-timestamp=false caps=audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1 ! appsink name=as sync=false',
+    );
+    const sound: number[] = [];
+    out.pullLoop('as', (_buf, t) => sound.push(t.pts));
+    out.play();
+    // The picture comes first, as soon as the pipeline has a clock (a few milliseconds after it starts).
+    const picture = 10_000_000_000;
+    while (!out.push('v', Buffer.alloc(256), { pts: picture, dts: picture, duration: 33_333_333, delta: false }))
+      await new Promise((r) => setTimeout(r, 1));
+    // AAC-sized sound frames from 100 ms behind it: the first few fall before this pipeline's start.
+    const step = 21_333_333;
+    const pushed = Array.from({ length: 12 }, (_, i) =>
+      out.push('a', Buffer.alloc(2048), { pts: picture - 100_000_000 + i * step, dts: -1, duration: step, delta: false }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    out.stop();
+    expect(pushed.filter(Boolean).length).toBeGreaterThan(5);
+    expect(sound).toHaveLength(pushed.filter(Boolean).length);
+    // Every frame that came out kept its spacing: none was stamped at the start (or left untimed).
+    expect(new Set(sound.slice(1).map((t, i) => t - sound[i]!))).toEqual(new Set([step]));
+    expect(sound[0]).toBeGreaterThanOrEqual(0);
+  }, 30_000);
+
   it('a jump in the source timeline (a restarted composite) is taken up, not pushed into the future', async () => {
     const { out, got, frame, step } = await grayLoop();
     for (let i = 0; i < 3; i++) out.push('in', frame, { pts: 3_600_000_000_000_000 + i * step, dts: -1, duration: step, delta: false });
