@@ -50,6 +50,8 @@ export class DriftTracker {
   finds = 0;
   /** The steps of the echo so far (samples), taken out of the lags the drift is read from. */
   private stepped = 0;
+  /** The steps since they were last taken (see `takeStep`), samples. */
+  private step = 0;
   /** How far the lag moved at each of the last measurements (samples). */
   private moves: number[] = [];
 
@@ -90,9 +92,20 @@ export class DriftTracker {
     return jump;
   }
 
+  /**
+   * How many samples later the echo comes, by steps of less than a jump, since this was last asked: the
+   * speakers resynced their sound by a few samples (a buffer that came with their ring nearly empty).
+   */
+  takeStep(): number {
+    const step = this.step;
+    this.step = 0;
+    return step;
+  }
+
   reset(): void {
     this.lastFound = null;
     this.jump = 0;
+    this.step = 0;
     this.typical = 0;
     this.filled = 0;
     this.sinceMeasure = 0;
@@ -176,6 +189,7 @@ export class DriftTracker {
     if (Math.abs(move) <= Math.max(LEAST_STEP, STEP_TIMES * usual)) return;
     this.stepped += move;
     this.target! += move;
+    this.step += move;
   }
 
   /**

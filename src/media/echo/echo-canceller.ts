@@ -1,3 +1,4 @@
+import { cubic } from './cubic.js';
 import { Spectrum } from './spectrum.js';
 
 export interface EchoCancellerOptions {
@@ -178,16 +179,22 @@ export class EchoCanceller {
    * the sample, rather than be learnt again (4 s to 20 dB).
    */
   shiftBy(samples: number): void {
-    const shift = Math.round(samples);
-    if (shift === 0) return;
+    if (Math.abs(samples) < 0.01) return;
     const { n, parts, fft, timeBuf } = this;
     const taps = new Float64Array(parts * n);
     this.weights.forEach((w, p) => {
       fft.inverse(w, timeBuf);
       taps.set(timeBuf.subarray(0, n), p * n);
     });
+    // Between samples by a 4-point cubic (the echo's path is band-limited well below half the rate):
+    // a step of the speakers' sound is a fraction of a sample here as often as not.
+    const tap = (i: number) => (i >= 0 && i < taps.length ? taps[i]! : 0);
     const moved = new Float64Array(taps.length);
-    for (let i = Math.max(0, shift); i < taps.length && i - shift < taps.length; i++) moved[i] = taps[i - shift]!;
+    for (let i = 0; i < taps.length; i++) {
+      const pos = i - samples;
+      const k = Math.floor(pos);
+      moved[i] = cubic(tap(k - 1), tap(k), tap(k + 1), tap(k + 2), pos - k);
+    }
     this.weights.forEach((w, p) => {
       timeBuf.fill(0);
       timeBuf.set(moved.subarray(p * n, (p + 1) * n));

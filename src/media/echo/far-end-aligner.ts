@@ -1,3 +1,5 @@
+import { cubic } from './cubic.js';
+
 /**
  * Pairs each block of the microphone with the far end played at the same time. Both come as a stream
  * of samples at one rate; once paired, they advance sample for sample (the canceller's filter is learnt
@@ -94,7 +96,7 @@ export class FarEndAligner {
     const y1 = this.ring[i % len]!;
     const y2 = this.ring[(i + 1) % len]!;
     const y3 = this.ring[(i + 2) % len]!;
-    return y1 + 0.5 * t * (y2 - y0 + t * (2 * y0 - 5 * y1 + 4 * y2 - y3 + t * (3 * (y1 - y2) + y3 - y0)));
+    return cubic(y0, y1, y2, y3, t);
   }
 
   /** The next pairs ready now: each a microphone block and the far end to cancel from it. */
