@@ -21,6 +21,7 @@ const LEAST_LAG_MS = 4;
  * followed that long (a filter still learning its first path), what it holds is moved as it is.
  */
 const SNAPSHOTS_KEPT = 4;
+const SNAPSHOT_AGE_S = 1.5;
 /**
  * A step of the echo (the speakers resynced their sound by a few samples: a buffer that reached them
  * with their ring nearly empty) is followed as a jump is, from a sample on: the filter took 2.5 s and
@@ -29,7 +30,6 @@ const SNAPSHOTS_KEPT = 4;
  * (the 30 ms room 19-23 dB down in four runs of six, against 32-38).
  */
 const LEAST_STEP_FOLLOWED = 1;
-const SNAPSHOT_AGE_S = 1.5;
 
 /**
  * The whole of what the canceller's process does with sound, without its sockets: the far end paired
@@ -96,8 +96,9 @@ export class EchoRemover {
   }
 
   /**
-   * The speakers' own timing jumped (a skew corrected, a late buffer skipped) or the room's path
-   * changed: what the filter had learnt before it moves with the echo. Otherwise it is kept now and then.
+   * The speakers' own timing jumped (a skew corrected, a late buffer skipped, a resync's step of a
+   * sample or more) or the room's path changed: what the filter had learnt before it moves with the
+   * echo. Otherwise it is kept now and then.
    */
   private followJump(jump: number): void {
     if (jump !== 0) {
