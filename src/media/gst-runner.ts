@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { parseLevel } from './audio-levels.js';
+import { SRT_PACKET_BYTES } from './outputs.js';
 import type { BusMessage, CreateOptions, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
 
 interface GstElement {
@@ -36,6 +37,8 @@ interface GstPipeline {
   runningTime(): number;
   /** One element to NULL and back to the pipeline's state; false when there is none or it did not come back. */
   restartElement(name: string): boolean;
+  /** Every element of a factory takes each buffer list it is pushed as buffers of up to `maxBytes`; how many there are. */
+  packPackets(factory: string, maxBytes: number): number;
 }
 
 type Binding = { Pipeline: new (launch: string) => GstPipeline; trimMemory?: (done: (released: boolean) => void) => void };
@@ -214,6 +217,8 @@ class GstRunningPipeline implements RunningPipeline {
 export class GstRunner implements PipelineRunner {
   /** Its options (a process's environment) are for runners with a process of their own. */
   create(launch: string, _options: CreateOptions = {}): RunningPipeline {
-    return new GstRunningPipeline(new (load().Pipeline)(launch));
+    const p = new (load().Pipeline)(launch);
+    p.packPackets('srtsink', SRT_PACKET_BYTES);
+    return new GstRunningPipeline(p);
   }
 }

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { GstRunner } from '../../src/media/gst-runner.js';
+import { launchString, pipelineTokens } from '../../src/media/launch.js';
+import { networkOutput, SRT_PACKET_BYTES } from '../../src/media/outputs.js';
 import type { SampleTiming } from '../../src/media/runner.js';
 import { srtTestSender } from '../helpers/media.js';
 import { freeUdpPort } from '../helpers/net.js';
@@ -183,6 +185,50 @@ for (let i = 0; i < N; i++) {
     // Every frame that came out kept its spacing: none was stamped at the start (or left untimed).
     expect(new Set(sound.slice(1).map((t, i) => t - sound[i]!))).toEqual(new Set([step]));
     expect(sound[0]).toBeGreaterThanOrEqual(0);
+  }, 30_000);
+
+  it('an SRT output sends each picture whole as it is made, in packets of up to 7 TS packets', async () => {
+    const port = await freeUdpPort();
+    const runner = new GstRunner();
+    // Each SRT packet as srtsrc reads it, and when.
+    const receiver = runner.create(`srtsrc uri=srt://127.0.0.1:${port}?mode=listener latency=20 ! appsink name=packets sync=false`);
+    const packets: Array<{ at: number; size: number }> = [];
+    receiver.pullLoop('packets', (buf) => packets.push({ at: Date.now(), size: buf.length }), 1000);
+    receiver.play();
+    // The SRT output as the box builds it, after a key frame every two seconds and no sound: nothing
+    // else comes to fill a group of 7, so a muxer that held a group's last packets held them 2 s.
+    const output = networkOutput({ name: 'out', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=caller` } as never, 2).chain;
+    const sender = runner.create(
+      launchString([
+        ...'videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=320,height=240,framerate=1/2 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=1 !'.split(
+          ' ',
+        ),
+        ...pipelineTokens([output]),
+      ]),
+    );
+    sender.play();
+    await new Promise((r) => setTimeout(r, 7000));
+    sender.stop();
+    receiver.stop();
+    for (const { size } of packets) {
+      expect(size % 188).toBe(0);
+      expect(size).toBeLessThanOrEqual(SRT_PACKET_BYTES);
+    }
+    // The pictures: packets that came together. The first also holds what srtsink sends each new
+    // receiver first (the stream's tables, a TS packet each): it is left out.
+    const bursts: number[][] = [];
+    for (const [i, p] of packets.entries()) {
+      if (i === 0 || p.at - packets[i - 1]!.at > 500) bursts.push([]);
+      bursts.at(-1)!.push(p.size);
+    }
+    const pictures = bursts.slice(1);
+    expect(pictures.length).toBeGreaterThanOrEqual(2);
+    for (const sizes of pictures) {
+      // Sent whole: its last packets short, with it, not 2 s later with the next picture's first.
+      expect(sizes.at(-1)!).toBeLessThan(SRT_PACKET_BYTES);
+      // Packed: full packets before the last, not one TS packet each.
+      expect(sizes.slice(0, -1).every((size) => size === SRT_PACKET_BYTES)).toBe(true);
+    }
   }, 30_000);
 
   it('a jump in the source timeline (a restarted composite) is taken up, not pushed into the future', async () => {
