@@ -55,13 +55,21 @@ const FLV_WAIT_NS = 300_000_000;
  * picture, and the receiving room's demuxer saw frames 66-125 ms ahead of their time instead of
  * 112-125 (measured over SRT on loopback, 2 Mbit/s, 720p30 with AAC), the margin its speakers play
  * within. One TS packet per SRT packet (the muxer's per-packet buffers sent as they are) would cost
- * 4-5 times the packets (1490 a second against 308); packed, 339. A line printed for gst-launch-1.0
- * has no runner: there, srtsink sends each TS packet on its own.
+ * 4-5 times the packets (1490 a second against 308), and srtsink drops the packets of a key frame so
+ * pushed (the muxer marks them as headers; the packed buffers carry no flags); packed, 339. A line
+ * printed for gst-launch-1.0 has no runner: it keeps the muxer's groups of 7.
  */
 export const SRT_PACKET_BYTES = 7 * 188;
 
-/** A network or HLS output after the encoded stream: the same chain in its own pipeline or off the tee. */
-export function networkOutput(output: Exclude<OutputConfig, { kind: 'record' }>, keyframeIntervalS: number): NetworkOutputChain {
+/**
+ * A network or HLS output after the encoded stream: the same chain in its own pipeline or off the tee.
+ * `printed`: for a line run by gst-launch-1.0, which has no runner to pack an SRT output's pushes.
+ */
+export function networkOutput(
+  output: Exclude<OutputConfig, { kind: 'record' }>,
+  keyframeIntervalS: number,
+  printed = false,
+): NetworkOutputChain {
   const mux = `${output.name}-mux`;
   switch (output.kind) {
     case 'rtmp':
@@ -84,8 +92,9 @@ export function networkOutput(output: Exclude<OutputConfig, { kind: 'record' }>,
         chain: [
           { element: 'h264parse', properties: { 'config-interval': -1 } },
           // Each push of the muxer (a picture's or a sound frame's packets) as it is, packed into SRT
-          // packets by the runner (SRT_PACKET_BYTES), not grouped by 7 here: see SRT_PACKET_BYTES.
-          { element: 'mpegtsmux', name: mux, properties: { alignment: -1 } },
+          // packets by the runner, not grouped by 7 here: see SRT_PACKET_BYTES. By hand, groups of 7:
+          // srtsink drops a key frame pushed packet by packet (the muxer marks its packets as headers).
+          { element: 'mpegtsmux', name: mux, properties: { alignment: printed ? 7 : -1 } },
           // Without a listener or caller on the other side the pipeline must still run.
           {
             element: 'srtsink',

@@ -134,7 +134,7 @@ const record: Branch = (c, before) => {
 const networkInline: Branch = (c, before) => {
   const chains: Chain[] = [];
   for (const o of networkOutputs(c.config)) {
-    const out = networkOutput(o, c.config.video.keyframeIntervalS);
+    const out = networkOutput(o, c.config.video.keyframeIntervalS, true);
     chains.push([
       { ref: 'enc-tee.' },
       { element: 'queue', properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 } },
