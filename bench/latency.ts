@@ -213,7 +213,9 @@ export async function latency(): Promise<void> {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, stringify(doc));
     const trace =
-      name === process.env.LATENCY_TRACE_BOX ? { GST_TRACERS: 'latency', GST_DEBUG: 'GST_TRACER:7', GST_DEBUG_NO_COLOR: '1' } : {};
+      name === process.env.LATENCY_TRACE_BOX
+        ? { GST_TRACERS: process.env.LATENCY_TRACERS ?? 'latency', GST_DEBUG: 'GST_TRACER:7', GST_DEBUG_NO_COLOR: '1' }
+        : {};
     const box = launch(CLI, ['run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env, ...trace });
     boxes.push(box);
     await watch

@@ -11,6 +11,9 @@ import { rawCaps, type Canvas } from './sources.js';
 export const compositeChannel = (config: Pick<Config, 'site' | 'room'>) => `${config.site}/${config.room}/composite`;
 
 /** The board's display sink for one screen (its KMS connector set), or a fakesink for `sink: none`. */
+/** The sink of the room's own screen in the pipeline that plays to it (the lesson's, a recorded lesson's). */
+export const ROOM_DISPLAY_SINK = 'display';
+
 export function screenSink(display: Pick<DisplayConfig, 'sink' | 'connector'>, profile: BoardProfile, name: string): Chain {
   if (display.sink === 'none') return [{ element: 'fakesink', name, properties: { sync: true } }];
   return profile.display.chain.map((l, i, all): Link => {

@@ -30,6 +30,8 @@ export interface MediaEngineContext {
 export interface SourceStats {
   state: 'live' | 'lost' | 'starting';
   srt?: SrtLinkStats;
+  /** A lesson played earlier: how far its timing was moved (ms, negative: earlier; see LeadPace). */
+  pacedMs?: number;
 }
 
 export interface MediaStats {

@@ -1,3 +1,5 @@
+import type { PaceSpec } from './lead-pace.js';
+import { lessonPace } from './lesson.js';
 import { networkOutputs, type Config, type SourceConfig } from '../config/schema.js';
 import { singleLayout } from '../core/layout-names.js';
 import { hasAudio } from './audio.js';
@@ -18,6 +20,8 @@ export interface PipelineSpec {
   id: string;
   kind: PipelineKind;
   tokens: string[];
+  /** A lesson played earlier by what it has to spare: what its pipeline's pace reads and moves (see LeadPace). */
+  pace?: PaceSpec;
 }
 
 /** A local source's own pipeline: its frames leave by `out`; a remote one (another classroom) says how it connects. */
@@ -178,7 +182,11 @@ export function buildGraph(config: Config, profile: BoardProfile, role: Role, op
         });
       } else if (p.kind === 'output') graph.outputs.push({ ...spec, kind: 'output', name: name! });
       else if (p.kind === 'composite') graph.main = spec;
-      else graph[p.kind] = spec;
+      else if (p.kind === 'display' && c.lesson) {
+        // Decided with the chains themselves (lessonChains): probes in the line and a pace for them go together.
+        const pace = lessonPace(c.lesson[0], c.lesson[1]);
+        graph.display = pace ? { ...spec, pace } : spec;
+      } else graph[p.kind] = spec;
     }
   }
   // The one line: each printable branch where the pipeline of its kind would be made, in the recipe's order.

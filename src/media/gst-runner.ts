@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { LeadPace, type PacedKind, type PaceSpec } from './lead-pace.js';
 import { parseLevel } from './audio-levels.js';
 import { SRT_PACKET_BYTES } from './outputs.js';
 import type { BusMessage, CreateOptions, PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
@@ -14,6 +15,9 @@ interface GstElement {
   release?(): void;
   push?(buf: Buffer, pts: number, dts: number, duration: number, delta: boolean): void;
 }
+
+/** How often a paced lesson's probes ask what the elements before their sinks report they need (ns). */
+const LATENCY_ASKED_NS = 2_000_000_000;
 
 /** A source timeline more than this far from the pipeline's clock has jumped (a restarted composite). */
 const REBASE_NS = 1_000_000_000;
@@ -196,6 +200,39 @@ class GstRunningPipeline implements RunningPipeline {
     const s = this.stopped ? -1 : this.p.queryLatency(sink);
     return s >= 0 ? Math.round(s * 1000) : null;
   }
+  /** Plays the lesson earlier by what it has to spare (see LeadPace); each change is posted as a `pace` message. */
+  pace(spec: PaceSpec): void {
+    const pace = new LeadPace();
+    const move = (offset: number | undefined) => {
+      if (offset === undefined) return;
+      for (const [element, pad] of spec.pads) this.p.setPadProperty(element, pad, 'offset', offset);
+      const m: BusMessage = { type: 'pace', source: spec.probes.picture, paceMs: Math.round(offset / 1e6) };
+      for (const fn of this.listeners) fn(m);
+    };
+    for (const [kind, probe] of Object.entries(spec.probes) as Array<[PacedKind, string]>) {
+      // What the elements between the probe and its sink report they need (a latency query each side),
+      // asked again every few seconds, not for every frame.
+      let reported = 0;
+      let askedAt = -Infinity;
+      this.pullLoop(
+        probe,
+        (_buf, timing) => {
+          const now = this.p.runningTime();
+          if (now - askedAt > LATENCY_ASKED_NS) {
+            const [sink, at] = [this.p.queryLatency(spec.sinks[kind]), this.p.queryLatency(probe)];
+            reported = sink >= 0 && at >= 0 ? Math.max(0, sink - at) * 1e9 : 0;
+            askedAt = now;
+          }
+          move(pace.frame(kind, timing.pts, now, reported));
+        },
+        8,
+      );
+    }
+    // A frame a sink dropped as late (video sinks post QoS messages for each).
+    this.listeners.push((m) => {
+      if (m.type === 'qos') move(pace.dropped(this.p.runningTime()));
+    });
+  }
   onMessage(fn: (m: BusMessage) => void): void {
     this.listeners.push(fn);
   }
@@ -215,10 +252,11 @@ class GstRunningPipeline implements RunningPipeline {
 
 /** The real runner: gstreamer-superficial, in this process. */
 export class GstRunner implements PipelineRunner {
-  /** Its options (a process's environment) are for runners with a process of their own. */
-  create(launch: string, _options: CreateOptions = {}): RunningPipeline {
-    const p = new (load().Pipeline)(launch);
-    p.packPackets('srtsink', SRT_PACKET_BYTES);
-    return new GstRunningPipeline(p);
+  create(launch: string, options: CreateOptions = {}): RunningPipeline {
+    const gst = new (load().Pipeline)(launch);
+    gst.packPackets('srtsink', SRT_PACKET_BYTES);
+    const p = new GstRunningPipeline(gst);
+    if (options.pace) p.pace(options.pace);
+    return p;
   }
 }

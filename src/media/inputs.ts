@@ -55,6 +55,7 @@ export interface InputOptions {
   slate?: boolean;
   runner?: PipelineRunner;
   env?: SupervisedOptions['env'];
+  pace?: SupervisedOptions['pace'];
   /** The launch line at each (re)start, when it can change. */
   launch?: () => string;
   progress?: SupervisedOptions['progress'];
@@ -86,6 +87,8 @@ interface Input {
   lostAt: number | null;
   /** The sink whose rendered frames say it delivers. */
   sink: string;
+  /** How far a lesson played earlier was moved from the timing it came with (ms; see LeadPace). */
+  pacedMs?: number | undefined;
 }
 
 /**
@@ -115,6 +118,7 @@ export class Inputs {
       log: ctx.log,
       launch: opts.launch ?? (() => launchString(spec.tokens)),
       ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.pace ? { pace: opts.pace } : {}),
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
       loopOnEos: source?.kind === 'file' && source.loop,
@@ -122,7 +126,14 @@ export class Inputs {
       ...(opts.progress ? { progress: opts.progress } : {}),
       ...(opts.watch ? { watch: opts.watch } : {}),
       onStarted: (p: RunningPipeline) => {
-        p.onMessage((m) => ctx.onMessage(m));
+        entry.pacedMs = undefined;
+        p.onMessage((m) => {
+          if (m.paceMs !== undefined) {
+            entry.pacedMs = m.paceMs;
+            ctx.log.info({ source: name, movedMs: m.paceMs }, 'lesson played earlier by what it has to spare');
+          }
+          ctx.onMessage(m);
+        });
         if (!slate) return;
         p.pullLoop(`${name}-preview-out`, (buf) => ctx.preview(name)?.(buf), 2);
         p.set(`${name}-preview-valve`, 'drop', ctx.preview(name) === undefined);
@@ -189,6 +200,7 @@ export class Inputs {
       sources[name] = {
         state: s.lostAt !== null ? 'lost' : s.sp.state === 'running' ? 'live' : 'starting',
         ...(srt ? { srt } : {}),
+        ...(s.pacedMs !== undefined ? { pacedMs: s.pacedMs } : {}),
       };
       const stats = String(s.sp.pipeline?.get(s.sink, 'stats') ?? '');
       dropped += Number(/dropped=\(guint64\)(\d+)/.exec(stats)?.[1] ?? 0);

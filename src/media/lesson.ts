@@ -1,8 +1,10 @@
 import type { SourceConfig } from '../config/schema.js';
+import type { PaceSpec } from './lead-pace.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
 import { DEMUXED_AAC_DECODE, RAW_AUDIO_CAPS } from './audio.js';
 import { farEndBranch } from './echo/echo-link.js';
+import { ROOM_DISPLAY_SINK } from './displays.js';
 import type { BoardProfile } from './profiles.js';
 import type { RunningPipeline } from './runner.js';
 import { captureChain, demuxHead, rawCaps, type Canvas } from './sources.js';
@@ -28,10 +30,10 @@ const SPEAKER_PERIOD_US = 10_000;
 export function speakerChains(speaker: string, timing: Record<string, number | boolean> = {}, farPort?: number): [Chain, ...Chain[]] {
   const sink: ElementLink =
     speaker === 'none'
-      ? { element: 'fakesink', name: 'speaker', properties: { sync: true, async: false, ...timing } }
+      ? { element: 'fakesink', name: SPEAKER_SINK, properties: { sync: true, async: false, ...timing } }
       : {
           element: 'alsasink',
-          name: 'speaker',
+          name: SPEAKER_SINK,
           properties: {
             device: speaker,
             sync: true,
@@ -46,6 +48,7 @@ export function speakerChains(speaker: string, timing: Record<string, number | b
   return [[...head, { element: 'tee', name: SPEAKER_TEE }, { element: 'queue' }, sink], farEndBranch(SPEAKER_TEE, farPort, timing)];
 }
 const SPEAKER_TEE = 'speaker-tee';
+const SPEAKER_SINK = 'speaker';
 
 /** The funnel in front of the display: the lesson's frames or, while it is lost, the slate's (see showSlate). */
 const lessonScreen = (name: string) => `${name}-screen`;
@@ -125,7 +128,9 @@ export function lessonChains(
     ],
     [
       { ref: `${frames}.` },
-      { element: 'queue', properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0 } },
+      // Where the picture's timing is moved to play it earlier (see lessonPace): behind the frames'
+      // count, whose sink would count anew from zero at each move (a segment sent again resets it).
+      { element: 'queue', name: lessonPaced(name).video, properties: { 'max-size-buffers': 2, 'max-size-time': 0, 'max-size-bytes': 0 } },
       { element: 'videoconvert' },
       { element: 'videoscale' },
       // The slate's format and size at the lesson's own rate.
@@ -139,9 +144,66 @@ export function lessonChains(
   if (!head) return [[...captureChain(name, source, profile, canvas), decoded], ...screenChains];
   const demux = `${name}-demux.`;
   const [speakers, ...farEnd] = speakerChains(speaker, { sync: true }, farPort);
+  const { pictureProbe, soundProbe, audio } = lessonPaced(name);
   const video: Chain = [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }];
   const decode: Chain = [...profile.decoder.chain, decoded];
-  return [head, [...video, ...decode], ...screenChains, [{ ref: demux }, ...DEMUXED_AAC_DECODE, ...speakers], ...farEnd];
+  // The sound's queue named: where its timing is moved with the picture's (see lessonPace).
+  const sound: Chain = DEMUXED_AAC_DECODE.map((l) => ('element' in l && l.element === 'queue' ? { ...l, name: audio } : l));
+  if (printable || !lessonPace(name, source))
+    return [head, [...video, ...decode], ...screenChains, [{ ref: demux }, ...sound, ...speakers], ...farEnd];
+  // Played earlier by what it has to spare: the encoded frames, as the demuxer lets them go, also go to the pace's probes.
+  const [pictures, sounds] = [`${name}-arrivals-tee`, `${name}-sound-arrivals-tee`];
+  const [soundCaps, ...soundRest] = sound;
+  return [
+    head,
+    [...video, { element: 'tee', name: pictures }],
+    [{ ref: `${pictures}.` }, { element: 'queue' }, ...decode],
+    probeChain(pictures, pictureProbe),
+    ...screenChains,
+    [{ ref: demux }, soundCaps!, { element: 'tee', name: sounds }],
+    [{ ref: `${sounds}.` }, ...soundRest, ...speakers],
+    probeChain(sounds, soundProbe),
+    ...farEnd,
+  ];
+}
+
+/** The lesson's elements that play it earlier (see LeadPace): the probes and the branches they move. */
+function lessonPaced(name: string) {
+  return {
+    pictureProbe: `${name}-arrivals`,
+    soundProbe: `${name}-sound-arrivals`,
+    video: `${name}-video-paced`,
+    audio: `${name}-audio-paced`,
+  };
+}
+
+/** A branch of a tee of encoded frames to an appsink the pace reads; never holds the stream. */
+function probeChain(tee: string, probe: string): Chain {
+  return [
+    { ref: `${tee}.` },
+    { element: 'queue', properties: { 'max-size-buffers': 8, 'max-size-time': 0, 'max-size-bytes': 0, leaky: 'downstream' } },
+    { element: 'appsink', name: probe, properties: { sync: false, async: false, 'max-buffers': 8, drop: true } },
+  ];
+}
+
+/**
+ * Which lesson is played earlier by what it has to spare (see LeadPace): one over SRT, whose MPEG-TS
+ * comes stamped ahead of the room's clock by the muxer's PCR offset. The echo canceller's rooms too:
+ * the move is made once, early in each call, and the canceller finds its echo again after it (the
+ * two-box echo test measures it). Other schemes keep the timing they came with. A line printed to be
+ * run by hand has nothing to read the probes or make the move, and plays on the clock.
+ */
+export function lessonPace(name: string, source: Extract<SourceConfig, { kind: 'remote' }>): PaceSpec | undefined {
+  if (new URL(source.url).protocol !== 'srt:') return undefined;
+  const { pictureProbe, soundProbe, video, audio } = lessonPaced(name);
+  return {
+    probes: { picture: pictureProbe, sound: soundProbe },
+    sinks: { picture: ROOM_DISPLAY_SINK, sound: SPEAKER_SINK },
+    pads: [
+      [video, 'src'],
+      [audio, 'src'],
+    ],
+  };
 }
 
 /**

@@ -3,6 +3,7 @@
  * sink or a decoder that crashes (SIGSEGV in a driver, a hostile file) takes this process down, not
  * the service. Exits when the pipeline is stopped or when the service goes away.
  */
+import type { PaceSpec } from './lead-pace.js';
 import { GstRunner } from './gst-runner.js';
 import type { RunningPipeline } from './runner.js';
 import type { HostCommand, HostReport } from './child-runner.js';
@@ -10,7 +11,8 @@ import type { HostCommand, HostReport } from './child-runner.js';
 const send = (r: HostReport) => process.send?.(r);
 let pipeline: RunningPipeline;
 try {
-  pipeline = new GstRunner().create(process.env.CLASSBOX_PIPELINE ?? '');
+  const pace = process.env.CLASSBOX_PACE ? (JSON.parse(process.env.CLASSBOX_PACE) as PaceSpec) : undefined;
+  pipeline = new GstRunner().create(process.env.CLASSBOX_PIPELINE ?? '', pace ? { pace } : {});
 } catch (err) {
   send({ type: 'bus', message: { type: 'error', source: 'pipeline', text: (err as Error).message } });
   process.exit(2);

@@ -1,7 +1,7 @@
 import { networkOutputs, recordOutputs, type Config, type NetworkOutput, type SourceConfig } from '../config/schema.js';
 import { screensOf } from '../config/display-schema.js';
 import { audioEncodeChain, audioSourceChains, hasAudio } from './audio.js';
-import { compositeChannel, screenSink } from './displays.js';
+import { compositeChannel, ROOM_DISPLAY_SINK, screenSink } from './displays.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import type { Chain } from './launch.js';
 import { layoutRects } from './layouts.js';
@@ -60,7 +60,7 @@ const unbounded = { 'max-size-time': 0, 'max-size-bytes': 0, 'max-size-buffers':
 function displayChain(c: BranchContext, playback = false): Chain {
   const screens = screensOf(c.config);
   const screen = screens.find((d) => (c.displays?.[d.name] ?? d.shows) === 'lesson') ?? (playback ? screens[0] : undefined);
-  return screenSink(screen ?? { sink: 'none' }, c.profile, 'display');
+  return screenSink(screen ?? { sink: 'none' }, c.profile, ROOM_DISPLAY_SINK);
 }
 
 /**

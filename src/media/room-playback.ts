@@ -78,6 +78,7 @@ export class RoomPlayback {
       // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
       launch: () => launchString(ctx.render().display!.tokens),
       env: () => screenEnv(ctx.screens.lessonScreen()),
+      pace: () => ctx.render().display?.pace,
       ownFault: (reason) => this.speakerFault(reason),
     });
   }

@@ -1,3 +1,4 @@
+import type { PaceSpec } from './lead-pace.js';
 /** The one edge between classbox and GStreamer: a pipeline from a launch string, its bus, and its named elements. */
 export interface BusMessage {
   type: string;
@@ -8,6 +9,8 @@ export interface BusMessage {
   newState?: string;
   /** A `level` meter's reading: RMS over its interval, dBFS, the channels' power mean. */
   levelDb?: number;
+  /** A `pace` message: how far a remote stream's timing was moved to play it earlier (ms). */
+  paceMs?: number;
 }
 
 /** Timing of an encoded sample as the encoder stamped it (nanoseconds; -1 when none). */
@@ -61,6 +64,8 @@ export interface RunningPipeline {
 export interface CreateOptions {
   /** Environment of the pipeline's own process (a screen's DISPLAY); a runner in this process has one for all and ignores it. */
   env?: Record<string, string>;
+  /** Play an SRT lesson earlier by what it has to spare (see LeadPace). */
+  pace?: PaceSpec;
 }
 
 export interface PipelineRunner {

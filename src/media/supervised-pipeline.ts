@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PaceSpec } from './lead-pace.js';
 import type { CreateOptions, PipelineRunner, RunningPipeline } from './runner.js';
 
 export type SupervisedState = 'starting' | 'running' | 'down' | 'stopped';
@@ -11,6 +12,8 @@ export interface SupervisedOptions {
   launch: () => string;
   /** The environment of the pipeline's own process, read at each (re)start (a screen's DISPLAY). */
   env?: () => Record<string, string> | undefined;
+  /** A lesson played earlier by what it has to spare (see LeadPace), read at each (re)start. */
+  pace?: () => PaceSpec | undefined;
   /** Waits between restarts; the last one repeats. */
   backoffMs: readonly number[];
   /** True once the pipeline really delivers (frames rendered, state PLAYING...). Polled every `checkMs`. */
@@ -79,7 +82,8 @@ export class SupervisedPipeline {
     let p: RunningPipeline;
     try {
       const env = this.o.env?.();
-      const options: CreateOptions = env ? { env } : {};
+      const pace = this.o.pace?.();
+      const options: CreateOptions = { ...(env ? { env } : {}), ...(pace ? { pace } : {}) };
       p = this.o.runner.create(this.o.launch(), options);
     } catch (err) {
       this.fail((err as Error).message, generation);

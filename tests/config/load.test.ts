@@ -59,7 +59,10 @@ describe('loadConfig', () => {
     expect(c.audio).toEqual({ device: 'plughw:1,0', speaker: 'plughw:1,0', bitrateKbps: 128, silenceS: 20, echoCancel: true });
     const g = buildGraph(c, loadBoardProfile('software'), 'receive');
     const display = g.display!.tokens.join(' ');
-    expect(display).toContain('lesson-demux. ! audio/mpeg ! queue ! avdec_aac');
+    // The sound through the pace's probe (see LeadPace) to its moved queue, then decoded.
+    expect(display).toContain(
+      'lesson-demux. ! audio/mpeg ! tee name=lesson-sound-arrivals-tee lesson-sound-arrivals-tee. ! queue name=lesson-audio-paced ! avdec_aac',
+    );
     expect(display).toContain('alsasink name=speaker device="plughw:1,0"');
     expect(g.audio!.tokens.join(' ')).toContain('alsasrc name=audio-src device="plughw:1,0"');
     expect(g.outputs.map((o) => o.id)).toEqual(['output:uplink']);

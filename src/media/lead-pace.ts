@@ -1,0 +1,138 @@
+/**
+ * Plays an SRT lesson earlier by what it has to spare, measured once at the start of each call.
+ *
+ * GStreamer's `mpegtsmux` writes every PTS a fixed 125 ms ahead of the PCR of its time (its sound
+ * frames 30-35 ms more), and `tsdemux` places the stream's time by its PCR: each frame leaves the
+ * receiving room's demuxer stamped well ahead of the room's clock, less what the way took (an anchor
+ * box's pictures 45-95 ms ahead at 720p30 with SRT at 20 ms, its sound 91-130), and the sinks, on the
+ * clock, wait all of it. A picture needs a few milliseconds of it to be decoded and shown, the
+ * speakers a few tens for their ring; the rest is waiting nobody needs.
+ *
+ * The pace reads how far ahead each encoded frame, picture and sound, leaves the demuxer, and once the
+ * call flows moves the running time of both branches (pad offsets: lip sync kept) earlier by what the
+ * least of them can spare over a few seconds (measured again until that is worth a move). Once: each move earlier skips that much of the lesson on
+ * the speakers while the copy the echo canceller gets of what they play skips nothing, so the canceller
+ * finds its echo anew (once, early in the call, it follows as it follows the speakers' own jumps;
+ * moved again and again it lost 12-25 dB). A frame that later comes with less to spare than its margin
+ * allows moves it back, later, which costs the canceller nothing (speakers and their copy wait alike).
+ */
+
+export type PacedKind = 'picture' | 'sound';
+
+/** What a pipeline that plays a lesson earlier is told (see LeadPace). */
+export interface PaceSpec {
+  /** Appsinks (sync=false) that get the encoded frames as the demuxer lets them go, by kind. */
+  probes: Record<PacedKind, string>;
+  /** The sinks that play each kind: what the elements between a probe and its sink report they need. */
+  sinks: Record<PacedKind, string>;
+  /** [element, pad]: where the stream's running time is moved, behind the probes (picture and sound). */
+  pads: Array<[string, string]>;
+}
+
+/**
+ * What each kind keeps of its lead after the move beyond what the elements between its probe and its
+ * sink report (a decoder that holds frames says so); the sinks add the pipeline's configured latency
+ * (20 ms in the receiving room) on top. A picture: decoding what no element reports (libav's slice
+ * threads in a live pipeline, 1-4 ms at 720p on a 2-core machine), converting and showing it, and the
+ * measure's own delay (the event loop's). The sound: the speakers' ring (PulseAudio's ALSA plugin
+ * played every 10 ms block with 34 ms to spare and lost a third of them with 14).
+ */
+export const PACE_MARGIN_MS: Record<PacedKind, number> = { picture: 10, sound: 30 };
+/** Less than its margin less this, and a frame moves the lesson back later. */
+const LATE_MS = 10;
+/**
+ * A frame a sink dropped as late (its QoS message) moves the lesson this much later, at most once in
+ * LATE_AGAIN_NS: what the measure did not foresee (a display slower to draw than the margin allows;
+ * a video sink drops a frame 5 ms late).
+ */
+const DROPPED_STEP_NS = 10_000_000;
+const LATE_AGAIN_NS = 1_000_000_000;
+/** No frame this long: the stream stopped (a call lost, the sender gone), and what comes next is a new call. */
+const GAP_NS = 500_000_000;
+/**
+ * After a call's first frame, this long before its frames are judged: the first ones come in a burst,
+ * SRT handing over what it held while the call was set up.
+ */
+const SETTLE_NS = 2_000_000_000;
+/**
+ * Frames judged together for the one move earlier: two key frames at the default 2 s interval (they
+ * come latest). A measure with too little to spare is followed by another, until one has enough.
+ */
+const MEASURE_NS = 4_000_000_000;
+/** Moves smaller than this are not made: each skips as much of the lesson. */
+const LEAST_MOVE_NS = 10_000_000;
+
+const MS = 1_000_000;
+
+/** The offset's arithmetic alone (ns throughout), fed by whoever reads the frames and the clock. */
+export class LeadPace {
+  /** How much earlier the lesson plays now (ns, >= 0). */
+  private earlier = 0;
+  private lastArrived = -1;
+  private callFrom = 0;
+  private measureFrom = 0;
+  /** The least that any frame of the measure could spare (its lead less its kind's margin). */
+  private leastSpare = Infinity;
+  private moved = false;
+  private droppedAt = -Infinity;
+
+  constructor(private readonly marginMs: Record<PacedKind, number> = PACE_MARGIN_MS) {}
+
+  /** The offset now applied to the stream's running time (ns; negative: earlier). */
+  get offsetNs(): number {
+    return this.earlier === 0 ? 0 : -this.earlier;
+  }
+
+  /**
+   * One encoded frame: its kind, its running time as stamped, the running time it left the demuxer at,
+   * and what the elements between there and its sink report they need (ns). Returns the new offset
+   * when it should change.
+   */
+  frame(kind: PacedKind, ptsNs: number, arrivedNs: number, reportedNs = 0): number | undefined {
+    if (ptsNs < 0 || arrivedNs < 0) return undefined;
+    if (this.lastArrived < 0 || arrivedNs - this.lastArrived > GAP_NS) {
+      // A new call: played on the timing it comes with until it has been measured (its frames may have
+      // less to spare than the last call's).
+      this.lastArrived = arrivedNs;
+      this.callFrom = arrivedNs;
+      this.measureFrom = arrivedNs + SETTLE_NS;
+      this.leastSpare = Infinity;
+      this.moved = false;
+      return this.set(0);
+    }
+    this.lastArrived = arrivedNs;
+    const spare = ptsNs - arrivedNs - reportedNs - this.marginMs[kind] * MS;
+    if (arrivedNs - this.callFrom < SETTLE_NS) return undefined;
+    if (!this.moved) {
+      this.leastSpare = Math.min(this.leastSpare, spare);
+      if (arrivedNs - this.measureFrom < MEASURE_NS) return undefined;
+      // Too little to spare (a box still starting its own pipelines, a busy moment): measured again.
+      if (this.leastSpare < LEAST_MOVE_NS) {
+        this.measureFrom = arrivedNs;
+        this.leastSpare = Infinity;
+        return undefined;
+      }
+      this.moved = true;
+      // The frames already queued behind the move are late for their sinks and some are dropped: what
+      // they say is the move's, not the lesson's.
+      this.droppedAt = arrivedNs;
+      return this.set(this.leastSpare);
+    }
+    // A frame that came with less than its margin allows: later, to give it its whole margin.
+    if (this.earlier > 0 && spare - this.earlier < -LATE_MS * MS) return this.set(Math.max(0, spare));
+    return undefined;
+  }
+
+  /** A sink dropped a frame as late (at running time `nowNs`): later by a step. Returns the new offset when it changes. */
+  dropped(nowNs: number): number | undefined {
+    if (this.earlier === 0 || nowNs - this.droppedAt < LATE_AGAIN_NS) return undefined;
+    this.droppedAt = nowNs;
+    return this.set(Math.max(0, this.earlier - DROPPED_STEP_NS));
+  }
+
+  private set(earlier: number): number | undefined {
+    if (earlier === this.earlier) return undefined;
+    this.earlier = earlier;
+    return earlier === 0 ? 0 : -earlier;
+  }
+}

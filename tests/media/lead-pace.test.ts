@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { LeadPace, PACE_MARGIN_MS, type PacedKind } from '../../src/media/lead-pace.js';
+
+const MS = 1_000_000;
+const FRAME = 33_333_333;
+const SOUND = 21_333_333;
+const { picture: P, sound: S } = PACE_MARGIN_MS;
+
+/**
+ * Feeds a call from `fromNs` for `seconds`: pictures at 30 fps and AAC sound frames (21.3 ms), in the
+ * order they leave the demuxer, each stamped `leadMs(kind, i)` ahead of when it leaves. Returns every
+ * offset set, with the second it was set at.
+ */
+function feed(pace: LeadPace, fromNs: number, seconds: number, leadMs: (kind: PacedKind, i: number) => number): Array<[number, number]> {
+  const frames: Array<[number, PacedKind, number]> = [];
+  for (let i = 0; i * FRAME < seconds * 1e9; i++) frames.push([fromNs + i * FRAME, 'picture', i]);
+  for (let i = 0; i * SOUND < seconds * 1e9; i++) frames.push([fromNs + i * SOUND, 'sound', i]);
+  frames.sort((a, b) => a[0] - b[0]);
+  const set: Array<[number, number]> = [];
+  for (const [left, kind, i] of frames) {
+    const offset = pace.frame(kind, left + leadMs(kind, i) * MS, left);
+    if (offset !== undefined) set.push([Math.round(((left - fromNs) / 1e9) * 10) / 10, offset]);
+  }
+  return set;
+}
+
+/** An anchor's stream as a room's demuxer lets it go: pictures 60-75 ms ahead, sound 100-115. */
+const anchor = (kind: PacedKind, i: number) => (kind === 'picture' ? 60 + (i % 16) : 100 + (i % 16));
+
+describe('LeadPace', () => {
+  it('moves a call once, a few seconds in, by what its least frame can spare, and no more while it flows', () => {
+    const pace = new LeadPace();
+    const set = feed(pace, 5e9, 30, anchor);
+    expect(set).toHaveLength(1);
+    const [at, offset] = set[0]!;
+    expect(at).toBeGreaterThanOrEqual(5.9);
+    expect(at).toBeLessThan(6.5);
+    // The pictures have less to spare than the sound: they set it.
+    expect(offset).toBe(-(60 - P) * MS);
+    expect(pace.offsetNs).toBe(offset);
+  });
+
+  it('the sound sets it when it has less to spare, for its ring', () => {
+    const set = feed(new LeadPace(), 0, 10, (kind) => (kind === 'picture' ? 100 : 60));
+    expect(set).toEqual([[6, -(60 - S) * MS]]);
+  });
+
+  it('the key frames that come latest set it', () => {
+    // A key frame every 2 s, 40 ms later than the pictures around it.
+    const set = feed(new LeadPace(), 0, 10, (kind, i) => (kind === 'sound' ? 110 : i % 60 === 0 ? 35 : 75));
+    expect(set).toEqual([[6, -(35 - P) * MS]]);
+  });
+
+  it('does not move a lesson with little to spare, nor one whose frames come late', () => {
+    expect(feed(new LeadPace(), 0, 12, (kind) => (kind === 'picture' ? P + 5 : 110))).toEqual([]);
+    expect(feed(new LeadPace(), 0, 12, () => -20)).toEqual([]);
+  });
+
+  it('measures again while the lesson has too little to spare, and moves once it has', () => {
+    // The room busy starting its own pipelines for the call's first 8 s: its pictures come late.
+    const set = feed(new LeadPace(), 0, 20, (kind, i) => (kind === 'sound' ? 110 : i < 240 ? 15 : 70));
+    // Windows of 4 s from the 2nd second: the first two saw late pictures, the third moves it.
+    expect(set).toEqual([[14, -(70 - P) * MS]]);
+  });
+
+  it('judges nothing in the burst a call starts with', () => {
+    // SRT hands over what it held while the call was set up: the first second's frames come late.
+    const set = feed(new LeadPace(), 1e9, 10, (kind, i) => (kind === 'sound' ? 110 : i < 30 ? -300 : 70));
+    expect(set).toEqual([[6, -(70 - P) * MS]]);
+  });
+
+  it('moves back later when a frame comes with less to spare than its margin allows, and never earlier again', () => {
+    const pace = new LeadPace();
+    // From the 10th second on, the pictures 25 ms less ahead (a route that became slower), then as before.
+    const set = feed(pace, 0, 20, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : i < 450 ? 45 : 70));
+    expect(set.map(([, o]) => o)).toEqual([-(70 - P) * MS, -(45 - P) * MS]);
+    expect(set[1]![0]).toBe(10);
+    // 10 ms less than its margin allows is not yet a move.
+    expect(feed(new LeadPace(), 0, 20, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : 61))).toHaveLength(1);
+  });
+
+  it('a new call after a gap plays on its own timing until it is measured', () => {
+    const pace = new LeadPace();
+    expect(feed(pace, 0, 10, anchor)).toHaveLength(1);
+    // The anchor gone for a second, then back with a stream that has less to spare.
+    const second = feed(pace, 11e9, 10, (kind) => (kind === 'picture' ? 40 : 100));
+    expect(second).toEqual([
+      [0, 0],
+      [6, -(40 - P) * MS],
+    ]);
+  });
+
+  it('keeps what the elements before a sink report they need beyond the margin', () => {
+    const pace = new LeadPace();
+    // A decoder that holds a frame (33 ms) says so; the pictures then have that much less to spare.
+    let set: Array<[number, number]> = [];
+    for (let i = 0; i < 300; i++) {
+      const left = i * FRAME;
+      const offset = pace.frame(i % 2 ? 'picture' : 'sound', left + 90 * MS, left, i % 2 ? 33 * MS : 0);
+      if (offset !== undefined) set = [...set, [i, offset]];
+    }
+    expect(set.map(([, o]) => o)).toEqual([-(90 - 33 - P) * MS]);
+  });
+
+  it('a frame a sink dropped as late moves it later by a step, once a second at most, never past its stamps', () => {
+    const pace = new LeadPace();
+    expect(pace.dropped(1e9)).toBeUndefined();
+    feed(pace, 0, 10, () => 40);
+    expect(pace.offsetNs).toBe(-(40 - S) * MS);
+    // The frames dropped as the move is made are the move's.
+    expect(pace.dropped(6.5e9)).toBeUndefined();
+    expect(pace.dropped(11e9)).toBe(0);
+    const again = new LeadPace();
+    feed(again, 0, 10, (kind) => (kind === 'picture' ? 70 : 110));
+    expect(again.dropped(11e9)).toBe(-(70 - P - 10) * MS);
+    expect(again.dropped(11.5e9)).toBeUndefined();
+    expect(again.dropped(12.1e9)).toBe(-(70 - P - 20) * MS);
+  });
+
+  it('ignores frames without a time', () => {
+    const pace = new LeadPace();
+    expect(pace.frame('picture', -1, 5e9)).toBeUndefined();
+    expect(pace.frame('sound', 5e9, -1)).toBeUndefined();
+    expect(pace.offsetNs).toBe(0);
+  });
+});
