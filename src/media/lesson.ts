@@ -73,7 +73,8 @@ export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
  * showed frames as they came put the sound 300 ms behind the picture). A stream without sound leaves
  * the sound branch unlinked, which is not an error.
  *
- * Both sinks wait for the clock, with nothing added to either. (The sound waited one frame more while
+ * Both sinks wait for the clock, moved alike: an SRT lesson is played earlier by what it has to spare
+ * (see LeadPace and lessonPace), the picture and the sound by the same offset. (The sound waited one frame more while
  * the anchor's sources held each frame for a frame, which put the sound 48 ms ahead of the picture
  * without it; once they no longer did, it put the sound 34-101 ms behind it at 720p30. Playing both
  * earlier by SRT's latency, which srtsrc reports although its packets have already waited it, made the
