@@ -4,8 +4,8 @@
  * GStreamer's `mpegtsmux` writes every PTS a fixed 125 ms ahead of the PCR of its time (its sound
  * frames 30-35 ms more), and `tsdemux` places the stream's time by its PCR: each frame leaves the
  * receiving room's demuxer stamped well ahead of the room's clock, less what the way took (an anchor
- * box's pictures 45-95 ms ahead at 720p30 with SRT at 20 ms, its sound 91-130), and the sinks, on the
- * clock, wait all of it. A picture needs a few milliseconds of it to be decoded and shown, the
+ * box's sound 91-130 ms ahead at 720p30 with SRT at 20 ms, its pictures somewhat less), and the sinks,
+ * on the clock, wait all of it. A picture needs a few milliseconds of it to be decoded and shown, the
  * speakers a few tens for their ring; the rest is waiting nobody needs.
  *
  * The pace reads how far ahead each encoded frame, picture and sound, leaves the demuxer, and once the

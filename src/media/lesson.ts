@@ -7,7 +7,7 @@ import { farEndBranch } from './echo/echo-link.js';
 import { ROOM_DISPLAY_SINK } from './displays.js';
 import type { BoardProfile } from './profiles.js';
 import type { RunningPipeline } from './runner.js';
-import { captureChain, demuxHead, rawCaps, type Canvas } from './sources.js';
+import { captureChain, DEMUXED_H264_CAPS, demuxHead, rawCaps, type Canvas } from './sources.js';
 
 /** Whether a pipeline failed for want of its speakers: the sink could not open, or ALSA's sink is not installed. */
 export function isSpeakerFault(reason: string): boolean {
@@ -146,7 +146,7 @@ export function lessonChains(
   const demux = `${name}-demux.`;
   const [speakers, ...farEnd] = speakerChains(speaker, { sync: true }, farPort);
   const { pictureProbe, soundProbe, audio } = lessonPaced(name);
-  const video: Chain = [{ ref: demux }, { caps: 'video/x-h264' }, { element: 'queue' }, { element: 'h264parse' }];
+  const video: Chain = [{ ref: demux }, { caps: DEMUXED_H264_CAPS }, { element: 'queue' }, { element: 'h264parse' }];
   const decode: Chain = [...profile.decoder.chain, decoded];
   // The sound's queue named: where its timing is moved with the picture's (see lessonPace).
   const sound: Chain = DEMUXED_AAC_DECODE.map((l) => ('element' in l && l.element === 'queue' ? { ...l, name: audio } : l));

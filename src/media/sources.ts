@@ -68,6 +68,15 @@ const SRT_POLL_MS = 100;
 export const remoteSourceElement = (name: string) => `${name}-src`;
 
 /** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
+/**
+ * What a demuxer hands on of an H.264 stream: whole access units, one per buffer (an MPEG-TS muxer puts
+ * each in a PES of its own, as GStreamer's, ffmpeg's and broadcast encoders do; FLV says so itself).
+ * Said in the caps, h264parse passes each picture on as it comes; told nothing, it held each one until
+ * the next one's first bytes showed where it ended: a whole frame interval (33 ms at 30 fps) on every
+ * remote picture, the receiving room's lesson and each classroom at the anchor alike.
+ */
+export const DEMUXED_H264_CAPS = 'video/x-h264,alignment=au';
+
 export function demuxHead(url: string, latencyMs: number | undefined, name: string): Chain | null {
   const scheme = new URL(url).protocol.replace(/:$/, '');
   const demux = { element: 'tsdemux', name: `${name}-demux` };
@@ -204,7 +213,7 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
     head,
     [
       { ref: demux },
-      { caps: 'video/x-h264' },
+      { caps: DEMUXED_H264_CAPS },
       { element: 'queue' },
       { element: 'h264parse' },
       ...profile.decoder.chain,
