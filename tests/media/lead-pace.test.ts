@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeadPace, PACE_MARGIN_MS, type PacedKind } from '../../src/media/lead-pace.js';
+import { ECHO_ROOM_MARGIN_MS, LeadPace, PACE_MARGIN_MS, type PacedKind } from '../../src/media/lead-pace.js';
 
 const MS = 1_000_000;
 const FRAME = 33_333_333;
@@ -43,6 +43,12 @@ describe('LeadPace', () => {
   it('the sound sets it when it has less to spare, for its ring', () => {
     const set = feed(new LeadPace(), 0, 10, (kind) => (kind === 'picture' ? 100 : 60));
     expect(set).toEqual([[6, -(60 - S) * MS]]);
+  });
+
+  it('where the echo canceller hears the speakers, the sound keeps more', () => {
+    const lead = () => 100;
+    expect(feed(new LeadPace(), 0, 10, lead)).toEqual([[6, -(100 - S) * MS]]);
+    expect(feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 10, lead)).toEqual([[6, -(100 - ECHO_ROOM_MARGIN_MS.sound) * MS]]);
   });
 
   it('the key frames that come latest set it', () => {
