@@ -10,9 +10,9 @@
  *
  * The pace reads how far ahead each encoded frame, picture and sound, leaves the demuxer, and once the
  * call flows moves the running time of both branches (pad offsets: lip sync kept) earlier by what the
- * least of them can spare over a few seconds (measured again until that is worth a move). Once: each move earlier skips that much of the lesson on
- * the speakers while the copy the echo canceller gets of what they play skips nothing, so the canceller
- * finds its echo anew (once, early in the call, it follows as it follows the speakers' own jumps;
+ * least of them can spare over a few seconds (measured again until that is worth a move). Once: each
+ * move earlier skips that much of the lesson on the speakers while the copy the echo canceller gets of
+ * what they play skips nothing, so the canceller finds its echo anew (once, early in the call, it follows as it follows the speakers' own jumps;
  * moved again and again it lost 12-25 dB). A frame that later comes with less to spare than its margin
  * allows moves it back, later, which costs the canceller nothing (speakers and their copy wait alike).
  */
@@ -25,7 +25,7 @@ export interface PaceSpec {
   probes: Record<PacedKind, string>;
   /** The sinks that play each kind: what the elements between a probe and its sink report they need. */
   sinks: Record<PacedKind, string>;
-  /** Each kind's margin (ms), where it is not PACE_MARGIN_MS's. */
+  /** Each kind's margin (ms): PACE_MARGIN_MS, or ECHO_ROOM_MARGIN_MS where the canceller hears the speakers. */
   marginMs: Record<PacedKind, number>;
   /** [element, pad]: where the stream's running time is moved, behind the probes (picture and sound). */
   pads: Array<[string, string]>;
@@ -48,7 +48,7 @@ export const PACE_MARGIN_MS: Record<PacedKind, number> = { picture: 10, sound: 3
  * test's 30 ms room learnt its echo at no delay after the far end and cancelled 22.8 dB of it in one run
  * (31-35 with the lesson on its stamps); 60 ms keeps the far end 80 ms ahead of the speakers' clock.
  */
-export const ECHO_ROOM_MARGIN_MS: Record<PacedKind, number> = { picture: 10, sound: 60 };
+export const ECHO_ROOM_MARGIN_MS: Record<PacedKind, number> = { ...PACE_MARGIN_MS, sound: 60 };
 /** Less than its margin less this, and a frame moves the lesson back later. */
 const LATE_MS = 10;
 /**
@@ -144,6 +144,6 @@ export class LeadPace {
   private set(earlier: number): number | undefined {
     if (earlier === this.earlier) return undefined;
     this.earlier = earlier;
-    return earlier === 0 ? 0 : -earlier;
+    return this.offsetNs;
   }
 }

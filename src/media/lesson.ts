@@ -7,7 +7,7 @@ import { farEndBranch } from './echo/echo-link.js';
 import { ROOM_DISPLAY_SINK } from './displays.js';
 import type { BoardProfile } from './profiles.js';
 import type { RunningPipeline } from './runner.js';
-import { captureChain, DEMUXED_H264_CAPS, demuxHead, rawCaps, type Canvas } from './sources.js';
+import { captureChain, demuxedH264, demuxHead, rawCaps, type Canvas } from './sources.js';
 
 /** Whether a pipeline failed for want of its speakers: the sink could not open, or ALSA's sink is not installed. */
 export function isSpeakerFault(reason: string): boolean {
@@ -74,11 +74,11 @@ export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
  * the sound branch unlinked, which is not an error.
  *
  * Both sinks wait for the clock, moved alike: an SRT lesson is played earlier by what it has to spare
- * (see LeadPace and lessonPace), the picture and the sound by the same offset. (The sound waited one frame more while
- * the anchor's sources held each frame for a frame, which put the sound 48 ms ahead of the picture
- * without it; once they no longer did, it put the sound 34-101 ms behind it at 720p30. Playing both
- * earlier by SRT's latency, which srtsrc reports although its packets have already waited it, made the
- * compositor then in front of the display late, and the display dropped its frames unevenly.)
+ * (see LeadPace and lessonPace), the picture and the sound by the same offset. (The sound waited one
+ * frame more while the anchor's sources held each frame for a frame, which put the sound 48 ms ahead of
+ * the picture without it; once they no longer did, it put the sound 34-101 ms behind it at 720p30.
+ * Playing both earlier by SRT's latency, which srtsrc reports although its packets have already waited
+ * it, made the compositor then in front of the display late, and the display dropped its frames unevenly.)
  *
  * The display shows the lesson or, until its frames come and whenever they stop, a slate: a lost lesson
  * must not leave its last frame frozen on the projector as if the anchor's teacher had stopped moving.
@@ -146,7 +146,7 @@ export function lessonChains(
   const demux = `${name}-demux.`;
   const [speakers, ...farEnd] = speakerChains(speaker, { sync: true }, farPort);
   const { pictureProbe, soundProbe, audio } = lessonPaced(name);
-  const video: Chain = [{ ref: demux }, { caps: DEMUXED_H264_CAPS }, { element: 'queue' }, { element: 'h264parse' }];
+  const video = demuxedH264(name);
   const decode: Chain = [...profile.decoder.chain, decoded];
   // The sound's queue named: where its timing is moved with the picture's (see lessonPace).
   const sound: Chain = DEMUXED_AAC_DECODE.map((l) => ('element' in l && l.element === 'queue' ? { ...l, name: audio } : l));

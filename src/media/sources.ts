@@ -75,7 +75,15 @@ export const remoteSourceElement = (name: string) => `${name}-src`;
  * the next one's first bytes showed where it ended: a whole frame interval (33 ms at 30 fps) on every
  * remote picture, the receiving room's lesson and each classroom at the anchor alike.
  */
-export const DEMUXED_H264_CAPS = 'video/x-h264,alignment=au';
+const DEMUXED_H264_CAPS = 'video/x-h264,alignment=au';
+
+/** A remote stream's pictures from its demuxer (`demuxHead`), parsed for a decoder. */
+export const demuxedH264 = (name: string): Chain => [
+  { ref: `${name}-demux.` },
+  { caps: DEMUXED_H264_CAPS },
+  { element: 'queue' },
+  { element: 'h264parse' },
+];
 
 export function demuxHead(url: string, latencyMs: number | undefined, name: string): Chain | null {
   const scheme = new URL(url).protocol.replace(/:$/, '');
@@ -212,10 +220,7 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
   return [
     head,
     [
-      { ref: demux },
-      { caps: DEMUXED_H264_CAPS },
-      { element: 'queue' },
-      { element: 'h264parse' },
+      ...demuxedH264(name),
       ...profile.decoder.chain,
       // A listener waits for its caller for as long as it takes: no watchdog, which rebuilt it every
       // second or two while nobody called, and a classroom that called back in one of those gaps was
