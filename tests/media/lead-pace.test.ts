@@ -75,14 +75,37 @@ describe('LeadPace', () => {
     expect(set).toEqual([[6, -(70 - P) * MS]]);
   });
 
-  it('moves back later when a frame comes with less to spare than its margin allows, and never earlier again', () => {
+  it('moves back later when frames come with less to spare than their sink needs, and never earlier again', () => {
     const pace = new LeadPace();
     // From the 10th second on, the pictures 25 ms less ahead (a route that became slower), then as before.
     const set = feed(pace, 0, 20, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : i < 450 ? 45 : 70));
     expect(set.map(([, o]) => o)).toEqual([-(70 - P) * MS, -(45 - P) * MS]);
-    expect(set[1]![0]).toBe(10);
+    // On the third such picture.
+    expect(set[1]![0]).toBe(10.1);
     // 10 ms less than its margin allows is not yet a move.
     expect(feed(new LeadPace(), 0, 20, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : 61))).toHaveLength(1);
+  });
+
+  it('where the echo canceller hears the speakers, moves back later only for what the speakers need, to the margin it keeps', () => {
+    const E = ECHO_ROOM_MARGIN_MS.sound;
+    // Sound 110 ms ahead, then from the 10th second 30 ms less: still more than the ring needs.
+    const lead = (drop: number) => (kind: PacedKind, i: number) => (kind === 'picture' ? 150 : i < 470 ? 110 : 110 - drop);
+    const kept = feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 20, lead(30));
+    expect(kept).toEqual([[6, -(110 - E) * MS]]);
+    // 45 ms less: 65 ahead, 50 of it played earlier, 15 left for a ring that needs 30: moved later, to
+    // what keeps the echo room's margin.
+    const later = feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 20, lead(45));
+    expect(later.map(([, o]) => o)).toEqual([-(110 - E) * MS, -(65 - E) * MS]);
+  });
+
+  it('a late frame now and then is not a move: each is a jump for the echo canceller', () => {
+    // A picture 40 ms late every 1.5 s (a busy moment): never three within two seconds.
+    const lead = (kind: PacedKind, i: number) => (kind === 'sound' ? 110 : i > 180 && i % 45 === 0 ? 30 : 70);
+    expect(feed(new LeadPace(), 0, 30, lead)).toEqual([[6, -(70 - P) * MS]]);
+    // Every second: three within two seconds, later to what the least of them could spare.
+    const often = (kind: PacedKind, i: number) => (kind === 'sound' ? 110 : i > 180 && i % 30 === 0 ? 30 + (i % 60 ? 5 : 0) : 70);
+    const set = feed(new LeadPace(), 0, 30, often);
+    expect(set.map(([, o]) => o)).toEqual([-(70 - P) * MS, -(30 - P) * MS]);
   });
 
   it('a new call after a gap plays on its own timing until it is measured', () => {
@@ -108,19 +131,27 @@ describe('LeadPace', () => {
     expect(set.map(([, o]) => o)).toEqual([-(90 - 33 - P) * MS]);
   });
 
-  it('a frame a sink dropped as late moves it later by a step, once a second at most, never past its stamps', () => {
+  it('frames a sink dropped as late move it later by a step, three within two seconds, once a second at most, never past its stamps', () => {
     const pace = new LeadPace();
     expect(pace.dropped(1e9)).toBeUndefined();
     feed(pace, 0, 10, () => 40);
     expect(pace.offsetNs).toBe(-(40 - S) * MS);
     // The frames dropped as the move is made are the move's.
     expect(pace.dropped(6.5e9)).toBeUndefined();
-    expect(pace.dropped(11e9)).toBe(0);
+    expect(pace.dropped(11e9)).toBeUndefined();
+    expect(pace.dropped(11.1e9)).toBeUndefined();
+    expect(pace.dropped(11.2e9)).toBe(0);
     const again = new LeadPace();
     feed(again, 0, 10, (kind) => (kind === 'picture' ? 70 : 110));
-    expect(again.dropped(11e9)).toBe(-(70 - P - 10) * MS);
-    expect(again.dropped(11.5e9)).toBeUndefined();
-    expect(again.dropped(12.1e9)).toBe(-(70 - P - 20) * MS);
+    // One drop now and then: no move.
+    for (const at of [11e9, 14e9, 17e9]) expect(again.dropped(at)).toBeUndefined();
+    expect(again.dropped(17.5e9)).toBeUndefined();
+    expect(again.dropped(18e9)).toBe(-(70 - P - 10) * MS);
+    // Once a second at most.
+    for (const at of [18.2e9, 18.4e9, 18.6e9]) expect(again.dropped(at)).toBeUndefined();
+    expect(again.dropped(19.1e9)).toBeUndefined();
+    expect(again.dropped(19.2e9)).toBeUndefined();
+    expect(again.dropped(19.3e9)).toBe(-(70 - P - 20) * MS);
   });
 
   it('ignores frames without a time', () => {

@@ -102,6 +102,20 @@ export class DriftTracker {
     return step;
   }
 
+  /**
+   * The far end is given newer from here (its pairing moved up over `skipped`): the echo comes that
+   * much later against it. What was read over joins the far end held, and where the echo was found
+   * moves with it, so that a jump of the speakers not yet found is still found as one.
+   */
+  skipFar(skipped: Float64Array): void {
+    if (skipped.length === 0) return;
+    roll(this.far, skipped.length > this.far.length ? skipped.subarray(skipped.length - this.far.length) : skipped);
+    if (this.lastFound !== null) this.lastFound += skipped.length;
+    if (this.lag !== null) this.lag += skipped.length;
+    if (this.target !== null) this.target += skipped.length;
+    this.stepped += skipped.length;
+  }
+
   reset(): void {
     this.lastFound = null;
     this.jump = 0;

@@ -56,6 +56,8 @@ export class FarEndAligner {
    * much later against the far end, and the filter moves what it learnt with it.
    */
   moved = 0;
+  /** The far end read over by those moves, oldest first: its echo is still to come (see EchoCanceller.delayBy). */
+  skipped: Float64Array[] = [];
   /** The far end's shortest lead over the pairing since `leadSince` (samples). */
   private leastLead = Infinity;
   private leadSince = 0;
@@ -156,6 +158,9 @@ export class FarEndAligner {
   advance(blocks: number): boolean {
     const { block } = this.o;
     if (this.readPos === null || blocks <= 0 || this.written - this.readPos - blocks * block < block + 2) return false;
+    const over = new Float64Array(blocks * block);
+    for (let i = 0; i < over.length; i++) over[i] = this.readPos + i >= 1 ? this.at(this.readPos + i) : 0;
+    this.skipped.push(over);
     this.readPos += blocks * block;
     this.moved += blocks;
     this.realigned++;
