@@ -132,7 +132,8 @@ export class LeadPace {
       return this.set(0);
     }
     this.lastArrived = arrivedNs;
-    const spare = ptsNs - arrivedNs - reportedNs - this.marginMs[kind] * MS;
+    const lead = ptsNs - arrivedNs - reportedNs;
+    const spare = lead - this.marginMs[kind] * MS;
     if (arrivedNs - this.callFrom < SETTLE_NS) return undefined;
     if (!this.moved) {
       this.leastSpare = Math.min(this.leastSpare, spare);
@@ -151,8 +152,8 @@ export class LeadPace {
     }
     // Frames that came with less than their sink needs: later, to give the least of them its whole
     // margin again.
-    const needed = spare + (this.marginMs[kind] - PACE_MARGIN_MS[kind]) * MS;
-    if (this.earlier === 0 || needed - this.earlier >= -LATE_MS * MS) return undefined;
+    const overNeed = lead - PACE_MARGIN_MS[kind] * MS;
+    if (this.earlier === 0 || overNeed - this.earlier >= -LATE_MS * MS) return undefined;
     this.late = [...this.late.filter(([at]) => arrivedNs - at < LATE_WINDOW_NS), [arrivedNs, spare]];
     if (this.late.length < LATE_FRAMES) return undefined;
     const least = Math.min(...this.late.map(([, s]) => s));

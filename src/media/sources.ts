@@ -67,7 +67,6 @@ const SRT_POLL_MS = 100;
 /** The element a remote stream enters its pipeline by. */
 export const remoteSourceElement = (name: string) => `${name}-src`;
 
-/** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
 /**
  * What a demuxer hands on of an H.264 stream: whole access units, one per buffer (an MPEG-TS muxer puts
  * each in a PES of its own, as GStreamer's, ffmpeg's and broadcast encoders do; FLV says so itself).
@@ -85,6 +84,7 @@ export const demuxedH264 = (name: string): Chain => [
   { element: 'h264parse' },
 ];
 
+/** A remote stream up to its demuxer (named `<name>-demux`), by scheme; null where sound is not taken from it (RTSP). */
 export function demuxHead(url: string, latencyMs: number | undefined, name: string): Chain | null {
   const scheme = new URL(url).protocol.replace(/:$/, '');
   const demux = { element: 'tsdemux', name: `${name}-demux` };
