@@ -243,7 +243,9 @@ export function speakerMixChains(channels: string[], speaker: string, farPort?: 
       // 10 ms reads, 200 ms kept: the classrooms' sound is written as it arrives, and what a store keeps
       // stays that late for the class (1 s by default; and a sender whose clock runs fast against the
       // speakers' fills it). Its reported latency stays at the default 100 ms, which the far end sent
-      // 100 ms early to the echo canceller counts on: at 50 or 20 the speakers played nothing at all.
+      // 100 ms early to the echo canceller counts on: at 50, 40 or 20 the speakers played nothing at
+      // all (until a classroom speaks the store gives gap buffers, which the sink drops unplayed, and
+      // through PulseAudio's ALSA plugin what came after was placed behind what it had played).
       { element: 'interaudiosrc', properties: { channel, 'period-time': 10_000_000, 'buffer-time': 200_000_000 } },
       { caps: RAW_AUDIO_CAPS },
       { element: 'queue' },
