@@ -36,9 +36,14 @@ const seqs = (payloads: string[]) => payloads.map((p) => JSON.parse(p).seq as nu
 
 describe('events through the disk outbox (real mosquitto)', () => {
   let broker: Mosquitto;
+  // A persistent broker and watches with sessions of their own, made before the broker stops: a box
+  // that reconnected first published its stored events before a watch started after the restart had
+  // subscribed (its reconnect, every 2 s, then and then came first: "timed out waiting for every event").
   beforeAll(async () => {
-    broker = await startMosquitto();
+    broker = await startMosquitto({ persistent: true });
   });
+  let sessions = 0;
+  const sessionWatch = () => watchMqtt(broker.url, TOPIC, { session: `events-watch-${++sessions}` });
   afterAll(async () => broker.stop());
 
   it('delivers every event produced while the broker was down for 30 s, in order, seq contiguous', async () => {
@@ -48,6 +53,7 @@ describe('events through the disk outbox (real mosquitto)', () => {
     b.bus.emit('layout.changed', { layout: 'grid', previous: 'pip' });
     await watch.waitFor(TOPIC);
     await watch.close();
+    const after = await sessionWatch();
     await broker.stop();
     for (let i = 0; i < 30; i++) {
       b.bus.emit('source.lost', { source: `cam-${i}`, reason: 'unplugged' });
@@ -55,7 +61,6 @@ describe('events through the disk outbox (real mosquitto)', () => {
     }
     expect(b.events.pending).toBe(30);
     await broker.start();
-    const after = await watchMqtt(broker.url, TOPIC);
     await waitUntil(() => after.messages.length >= 30, 'the 30 stored events', 20_000);
     const got = after.messages.map((m) => m.payload);
     expect(seqs(got)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
@@ -86,6 +91,7 @@ describe('events through the disk outbox (real mosquitto)', () => {
   });
 
   it('bounds the outbox: drops the oldest events and says how many', async () => {
+    const watch = await sessionWatch();
     await broker.stop();
     const b = box(broker.url, tempDir(), 1);
     await b.start();
@@ -93,7 +99,6 @@ describe('events through the disk outbox (real mosquitto)', () => {
     const reason = 'x'.repeat(1000);
     for (let i = 0; i < 1300; i++) b.bus.emit('source.lost', { source: `s${i}`, reason });
     await broker.start();
-    const watch = await watchMqtt(broker.url, TOPIC);
     await waitUntil(() => watch.messages.some((m) => JSON.parse(m.payload).type === 'events.dropped'), 'events.dropped', 20_000);
     await waitUntil(() => b.events.pending === 0, 'outbox drained', 20_000);
     const all = watch.messages.map((m) => JSON.parse(m.payload) as { type: string; seq: number; count?: number });
@@ -109,6 +114,7 @@ describe('events through the disk outbox (real mosquitto)', () => {
   }, 60_000);
 
   it('a full data disk loses no event: they go out from memory, seq contiguous, and storage.failed says why', async () => {
+    const watch = await sessionWatch();
     await broker.stop();
     const small = tempDir('classbox-full-disk-');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
@@ -119,7 +125,6 @@ describe('events through the disk outbox (real mosquitto)', () => {
       // About 200 KB of events on a 64 KB disk.
       for (let i = 0; i < 200; i++) b.bus.emit('source.lost', { source: `s${i}`, reason });
       await broker.start();
-      const watch = await watchMqtt(broker.url, TOPIC);
       await waitUntil(() => b.events.pending === 0, 'outbox drained', 20_000);
       await waitUntil(
         () => watch.messages.filter((m) => JSON.parse(m.payload).type === 'source.lost').length >= 200,

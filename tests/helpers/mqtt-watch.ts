@@ -15,12 +15,22 @@ export interface MqttWatch {
   close(): Promise<void>;
 }
 
-/** Subscribes to `filter` and records every message, for assertions with timeouts. */
-export async function watchMqtt(url: string, filter: string | string[], options: { protocolVersion?: 4 | 5 } = {}): Promise<MqttWatch> {
+/**
+ * Subscribes to `filter` and records every message, for assertions with timeouts. `session`: a
+ * persistent session of that client id (clean=false), which a broker with persistence keeps, with what
+ * comes for it, across its own restart: a watch that misses nothing a box sends as soon as the broker is
+ * back (a box that reconnects first would otherwise publish before a watch started after it subscribes).
+ */
+export async function watchMqtt(
+  url: string,
+  filter: string | string[],
+  options: { protocolVersion?: 4 | 5; session?: string } = {},
+): Promise<MqttWatch> {
   const client = await connectAsync(url, {
     protocolVersion: options.protocolVersion ?? 4,
     reconnectPeriod: 200,
-    clientId: `watch-${Math.random().toString(16).slice(2)}`,
+    clientId: options.session ?? `watch-${Math.random().toString(16).slice(2)}`,
+    ...(options.session ? { clean: false } : {}),
   });
   const messages: Received[] = [];
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));

@@ -37,8 +37,10 @@ describe('a school day on a driven clock', () => {
   let now = at('2026-03-28T23:00:00Z'); // 00:00 in Berlin (CET, +01:00)
 
   beforeAll(async () => {
-    broker = await startMosquitto();
-    watch = await watchMqtt(broker.url, `${BASE}/#`);
+    // The broker is restarted mid-day: a persistent one and a watch with a session of its own, so that
+    // what the box sends as soon as it is back is kept for the watch even when the box reconnects first.
+    broker = await startMosquitto({ persistent: true });
+    watch = await watchMqtt(broker.url, `${BASE}/#`, { session: 'school-day-watch' });
     pty = await createPtyPair();
     silentPty = await createPtyPair();
     camera = new ViscaCameraSim(pty.b, { recallMs: 10 });
