@@ -45,6 +45,11 @@ describe('LeadPace', () => {
     expect(set).toEqual([[6, -(60 - S) * MS]]);
   });
 
+  it("keeps 45 ms of the sound's lead for the speakers' ring", () => {
+    // With 30 kept, two boxes' load in the latency bench lost the lesson's tone in 3 runs of 5 (PulseAudio's plugin).
+    expect(feed(new LeadPace(), 0, 10, (kind) => (kind === 'picture' ? 200 : 70))).toEqual([[6, -25 * MS]]);
+  });
+
   it('where the echo canceller hears the speakers, the sound keeps more', () => {
     const lead = () => 100;
     expect(feed(new LeadPace(), 0, 10, lead)).toEqual([[6, -(100 - S) * MS]]);
@@ -88,11 +93,11 @@ describe('LeadPace', () => {
 
   it('where the echo canceller hears the speakers, moves back later only for what the speakers need, to the margin it keeps', () => {
     const E = ECHO_ROOM_MARGIN_MS.sound;
-    // Sound 110 ms ahead, then from the 10th second 30 ms less: still more than the ring needs.
+    // Sound 110 ms ahead, then from the 10th second 20 ms less: still more than the ring needs.
     const lead = (drop: number) => (kind: PacedKind, i: number) => (kind === 'picture' ? 150 : i < 470 ? 110 : 110 - drop);
-    const kept = feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 20, lead(30));
+    const kept = feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 20, lead(20));
     expect(kept).toEqual([[6, -(110 - E) * MS]]);
-    // 45 ms less: 65 ahead, 50 of it played earlier, 15 left for a ring that needs 30: moved later, to
+    // 45 ms less: 65 ahead, 50 of it played earlier, 15 left for a ring that needs 45: moved later, to
     // what keeps the echo room's margin.
     const later = feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 20, lead(45));
     expect(later.map(([, o]) => o)).toEqual([-(110 - E) * MS, -(65 - E) * MS]);
@@ -125,7 +130,7 @@ describe('LeadPace', () => {
     let set: Array<[number, number]> = [];
     for (let i = 0; i < 300; i++) {
       const left = i * FRAME;
-      const offset = pace.frame(i % 2 ? 'picture' : 'sound', left + 90 * MS, left, i % 2 ? 33 * MS : 0);
+      const offset = pace.frame(i % 2 ? 'picture' : 'sound', left + (i % 2 ? 90 : 120) * MS, left, i % 2 ? 33 * MS : 0);
       if (offset !== undefined) set = [...set, [i, offset]];
     }
     expect(set.map(([, o]) => o)).toEqual([-(90 - 33 - P) * MS]);
@@ -134,8 +139,8 @@ describe('LeadPace', () => {
   it('frames a sink dropped as late move it later by a step, three within two seconds, once a second at most, never past its stamps', () => {
     const pace = new LeadPace();
     expect(pace.dropped(1e9)).toBeUndefined();
-    feed(pace, 0, 10, () => 40);
-    expect(pace.offsetNs).toBe(-(40 - S) * MS);
+    feed(pace, 0, 10, () => 55);
+    expect(pace.offsetNs).toBe(-(55 - S) * MS);
     // The frames dropped as the move is made are the move's.
     expect(pace.dropped(6.5e9)).toBeUndefined();
     expect(pace.dropped(11e9)).toBeUndefined();
