@@ -38,7 +38,7 @@ describe('events through the disk outbox (real mosquitto)', () => {
   let broker: Mosquitto;
   // A persistent broker and watches with sessions of their own, made before the broker stops: a box
   // that reconnected first published its stored events before a watch started after the restart had
-  // subscribed (its reconnect, every 2 s, then and then came first: "timed out waiting for every event").
+  // subscribed (its reconnect, every 2 s, now and then came first: "timed out waiting for every event").
   beforeAll(async () => {
     broker = await startMosquitto({ persistent: true });
   });
