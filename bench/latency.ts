@@ -85,9 +85,10 @@ function gstViewer(srtUrl: string, display: string, sound: NodeJS.ProcessEnv): P
     {
       args: [
         ...head,
-        'aacparse',
+        // The anchor box's sound is Opus, the hand-made anchor's AAC: decodebin takes either.
+        'audio/mpeg;audio/x-opus',
         '!',
-        'avdec_aac',
+        'decodebin',
         '!',
         'audioconvert',
         '!',

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { recordOutputs, type Config } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
+import { encodedCodecs, soundTap, type AudioCodec } from './audio.js';
 import type { MediaGraph, PipelineSpec } from './graph.js';
 import { launchString } from './launch.js';
 import type { Rect } from './layouts.js';
@@ -26,7 +27,7 @@ export interface CompositeContext {
   render: () => MediaGraph;
   /** Encoded picture and sound for the network outputs. */
   onVideo: (buf: Buffer, timing: SampleTiming) => void;
-  onAudio: (buf: Buffer, timing: SampleTiming) => void;
+  onAudio: (codec: AudioCodec, buf: Buffer, timing: SampleTiming) => void;
   /** Whether the room's microphone has a pipeline (the composite then carries its sound). */
   hasAudio: () => boolean;
   /** Who watches the composite's preview now, if anyone. */
@@ -124,7 +125,8 @@ export class Composite {
         p.pullLoop('net-out', (buf, timing) => this.onEncoded(buf, timing));
         p.pullLoop('preview-out', (buf) => ctx.preview()?.(buf), 2);
         p.set('preview-valve', 'drop', ctx.preview() === undefined);
-        if (ctx.hasAudio()) p.pullLoop('aud-out', (buf, timing) => ctx.onAudio(buf, timing), 200);
+        if (ctx.hasAudio())
+          for (const codec of encodedCodecs(ctx.config)) p.pullLoop(soundTap(codec), (buf, timing) => ctx.onAudio(codec, buf, timing), 200);
         // A restarted composite starts with every slate hidden: show the ones whose source is still lost.
         for (const name of ctx.lostSources()) p.set(`${name}-slate`, 'silent', false);
       },

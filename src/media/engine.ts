@@ -74,7 +74,7 @@ export class MediaEngine implements Part {
         runner: ctx.runner,
         render: () => this.render(),
         onVideo: (buf, timing) => this.outputs.pushVideo(buf, timing),
-        onAudio: (buf, timing) => this.outputs.pushAudio(buf, timing),
+        onAudio: (codec, buf, timing) => this.outputs.pushAudio(codec, buf, timing),
         hasAudio: () => this.inputs.has('audio'),
         preview: () => this.previewSinks.get(COMPOSITE),
         lostSources: () => this.inputs.lost(),

@@ -2,7 +2,7 @@ import type { SourceConfig } from '../config/schema.js';
 import { ECHO_ROOM_MARGIN_MS, PACE_MARGIN_MS, type PaceSpec } from './lead-pace.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
-import { DEMUXED_AAC_DECODE, RAW_AUDIO_CAPS } from './audio.js';
+import { demuxedSound, RAW_AUDIO_CAPS } from './audio.js';
 import { farEndBranch } from './echo/echo-link.js';
 import { ROOM_DISPLAY_SINK } from './displays.js';
 import type { BoardProfile } from './profiles.js';
@@ -145,25 +145,26 @@ export function lessonChains(
   if (!head) return [[...captureChain(name, source, profile, canvas), decoded], ...screenChains];
   const demux = `${name}-demux.`;
   const [speakers, ...farEnd] = speakerChains(speaker, { sync: true }, farPort);
-  const { pictureProbe, soundProbe, audio } = lessonPaced(name);
+  const { pictureProbe, soundProbe, audio, decodedSound } = lessonPaced(name);
   const video = demuxedH264(name);
   const decode: Chain = [...profile.decoder.chain, decoded];
-  // The sound's queue named: where its timing is moved with the picture's (see lessonPace).
-  const sound: Chain = DEMUXED_AAC_DECODE.map((l) => ('element' in l && l.element === 'queue' ? { ...l, name: audio } : l));
+  const { head: sound, branches: soundIn } = demuxedSound(demux, decodedSound, source.url);
   if (printable || !lessonPace(name, source))
-    return [head, [...video, ...decode], ...screenChains, [{ ref: demux }, ...sound, ...speakers], ...farEnd];
-  // Played earlier by what it has to spare: the encoded frames, as the demuxer lets them go, also go to the pace's probes.
+    return [head, [...video, ...decode], ...screenChains, [...sound, ...speakers], ...soundIn, ...farEnd];
+  // Played earlier by what it has to spare: the encoded pictures as the demuxer lets them go, and the
+  // decoded sound (Opus or AAC, one funnel), also go to the pace's probes; its queue is where the
+  // sound's timing is moved with the picture's.
   const [pictures, sounds] = [`${name}-arrivals-tee`, `${name}-sound-arrivals-tee`];
-  const [soundCaps, ...soundRest] = sound;
   return [
     head,
     [...video, { element: 'tee', name: pictures }],
     [{ ref: `${pictures}.` }, { element: 'queue' }, ...decode],
     probeChain(pictures, pictureProbe),
     ...screenChains,
-    [{ ref: demux }, soundCaps!, { element: 'tee', name: sounds }],
-    [{ ref: `${sounds}.` }, ...soundRest, ...speakers],
+    [...sound, { element: 'tee', name: sounds }],
+    [{ ref: `${sounds}.` }, { element: 'queue', name: audio }, ...speakers],
     probeChain(sounds, soundProbe),
+    ...soundIn,
     ...farEnd,
   ];
 }
@@ -175,6 +176,7 @@ function lessonPaced(name: string) {
     soundProbe: `${name}-sound-arrivals`,
     video: `${name}-video-paced`,
     audio: `${name}-audio-paced`,
+    decodedSound: `${name}-sound-decoded`,
   };
 }
 

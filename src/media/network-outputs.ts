@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { OutputSpec } from './graph.js';
+import { outputCodec, type AudioCodec } from './audio.js';
 import { launchString } from './launch.js';
 import { RateMeter } from './rate-meter.js';
 import type { PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
@@ -52,6 +53,8 @@ const isSrtCaller = (output: Config['outputs'][number]) => output.kind === 'srt'
 interface Output {
   sp: SupervisedPipeline;
   kind: string;
+  /** The codec of its sound. */
+  codec: AudioCodec;
   meter: RateMeter;
   /** On by request (a class streams, `stream/start`); an output not wanted is not a fault. */
   wanted: boolean;
@@ -97,7 +100,7 @@ export class NetworkOutputs {
         this.ctx.changed();
       },
     });
-    this.outputs.set(name, { sp, kind: output.kind, meter: new RateMeter(), wanted: true });
+    this.outputs.set(name, { sp, kind: output.kind, codec: outputCodec(output), meter: new RateMeter(), wanted: true });
   }
 
   names(): string[] {
@@ -112,7 +115,7 @@ export class NetworkOutputs {
     }
   }
 
-  /** An encoded video frame (and below, AAC) to every output that runs. */
+  /** An encoded video frame to every output that runs. */
   pushVideo(buf: Buffer, timing: SampleTiming): void {
     for (const [name, o] of this.outputs) {
       if (o.sp.state === 'running' || o.sp.state === 'starting') {
@@ -121,9 +124,10 @@ export class NetworkOutputs {
     }
   }
 
-  pushAudio(buf: Buffer, timing: SampleTiming): void {
+  /** An encoded sound frame to every output that runs and carries that codec. */
+  pushAudio(codec: AudioCodec, buf: Buffer, timing: SampleTiming): void {
     for (const [name, o] of this.outputs) {
-      if (o.sp.state === 'running' || o.sp.state === 'starting') o.sp.pipeline?.push(`${name}-ain`, buf, timing);
+      if (o.codec === codec && (o.sp.state === 'running' || o.sp.state === 'starting')) o.sp.pipeline?.push(`${name}-ain`, buf, timing);
     }
   }
 

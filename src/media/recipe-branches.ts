@@ -1,6 +1,6 @@
 import { networkOutputs, recordOutputs, type Config, type NetworkOutput, type SourceConfig } from '../config/schema.js';
 import { screensOf } from '../config/display-schema.js';
-import { audioEncodeChain, audioSourceChains, hasAudio } from './audio.js';
+import { audioEncodeChains, audioSourceChains, encodedCodecs, encodedSoundTee, hasAudio, outputCodec, soundTap } from './audio.js';
 import { compositeChannel, ROOM_DISPLAY_SINK, screenSink } from './displays.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import type { Chain } from './launch.js';
@@ -112,7 +112,7 @@ const compose: Branch = (c, before) => {
   return [...before, ...chains];
 };
 
-const soundEncode: Branch = (c, before) => (hasAudio(c.config) ? [...before, audioEncodeChain(c.config)] : before);
+const soundEncode: Branch = (c, before) => (hasAudio(c.config) ? [...before, ...audioEncodeChains(c.config)] : before);
 
 const record: Branch = (c, before) => {
   const chains: Chain[] = [];
@@ -140,8 +140,15 @@ const networkInline: Branch = (c, before) => {
       { element: 'queue', properties: { leaky: 'downstream', 'max-size-time': 2_000_000_000, 'max-size-buffers': 0, 'max-size-bytes': 0 } },
       ...out.chain,
     ]);
-    if (hasAudio(c.config))
-      chains.push([{ ref: 'aud-tee.' }, { element: 'queue', properties: unbounded }, { element: 'aacparse' }, { ref: out.audioRef }]);
+    if (hasAudio(c.config)) {
+      const codec = outputCodec(o);
+      chains.push([
+        { ref: `${encodedSoundTee(codec)}.` },
+        { element: 'queue', properties: unbounded },
+        ...(codec === 'aac' ? [{ element: 'aacparse' }] : []),
+        { ref: out.audioRef },
+      ]);
+    }
   }
   return [...before, ...chains];
 };
@@ -149,11 +156,11 @@ const networkInline: Branch = (c, before) => {
 /** What the service takes off the composite: sound and pictures for the outputs' own pipelines, the preview, the screens. */
 const serviceTaps: Branch = (c, before) => {
   const chains: Chain[] = [];
-  if (hasAudio(c.config)) {
+  for (const codec of encodedCodecs(c.config)) {
     chains.push([
-      { ref: 'aud-tee.' },
+      { ref: `${encodedSoundTee(codec)}.` },
       { element: 'queue', properties: { leaky: 'downstream', 'max-size-buffers': 200, 'max-size-time': 0, 'max-size-bytes': 0 } },
-      { element: 'appsink', name: 'aud-out', properties: { sync: false, 'max-buffers': 200, drop: true } },
+      { element: 'appsink', name: soundTap(codec), properties: { sync: false, 'max-buffers': 200, drop: true } },
     ]);
   }
   chains.push(previewBranch('raw-tee.', 'preview', c.canvas.fps));
@@ -180,7 +187,7 @@ const networkSend: Branch = (c, before) => {
   const o = c.output!;
   const out = networkOutput(o, c.config.video.keyframeIntervalS);
   const chains: Chain[] = [[...appsrcHead(o.name), ...out.chain]];
-  if (hasAudio(c.config)) chains.push([...audioAppsrcHead(o.name), { element: 'aacparse' }, { ref: out.audioRef }]);
+  if (hasAudio(c.config)) chains.push([...audioAppsrcHead(o.name, outputCodec(o)), { ref: out.audioRef }]);
   return [...before, ...chains];
 };
 

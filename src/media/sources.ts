@@ -1,7 +1,7 @@
 import type { SourceConfig } from '../config/schema.js';
 import type { Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
-import { DEMUXED_AAC_DECODE, RAW_AUDIO_CAPS } from './audio.js';
+import { demuxedSound, RAW_AUDIO_CAPS } from './audio.js';
 import { meter } from './meter.js';
 import { namesLatency, SRT_START_LATENCY_MS } from './srt-latency.js';
 
@@ -215,8 +215,10 @@ function toChannel(name: string, channel: string, canvas: Canvas, live: boolean,
  */
 export function sourcePipelineChains(name: string, channel: string, source: SourceConfig, profile: BoardProfile, canvas: Canvas): Chain[] {
   const head = source.kind === 'remote' ? demuxHead(source.url, source.latencyMs, name) : null;
-  if (!head) return [[...captureChain(name, source, profile, canvas), ...toChannel(name, channel, canvas, source.kind !== 'file')]];
+  if (!head || source.kind !== 'remote')
+    return [[...captureChain(name, source, profile, canvas), ...toChannel(name, channel, canvas, source.kind !== 'file')]];
   const demux = `${name}-demux.`;
+  const sound = demuxedSound(demux, `${name}-sound-decoded`, source.url);
   return [
     head,
     [
@@ -228,8 +230,7 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
       ...toChannel(name, channel, canvas, true, !(source.kind === 'remote' && isSrtListener(source.url))),
     ],
     [
-      { ref: demux },
-      ...DEMUXED_AAC_DECODE,
+      ...sound.head,
       { element: 'audioconvert' },
       { element: 'audioresample' },
       { caps: RAW_AUDIO_CAPS },
@@ -241,5 +242,6 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
       // students' answers came 100 ms later on the anchor's speakers (and 140 ms after their picture).
       { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel), async: false, sync: false } },
     ],
+    ...sound.branches,
   ];
 }

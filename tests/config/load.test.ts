@@ -59,14 +59,18 @@ describe('loadConfig', () => {
     expect(c.audio).toEqual({ device: 'plughw:1,0', speaker: 'plughw:1,0', bitrateKbps: 128, silenceS: 20, echoCancel: true });
     const g = buildGraph(c, loadBoardProfile('software'), 'receive');
     const display = g.display!.tokens.join(' ');
-    // The sound through the pace's probe (see LeadPace) to its moved queue, then decoded.
+    // The sound decoded whichever codec the anchor sends, then through the pace's probe (see LeadPace)
+    // to its moved queue.
+    expect(display).toContain('lesson-demux. ! audio/x-opus ! queue ! opusdec ! lesson-sound-decoded.');
+    expect(display).toContain('lesson-demux. ! audio/mpeg ! queue ! avdec_aac ! lesson-sound-decoded.');
     expect(display).toContain(
-      'lesson-demux. ! audio/mpeg ! tee name=lesson-sound-arrivals-tee lesson-sound-arrivals-tee. ! queue name=lesson-audio-paced ! avdec_aac',
+      'funnel name=lesson-sound-decoded ! tee name=lesson-sound-arrivals-tee lesson-sound-arrivals-tee. ! queue name=lesson-audio-paced ! audioconvert',
     );
     expect(display).toContain('alsasink name=speaker device="plughw:1,0"');
     expect(g.audio!.tokens.join(' ')).toContain('alsasrc name=audio-src device="plughw:1,0"');
     expect(g.outputs.map((o) => o.id)).toEqual(['output:uplink']);
-    expect(g.outputs[0]!.tokens.join(' ')).toContain('appsrc name=uplink-ain');
+    // The room's voice goes back to the anchor in Opus (see media.md#audio).
+    expect(g.outputs[0]!.tokens.join(' ')).toMatch(/appsrc name=uplink-ain .*caps="audio\/x-opus/);
     // Two projectors on a Pi: the lesson on the front one's HDMI connector, the other classrooms on the side one.
     const pi = buildGraph(c, loadBoardProfile('rpi4'), 'receive');
     expect(pi.display!.tokens.join(' ')).toMatch(/kmssink name=display sync=true connector-id=32/);
@@ -79,6 +83,13 @@ describe('loadConfig', () => {
     expect(
       problems(() => loadConfig({ base: { site: 's', room: 'r', audio: { speaker: 'hw:1,0 ! filesink location=/etc/x' } }, env: {} })),
     ).toEqual(['audio.speaker: must be none or an ALSA device like hw:1,0, plughw:1,0, default, or a PCM name from asound.conf']);
+  });
+
+  it("refuses an SRT output's sound codec that is neither, with the key path", () => {
+    const outputs = [{ name: 'link', kind: 'srt', url: 'srt://127.0.0.1:9000?mode=listener', audioCodec: 'mp3' }];
+    expect(problems(() => loadConfig({ base: { site: 's', room: 'r', outputs }, env: {} }))).toEqual([
+      expect.stringMatching(/^outputs\[0\]\.audioCodec: .*opus.*aac/),
+    ]);
   });
 
   it('resolves relative paths against the config file, not the working directory', () => {

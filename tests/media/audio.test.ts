@@ -26,9 +26,9 @@ async function streams(target: string): Promise<string[]> {
 }
 
 describe('audio mixed into the outputs', () => {
-  it('records and streams AAC with the H.264 picture (record, SRT, HLS)', async () => {
+  it('records and streams the sound with the H.264 picture: AAC (record, HLS, SRT asked for it), Opus (SRT)', async () => {
     const dir = tempDir();
-    const port = await freeUdpPort();
+    const [port, aacPort] = [await freeUdpPort(), await freeUdpPort()];
     const h = startEngine({
       audio: { device: 'test' },
       video: { width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeIntervalS: 1 },
@@ -36,14 +36,19 @@ describe('audio mixed into the outputs', () => {
       outputs: [
         { name: 'archive', kind: 'record', dir: join(dir, 'rec') },
         { name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` },
+        { name: 'ingest', kind: 'srt', url: `srt://127.0.0.1:${aacPort}?mode=listener`, audioCodec: 'aac' },
         { name: 'lan', kind: 'hls', dir: join(dir, 'hls'), segmentS: 1 },
       ],
     });
     await h.engine.start();
     try {
-      await waitUntil(() => h.engine.pipelineState() === 'running', 'media running', 10_000);
-      // Another box (ffprobe as the caller) reads the SRT stream: both codecs must be in it.
-      expect(await streams(`srt://127.0.0.1:${port}?mode=caller`)).toEqual(['aac', 'h264']);
+      await waitUntil(() => h.engine.pipelineState() === 'running', 'media running', 10_000).catch((e) => {
+        console.log(JSON.stringify(h.warnings.slice(0, 10)));
+        throw e;
+      });
+      // Another box (ffprobe as the caller) reads the SRT streams: both codecs must be in each.
+      expect(await streams(`srt://127.0.0.1:${port}?mode=caller`)).toEqual(['h264', 'opus']);
+      expect(await streams(`srt://127.0.0.1:${aacPort}?mode=caller`)).toEqual(['aac', 'h264']);
       await sleep(1500);
     } finally {
       await h.engine.stop();

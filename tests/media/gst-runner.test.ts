@@ -197,7 +197,10 @@ for (let i = 0; i < N; i++) {
     receiver.play();
     // The SRT output as the box builds it, after a key frame every two seconds and no sound: nothing
     // else comes to fill a group of 7, so a muxer that held a group's last packets held them 2 s.
-    const output = networkOutput({ name: 'out', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=caller`, autoStart: true }, 2).chain;
+    const output = networkOutput(
+      { name: 'out', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=caller`, autoStart: true, audioCodec: 'aac' },
+      2,
+    ).chain;
     const sender = runner.create(
       launchString([
         ...'videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=320,height=240,framerate=1/2 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=1 !'.split(
