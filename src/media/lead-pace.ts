@@ -1,16 +1,17 @@
 /**
  * Plays an SRT lesson earlier by what it has to spare, measured once at the start of each call.
  *
- * GStreamer's `mpegtsmux` writes every PTS a fixed 125 ms ahead of the PCR of its time (its sound
- * frames 30-35 ms more), and `tsdemux` places the stream's time by its PCR: each frame leaves the
- * receiving room's demuxer stamped well ahead of the room's clock, less what the way took (an anchor
- * box's sound 91-130 ms ahead at 720p30 with SRT at 20 ms, its pictures somewhat less), and the sinks,
- * on the clock, wait all of it. A picture needs a few milliseconds of it to be decoded and shown, the
- * speakers a few tens for their ring; the rest is waiting nobody needs.
+ * GStreamer's `mpegtsmux` writes every PTS a fixed 125 ms ahead of the PCR of its time, and `tsdemux`
+ * places the stream's time by its PCR: each frame leaves the receiving room's demuxer stamped well
+ * ahead of the room's clock, less what the way took (an anchor box's stream at 720p30 with SRT at 20
+ * ms: Opus sound 101-133 ms ahead, pictures 112-125; the muxer holds each sound frame for the next
+ * picture), and the sinks, on the clock, wait all of it. A picture needs a few milliseconds of it to be
+ * decoded and shown, the speakers a few tens for their ring; the rest is waiting nobody needs.
  *
- * The pace reads how far ahead each encoded frame, picture and sound, leaves the demuxer, and once the
- * call flows moves the running time of both branches (pad offsets: lip sync kept) earlier by what the
- * least of them can spare over a few seconds (measured again until that is worth a move). Once: each
+ * The pace reads how far ahead each frame leaves the demuxer (a picture as it is, a sound frame once
+ * decoded, whichever codec it came in), and once the call flows moves the running time of both
+ * branches (pad offsets: lip sync kept) earlier by what the least of them can spare over a few seconds
+ * (measured again until that is worth a move). Once: each
  * move earlier skips that much of the lesson on the speakers while the copy the echo canceller gets of
  * what they play skips nothing, so the canceller finds its echo anew (once, early in the call, it
  * follows as it follows the speakers' own jumps; moved again and again it lost 12-25 dB). Frames that
@@ -26,7 +27,7 @@ export type PacedKind = 'picture' | 'sound';
 
 /** What a pipeline that plays a lesson earlier is told (see LeadPace). */
 export interface PaceSpec {
-  /** Appsinks (sync=false) that get the encoded frames as the demuxer lets them go, by kind. */
+  /** Appsinks (sync=false) that get the frames as the demuxer lets them go (the sound decoded), by kind. */
   probes: Record<PacedKind, string>;
   /** The sinks that play each kind: what the elements between a probe and its sink report they need. */
   sinks: Record<PacedKind, string>;
@@ -117,7 +118,7 @@ export class LeadPace {
   }
 
   /**
-   * One encoded frame: its kind, its running time as stamped, the running time it left the demuxer at,
+   * One frame: its kind, its running time as stamped, the running time it left the demuxer at,
    * and what the elements between there and its sink report they need (ns). Returns the new offset
    * when it should change.
    */
