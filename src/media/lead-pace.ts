@@ -4,8 +4,8 @@
  * GStreamer's `mpegtsmux` writes every PTS a fixed 125 ms ahead of the PCR of its time, and `tsdemux`
  * places the stream's time by its PCR: each frame leaves the receiving room's demuxer stamped well
  * ahead of the room's clock, less what the way took (an anchor box's stream at 720p30 with SRT at 20
- * ms: Opus sound 101-133 ms ahead, pictures 112-125; the muxer holds each sound frame for the next
- * picture), and the sinks, on the clock, wait all of it. A picture needs a few milliseconds of it to be
+ * ms: pictures 112-125 ms ahead; see `muxedAhead` for the sound's), and the sinks, on the clock, wait
+ * all of it. A picture needs a few milliseconds of it to be
  * decoded and shown, the speakers a few tens for their ring; the rest is waiting nobody needs.
  *
  * The pace reads how far ahead each frame leaves the demuxer (a picture as it is, a sound frame once

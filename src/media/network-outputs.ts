@@ -48,6 +48,22 @@ function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): 
   return true;
 }
 
+/**
+ * An Opus frame as its output's muxer is to take it: decoded at its time as before (its PTS), but
+ * ordered one picture interval earlier (its DTS; MPEG-TS carries no DTS for sound, only the order
+ * changes). `mpegtsmux` waits for data on every pad and has no live timeout: it held each 10 ms sound
+ * frame until the next picture had come (up to a frame interval and the picture's encoding; 500 ms at 2
+ * fps), and at the receiving room the sound's lead then followed the anchor's pictures. Ordered so, a
+ * sound frame goes out as it comes, and each picture waits for the sound of its time instead (a few
+ * milliseconds: Opus comes 2-7 ms after its time). In the latency bench (720p30, three runs each in
+ * turns): the receiving room's projector 214-268 ms against 263-332, its speakers 240-271 against 307-319,
+ * the students' voice on the anchor's speakers 295-331 against 374-413, their picture 286-317 against
+ * 246-259.
+ */
+export function muxedAhead(timing: SampleTiming, fps: number): SampleTiming {
+  return timing.pts >= 0 ? { ...timing, dts: timing.pts - Math.round(1e9 / fps) } : timing;
+}
+
 const isSrtCaller = (output: Config['outputs'][number]) => output.kind === 'srt' && !/[?&]mode=listener/.test(output.url);
 
 interface Output {
@@ -126,8 +142,9 @@ export class NetworkOutputs {
 
   /** An encoded sound frame to every output that runs and carries that codec. */
   pushAudio(codec: AudioCodec, buf: Buffer, timing: SampleTiming): void {
+    const placed = codec === 'opus' ? muxedAhead(timing, this.ctx.config.video.fps) : timing;
     for (const [name, o] of this.outputs) {
-      if (o.codec === codec && (o.sp.state === 'running' || o.sp.state === 'starting')) o.sp.pipeline?.push(`${name}-ain`, buf, timing);
+      if (o.codec === codec && (o.sp.state === 'running' || o.sp.state === 'starting')) o.sp.pipeline?.push(`${name}-ain`, buf, placed);
     }
   }
 

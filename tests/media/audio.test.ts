@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { GstRunner } from '../../src/media/gst-runner.js';
 import { startEngine } from '../helpers/media-engine.js';
 import { freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp-config.js';
@@ -59,4 +60,36 @@ describe('audio mixed into the outputs', () => {
     const segment = /segment\d{5}\.ts/.exec(playlist)![0];
     expect(await streams(join(dir, 'hls', segment))).toEqual(['aac', 'h264']);
   });
+
+  it('an SRT output sends each sound frame as it comes, not held until the next picture', async () => {
+    const port = await freeUdpPort();
+    // Two pictures a second: a muxer that held each sound frame for the next picture sent the sound in
+    // bursts half a second apart.
+    const h = startEngine({
+      audio: { device: 'test' },
+      video: { width: 320, height: 180, fps: 2, bitrateKbps: 300, keyframeIntervalS: 1 },
+      sources: { board: { kind: 'test' } },
+      outputs: [{ name: 'link', kind: 'srt', url: `srt://127.0.0.1:${port}?mode=listener` }],
+    });
+    await h.engine.start();
+    const receiver = new GstRunner().create(
+      `srtsrc uri=srt://127.0.0.1:${port}?mode=caller latency=20 ! tsdemux name=d latency=0 ` +
+        'd. ! video/x-h264 ! queue ! fakesink sync=false d. ! audio/x-opus ! queue ! appsink name=sound sync=false',
+    );
+    try {
+      const arrivals: number[] = [];
+      receiver.pullLoop('sound', () => arrivals.push(performance.now()), 1000);
+      receiver.play();
+      await waitUntil(() => arrivals.length > 100, 'the sound arriving', 15_000);
+      const from = arrivals.length;
+      await sleep(3000);
+      const gaps = arrivals.slice(from).map((t, i) => t - arrivals[from + i - 1]!);
+      // Frames of 10 ms, sent as they come: no gap near a picture's 500 ms.
+      expect(gaps.length).toBeGreaterThan(200);
+      expect(Math.max(...gaps)).toBeLessThan(150);
+    } finally {
+      receiver.stop();
+      await h.engine.stop();
+    }
+  }, 60_000);
 });
