@@ -171,16 +171,20 @@ class GstRunningPipeline implements RunningPipeline {
     if (!src?.push || this.stopped) return false;
     const at = timing.dts >= 0 ? Math.min(timing.dts, timing.pts >= 0 ? timing.pts : timing.dts) : timing.pts;
     if (at < 0) return false;
+    // When the sample was made, for the offset: its PTS. A sound frame ordered ahead of its time for a
+    // muxer (its DTS earlier, see muxedAhead) that took the offset by its DTS would have stamped the
+    // whole stream that much into the future, and a sink on the clock held it that long.
+    const made = timing.pts >= 0 ? timing.pts : at;
     // The clock is asked only to take an offset: at the first sample, and when the source's timeline
     // jumps (a restarted composite starts again near zero). In between, the encoder's spacing is kept.
-    if (this.offsetNs === undefined || this.lastAt < 0 || Math.abs(at - this.lastAt) > REBASE_NS) {
+    if (this.offsetNs === undefined || this.lastAt < 0 || Math.abs(made - this.lastAt) > REBASE_NS) {
       const now = this.p.runningTime();
       // No clock yet (still starting): nothing to place it by, and a muxer given untimed buffers
       // interleaves sound and picture wrongly.
       if (now < 0) return false;
-      if (this.offsetNs === undefined || Math.abs(at + this.offsetNs - now) > REBASE_NS) this.offsetNs = now - at;
+      if (this.offsetNs === undefined || Math.abs(made + this.offsetNs - now) > REBASE_NS) this.offsetNs = now - made;
     }
-    this.lastAt = at;
+    this.lastAt = made;
     const offset = this.offsetNs;
     // Sound comes out of the composite behind the picture of the same instant (AAC's frame and encoder
     // delay): when a picture took the offset, the sound queued behind it would be stamped before this

@@ -234,6 +234,23 @@ for (let i = 0; i < N; i++) {
     }
   }, 30_000);
 
+  it('a first frame ordered ahead by its DTS places the stream by its PTS, not into the future', async () => {
+    const before = performance.now();
+    const { out, got, frame, step } = await grayLoop();
+    await new Promise((r) => setTimeout(r, 1000));
+    // Pushed over a second after the pipeline started, ordered 0.8 s ahead of its time.
+    out.push('in', frame, { pts: 10_000_000_000, dts: 9_200_000_000, duration: step, delta: false });
+    out.push('in', frame, { pts: 10_000_000_000 + step, dts: -1, duration: step, delta: false });
+    const pushedAfterMs = performance.now() - before;
+    await new Promise((r) => setTimeout(r, 300));
+    out.stop();
+    expect(got).toHaveLength(2);
+    expect(got[1]! - got[0]!).toBe(step);
+    // Placed by its DTS, the frames were stamped 0.8 s later than they were pushed (about 2 s).
+    expect(got[0]! / 1e6).toBeGreaterThan(1100);
+    expect(got[0]! / 1e6).toBeLessThan(pushedAfterMs + 300);
+  }, 30_000);
+
   it('a jump in the source timeline (a restarted composite) is taken up, not pushed into the future', async () => {
     const { out, got, frame, step } = await grayLoop();
     for (let i = 0; i < 3; i++) out.push('in', frame, { pts: 3_600_000_000_000_000 + i * step, dts: -1, duration: step, delta: false });
