@@ -1,6 +1,7 @@
 import { networkOutputs, recordOutputs, type Config, type OutputConfig } from '../config/schema.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
+import { AAC_CAPS } from './outputs.js';
 import { ECHO_CAPS, micFromCanceller, micToCanceller, type EchoPorts } from './echo/echo-link.js';
 
 /** Raw audio as it crosses the interaudio channel: both sides must agree. */
@@ -126,11 +127,7 @@ function opusEncoder(config: Config): ElementLink {
 function encodeChain(codec: AudioCodec, config: Config): Chain {
   const encoder: Chain =
     codec === 'aac'
-      ? [
-          { element: 'avenc_aac', properties: { bitrate: config.audio.bitrateKbps * 1000 } },
-          { element: 'aacparse' },
-          { caps: 'audio/mpeg,mpegversion=4,stream-format=adts' },
-        ]
+      ? [{ element: 'avenc_aac', properties: { bitrate: config.audio.bitrateKbps * 1000 } }, { element: 'aacparse' }, { caps: AAC_CAPS }]
       : [opusEncoder(config)];
   // Each encoder converts for itself: the formats avenc_aac and opusenc take do not meet.
   return [

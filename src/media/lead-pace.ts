@@ -5,22 +5,22 @@
  * places the stream's time by its PCR: each frame leaves the receiving room's demuxer stamped well
  * ahead of the room's clock, less what the way took (an anchor box's stream at 720p30 with SRT at 20
  * ms: pictures 112-125 ms ahead; see `muxedAhead` for the sound's), and the sinks, on the clock, wait
- * all of it. A picture needs a few milliseconds of it to be
- * decoded and shown, the speakers a few tens for their ring; the rest is waiting nobody needs.
+ * all of it. A picture needs a few milliseconds of it to be decoded and shown, the speakers a few tens
+ * for their ring; the rest is waiting nobody needs.
  *
  * The pace reads how far ahead each frame leaves the demuxer (a picture as it is, a sound frame once
  * decoded, whichever codec it came in), and once the call flows moves the running time of both
  * branches (pad offsets: lip sync kept) earlier by what the least of them can spare over a few seconds
- * (measured again until that is worth a move). Once: each
- * move earlier skips that much of the lesson on the speakers while the copy the echo canceller gets of
- * what they play skips nothing, so the canceller finds its echo anew (once, early in the call, it
- * follows as it follows the speakers' own jumps; moved again and again it lost 12-25 dB). Frames that
- * later come with less than their sink needs (a few within two seconds) move it back, later. That costs
- * the canceller as much as a move earlier (the speakers play a gap their copy does not have), so what a
- * frame is judged by then is its sink's need (PACE_MARGIN_MS), not the more an echo room keeps: in the
- * two-box echo test, moved on each such frame and judged by the 60 ms kept, a room moved later within
- * seconds of its move earlier or half a minute on in 4 runs of 27 (the jump left the echo 13.0-16.2 dB
- * down over the eight seconds heard, against 30 and more).
+ * (measured again until that is worth a move). Once: each move earlier skips that much of the lesson
+ * on the speakers while the copy the echo canceller gets of what they play skips nothing, so the
+ * canceller finds its echo anew (once, early in the call, it follows as it follows the speakers' own
+ * jumps; moved again and again it lost 12-25 dB). Frames that later come with less than their sink
+ * needs (a few within two seconds) move it back, later. That costs the canceller as much as a move
+ * earlier (the speakers play a gap their copy does not have), so what a frame is judged by then is its
+ * sink's need (PACE_MARGIN_MS), not the more an echo room keeps: in the two-box echo test, moved on
+ * each such frame and judged by the 60 ms kept, a room moved later within seconds of its move earlier
+ * or half a minute on in 4 runs of 27 (the jump left the echo 13.0-16.2 dB down over the eight seconds
+ * heard, against 30 and more).
  */
 
 export type PacedKind = 'picture' | 'sound';

@@ -60,7 +60,7 @@ function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): 
  * the students' voice on the anchor's speakers 295-331 against 374-413, their picture 286-317 against
  * 246-259.
  */
-export function muxedAhead(timing: SampleTiming, fps: number): SampleTiming {
+function muxedAhead(timing: SampleTiming, fps: number): SampleTiming {
   return timing.pts >= 0 ? { ...timing, dts: timing.pts - Math.round(1e9 / fps) } : timing;
 }
 

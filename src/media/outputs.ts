@@ -144,9 +144,12 @@ export function audioAppsrcHead(name: string, codec: AudioCodec): Chain {
       name: `${name}-ain`,
       properties: { 'is-live': true, format: 'time', 'do-timestamp': false, caps: codec === 'aac' ? AAC_CAPS : OPUS_CAPS },
     },
-    ...(codec === 'aac' ? [{ element: 'aacparse' }] : []),
+    ...beforeMuxer(codec),
   ];
 }
+
+/** What a codec's frames go through between the composite's encode and a muxer: ADTS AAC is parsed for the muxer's caps. */
+export const beforeMuxer = (codec: AudioCodec): Chain => (codec === 'aac' ? [{ element: 'aacparse' }] : []);
 
 /**
  * Head of an output's own pipeline: the encoded stream pushed from the composite's appsink with the

@@ -6,7 +6,7 @@ import type { EchoPorts } from './echo/echo-link.js';
 import type { Chain } from './launch.js';
 import { layoutRects } from './layouts.js';
 import { lessonChains, playbackChains, speakerMixChains } from './lesson.js';
-import { appsrcHead, audioAppsrcHead, networkOutput, recordChain, recorderName, H264_CAPS } from './outputs.js';
+import { appsrcHead, audioAppsrcHead, beforeMuxer, networkOutput, recordChain, recorderName, H264_CAPS } from './outputs.js';
 import { previewBranch, withSourcePreview } from './preview-branch.js';
 import { encoderChain, type BoardProfile } from './profiles.js';
 import type { BranchName } from './recipe.js';
@@ -145,7 +145,7 @@ const networkInline: Branch = (c, before) => {
       chains.push([
         { ref: `${encodedSoundTee(codec)}.` },
         { element: 'queue', properties: unbounded },
-        ...(codec === 'aac' ? [{ element: 'aacparse' }] : []),
+        ...beforeMuxer(codec),
         { ref: out.audioRef },
       ]);
     }
