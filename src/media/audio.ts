@@ -1,7 +1,6 @@
 import { networkOutputs, recordOutputs, type Config, type OutputConfig } from '../config/schema.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
-import { AAC_CAPS } from './outputs.js';
 import { ECHO_CAPS, micFromCanceller, micToCanceller, type EchoPorts } from './echo/echo-link.js';
 
 /** Raw audio as it crosses the interaudio channel: both sides must agree. */
@@ -62,6 +61,9 @@ export function audioSourceChains(config: Config, echo?: EchoPorts): Chain[] {
     [...micFromCanceller(echo.clean), { element: 'audioconvert' }, { element: 'audioresample' }, { caps: RAW_AUDIO_CAPS }, ...toChannel],
   ];
 }
+
+/** AAC as it leaves the composite: ADTS frames carry their own headers, so an appsrc needs no codec_data. */
+export const AAC_CAPS = 'audio/mpeg,mpegversion=4,stream-format=adts';
 
 const aacDecode: Chain = [{ caps: 'audio/mpeg' }, { element: 'queue' }, { element: 'avdec_aac' }];
 

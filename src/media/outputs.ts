@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { OutputConfig, RecordOutput } from '../config/schema.js';
-import type { AudioCodec } from './audio.js';
+import { AAC_CAPS, type AudioCodec } from './audio.js';
 import type { Chain } from './launch.js';
 import { SEGMENT_PATTERN } from './recording-names.js';
 import { namesLatency, SRT_SENDER_LATENCY_MS } from './srt-latency.js';
@@ -131,8 +131,6 @@ export function networkOutput(
   }
 }
 
-/** AAC as it leaves the composite: ADTS frames carry their own headers, so an appsrc needs no codec_data. */
-export const AAC_CAPS = 'audio/mpeg,mpegversion=4,stream-format=adts';
 /** Opus as it leaves the composite (opusenc's own caps, less the headers an MPEG-TS muxer does not carry). */
 export const OPUS_CAPS = 'audio/x-opus,rate=48000,channels=2,channel-mapping-family=0';
 
