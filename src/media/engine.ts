@@ -17,6 +17,7 @@ import { startEchoCancel, type EchoCancel } from './echo/echo-cancel.js';
 import type { MediaEngineContext, MediaStats } from './engine-types.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import { launchString } from './launch.js';
+import { freeLoopbackPorts } from './sound-link.js';
 
 export { COMPOSITE } from './composite.js';
 
@@ -42,6 +43,7 @@ export class MediaEngine implements Part {
   readonly levels = new AudioLevels();
   private readonly previewSinks = new Map<string, (frame: Buffer) => void>();
   private echo: EchoCancel | undefined;
+  private soundPorts: Record<string, number> | undefined;
   private readonly links: SrtLinks;
 
   constructor(private readonly ctx: MediaEngineContext) {
@@ -150,6 +152,7 @@ export class MediaEngine implements Part {
       displays: this.screens.current(),
       ...this.playback.graphOptions,
       ...(this.echoPorts ? { echo: this.echoPorts } : {}),
+      ...(this.soundPorts ? { soundPorts: this.soundPorts } : {}),
     });
   }
 
@@ -159,6 +162,13 @@ export class MediaEngine implements Part {
   }
 
   async start(): Promise<void> {
+    // Each remote source's sound link to the speakers: one port for the life of the service, so that a
+    // rebuilt source or speakers' pipeline finds the other where it was.
+    const remote = Object.entries(this.ctx.config.sources)
+      .filter(([, s]) => s.kind === 'remote')
+      .map(([n]) => n);
+    const ports = await freeLoopbackPorts(remote.length);
+    this.soundPorts = Object.fromEntries(remote.map((n, i) => [n, ports[i]!]));
     this.echo = await startEchoCancel(this.ctx.config, this.render(), this.log, this.ctx.bus, () => void this.inputs.rebuild('audio'));
     this.graph = this.render();
     const g = this.graph;

@@ -71,6 +71,8 @@ export interface GraphOptions {
   displays?: Record<string, string>;
   /** The echo canceller's ports, when it runs: the microphone goes through it, and what is played is sent to it. */
   echo?: EchoPorts;
+  /** Each remote source's sound link to the speakers (loopback UDP port, by source name); an interaudio store without. */
+  soundPorts?: Record<string, number>;
 }
 
 /**
@@ -131,7 +133,7 @@ function roomContext(
   // The classrooms heard: every remote source that sends sound over a stream the box can demux.
   const heard = local
     .filter(([, s]) => s.kind === 'remote' && demuxHead(s.url, s.latencyMs, 'x') !== null)
-    .map(([n]) => soundChannel(channelName(config, n)));
+    .map(([n]) => ({ channel: soundChannel(channelName(config, n)), port: options.soundPorts?.[n] }));
   return {
     config,
     profile,
@@ -143,6 +145,7 @@ function roomContext(
     speaker: options.speaker ?? config.audio.speaker,
     displays: options.displays,
     echo: options.echo,
+    soundPorts: options.soundPorts,
     media: options.media ?? 'file:///dev/null',
     lesson: lesson as BranchContext['lesson'],
     local,

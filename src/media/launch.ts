@@ -25,7 +25,7 @@ export type Chain = Link[];
 export class LaunchError extends Error {}
 
 const BARE = /^[A-Za-z0-9_.:/+@%-]+$/;
-const FACTORY = /^[a-z0-9_]+$/;
+const FACTORY = /^[a-zA-Z0-9_]+$/;
 const ELEMENT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const PROPERTY = /^[a-z0-9][a-z0-9-]*(::[a-z0-9-]+)?$|^sink_\d+::[a-z-]+$/;
 /** Caps need parentheses for features (`video/x-raw(memory:NVMM)`) and types (`(string)4`), nothing else. */

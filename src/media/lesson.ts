@@ -4,6 +4,7 @@ import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
 import { demuxedSound, RAW_AUDIO_CAPS } from './audio.js';
 import { farEndBranch } from './echo/echo-link.js';
+import { soundLinkIn, type HeardClassroom } from './sound-link.js';
 import { ROOM_DISPLAY_SINK } from './displays.js';
 import type { BoardProfile } from './profiles.js';
 import type { RunningPipeline } from './runner.js';
@@ -236,20 +237,25 @@ export function playbackChains(uri: string, display: Chain, speaker: string, far
  * The anchor's speakers: the sound of every remote classroom, each from its channel (silence while it
  * has none), mixed and metered as `speaker`, so that the teacher hears the students' answers.
  */
-export function speakerMixChains(channels: string[], speaker: string, farPort?: number): Chain[] {
+export function speakerMixChains(heard: HeardClassroom[], speaker: string, farPort?: number): Chain[] {
   const [speakers, ...farEnd] = speakerChains(speaker, {}, farPort);
   return [
     [{ element: 'audiomixer', name: 'speaker-mix' }, ...speakers],
     ...farEnd,
-    ...channels.map((channel): Chain => [
-      // 10 ms reads, 200 ms kept: the classrooms' sound is written as it arrives, and what a store keeps
-      // stays that late for the class (1 s by default; and a sender whose clock runs fast against the
-      // speakers' fills it). Its reported latency stays at the default 100 ms, which the far end sent
-      // 100 ms early to the echo canceller counts on: at 50, 40 or 20 the speakers played nothing at
-      // all (until a classroom speaks the store gives gap buffers, which the sink drops unplayed, and
-      // through PulseAudio's ALSA plugin what came after was placed behind what it had played).
-      { element: 'interaudiosrc', properties: { channel, 'period-time': 10_000_000, 'buffer-time': 200_000_000 } },
-      { caps: RAW_AUDIO_CAPS },
+    ...heard.map(({ channel, port }): Chain => [
+      ...(port !== undefined
+        ? soundLinkIn(port)
+        : [
+            // 10 ms reads, 200 ms kept: the classrooms' sound is written as it arrives, and what a store keeps
+            // stays that late for the class (1 s by default; and a sender whose clock runs fast against the
+            // speakers' fills it). Its reported latency stays at the default 100 ms, which the far end sent
+            // 100 ms early to the echo canceller counts on: at 50, 40 or 20 the speakers played nothing at
+            // all (until a classroom speaks the store gives gap buffers, which the sink drops unplayed, and
+            // through PulseAudio's ALSA plugin what came after was placed behind what it had played).
+            // Where the service gave the classroom a port, its sound link instead (see sound-link).
+            { element: 'interaudiosrc', properties: { channel, 'period-time': 10_000_000, 'buffer-time': 200_000_000 } },
+            { caps: RAW_AUDIO_CAPS },
+          ]),
       { element: 'queue' },
       { ref: 'speaker-mix.' },
     ]),

@@ -11,6 +11,7 @@ import { previewBranch, withSourcePreview } from './preview-branch.js';
 import { encoderChain, type BoardProfile } from './profiles.js';
 import type { BranchName } from './recipe.js';
 import { rawCaps, sourcePipelineChains, type Canvas } from './sources.js';
+import type { HeardClassroom } from './sound-link.js';
 
 /** How long intervideosrc repeats the last frame before it turns to black: under the 2 s slate budget. */
 export const INTER_TIMEOUT_NS = 500_000_000;
@@ -40,8 +41,10 @@ export interface BranchContext {
   lesson: [string, RemoteSource] | undefined;
   /** The composed sources, in compositor pad order. */
   local: Array<[string, SourceConfig]>;
-  /** Sound channels of the classrooms the speakers mix. */
-  heard: string[];
+  /** The classrooms the speakers mix. */
+  heard: HeardClassroom[];
+  /** Each remote source's sound link port (by source name), where the service gave one. */
+  soundPorts: Record<string, number> | undefined;
   /** The pipeline's own source or output, for one made per source or per output. */
   source?: [string, SourceConfig];
   output?: NetworkOutput;
@@ -193,7 +196,7 @@ const networkSend: Branch = (c, before) => {
 
 const capture: Branch = (c, before) => {
   const [name, source] = c.source!;
-  return [...before, ...sourcePipelineChains(name, channelName(c.config, name), source, c.profile, c.canvas)];
+  return [...before, ...sourcePipelineChains(name, channelName(c.config, name), source, c.profile, c.canvas, c.soundPorts?.[name])];
 };
 
 const sourcePreview: Branch = (c, before) => withSourcePreview(before, c.source![0], c.canvas.fps);

@@ -3,6 +3,7 @@ import type { Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
 import { demuxedSound, RAW_AUDIO_CAPS } from './audio.js';
 import { meter } from './meter.js';
+import { soundLinkOut } from './sound-link.js';
 import { namesLatency, SRT_START_LATENCY_MS } from './srt-latency.js';
 
 export interface Canvas {
@@ -210,10 +211,18 @@ function toChannel(name: string, channel: string, canvas: Canvas, live: boolean,
  * One source's own pipeline: capture, stall watchdog, conversion to the canvas caps, and the intervideo
  * channel the composite reads. Its failure stops only itself; the composite shows the slate meanwhile.
  * A remote source (another classroom) brings its sound too: decoded,
- * metered (`<name>-level`) and sent to the speakers' mix through `soundChannel(channel)`; a stream
+ * metered (`<name>-level`) and sent to the speakers' mix over its sound link (`soundPort`), or through
+ * `soundChannel(channel)` where it has none; a stream
  * without sound leaves that branch unlinked.
  */
-export function sourcePipelineChains(name: string, channel: string, source: SourceConfig, profile: BoardProfile, canvas: Canvas): Chain[] {
+export function sourcePipelineChains(
+  name: string,
+  channel: string,
+  source: SourceConfig,
+  profile: BoardProfile,
+  canvas: Canvas,
+  soundPort?: number,
+): Chain[] {
   const head = source.kind === 'remote' ? demuxHead(source.url, source.latencyMs, name) : null;
   if (!head || source.kind !== 'remote')
     return [[...captureChain(name, source, profile, canvas), ...toChannel(name, channel, canvas, source.kind !== 'file')]];
@@ -240,7 +249,12 @@ export function sourcePipelineChains(name: string, channel: string, source: Sour
       // watchdog, rebuilt again and again). sync=false: written as it arrives, as its picture is (the
       // speakers' mix keeps its own pace); on the clock it waited the SRT latency a second time, and the
       // students' answers came 100 ms later on the anchor's speakers (and 140 ms after their picture).
-      { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel), async: false, sync: false } },
+      // Over the sound link where the service gave it a port (see sound-link), else an interaudio store.
+      ...(soundPort !== undefined
+        ? soundLinkOut(soundPort)
+        : [
+            { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel), async: false, sync: false } },
+          ]),
     ],
     ...sound.branches,
   ];

@@ -54,6 +54,7 @@ describe('golden pipelines of rooms with sound both ways and two screens (softwa
       const graph = buildGraph(room, loadBoardProfile('software'), role, {
         media: '/var/lib/classbox/lessons/math-01.mkv',
         echo: { far: 47001, mic: 47002, clean: 47003 },
+        soundPorts: { anchor: 47011, 'room-3': 47012 },
       });
       expectGolden(`${rooms[role]}-${role}.txt`, `${graph.printable}\n`);
       expectGolden(`${rooms[role]}-${role}.pipelines.txt`, eachPipeline(graph));

@@ -1,5 +1,4 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { EventBus } from '../../core/events.js';
@@ -8,6 +7,7 @@ import type { Config } from '../../config/schema.js';
 import type { MediaGraph } from '../graph.js';
 import type { EchoPorts, EchoReport } from './echo-link.js';
 import { cancelsEcho } from '../audio.js';
+import { freeLoopbackPorts } from '../sound-link.js';
 
 const HOST = fileURLToPath(new URL('./echo-host.ts', import.meta.url));
 /** Restarts allowed in RESTART_WINDOW_MS before the room goes on without echo cancelling. */
@@ -37,10 +37,7 @@ export interface EchoStats {
 
 /** Three loopback UDP ports free now (the canceller's two, and the one the microphone comes back on). */
 async function freePorts(): Promise<EchoPorts> {
-  const sockets = [createSocket('udp4'), createSocket('udp4'), createSocket('udp4')];
-  await Promise.all(sockets.map((s) => new Promise<void>((r) => s.bind(0, '127.0.0.1', r))));
-  const [far, mic, clean] = sockets.map((s) => s.address().port) as [number, number, number];
-  await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  const [far, mic, clean] = (await freeLoopbackPorts(3)) as [number, number, number];
   return { far, mic, clean };
 }
 
