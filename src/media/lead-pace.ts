@@ -11,10 +11,10 @@
  * The pace reads how far ahead each frame leaves the demuxer (a picture as it is, a sound frame once
  * decoded, whichever codec it came in), and once the call flows moves the running time of both
  * branches (pad offsets: lip sync kept) earlier by what the least of them can spare over a few seconds
- * (measured again until that is worth a move). Once: each move earlier skips that much of the lesson
- * on the speakers while the copy the echo canceller gets of what they play skips nothing, so the
- * canceller finds its echo anew (once, early in the call, it follows as it follows the speakers' own
- * jumps; moved again and again it lost 12-25 dB). Frames that later come with less than their sink
+ * (measured again until that is worth a move), and again whenever it has more to spare (CALM_NS):
+ * each move earlier skips that much of the lesson on the speakers while the copy the echo canceller
+ * gets of what they play skips nothing, so the canceller finds its echo anew (once, early in the call,
+ * it follows as it follows the speakers' own jumps; moved again and again it lost 12-25 dB). Frames that later come with less than their sink
  * needs (a few within two seconds) move it back, later. That costs the canceller as much as a move
  * earlier (the speakers play a gap their copy does not have), so what a frame is judged by then is its
  * sink's need (PACE_MARGIN_MS), not the more an echo room keeps: in the two-box echo test, moved on
@@ -91,6 +91,21 @@ const SETTLE_NS = 2_000_000_000;
 const MEASURE_NS = 4_000_000_000;
 /** Moves smaller than this are not made: each skips as much of the lesson. */
 const LEAST_MOVE_NS = 10_000_000;
+/**
+ * After a move, this long without a move later before the lesson is measured again (four seconds at a
+ * time, on and on), to be played earlier by what it has to spare then, if that is REGAIN_NS more than it
+ * is played earlier now. A busy moment of either box (three late frames in two seconds) otherwise left
+ * the lesson later for the rest of the call (150 s of the latency bench, 720p30: moved 72 ms earlier at
+ * the start and back to 22 eighteen seconds in, the projector 271-305 ms and then 322-356, the speakers
+ * 253-284 and then 303-325, to the end), and so did a first measure taken while the boxes were still
+ * settling (moved 11 ms, the projector 301-305 ms for the whole call, against 50-73 ms and 214-268 in
+ * the calls before). Each move is a jump the echo canceller finds again within a second or two: the
+ * wait doubles after each move later in a call (a room whose frames come late again and again is not
+ * moved back and forth every few seconds), up to MAX_CALM_NS.
+ */
+const CALM_NS = 10_000_000_000;
+const MAX_CALM_NS = 80_000_000_000;
+const REGAIN_NS = 20_000_000;
 
 const MS = 1_000_000;
 
@@ -109,6 +124,10 @@ export class LeadPace {
   private late: Array<[number, number]> = [];
   /** When a sink dropped a frame as late, lately. */
   private drops: number[] = [];
+  /** After a move later: when the measure for a move earlier again starts, and the least spare since. */
+  private regainFrom = Infinity;
+  private regainLeast = Infinity;
+  private calm = CALM_NS;
 
   constructor(private readonly marginMs: Record<PacedKind, number> = PACE_MARGIN_MS) {}
 
@@ -134,6 +153,8 @@ export class LeadPace {
       this.moved = false;
       this.late = [];
       this.drops = [];
+      this.regainFrom = Infinity;
+      this.calm = CALM_NS;
       return this.set(0);
     }
     this.lastArrived = arrivedNs;
@@ -153,17 +174,45 @@ export class LeadPace {
       // The frames already queued behind the move are late for their sinks and some are dropped: what
       // they say is the move's, not the lesson's.
       this.droppedAt = arrivedNs;
+      this.watchFrom(arrivedNs + this.calm);
       return this.set(this.leastSpare);
     }
     // Frames that came with less than their sink needs: later, to give the least of them its whole
     // margin again.
     const overNeed = lead - PACE_MARGIN_MS[kind] * MS;
-    if (this.earlier === 0 || overNeed - this.earlier >= -LATE_MS * MS) return undefined;
+    if (arrivedNs >= this.regainFrom) this.regainLeast = Math.min(this.regainLeast, spare);
+    if (this.earlier === 0 || overNeed - this.earlier >= -LATE_MS * MS) return this.regain(arrivedNs);
     this.late = [...this.late.filter(([at]) => arrivedNs - at < LATE_WINDOW_NS), [arrivedNs, spare]];
     if (this.late.length < LATE_FRAMES) return undefined;
     const least = Math.min(...this.late.map(([, s]) => s));
     this.late = [];
-    return this.set(Math.max(0, least));
+    return this.later(arrivedNs, Math.max(0, least));
+  }
+
+  /** Moved later: measured again once it has been calm for a while, longer after each. */
+  private later(nowNs: number, earlier: number): number | undefined {
+    this.watchFrom(nowNs + this.calm);
+    this.calm = Math.min(2 * this.calm, MAX_CALM_NS);
+    return this.set(earlier);
+  }
+
+  private watchFrom(fromNs: number): void {
+    this.regainFrom = fromNs;
+    this.regainLeast = Infinity;
+  }
+
+  /** Each whole measure after the calm: REGAIN_NS more to spare than the lesson is played earlier by plays it earlier. */
+  private regain(arrivedNs: number): number | undefined {
+    if (arrivedNs - this.regainFrom < MEASURE_NS) return undefined;
+    const least = this.regainLeast;
+    if (least - this.earlier < REGAIN_NS) {
+      this.watchFrom(arrivedNs);
+      return undefined;
+    }
+    // The frames queued behind the move are late for their sinks: theirs, not the lesson's (as at the first move).
+    this.droppedAt = arrivedNs;
+    this.watchFrom(arrivedNs + this.calm);
+    return this.set(least);
   }
 
   /**
@@ -176,7 +225,7 @@ export class LeadPace {
     if (this.drops.length < LATE_FRAMES) return undefined;
     this.drops = [];
     this.droppedAt = nowNs;
-    return this.set(Math.max(0, this.earlier - DROPPED_STEP_NS));
+    return this.later(nowNs, Math.max(0, this.earlier - DROPPED_STEP_NS));
   }
 
   private set(earlier: number): number | undefined {

@@ -80,15 +80,42 @@ describe('LeadPace', () => {
     expect(set).toEqual([[6, -(70 - P) * MS]]);
   });
 
-  it('moves back later when frames come with less to spare than their sink needs, and never earlier again', () => {
+  it('moves back later when frames come with less to spare than their sink needs, earlier again only after ten calm seconds and a measure', () => {
     const pace = new LeadPace();
-    // From the 10th second on, the pictures 25 ms less ahead (a route that became slower), then as before.
-    const set = feed(pace, 0, 20, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : i < 450 ? 45 : 70));
-    expect(set.map(([, o]) => o)).toEqual([-(70 - P) * MS, -(45 - P) * MS]);
-    // On the third such picture.
+    // From the 10th second on, the pictures 25 ms less ahead (a route that became slower, a busy box), then as before.
+    const set = feed(pace, 0, 40, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : i < 450 ? 45 : 70));
+    expect(set.map(([, o]) => o)).toEqual([-(70 - P) * MS, -(45 - P) * MS, -(70 - P) * MS]);
+    // On the third such picture; earlier again ten seconds after that move and a four-second measure on.
     expect(set[1]![0]).toBe(10.1);
+    expect(set[2]![0]).toBe(24.1);
+    // Still slower after the ten seconds: measured, not moved.
+    expect(feed(new LeadPace(), 0, 40, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : 45))).toHaveLength(2);
+    // Back by less than 20 ms: not worth a jump for the echo canceller.
+    expect(feed(new LeadPace(), 0, 40, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : i < 450 ? 45 : 60))).toHaveLength(2);
     // 10 ms less than its margin allows is not yet a move.
     expect(feed(new LeadPace(), 0, 20, (kind, i) => (kind === 'sound' ? 110 : i < 300 ? 70 : 61))).toHaveLength(1);
+  });
+
+  it('a call first measured with little to spare (the boxes still settling) is played earlier once it has more', () => {
+    const set = feed(new LeadPace(), 0, 30, (kind, i) => (kind === 'sound' ? 110 : i < 240 ? 25 : 70));
+    // 15 ms at first; ten seconds on, a whole measure with 60 to spare: earlier by that.
+    expect(set).toEqual([
+      [6, -(25 - P) * MS],
+      [20, -(70 - P) * MS],
+    ]);
+  });
+
+  it('a room whose frames come late again and again waits twice as long each time before it is played earlier again', () => {
+    // A second of pictures 30 ms less ahead now and then (a busy neighbour on the box).
+    const busy = [10, 26, 78];
+    const set = feed(new LeadPace(), 0, 130, (kind, i) =>
+      kind === 'sound' ? 110 : busy.some((b) => i >= b * 30 && i < (b + 1) * 30) ? 40 : 70,
+    );
+    const earlier = set.filter(([, o]) => o === -(70 - P) * MS).map(([at]) => at);
+    const later = set.filter(([, o]) => o === -(40 - P) * MS).map(([at]) => at);
+    expect(later).toEqual([10.1, 26.1, 78.1]);
+    // Earlier again 10 + 4 seconds after the first move later, 20 + 4 after the second, 40 + 4 after the third.
+    expect(earlier).toEqual([6, 24.1, 50.1, 122.1]);
   });
 
   it('where the echo canceller hears the speakers, moves back later only for what the speakers need, to the margin it keeps', () => {
