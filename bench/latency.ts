@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { CLI } from '../tests/helpers/cli.js';
 import { startMosquitto } from '../tests/helpers/mosquitto.js';
@@ -36,6 +37,7 @@ const boxSrtUrl = (url: string) => (SRT_SET !== undefined ? `${url}&latency=${SR
 const PATHS = process.env.LATENCY_PATHS?.split(',').map(Number);
 const want = (n: number) => !PATHS || PATHS.includes(n);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ARRIVAL_PROBE = fileURLToPath(new URL('./arrival-probe.py', import.meta.url));
 
 interface Proc {
   stop(): Promise<void>;
@@ -294,6 +296,13 @@ export async function latency(): Promise<void> {
         { PULSE_SINK: 'hall' },
       );
       const anchorView = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
+      // LATENCY_ARRIVAL=1: the anchor box's stream decoded as it arrives, before any player's own wait
+      // (bench/arrival-probe.py): what the box and the network take.
+      if (process.env.LATENCY_ARRIVAL) {
+        const probe = launch('/usr/bin/python3', [ARRIVAL_PROBE, `srt://127.0.0.1:${ports.lesson}?mode=caller`, String(WATCH_S)]);
+        await new Promise((r) => probe.child.once('exit', r));
+        console.error(probe.output().trim());
+      }
       if (want(3)) await measure({ path: 'camera, mic -> anchor box -> SRT -> gst-launch viewer', picture: viewer.display, sound: 'room' });
       await anchorView.stop();
 
