@@ -508,8 +508,8 @@ console.log(JSON.stringify({ grewMB: after - before }));
       { ...defaultEnv(), NODE_OPTIONS: '--expose-gc' },
     );
     const { grewMB } = JSON.parse(r.out.trim().split('\n').pop()!) as { grewMB: number };
-    // Before the fix each read left a copy of the 1,000-byte text: about 49 MB. Without it, 0-5 MB of
-    // the process's own (two fresh-clone CI runs under the suite's load read 5.1 MB): a third of the leak.
+    // Before the fix each read left a copy of the 1,000-byte text: about 49 MB. Without it, a few MB of
+    // the process's own (a fresh-clone CI run under the suite's load read 5.1 MB, over the 5 of before).
     expect(grewMB).toBeLessThan(16);
   }, 60_000);
 });
