@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RAW_AUDIO_CAPS } from '../../src/media/audio.js';
 import { pipelineTokens, type Chain } from '../../src/media/launch.js';
 import { soundLinkIn, soundLinkOut } from '../../src/media/sound-link.js';
-import { freeUdpPort, sleep } from '../helpers/net.js';
+import { freeUdpPort, sleep, waitUntil } from '../helpers/net.js';
 import { requireTool } from '../helpers/tools.js';
 
 const TICK_MS = 500;
@@ -68,25 +68,28 @@ describe("a classroom's sound link to the anchor's speakers", () => {
         ...soundLinkOut(port),
       ],
     ]);
-    await sleep(4000);
+    // Enough ticks heard before the pause (a loaded machine starts the two pipelines slowly).
+    await waitUntil(() => onsets.length >= 7 || undefined, 'ticks before the pause', 20_000);
     const before = onsets.length;
     // The writer held for 150 ms (a busy core): its live source then sends the 150 ms it owes at once.
     classroom.kill('SIGSTOP');
     await sleep(150);
     classroom.kill('SIGCONT');
-    await sleep(4000);
+    await waitUntil(() => onsets.length >= before + 14 || undefined, 'ticks after the pause', 30_000);
     speakers.kill('SIGKILL');
     classroom.kill('SIGKILL');
 
     const phases = tickPhases(onsets);
     // Ticks heard before and after the pause (the first two seconds left out: the mix starting).
     const early = phases.slice(3, before);
-    const late = phases.slice(before + 2);
+    // Back on time within a few seconds and staying so: the last two seconds' ticks (a loaded machine's
+    // jitter buffer took 2.5 s to drop what came late in a CI run; a store keeps it for good).
+    const late = phases.slice(-4);
     expect(early.length, `ticks before the pause: ${JSON.stringify(phases)}`).toBeGreaterThanOrEqual(3);
-    expect(late.length, `ticks after the pause: ${JSON.stringify(phases)}`).toBeGreaterThanOrEqual(4);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    // The same instant of the speakers' clock before and after (to a 10 ms meter period and a packet's jitter).
+    // The same instant of the speakers' clock before and after, to a 10 ms meter period (a store that
+    // kept the late sound: 150 ms later).
     const moved = Math.abs(median(late) - median(early));
     expect(Math.min(moved, TICK_MS - moved), `tick phases ${JSON.stringify(phases)}`).toBeLessThanOrEqual(25);
-  }, 30_000);
+  }, 60_000);
 });
