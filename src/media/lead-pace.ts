@@ -15,8 +15,9 @@
  * each move earlier skips that much of the lesson on the speakers while the copy the echo canceller
  * gets of what they play skips nothing, so the canceller finds its echo anew (once, early in the call,
  * it follows as it follows the speakers' own jumps; moved again and again it lost 12-25 dB). Frames
- * that later come with less than their sink needs (a few within two seconds) move it back, later. That costs the canceller as much as a move
- * earlier (the speakers play a gap their copy does not have), so what a frame is judged by then is its
+ * that later come with less than their sink needs (a few within two seconds) move it back, later.
+ * That costs the canceller as much as a move earlier (the speakers play a gap their copy does not
+ * have), so what a frame is judged by then is its
  * sink's need (PACE_MARGIN_MS), not the more an echo room keeps: in the two-box echo test, moved on
  * each such frame and judged by the 60 ms kept, a room moved later within seconds of its move earlier
  * or half a minute on in 4 runs of 27 (the jump left the echo 13.0-16.2 dB down over the eight seconds
