@@ -206,11 +206,11 @@ class GstRunningPipeline implements RunningPipeline {
   }
   /** Plays the lesson earlier by what it has to spare (see LeadPace); each change is posted as a `pace` message. */
   pace(spec: PaceSpec): void {
-    const pace = new LeadPace(spec.marginMs);
+    const pace = new LeadPace();
     const move = (offset: number | undefined) => {
       if (offset === undefined) return;
       for (const [element, pad] of spec.pads) this.p.setPadProperty(element, pad, 'offset', offset);
-      const m: BusMessage = { type: 'pace', source: spec.probes.picture, paceMs: Math.round(offset / 1e6) };
+      const m: BusMessage = { type: 'pace', source: spec.probes.picture, paceMs: Math.round(offset / 1e6), spareMs: pace.spareMs };
       for (const fn of this.listeners) fn(m);
     };
     for (const [kind, probe] of Object.entries(spec.probes) as Array<[PacedKind, string]>) {

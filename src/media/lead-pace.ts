@@ -15,13 +15,10 @@
  * each move earlier skips that much of the lesson on the speakers while the copy the echo canceller
  * gets of what they play skips nothing, so the canceller finds its echo anew (once, early in the call,
  * it follows as it follows the speakers' own jumps; moved again and again it lost 12-25 dB). Frames
- * that later come with less than their sink needs (a few within two seconds) move it back, later.
- * That costs the canceller as much as a move earlier (the speakers play a gap their copy does not
- * have), so what a frame is judged by then is its
- * sink's need (PACE_MARGIN_MS), not the more an echo room keeps: in the two-box echo test, moved on
- * each such frame and judged by the 60 ms kept, a room moved later within seconds of its move earlier
- * or half a minute on in 4 runs of 27 (the jump left the echo 13.0-16.2 dB down over the eight seconds
- * heard, against 30 and more).
+ * that later come with less than their sink needs (at a few moments within two seconds, or for half a
+ * second) move it back, later. That costs the canceller as much as a move earlier (the speakers play a
+ * gap their copy does not have), so a pause of either box, after which the frames are on time again,
+ * is not one (see BURST_GAP_NS).
  */
 
 export type PacedKind = 'picture' | 'sound';
@@ -32,8 +29,6 @@ export interface PaceSpec {
   probes: Record<PacedKind, string>;
   /** The sinks that play each kind: what the elements between a probe and its sink report they need. */
   sinks: Record<PacedKind, string>;
-  /** Each kind's margin (ms): PACE_MARGIN_MS, or ECHO_ROOM_MARGIN_MS where the canceller hears the speakers. */
-  marginMs: Record<PacedKind, number>;
   /** [element, pad]: where the stream's running time is moved, behind the probes (picture and sound). */
   pads: Array<[string, string]>;
 }
@@ -47,19 +42,13 @@ export interface PaceSpec {
  * played every 10 ms block with 34 ms to spare on an idle machine and lost a third of them with 14).
  * Under two boxes' load (the latency bench, a room without the echo canceller, 720p30) 30 ms was too
  * little: the lesson moved 55-64 ms and its tone was heard in 2 runs of 5 (1 edge of 8, none, 8, 8
- * and a median 290 ms late in the other); with 45, 5 of 5, every edge, 276-307 ms.
+ * and a median 290 ms late in the other); with 45, 5 of 5, every edge, 276-307 ms. Rooms where the echo
+ * canceller hears the speakers keep the same: with 60 there (the copy of what the speakers play was
+ * thought to need it to come before its echo), the two-box echo test's canceller learnt the same delays
+ * as with 45 (0.03-0.046 s in its 30 ms room), 45 cancelled 35.5-42.3 dB in nine rooms, and the latency
+ * bench's receiving room was 5-30 ms later (projector 253-264 ms against 232-248, four runs each).
  */
 export const PACE_MARGIN_MS: Record<PacedKind, number> = { picture: 10, sound: 45 };
-/**
- * Where the echo canceller hears the speakers, the sound keeps more. The copy of what they play is sent
- * to the canceller as the sound arrives (it is meant to go 100 ms before the speakers' clock, and the
- * sound rarely comes that early), and it must come before its echo, which a device that plays its ring
- * early (PulseAudio's ALSA plugin, up to 80 ms) brings forward. With 30 ms kept for the sound, the
- * two-box echo test's 30 ms room learnt its echo at no delay after the far end and cancelled 22.8 dB of
- * it in one run (31-35 with the lesson on its stamps); 60 ms keeps the far end 80 ms ahead of the
- * speakers' clock.
- */
-export const ECHO_ROOM_MARGIN_MS: Record<PacedKind, number> = { ...PACE_MARGIN_MS, sound: 60 };
 /** Less than its sink needs (PACE_MARGIN_MS) less this, and a frame moves the lesson back later. */
 const LATE_MS = 10;
 /**
@@ -71,6 +60,20 @@ const LATE_MS = 10;
  */
 const LATE_FRAMES = 3;
 const LATE_WINDOW_NS = 2_000_000_000;
+/**
+ * ...and those at LATE_FRAMES moments or more (late frames less than BURST_GAP_NS apart are one
+ * moment), or late without a break for LATE_SPAN_NS. A box that pauses (a busy core, its recordings
+ * starting) hands on what came meanwhile all at once, late by the pause, and what follows is on time
+ * again: a move later for it is a jump for the echo canceller and a gap in the lesson for nothing, and
+ * the move earlier again that makes it good another. In the two-box echo test one such moment moved a
+ * room 52 ms later in the middle of its 30 ms room (16.4 dB down), earlier again 14 s on and later
+ * again 3.5 s after that, in its 100 ms room (10.5 dB); 35-44 dB in the rooms of the runs without a
+ * move. In the latency bench, two bursts of late sound frames a second apart moved a lesson 34 ms later
+ * (the projector 296 ms against 253). A route or a link that became slower makes every frame late, and
+ * moves it half a second on.
+ */
+const BURST_GAP_NS = 100_000_000;
+const LATE_SPAN_NS = 500_000_000;
 /**
  * Frames a sink dropped as late (its QoS messages) move the lesson this much later, at most once in
  * LATE_AGAIN_NS: what the measure did not foresee (a display slower to draw than the margin allows;
@@ -112,6 +115,20 @@ const REGAIN_NS = 20_000_000;
 
 const MS = 1_000_000;
 
+/** Whether frames late lately (when each came, in order, within LATE_WINDOW_NS) say the lesson has become later, not paused. */
+function lateForLong(at: number[]): boolean {
+  if (at.length < LATE_FRAMES) return false;
+  let moments = 1;
+  let from = at[0]!;
+  for (let i = 1; i < at.length; i++) {
+    if (at[i]! - at[i - 1]! >= BURST_GAP_NS) {
+      moments++;
+      from = at[i]!;
+    } else if (at[i]! - from >= LATE_SPAN_NS) return true;
+  }
+  return moments >= LATE_FRAMES;
+}
+
 /** The offset's arithmetic alone (ns throughout), fed by whoever reads the frames and the clock. */
 export class LeadPace {
   /** How much earlier the lesson plays now (ns, >= 0). */
@@ -121,6 +138,9 @@ export class LeadPace {
   private measureFrom = 0;
   /** The least that any frame of the measure could spare (its lead less its kind's margin). */
   private leastSpare = Infinity;
+  /** Each kind's least spare in the measure being taken, and in the one that decided the last move (ns). */
+  private kindLeast: Partial<Record<PacedKind, number>> = {};
+  private decided: Partial<Record<PacedKind, number>> = {};
   private moved = false;
   private droppedAt = -Infinity;
   /** Frames short of their sink's need lately: when they left the demuxer, and what they could spare. */
@@ -132,7 +152,10 @@ export class LeadPace {
   private regainLeast = Infinity;
   private calm = CALM_NS;
 
-  constructor(private readonly marginMs: Record<PacedKind, number> = PACE_MARGIN_MS) {}
+  /** What each kind could spare in the measure that decided the last move earlier (ms): which of them set it. */
+  get spareMs(): Partial<Record<PacedKind, number>> {
+    return Object.fromEntries(Object.entries(this.decided).map(([k, v]) => [k, Math.round(v / MS)]));
+  }
 
   /** The offset now applied to the stream's running time (ns; negative: earlier). */
   get offsetNs(): number {
@@ -153,6 +176,7 @@ export class LeadPace {
       this.callFrom = arrivedNs;
       this.measureFrom = arrivedNs + SETTLE_NS;
       this.leastSpare = Infinity;
+      this.kindLeast = {};
       this.moved = false;
       this.late = [];
       this.drops = [];
@@ -162,18 +186,21 @@ export class LeadPace {
     }
     this.lastArrived = arrivedNs;
     const lead = ptsNs - arrivedNs - reportedNs;
-    const spare = lead - this.marginMs[kind] * MS;
+    const spare = lead - PACE_MARGIN_MS[kind] * MS;
     if (arrivedNs - this.callFrom < SETTLE_NS) return undefined;
     if (!this.moved) {
       this.leastSpare = Math.min(this.leastSpare, spare);
+      this.kindLeast[kind] = Math.min(this.kindLeast[kind] ?? Infinity, spare);
       if (arrivedNs - this.measureFrom < MEASURE_NS) return undefined;
       // Too little to spare (a box still starting its own pipelines, a busy moment): measured again.
       if (this.leastSpare < LEAST_MOVE_NS) {
         this.measureFrom = arrivedNs;
         this.leastSpare = Infinity;
+        this.kindLeast = {};
         return undefined;
       }
       this.moved = true;
+      this.decided = this.kindLeast;
       // The frames already queued behind the move are late for their sinks and some are dropped: what
       // they say is the move's, not the lesson's.
       this.droppedAt = arrivedNs;
@@ -181,11 +208,13 @@ export class LeadPace {
     }
     // Frames that came with less than their sink needs: later, to give the least of them its whole
     // margin again.
-    const overNeed = lead - PACE_MARGIN_MS[kind] * MS;
-    if (arrivedNs >= this.regainFrom) this.regainLeast = Math.min(this.regainLeast, spare);
-    if (this.earlier === 0 || overNeed - this.earlier >= -LATE_MS * MS) return this.regain(arrivedNs);
+    if (arrivedNs >= this.regainFrom) {
+      this.regainLeast = Math.min(this.regainLeast, spare);
+      this.kindLeast[kind] = Math.min(this.kindLeast[kind] ?? Infinity, spare);
+    }
+    if (this.earlier === 0 || spare - this.earlier >= -LATE_MS * MS) return this.regain(arrivedNs);
     this.late = [...this.late.filter(([at]) => arrivedNs - at < LATE_WINDOW_NS), [arrivedNs, spare]];
-    if (this.late.length < LATE_FRAMES) return undefined;
+    if (!lateForLong(this.late.map(([at]) => at))) return undefined;
     const least = Math.min(...this.late.map(([, s]) => s));
     this.late = [];
     return this.later(arrivedNs, Math.max(0, least));
@@ -195,12 +224,14 @@ export class LeadPace {
   private later(nowNs: number, earlier: number): number | undefined {
     this.watchFrom(nowNs + this.calm);
     this.calm = Math.min(2 * this.calm, MAX_CALM_NS);
+    this.decided = {};
     return this.set(earlier);
   }
 
   private watchFrom(fromNs: number): void {
     this.regainFrom = fromNs;
     this.regainLeast = Infinity;
+    this.kindLeast = {};
   }
 
   /** Each whole measure after the calm that follows a move later: REGAIN_NS more to spare plays it earlier again. */
@@ -214,6 +245,7 @@ export class LeadPace {
     // The frames queued behind the move are late for their sinks: theirs, not the lesson's (as at the first move).
     this.droppedAt = arrivedNs;
     this.regainFrom = Infinity;
+    this.decided = this.kindLeast;
     return this.set(least);
   }
 
@@ -224,7 +256,7 @@ export class LeadPace {
   dropped(nowNs: number): number | undefined {
     if (this.earlier === 0 || nowNs - this.droppedAt < LATE_AGAIN_NS) return undefined;
     this.drops = [...this.drops.filter((at) => nowNs - at < LATE_WINDOW_NS), nowNs];
-    if (this.drops.length < LATE_FRAMES) return undefined;
+    if (!lateForLong(this.drops)) return undefined;
     this.drops = [];
     this.droppedAt = nowNs;
     return this.later(nowNs, Math.max(0, this.earlier - DROPPED_STEP_NS));

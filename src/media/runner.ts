@@ -11,6 +11,8 @@ export interface BusMessage {
   levelDb?: number;
   /** A `pace` message: how far a remote stream's timing was moved to play it earlier (ms). */
   paceMs?: number;
+  /** With a move earlier: what each kind of frame could spare in the measure that decided it (ms). */
+  spareMs?: Record<string, number>;
 }
 
 /** Timing of an encoded sample as the encoder stamped it (nanoseconds; -1 when none). */

@@ -33,6 +33,10 @@ const gst = (pulse: Pulse, line: string): ChildProcess =>
  * it, the anchor's speakers: the teacher's voice must be at least 20 dB below what the room's microphone
  * picked up, the student's tone at most 3 dB.
  */
+/** Where the room's lesson was moved to by its pace, each time, as its log says (ms; negative: earlier). */
+const paceMoves = (box: RunningCli): number[] =>
+  [...box.output().matchAll(/"movedMs":(-?\d+)[^\n]*lesson played earlier by what it has to spare/g)].map((m) => Number(m[1]));
+
 describe('the receiving room sends its students back without the lesson’s echo', () => {
   let broker: Mosquitto;
   let watch: MqttWatch;
@@ -147,6 +151,7 @@ describe('the receiving room sends its students back without the lesson’s echo
       const farLateBefore = await metric(roomHttp, /classbox_echo_far_late_blocks/);
       const jumpsBefore = await metric(roomHttp, /classbox_echo_jumps/);
       const beforeFarBefore = await metric(roomHttp, /classbox_echo_before_far_end/);
+      const movesBefore = paceMoves(boxes[1]!);
       const [played, mic, heard] = await Promise.all([
         recordSink(pulse, 'room', LISTEN_S),
         recordSink(pulse, 'mic', LISTEN_S),
@@ -171,8 +176,10 @@ describe('the receiving room sends its students back without the lesson’s echo
       const jumps = (await metric(roomHttp, /classbox_echo_jumps/))! - jumpsBefore!;
       const beforeFar = (await metric(roomHttp, /classbox_echo_before_far_end/))!;
       const beforeFarWhileHeard = beforeFar - beforeFarBefore!;
+      // A move of the lesson's pace while heard is a jump of the room's speakers (see LeadPace).
+      const moves = paceMoves(boxes[1]!).slice(movesBefore.length);
       console.log(
-        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard, clocks ${drift} ppm apart, ${farLate} blocks without their far end, ${jumps} jumps followed, echo before its far end ${beforeFarWhileHeard} times while heard (${beforeFar} since the start)`,
+        `echo path ${delayMs} ms: the lesson ${echoLeft.toFixed(1)} dB down, the student ${nearLost.toFixed(1)} dB down; learnt delay ${delay} s, realigned ${realigned} times while heard, clocks ${drift} ppm apart, ${farLate} blocks without their far end, ${jumps} jumps followed, echo before its far end ${beforeFarWhileHeard} times while heard (${beforeFar} since the start); the lesson's pace moved ${moves.length ? `to ${moves.join(', ')} ms` : 'not at all'} while heard (${movesBefore.join(', ')} before)`,
       );
       expect(echoLeft).toBeGreaterThanOrEqual(20);
       expect(nearLost).toBeLessThanOrEqual(3);
