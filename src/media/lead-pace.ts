@@ -46,31 +46,32 @@ export interface PaceSpec {
  * canceller hears the speakers keep the same: with 60 there (the copy of what the speakers play was
  * thought to need it to come before its echo), the two-box echo test's canceller learnt the same delays
  * as with 45 (0.03-0.046 s in its 30 ms room), 45 cancelled 35.5-42.3 dB in nine rooms, and the latency
- * bench's receiving room was 5-30 ms later (projector 253-264 ms against 232-248, four runs each).
+ * bench's receiving room was later (projector 227-296 ms against 232-248, speakers 256-306 against
+ * 230-252, four runs each in turns).
  */
 export const PACE_MARGIN_MS: Record<PacedKind, number> = { picture: 10, sound: 45 };
 /** Less than its sink needs (PACE_MARGIN_MS) less this, and a frame moves the lesson back later. */
 const LATE_MS = 10;
 /**
- * Frames short of what their sink needs, or dropped as late by it, this many within LATE_WINDOW_NS
- * before the lesson moves later. One alone is one frame lost, moved or not, and every move is a jump
- * the echo canceller has to find: in the two-box echo test a single picture late under the load of two
- * boxes moved the room back 30 ms half a minute into the call, and its echo was 14.6 dB down for the
- * eight seconds after (35 and more in the other runs).
+ * Frames short of what their sink needs, or dropped as late by it, at this many moments within
+ * LATE_WINDOW_NS before the lesson moves later. One alone is one frame lost, moved or not, and every
+ * move is a jump the echo canceller has to find: in the two-box echo test a single picture late under
+ * the load of two boxes moved the room back 30 ms half a minute into the call, and its echo was 14.6 dB
+ * down for the eight seconds after (35 and more in the other runs).
  */
 const LATE_FRAMES = 3;
 const LATE_WINDOW_NS = 2_000_000_000;
 /**
- * ...and those at LATE_FRAMES moments or more (late frames less than BURST_GAP_NS apart are one
- * moment), or late without a break for LATE_SPAN_NS. A box that pauses (a busy core, its recordings
- * starting) hands on what came meanwhile all at once, late by the pause, and what follows is on time
- * again: a move later for it is a jump for the echo canceller and a gap in the lesson for nothing, and
- * the move earlier again that makes it good another. In the two-box echo test one such moment moved a
- * room 52 ms later in the middle of its 30 ms room (16.4 dB down), earlier again 14 s on and later
- * again 3.5 s after that, in its 100 ms room (10.5 dB); 35-44 dB in the rooms of the runs without a
- * move. In the latency bench, two bursts of late sound frames a second apart moved a lesson 34 ms later
- * (the projector 296 ms against 253). A route or a link that became slower makes every frame late, and
- * moves it half a second on.
+ * Late frames less than BURST_GAP_NS apart are one moment; late without a break for LATE_SPAN_NS is a
+ * move later whatever the moments. A box that pauses (a busy core, its recordings starting) hands on
+ * what came meanwhile all at once, late by the pause, and what follows is on time again: a move later
+ * for it is a jump for the echo canceller and a gap in the lesson for nothing, and the move earlier
+ * again that makes it good another. In the two-box echo test one such moment moved a room 52 ms later
+ * in the middle of its 30 ms room (16.4 dB down), earlier again 14 s on and later again 3.5 s after
+ * that, in its 100 ms room (10.5 dB); 35-44 dB in the rooms of the runs without a move. In the latency
+ * bench, two bursts of late sound frames a second apart moved a lesson 34 ms later (the projector 296
+ * ms against 253). A route or a link that became slower makes every frame late, and moves it half a
+ * second on.
  */
 const BURST_GAP_NS = 100_000_000;
 const LATE_SPAN_NS = 500_000_000;
