@@ -187,7 +187,7 @@ export function buildGraph(config: Config, profile: BoardProfile, role: Role, op
       else if (p.kind === 'composite') graph.main = spec;
       else if (p.kind === 'display' && c.lesson) {
         // Decided with the chains themselves (lessonChains): probes in the line and a pace for them go together.
-        const pace = lessonPace(c.lesson[0], c.lesson[1]);
+        const pace = lessonPace(c.lesson[0], c.lesson[1], options.echo?.far !== undefined);
         graph.display = pace ? { ...spec, pace } : spec;
       } else graph[p.kind] = spec;
     }

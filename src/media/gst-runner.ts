@@ -206,7 +206,7 @@ class GstRunningPipeline implements RunningPipeline {
   }
   /** Plays the lesson earlier by what it has to spare (see LeadPace); each change is posted as a `pace` message. */
   pace(spec: PaceSpec): void {
-    const pace = new LeadPace();
+    const pace = new LeadPace(spec.marginMs);
     const move = (offset: number | undefined) => {
       if (offset === undefined) return;
       for (const [element, pad] of spec.pads) this.p.setPadProperty(element, pad, 'offset', offset);

@@ -29,6 +29,8 @@ export interface PaceSpec {
   probes: Record<PacedKind, string>;
   /** The sinks that play each kind: what the elements between a probe and its sink report they need. */
   sinks: Record<PacedKind, string>;
+  /** Each kind's margin (ms): PACE_MARGIN_MS, or ECHO_ROOM_MARGIN_MS where the canceller hears the speakers. */
+  marginMs: Record<PacedKind, number>;
   /** [element, pad]: where the stream's running time is moved, behind the probes (picture and sound). */
   pads: Array<[string, string]>;
 }
@@ -42,14 +44,21 @@ export interface PaceSpec {
  * played every 10 ms block with 34 ms to spare on an idle machine and lost a third of them with 14).
  * Under two boxes' load (the latency bench, a room without the echo canceller, 720p30) 30 ms was too
  * little: the lesson moved 55-64 ms and its tone was heard in 2 runs of 5 (1 edge of 8, none, 8, 8
- * and a median 290 ms late in the other); with 45, 5 of 5, every edge, 276-307 ms. Rooms where the echo
- * canceller hears the speakers keep the same: with 60 there (the copy of what the speakers play was
- * thought to need it to come before its echo), the two-box echo test's canceller learnt the same delays
- * as with 45 (0.03-0.046 s in its 30 ms room), 45 cancelled 35.5-42.3 dB in nine rooms, and the latency
- * bench's receiving room was later (projector 227-296 ms against 232-248, speakers 256-306 against
- * 230-252, four runs each in turns).
+ * and a median 290 ms late in the other); with 45, 5 of 5, every edge, 276-307 ms.
  */
 export const PACE_MARGIN_MS: Record<PacedKind, number> = { picture: 10, sound: 45 };
+/**
+ * Where the echo canceller hears the speakers, the sound keeps more. A move later there is a jump the
+ * canceller has to find again, and a frame is judged late by what its sink needs (PACE_MARGIN_MS less
+ * LATE_MS): 60 ms kept lets the sound come 25 ms later than the measure's least before it moves, 45 only
+ * 10. With 45 in such rooms too (2026-12-05: the receiving room's projector 232-249 ms against 228-296,
+ * its speakers 230-252 against 256-306 in the latency bench, and twelve rooms of the two-box echo test
+ * at 35.5-42.3 dB here), a fresh-clone CI run moved a room 23 ms later while its 30 ms room was heard
+ * (17.3 dB). With 30 kept before that, the 30 ms room learnt its echo at no delay after the far end
+ * (22.8 dB in one CI run): the copy of what the speakers play, sent as the sound arrives, must also come
+ * before its echo, which a device that plays its ring early (PulseAudio's ALSA plugin) brings forward.
+ */
+export const ECHO_ROOM_MARGIN_MS: Record<PacedKind, number> = { ...PACE_MARGIN_MS, sound: 60 };
 /** Less than its sink needs (PACE_MARGIN_MS) less this, and a frame moves the lesson back later. */
 const LATE_MS = 10;
 /**
@@ -153,6 +162,8 @@ export class LeadPace {
   private regainLeast = Infinity;
   private calm = CALM_NS;
 
+  constructor(private readonly marginMs: Record<PacedKind, number> = PACE_MARGIN_MS) {}
+
   /** What each kind could spare in the measure that decided the last move earlier (ms): which of them set it. */
   get spareMs(): Partial<Record<PacedKind, number>> {
     return Object.fromEntries(Object.entries(this.decided).map(([k, v]) => [k, Math.round(v / MS)]));
@@ -187,7 +198,7 @@ export class LeadPace {
     }
     this.lastArrived = arrivedNs;
     const lead = ptsNs - arrivedNs - reportedNs;
-    const spare = lead - PACE_MARGIN_MS[kind] * MS;
+    const spare = lead - this.marginMs[kind] * MS;
     if (arrivedNs - this.callFrom < SETTLE_NS) return undefined;
     if (!this.moved) {
       this.leastSpare = Math.min(this.leastSpare, spare);
@@ -213,7 +224,8 @@ export class LeadPace {
       this.regainLeast = Math.min(this.regainLeast, spare);
       this.kindLeast[kind] = Math.min(this.kindLeast[kind] ?? Infinity, spare);
     }
-    if (this.earlier === 0 || spare - this.earlier >= -LATE_MS * MS) return this.regain(arrivedNs);
+    const overNeed = lead - PACE_MARGIN_MS[kind] * MS;
+    if (this.earlier === 0 || overNeed - this.earlier >= -LATE_MS * MS) return this.regain(arrivedNs);
     this.late = [...this.late.filter(([at]) => arrivedNs - at < LATE_WINDOW_NS), [arrivedNs, spare]];
     if (!lateForLong(this.late.map(([at]) => at))) return undefined;
     const least = Math.min(...this.late.map(([, s]) => s));

@@ -1,5 +1,5 @@
 import type { SourceConfig } from '../config/schema.js';
-import type { PaceSpec } from './lead-pace.js';
+import { ECHO_ROOM_MARGIN_MS, PACE_MARGIN_MS, type PaceSpec } from './lead-pace.js';
 import type { Chain, ElementLink } from './launch.js';
 import { meter } from './meter.js';
 import { demuxedSound, RAW_AUDIO_CAPS } from './audio.js';
@@ -192,18 +192,19 @@ function probeChain(tee: string, probe: string): Chain {
 
 /**
  * Which lesson is played earlier by what it has to spare (see LeadPace): one over SRT, whose MPEG-TS
- * comes stamped ahead of the room's clock by the muxer's PCR offset. The echo canceller's rooms too:
- * the move is made once, early in each call, and the canceller finds its echo again after it (the
- * two-box echo test measures it). Other schemes keep the
+ * comes stamped ahead of the room's clock by the muxer's PCR offset. The echo canceller's rooms too
+ * (`hearsSpeakers`), with more kept for the sound: the move is made once, early in each call, and the
+ * canceller finds its echo again after it (the two-box echo test measures it). Other schemes keep the
  * timing they came with. A line printed to be run by hand has nothing to read the probes or make the
  * move, and plays on the clock.
  */
-export function lessonPace(name: string, source: Extract<SourceConfig, { kind: 'remote' }>): PaceSpec | undefined {
+export function lessonPace(name: string, source: Extract<SourceConfig, { kind: 'remote' }>, hearsSpeakers = false): PaceSpec | undefined {
   if (new URL(source.url).protocol !== 'srt:') return undefined;
   const { pictureProbe, soundProbe, video, audio } = lessonPaced(name);
   return {
     probes: { picture: pictureProbe, sound: soundProbe },
     sinks: { picture: ROOM_DISPLAY_SINK, sound: SPEAKER_SINK },
+    marginMs: hearsSpeakers ? ECHO_ROOM_MARGIN_MS : PACE_MARGIN_MS,
     pads: [
       [video, 'src'],
       [audio, 'src'],

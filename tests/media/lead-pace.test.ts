@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeadPace, PACE_MARGIN_MS, type PacedKind } from '../../src/media/lead-pace.js';
+import { ECHO_ROOM_MARGIN_MS, LeadPace, PACE_MARGIN_MS, type PacedKind } from '../../src/media/lead-pace.js';
 
 const MS = 1_000_000;
 const FRAME = 33_333_333;
@@ -51,6 +51,12 @@ describe('LeadPace', () => {
   it("keeps 45 ms of the sound's lead for the speakers' ring", () => {
     // With 30 kept, two boxes' load in the latency bench lost the lesson's tone in 3 runs of 5 (PulseAudio's plugin).
     expect(feed(new LeadPace(), 0, 10, (kind) => (kind === 'picture' ? 200 : 70))).toEqual([[6, -25 * MS]]);
+  });
+
+  it('where the echo canceller hears the speakers, the sound keeps more', () => {
+    const lead = () => 100;
+    expect(feed(new LeadPace(), 0, 10, lead)).toEqual([[6, -(100 - S) * MS]]);
+    expect(feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 10, lead)).toEqual([[6, -(100 - ECHO_ROOM_MARGIN_MS.sound) * MS]]);
   });
 
   it('the key frames that come latest set it', () => {
@@ -119,6 +125,18 @@ describe('LeadPace', () => {
     // to what keeps the ring's margin.
     const later = feed(new LeadPace(), 0, 20, lead(45));
     expect(later.map(([, o]) => o)).toEqual([-(110 - S) * MS, -(65 - S) * MS]);
+  });
+
+  it('where the echo canceller hears the speakers, moves back later only for what the speakers need, to the margin it keeps', () => {
+    const E = ECHO_ROOM_MARGIN_MS.sound;
+    // Sound 110 ms ahead, then from the 10th second 20 ms less: still more than the ring needs.
+    const lead = (drop: number) => (kind: PacedKind, i: number) => (kind === 'picture' ? 150 : i < 470 ? 110 : 110 - drop);
+    const kept = feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 20, lead(20));
+    expect(kept).toEqual([[6, -(110 - E) * MS]]);
+    // 45 ms less: 65 ahead, 50 of it played earlier, 15 left for a ring that needs 45: moved later, to
+    // what keeps the echo room's margin.
+    const later = feed(new LeadPace(ECHO_ROOM_MARGIN_MS), 0, 20, lead(45));
+    expect(later.map(([, o]) => o)).toEqual([-(110 - E) * MS, -(65 - E) * MS]);
   });
 
   it('a late frame now and then is not a move: each is a jump for the echo canceller', () => {

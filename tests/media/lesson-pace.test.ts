@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { buildGraph } from '../../src/media/graph.js';
 import { launchString, pipelineTokens } from '../../src/media/launch.js';
+import { ECHO_ROOM_MARGIN_MS, PACE_MARGIN_MS } from '../../src/media/lead-pace.js';
 import { lessonChains, lessonPace } from '../../src/media/lesson.js';
 import { loadBoardProfile } from '../../src/media/profiles.js';
 import { ROOT } from '../helpers/cli.js';
@@ -30,6 +31,7 @@ describe('which lesson is played earlier by what it has to spare', () => {
     expect(lessonPace('lesson', srt)).toEqual({
       probes: { picture: 'lesson-arrivals', sound: 'lesson-sound-arrivals' },
       sinks: { picture: 'display', sound: 'speaker' },
+      marginMs: PACE_MARGIN_MS,
       pads: [
         ['lesson-video-paced', 'src'],
         ['lesson-audio-paced', 'src'],
@@ -66,8 +68,11 @@ describe('which lesson is played earlier by what it has to spare', () => {
     expect(graph.printable).not.toContain('arrivals');
     expect(graph.display!.pace).toBeDefined();
     expect(graph.display!.tokens.join(' ')).toContain('name=lesson-arrivals');
-    // Where the echo canceller hears the speakers too.
+    // Its sound keeps more where the canceller hears the speakers: what they play must reach it before
+    // the room's echo of it.
+    expect(graph.display!.pace!.marginMs).toEqual(PACE_MARGIN_MS);
     const heard = buildGraph(room, loadBoardProfile('software'), 'receive', { echo: { far: 5000, mic: 5001, clean: 5002 } });
-    expect(heard.display!.pace).toEqual(graph.display!.pace);
+    expect(heard.display!.pace!.marginMs).toEqual(ECHO_ROOM_MARGIN_MS);
+    expect(ECHO_ROOM_MARGIN_MS.sound).toBeGreaterThan(PACE_MARGIN_MS.sound);
   });
 });
