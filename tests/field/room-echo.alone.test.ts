@@ -24,6 +24,10 @@ async function metric(port: number, series: RegExp): Promise<number | null> {
 const gst = (pulse: Pulse, line: string): ChildProcess =>
   spawn('gst-launch-1.0', ['-q', ...line.split(' ')], { env: { ...process.env, ...pulse.env }, stdio: 'ignore' });
 
+/** Where the room's lesson was moved to by its pace, each time, as its log says (ms; negative: earlier). */
+const paceMoves = (box: RunningCli): number[] =>
+  [...box.output().matchAll(/"movedMs":(-?\d+)[^\n]*lesson played earlier by what it has to spare/g)].map((m) => Number(m[1]));
+
 /**
  * The students heard back without the anchor's own voice: two boxes as users run them (`classbox run`),
  * an anchor whose teacher speaks (speech-like sound into its microphone) and a receiving room whose
@@ -33,10 +37,6 @@ const gst = (pulse: Pulse, line: string): ChildProcess =>
  * it, the anchor's speakers: the teacher's voice must be at least 20 dB below what the room's microphone
  * picked up, the student's tone at most 3 dB.
  */
-/** Where the room's lesson was moved to by its pace, each time, as its log says (ms; negative: earlier). */
-const paceMoves = (box: RunningCli): number[] =>
-  [...box.output().matchAll(/"movedMs":(-?\d+)[^\n]*lesson played earlier by what it has to spare/g)].map((m) => Number(m[1]));
-
 describe('the receiving room sends its students back without the lesson’s echo', () => {
   let broker: Mosquitto;
   let watch: MqttWatch;
