@@ -15,7 +15,7 @@ import type { Chain } from './launch.js';
  * comes too late is dropped (one gap heard) and what follows is on time again. A pause longer than
  * the buffer's latency makes it take the first late packet as its timing; the catch-up burst after it
  * gives the old timing back when its skew window fills, about 2 s on, but not always (150 ms stayed
- * 150 ms later in 2 CI runs of 4). Its other modes hold the timing through a pause but follow the
+ * 150 ms later in 2 CI runs of 5). Its other modes hold the timing through a pause but follow the
  * sender's clock alone, and a classroom box's clock drifts against the anchor's.
  */
 

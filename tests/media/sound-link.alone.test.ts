@@ -73,7 +73,7 @@ describe("a classroom's sound link to the anchor's speakers", () => {
     const before = onsets.length;
     // The writer held for 60 ms (a busy core): its live source then sends the 60 ms it owes at once. (A
     // pause longer than the jitter buffer's 100 ms latency resyncs it to the first late packet, which the
-    // catch-up burst does not always undo: 150 ms stayed 150 ms later in 2 fresh-clone CI runs of 4.)
+    // catch-up burst does not always undo: 150 ms stayed 150 ms later in 2 fresh-clone CI runs of 5.)
     classroom.kill('SIGSTOP');
     await sleep(60);
     classroom.kill('SIGCONT');
