@@ -146,9 +146,10 @@ export class LeadPace {
   private lastArrived = -1;
   private callFrom = 0;
   private measureFrom = 0;
-  /** The least that any frame of the measure could spare (its lead less its kind's margin). */
-  private leastSpare = Infinity;
-  /** Each kind's least spare in the measure being taken, and in the one that decided the last move (ns). */
+  /**
+   * Each kind's least spare (its lead less its margin) in the measure being taken, and in the one that
+   * decided the last move (ns).
+   */
   private kindLeast: Partial<Record<PacedKind, number>> = {};
   private decided: Partial<Record<PacedKind, number>> = {};
   private moved = false;
@@ -157,9 +158,8 @@ export class LeadPace {
   private late: Array<[number, number]> = [];
   /** When a sink dropped a frame as late, lately. */
   private drops: number[] = [];
-  /** After a move later: when the measure for a move earlier again starts, and the least spare since. */
+  /** After a move later: when the measure for a move earlier again starts. */
   private regainFrom = Infinity;
-  private regainLeast = Infinity;
   private calm = CALM_NS;
 
   constructor(private readonly marginMs: Record<PacedKind, number> = PACE_MARGIN_MS) {}
@@ -187,7 +187,6 @@ export class LeadPace {
       this.lastArrived = arrivedNs;
       this.callFrom = arrivedNs;
       this.measureFrom = arrivedNs + SETTLE_NS;
-      this.leastSpare = Infinity;
       this.kindLeast = {};
       this.moved = false;
       this.late = [];
@@ -201,29 +200,25 @@ export class LeadPace {
     const spare = lead - this.marginMs[kind] * MS;
     if (arrivedNs - this.callFrom < SETTLE_NS) return undefined;
     if (!this.moved) {
-      this.leastSpare = Math.min(this.leastSpare, spare);
       this.kindLeast[kind] = Math.min(this.kindLeast[kind] ?? Infinity, spare);
       if (arrivedNs - this.measureFrom < MEASURE_NS) return undefined;
       // Too little to spare (a box still starting its own pipelines, a busy moment): measured again.
-      if (this.leastSpare < LEAST_MOVE_NS) {
+      const least = this.measuredLeast();
+      if (least < LEAST_MOVE_NS) {
         this.measureFrom = arrivedNs;
-        this.leastSpare = Infinity;
         this.kindLeast = {};
         return undefined;
       }
       this.moved = true;
-      this.decided = this.kindLeast;
+      this.decided = { ...this.kindLeast };
       // The frames already queued behind the move are late for their sinks and some are dropped: what
       // they say is the move's, not the lesson's.
       this.droppedAt = arrivedNs;
-      return this.set(this.leastSpare);
+      return this.set(least);
     }
     // Frames that came with less than their sink needs: later, to give the least of them its whole
     // margin again.
-    if (arrivedNs >= this.regainFrom) {
-      this.regainLeast = Math.min(this.regainLeast, spare);
-      this.kindLeast[kind] = Math.min(this.kindLeast[kind] ?? Infinity, spare);
-    }
+    if (arrivedNs >= this.regainFrom) this.kindLeast[kind] = Math.min(this.kindLeast[kind] ?? Infinity, spare);
     const overNeed = lead - PACE_MARGIN_MS[kind] * MS;
     if (this.earlier === 0 || overNeed - this.earlier >= -LATE_MS * MS) return this.regain(arrivedNs);
     this.late = [...this.late.filter(([at]) => arrivedNs - at < LATE_WINDOW_NS), [arrivedNs, spare]];
@@ -243,14 +238,13 @@ export class LeadPace {
 
   private watchFrom(fromNs: number): void {
     this.regainFrom = fromNs;
-    this.regainLeast = Infinity;
     this.kindLeast = {};
   }
 
   /** Each whole measure after the calm that follows a move later: REGAIN_NS more to spare plays it earlier again. */
   private regain(arrivedNs: number): number | undefined {
     if (arrivedNs - this.regainFrom < MEASURE_NS) return undefined;
-    const least = this.regainLeast;
+    const least = this.measuredLeast();
     if (least - this.earlier < REGAIN_NS) {
       this.watchFrom(arrivedNs);
       return undefined;
@@ -258,7 +252,7 @@ export class LeadPace {
     // The frames queued behind the move are late for their sinks: theirs, not the lesson's (as at the first move).
     this.droppedAt = arrivedNs;
     this.regainFrom = Infinity;
-    this.decided = this.kindLeast;
+    this.decided = { ...this.kindLeast };
     return this.set(least);
   }
 
@@ -273,6 +267,11 @@ export class LeadPace {
     this.drops = [];
     this.droppedAt = nowNs;
     return this.later(nowNs, Math.max(0, this.earlier - DROPPED_STEP_NS));
+  }
+
+  /** The least that any frame of the measure being taken could spare. */
+  private measuredLeast(): number {
+    return Math.min(...Object.values(this.kindLeast));
   }
 
   private set(earlier: number): number | undefined {
