@@ -3,7 +3,7 @@
 // loopback, and screens (Xvfb) read by ffmpeg's x11grab: each flip is timed where a person would see
 // it. Beside them, in the same run, the camera seen directly and a hand-made gst-launch-1.0 pair.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ const boxSrt = (url: string) => ({ kind: 'remote' as const, url, ...(SRT_SET !==
 const boxSrtUrl = (url: string) => (SRT_SET !== undefined ? `${url}&latency=${SRT_SET}` : url);
 /** Which paths to measure (`LATENCY_PATHS=3,4`); all by default. */
 const PATHS = process.env.LATENCY_PATHS?.split(',').map(Number);
+// Made before anything starts: a directory that was not there ended a run with its boxes left running.
+if (process.env.LATENCY_LOGS) mkdirSync(process.env.LATENCY_LOGS, { recursive: true });
 const want = (n: number) => !PATHS || PATHS.includes(n);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ARRIVAL_PROBE = fileURLToPath(new URL('./arrival-probe.py', import.meta.url));
