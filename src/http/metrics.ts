@@ -94,7 +94,7 @@ export function buildMetrics(src: MetricsSources): Registry {
   );
   echoGauge(
     'classbox_echo_far_late_blocks',
-    'Blocks of the microphone (16 ms) the echo canceller sent on without what the speakers played then: it came too late, and their echo went out whole. Since the canceller started.',
+    'Blocks of the microphone (8 ms) the echo canceller sent on without what the speakers played then: it came too late, and their echo went out whole. Since the canceller started.',
     (e) => e.farLate,
   );
   echoGauge(

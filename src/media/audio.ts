@@ -10,7 +10,7 @@ export const RAW_AUDIO_CAPS = 'audio/x-raw,format=S16LE,layout=interleaved,rate=
  * interaudiosrc as a live microphone would be: it reads 10 ms at a time and keeps at most 50 ms. Its
  * defaults (25 ms reads, a 1 s store) kept whatever the capture had delivered before the reader
  * started, and the sound stayed that much behind the picture for the whole class (250 ms and more).
- * What a writer delivers in a burst (the echo canceller's 16 ms blocks, a late thread) stays in the
+ * What a writer delivers in a burst (the echo canceller's blocks, a late thread) stays in the
  * store up to its size for the rest of the class: 100 ms measured the anchor's sound 50 ms later
  * behind the echo canceller than 40 ms did.
  */

@@ -3,7 +3,11 @@ import { EchoCanceller } from './echo-canceller.js';
 import { FAR_END_EARLY_MS } from './echo-link.js';
 import { FarEndAligner } from './far-end-aligner.js';
 
-const BLOCK = 256;
+/**
+ * 8 ms at 16 kHz. The microphone waits for a whole block and then for the suppressor's overlap (one
+ * block more): 16 ms blocks cost the anchor's sound about 25 ms more (docs/media.md, the canceller).
+ */
+const BLOCK = 128;
 /** The microphone is paired with the far end this far behind its newest sample (see FarEndAligner). */
 const BEHIND_MS = 50;
 /**

@@ -2,7 +2,7 @@ import FFT from 'fft.js';
 
 /**
  * Real signals to their spectra and back at one size, in preallocated arrays: the echo canceller runs
- * dozens of these per block, and a block every 16 ms for a whole class.
+ * dozens of these per block, and a block every 8 ms for a whole class.
  * Spectra hold bins 0..size/2 as interleaved re, im.
  */
 export class Spectrum {

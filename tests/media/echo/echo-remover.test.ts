@@ -200,6 +200,35 @@ describe('the echo remover (the canceller process without its sockets)', () => {
     expect(remover.echoBeforeFarEnd).toBeGreaterThan(0);
   }, 60_000);
 
+  it('gives the microphone back within 20 ms of its capture (8 ms blocks)', () => {
+    // The anchor's sound waits for this in every lesson: a block gathered, then the suppressor's overlap
+    // of one block more. With 16 ms blocks a sample came out up to 32 ms after its capture (16 here).
+    const remover = new EchoRemover(RATE);
+    let seed = 3;
+    const mic = Float64Array.from({ length: 2 * RATE }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.5);
+    const out: number[] = [];
+    let held = 0;
+    for (let c = 0; (c + 1) * CHUNK <= mic.length; c++) {
+      remover.pushFar(new Float64Array(CHUNK), c * 10);
+      remover.pushMic(mic.subarray(c * CHUNK, (c + 1) * CHUNK), c * 10);
+      for (const block of remover.take(c * 10)) out.push(...block);
+      held = Math.max(held, (c + 1) * CHUNK - out.length);
+    }
+    // How much later the microphone's sound is in what comes out (the overlap), by correlation.
+    let delay = 0;
+    let best = -Infinity;
+    for (let d = 0; d < 1024; d++) {
+      let sum = 0;
+      for (let i = RATE / 2; i < RATE; i++) sum += mic[i]! * (out[i + d] ?? 0);
+      if (sum > best) [best, delay] = [sum, d];
+    }
+    const latestMs = ((held + delay) * 1000) / RATE;
+    console.log(
+      `microphone out at most ${latestMs} ms after its capture (held ${(held * 1000) / RATE}, content ${(delay * 1000) / RATE} later)`,
+    );
+    expect(latestMs).toBeLessThanOrEqual(20);
+  });
+
   it('never holds the microphone back more than two blocks and 30 ms, behind a far end that comes in bursts', () => {
     // 60 ms at a time: the microphone would wait for it, and what waited once would stay late for the class.
     const { mic, out, heldMs, remover } = run(0, 20, undefined, 6);
