@@ -57,7 +57,9 @@ export class DriftTracker {
   /** How far the lag moved at each of the last measurements (samples). */
   private moves: number[] = [];
   /** What the search over the whole reach works in, made at its first use. */
-  private transform: { spectrum: Spectrum; a: Float64Array; b: Float64Array; energy: Float64Array } | undefined;
+  private transform:
+    | { spectrum: Spectrum; a: Float64Array; b: Float64Array; farSpec: Float64Array; micSpec: Float64Array; energy: Float64Array }
+    | undefined;
 
   constructor(
     private readonly o: {
@@ -251,15 +253,18 @@ export class DriftTracker {
     const { far, mic } = this;
     const length = mic.length - this.ahead;
     const size = 2 ** Math.ceil(Math.log2(far.length));
-    this.transform ??= {
-      spectrum: new Spectrum(size),
-      a: new Float64Array(size),
-      b: new Float64Array(size),
-      energy: new Float64Array(far.length + 1),
-    };
-    const { spectrum, a, b, energy: sums } = this.transform;
-    const farSpec = spectrum.newSpectrum();
-    const micSpec = spectrum.newSpectrum();
+    if (!this.transform) {
+      const spectrum = new Spectrum(size);
+      this.transform = {
+        spectrum,
+        a: new Float64Array(size),
+        b: new Float64Array(size),
+        farSpec: spectrum.newSpectrum(),
+        micSpec: spectrum.newSpectrum(),
+        energy: new Float64Array(far.length + 1),
+      };
+    }
+    const { spectrum, a, b, farSpec, micSpec, energy: sums } = this.transform;
     a.fill(0).set(far);
     spectrum.forward(a, farSpec);
     b.fill(0).set(mic.subarray(0, length));
