@@ -80,6 +80,23 @@ function run(
   return { mic, out: Float64Array.from(out), remover, paired, heldMs: (held * 1000) / RATE };
 }
 
+/**
+ * The microphone through a remover whose far end is silence from its first packet on (a mix with nobody
+ * in it), 10 ms at a time: what comes out, and the most samples it held back at any moment.
+ */
+function besideSilence(mic: Float64Array) {
+  const remover = new EchoRemover(RATE);
+  const out: number[] = [];
+  let held = 0;
+  for (let c = 0; (c + 1) * CHUNK <= mic.length; c++) {
+    remover.pushFar(new Float64Array(CHUNK), c * 10);
+    remover.pushMic(mic.subarray(c * CHUNK, (c + 1) * CHUNK), c * 10);
+    for (const block of remover.take(c * 10)) out.push(...block);
+    held = Math.max(held, (c + 1) * CHUNK - out.length);
+  }
+  return { remover, out, held };
+}
+
 /** The echo down over `seconds` from `fromS` (the output is a block and the aligner's lead behind the microphone). */
 function echoDownFrom(mic: Float64Array, out: Float64Array, fromS: number, seconds: number): number {
   const from = Math.round(fromS * RATE);
@@ -203,17 +220,9 @@ describe('the echo remover (the canceller process without its sockets)', () => {
   it('gives the microphone back within 20 ms of its capture (8 ms blocks)', () => {
     // The anchor's sound waits for this in every lesson: a block gathered, then the suppressor's overlap
     // of one block more. With 16 ms blocks a sample came out up to 32 ms after its capture (16 here).
-    const remover = new EchoRemover(RATE);
     let seed = 3;
     const mic = Float64Array.from({ length: 2 * RATE }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.5);
-    const out: number[] = [];
-    let held = 0;
-    for (let c = 0; (c + 1) * CHUNK <= mic.length; c++) {
-      remover.pushFar(new Float64Array(CHUNK), c * 10);
-      remover.pushMic(mic.subarray(c * CHUNK, (c + 1) * CHUNK), c * 10);
-      for (const block of remover.take(c * 10)) out.push(...block);
-      held = Math.max(held, (c + 1) * CHUNK - out.length);
-    }
+    const { out, held } = besideSilence(mic);
     // How much later the microphone's sound is in what comes out (the overlap), by correlation.
     let delay = 0;
     let best = -Infinity;
@@ -259,14 +268,8 @@ describe('the echo remover (the canceller process without its sockets)', () => {
   it('passes the microphone whole when what plays is silence from the first packet on (a mix with nobody in it)', () => {
     // The far end's first packets are fewer than the pairing looks behind them: it once read before
     // the first sample, and every block after was NaN (silence on the uplink for the class).
-    const remover = new EchoRemover(RATE);
     const mic = tone(RATE, 4, 1000, 0.3);
-    const out: number[] = [];
-    for (let c = 0; (c + 1) * CHUNK <= mic.length; c++) {
-      remover.pushFar(new Float64Array(CHUNK), c * 10);
-      remover.pushMic(mic.subarray(c * CHUNK, (c + 1) * CHUNK), c * 10);
-      for (const block of remover.take(c * 10)) out.push(...block);
-    }
+    const { remover, out } = besideSilence(mic);
     expect(remover.paired).toBe(true);
     expect(out.every(Number.isFinite)).toBe(true);
     const last = Float64Array.from(out.slice(-RATE));
