@@ -8,7 +8,6 @@ import { delayAfterFlip, edgesOf, type Edges } from './flip-edges.js';
 
 export type { Edges } from './flip-edges.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A square patch of the screen as it is now: its grey pixels, read by ffmpeg's x11grab. */
 export function screenPatch(display: string, at: { x: number; y: number; size: number }): Promise<Buffer> {
@@ -62,9 +61,22 @@ export interface Screen {
 export async function startScreen(width: number, height: number, from = 90): Promise<Screen> {
   let n = from;
   while (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) n++;
-  const x: ChildProcess = spawn('Xvfb', [`:${n}`, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${n}`); i++) await sleep(50);
-  if (!existsSync(`/tmp/.X11-unix/X${n}`)) throw new Error('Xvfb did not start (apt-get install xvfb)');
+  // Xvfb writes its display's number to `-displayfd` once it takes connections: its socket is there
+  // before that, and a box whose display sink connected then failed ("Could not initialise X output"),
+  // rebuilt its lesson's pipeline at the start of the call and, in the latency bench, was heard late on
+  // the way back in most such runs.
+  const x: ChildProcess = spawn('Xvfb', [`:${n}`, '-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+  });
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5000);
+    x.stdio[3]!.once('data', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    x.once('exit', () => resolve(false));
+  });
+  if (!ready) throw new Error('Xvfb did not start (apt-get install xvfb)');
   return {
     display: `:${n}`,
     stop: async () => {
