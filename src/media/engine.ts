@@ -17,7 +17,7 @@ import { startEchoCancel, type EchoCancel } from './echo/echo-cancel.js';
 import type { MediaEngineContext, MediaStats } from './engine-types.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import { launchString } from './launch.js';
-import { freeLoopbackPorts } from './sound-link.js';
+import { freeLoopbackPorts, soundLinkValve } from './sound-link.js';
 
 export { COMPOSITE } from './composite.js';
 
@@ -180,6 +180,7 @@ export class MediaEngine implements Part {
       const watch = this.links.watch(spec.name);
       this.inputs.add(spec, spec.name, spec.out, {
         slate: true,
+        ...(this.soundPorts?.[spec.name] !== undefined ? { soundLinkValve: soundLinkValve(spec.name) } : {}),
         ...progress,
         ...(watch ? { watch, launch: () => launchString(this.render().sources.find((s) => s.name === spec.name)!.tokens) } : {}),
       });

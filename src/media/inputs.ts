@@ -6,6 +6,7 @@ import { launchString } from './launch.js';
 import { renderedFrames, type BusMessage, type PipelineRunner, type RunningPipeline } from './runner.js';
 import type { SourceStats } from './engine-types.js';
 import { parseSrtStats } from './srt-stats.js';
+import { SOUND_LINK_SETTLE_MS } from './sound-link.js';
 import { SupervisedPipeline, type SupervisedOptions } from './supervised-pipeline.js';
 
 /** Source restarts: quick at first (a replugged camera), never slower than 4 s, so a returning source shows within 5 s. */
@@ -64,6 +65,8 @@ export interface InputOptions {
   ownFault?: (reason: string) => boolean;
   /** A slate of the input's own pipeline (the receiving classroom's screen), shown while it is down. */
   ownSlate?: (p: RunningPipeline, visible: boolean) => void;
+  /** The valve of its sound link (a classroom heard on the speakers): opened once it has delivered SOUND_LINK_SETTLE_MS. */
+  soundLinkValve?: string;
 }
 
 export interface InputsContext {
@@ -112,6 +115,15 @@ export class Inputs {
       if (opts.ownSlate && own) opts.ownSlate(own, visible);
     };
     const source = ctx.config.sources[name];
+    let settling: NodeJS.Timeout | undefined;
+    // Shut while it is down or stalled, opened once what it delivers has settled (see SOUND_LINK_SETTLE_MS).
+    const soundLink = (p: RunningPipeline | undefined, open: boolean) => {
+      clearTimeout(settling);
+      const valve = opts.soundLinkValve;
+      if (!valve || !p) return;
+      if (!open) p.set(valve, 'drop', true);
+      else settling = setTimeout(() => entry.sp.pipeline === p && p.set(valve, 'drop', false), SOUND_LINK_SETTLE_MS).unref();
+    };
     entry.sp = new SupervisedPipeline({
       id: spec.id,
       runner: opts.runner ?? ctx.runner,
@@ -138,7 +150,8 @@ export class Inputs {
         p.pullLoop(`${name}-preview-out`, (buf) => ctx.preview(name)?.(buf), 2);
         p.set(`${name}-preview-valve`, 'drop', ctx.preview(name) === undefined);
       },
-      onUp: () => {
+      onUp: (p) => {
+        soundLink(p, true);
         setSlate(false);
         if (entry.lostAt !== null) {
           ctx.bus.emit('source.restored', { source: name, downS: Math.round((Date.now() - entry.lostAt) / 100) / 10 });
@@ -147,6 +160,7 @@ export class Inputs {
         ctx.changed();
       },
       onDown: (reason) => {
+        soundLink(entry.sp.pipeline, false);
         // A fault of the pipeline's own making (the speakers missing) is not a lost source.
         if (opts.ownFault?.(reason)) return;
         setSlate(true);

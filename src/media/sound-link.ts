@@ -25,9 +25,20 @@ export const SOUND_LINK_LATENCY_MS = 100;
 const SOUND_LINK_MTU = 8192;
 const SOUND_LINK_CAPS = 'application/x-rtp,media=audio,clock-rate=48000,encoding-name=L16,channels=2,payload=96';
 
-/** The end of a source's sound branch: sent to the speakers' pipeline on `port`. */
-export function soundLinkOut(port: number): Chain {
+/**
+ * How long a classroom's sound flows before its link takes it, after each start or stall of its
+ * pipeline: the jitter buffer keeps the timing of the first packets it gets, and a call's first sound
+ * comes in a burst (what SRT and the demuxer held while the call was set up), late by the burst's age.
+ */
+export const SOUND_LINK_SETTLE_MS = 1500;
+
+/** The valve in front of a source's sound link, closed until its sound has settled (SOUND_LINK_SETTLE_MS). */
+export const soundLinkValve = (source: string) => `${source}-link-valve`;
+
+/** The end of a source's sound branch: sent to the speakers' pipeline on `port` once the valve `valve` opens. */
+export function soundLinkOut(port: number, valve?: string): Chain {
   return [
+    ...(valve ? [{ element: 'valve', name: valve, properties: { drop: true, 'drop-mode': 'forward-sticky-events' } }] : []),
     // L16 is big-endian: the payloader takes S16BE.
     { element: 'audioconvert' },
     { element: 'rtpL16pay', properties: { mtu: SOUND_LINK_MTU } },

@@ -3,7 +3,7 @@ import type { Chain } from './launch.js';
 import type { BoardProfile } from './profiles.js';
 import { demuxedSound, RAW_AUDIO_CAPS } from './audio.js';
 import { meter } from './meter.js';
-import { soundLinkOut } from './sound-link.js';
+import { soundLinkOut, soundLinkValve } from './sound-link.js';
 import { namesLatency, SRT_START_LATENCY_MS } from './srt-latency.js';
 
 export interface Canvas {
@@ -251,7 +251,7 @@ export function sourcePipelineChains(
       // students' answers came 100 ms later on the anchor's speakers (and 140 ms after their picture).
       // Over the sound link where the service gave it a port (see sound-link), else an interaudio store.
       ...(soundPort !== undefined
-        ? soundLinkOut(soundPort)
+        ? soundLinkOut(soundPort, soundLinkValve(name))
         : [
             { element: 'interaudiosink', name: `${name}-sound`, properties: { channel: soundChannel(channel), async: false, sync: false } },
           ]),

@@ -8,7 +8,6 @@ import { delayAfterFlip, edgesOf, type Edges } from './flip-edges.js';
 
 export type { Edges } from './flip-edges.js';
 
-
 /** A square patch of the screen as it is now: its grey pixels, read by ffmpeg's x11grab. */
 export function screenPatch(display: string, at: { x: number; y: number; size: number }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
