@@ -23,7 +23,7 @@ export const INTER_TIMEOUT_NS = 500_000_000;
  * every phase; 25-27 read four times a frame), and in a call, where those reads fell against the
  * camera's frames and the compositor's ticks was the call's. In nine calls of the latency bench each
  * (720p30, in turns): the receiving room's projector 220-386 ms (median 277) against 205-349 (232),
- * lip sync -58..+43 against -22..+25, the way back's picture 313-700 (389) against 296-330 (317). The
+ * lip sync -58..+43 against -22..+25, the way back's picture 313-700 (387) against 296-331 (317). The
  * compositor keeps the newest buffer of each input for its tick; the reads in between are references
  * to the same frame (CPU within 3 % for a 720p30 source through its slate and the compositor).
  */
