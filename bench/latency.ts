@@ -220,7 +220,10 @@ export async function latency(): Promise<void> {
     const trace =
       name === process.env.LATENCY_TRACE_BOX
         ? { GST_TRACERS: process.env.LATENCY_TRACERS ?? 'latency', GST_DEBUG: 'GST_TRACER:7', GST_DEBUG_NO_COLOR: '1' }
-        : {};
+        : // LATENCY_DEBUG_BOX=<box> LATENCY_GST_DEBUG=<categories>: that box's GStreamer debug log (with LATENCY_LOGS).
+          name === process.env.LATENCY_DEBUG_BOX
+          ? { GST_DEBUG: process.env.LATENCY_GST_DEBUG ?? 'srtsrc:6', GST_DEBUG_NO_COLOR: '1' }
+          : {};
     const box = launch(CLI, ['run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env, ...trace });
     boxes.push(box);
     await watch
@@ -300,7 +303,7 @@ export async function latency(): Promise<void> {
       const anchorView = gstViewer(`srt://127.0.0.1:${ports.lesson}?mode=caller`, viewer.display, { ...pulse.env, PULSE_SINK: 'room' });
       // LATENCY_ARRIVAL=1: the anchor box's stream decoded as it arrives, before any player's own wait
       // (bench/arrival-probe.py): what the box and the network take.
-      if (process.env.LATENCY_ARRIVAL) {
+      if (process.env.LATENCY_ARRIVAL === '1') {
         const probe = launch('/usr/bin/python3', [ARRIVAL_PROBE, `srt://127.0.0.1:${ports.lesson}?mode=caller`, String(WATCH_S)]);
         await new Promise((r) => probe.child.once('exit', r));
         console.error(probe.output().trim());
@@ -325,11 +328,31 @@ export async function latency(): Promise<void> {
           },
           { DISPLAY: room.display, PULSE_SINK: 'room', PULSE_SOURCE: 'roommic.monitor' },
         );
+        // LATENCY_ARRIVAL=4: while the receiving box plays the lesson, a second caller of the same output
+        // decodes it as it arrives: a call late on the projector but not here is late in the receiving box.
+        const arrival =
+          process.env.LATENCY_ARRIVAL === '4' && want(4)
+            ? launch(
+                '/usr/bin/python3',
+                [ARRIVAL_PROBE, `srt://127.0.0.1:${ports.lesson}?mode=caller`, String(WATCH_S + 15)],
+                process.env.LATENCY_DEBUG_BOX ? { GST_DEBUG: process.env.LATENCY_GST_DEBUG ?? 'srtsrc:6', GST_DEBUG_NO_COLOR: '1' } : {},
+              )
+            : undefined;
         if (want(4))
           await measure(
             { path: 'camera, mic -> anchor box -> SRT -> receiving box projector, speakers', picture: room.display, sound: 'room' },
             15_000,
           );
+        if (arrival) {
+          await new Promise((r) => arrival.child.once('exit', r));
+          console.error(
+            arrival
+              .output()
+              .split('\n')
+              .filter((l) => l.startsWith('arrival'))
+              .join('\n'),
+          );
+        }
 
         // 5. The way back: the students' camera -> the uplink -> the anchor's picture -> out; their
         // voice -> the uplink -> the anchor's speakers, where the teacher hears it.

@@ -40,9 +40,8 @@ class ChildPipeline implements RunningPipeline {
   private stopped = false;
 
   constructor(launch: string, options: CreateOptions) {
-    const pace = options.pace ? { CLASSBOX_PACE: JSON.stringify(options.pace) } : {};
     this.child = fork(HOST, [], {
-      env: { ...process.env, ...options.env, ...pace, CLASSBOX_PIPELINE: launch },
+      env: { ...process.env, ...options.env, CLASSBOX_PIPELINE: launch, CLASSBOX_CREATE: JSON.stringify({ ...options, env: undefined }) },
       execArgv: ['--import', TSX],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

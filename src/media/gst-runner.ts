@@ -43,6 +43,8 @@ interface GstPipeline {
   restartElement(name: string): boolean;
   /** Every element of a factory takes each buffer list it is pushed as buffers of up to `maxBytes`; how many there are. */
   packPackets(factory: string, maxBytes: number): number;
+  /** The pipeline's latency in seconds, fixed once set (GstPipeline's `latency`). */
+  latency: number;
 }
 
 type Binding = { Pipeline: new (launch: string) => GstPipeline; trimMemory?: (done: (released: boolean) => void) => void };
@@ -259,6 +261,7 @@ export class GstRunner implements PipelineRunner {
   create(launch: string, options: CreateOptions = {}): RunningPipeline {
     const gst = new (load().Pipeline)(launch);
     gst.packPackets('srtsink', SRT_PACKET_BYTES);
+    if (options.latencyMs !== undefined) gst.latency = options.latencyMs / 1000;
     const p = new GstRunningPipeline(gst);
     if (options.pace) p.pace(options.pace);
     return p;

@@ -57,6 +57,7 @@ export interface InputOptions {
   runner?: PipelineRunner;
   env?: SupervisedOptions['env'];
   pace?: SupervisedOptions['pace'];
+  latencyMs?: SupervisedOptions['latencyMs'];
   /** The launch line at each (re)start, when it can change. */
   launch?: () => string;
   progress?: SupervisedOptions['progress'];
@@ -131,6 +132,7 @@ export class Inputs {
       launch: opts.launch ?? (() => launchString(spec.tokens)),
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.pace ? { pace: opts.pace } : {}),
+      ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
       loopOnEos: source?.kind === 'file' && source.loop,

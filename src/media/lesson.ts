@@ -67,6 +67,17 @@ export function showSlate(p: Pick<RunningPipeline, 'set'>, name: string, visible
 /** A sink that counts the lesson's decoded frames (the display shows the slate's too). */
 export const lessonFrames = (name: string) => `${name}-frames`;
 export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
+/**
+ * The lesson pipeline's latency, fixed (ms): what its display and speakers wait beyond each frame's
+ * time, the display sink's own deadline. Left to GStreamer, it is worked out from what the elements
+ * linked at that moment report, when the pipeline first plays: the slate's branch alone most often
+ * (15-40 ms), but when the lesson's branches were linked already, the SRT source's latency before it
+ * is fitted to the link, the decoder's frame and the rest as well (230 ms), and that call was shown
+ * and heard about 200 ms later from start to end, lip sync as ever (GStreamer's `bin:4` log of the
+ * room's lesson, 10 calls of the latency bench at 720p30: 478 ms to the projector in the call that
+ * configured 230, 200-259 in the others). The pace (see LeadPace) keeps what each kind needs beyond this.
+ */
+export const LESSON_LATENCY_MS = 20;
 
 /**
  * The receiving classroom's lesson: the anchor's stream demuxed once, its picture to the display and

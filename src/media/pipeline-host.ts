@@ -3,16 +3,16 @@
  * sink or a decoder that crashes (SIGSEGV in a driver, a hostile file) takes this process down, not
  * the service. Exits when the pipeline is stopped or when the service goes away.
  */
-import type { PaceSpec } from './lead-pace.js';
 import { GstRunner } from './gst-runner.js';
-import type { RunningPipeline } from './runner.js';
+import type { CreateOptions, RunningPipeline } from './runner.js';
 import type { HostCommand, HostReport } from './child-runner.js';
 
 const send = (r: HostReport) => process.send?.(r);
 let pipeline: RunningPipeline;
 try {
-  const pace = process.env.CLASSBOX_PACE ? (JSON.parse(process.env.CLASSBOX_PACE) as PaceSpec) : undefined;
-  pipeline = new GstRunner().create(process.env.CLASSBOX_PIPELINE ?? '', pace ? { pace } : {});
+  // The options the service created the pipeline with (its pace, its latency), but the environment, which is this process's own.
+  const options = JSON.parse(process.env.CLASSBOX_CREATE ?? '{}') as CreateOptions;
+  pipeline = new GstRunner().create(process.env.CLASSBOX_PIPELINE ?? '', options);
 } catch (err) {
   send({ type: 'bus', message: { type: 'error', source: 'pipeline', text: (err as Error).message } });
   process.exit(2);

@@ -5,7 +5,7 @@ import { screenEnv } from './displays.js';
 import type { MediaGraph, PipelineSpec } from './graph.js';
 import { remoteProgress, type Inputs } from './inputs.js';
 import { launchString } from './launch.js';
-import { isSpeakerFault, lessonFrames, showSlate } from './lesson.js';
+import { isSpeakerFault, LESSON_LATENCY_MS, lessonFrames, showSlate } from './lesson.js';
 import type { PipelineRunner, RunningPipeline } from './runner.js';
 import type { Screens } from './screens.js';
 import { isSrtCaller, remoteSourceElement } from './sources.js';
@@ -79,6 +79,7 @@ export class RoomPlayback {
       launch: () => launchString(ctx.render().display!.tokens),
       env: () => screenEnv(ctx.screens.lessonScreen()),
       pace: () => ctx.render().display?.pace,
+      latencyMs: LESSON_LATENCY_MS,
       ownFault: (reason) => this.speakerFault(reason),
     });
   }

@@ -68,6 +68,11 @@ export interface CreateOptions {
   env?: Record<string, string>;
   /** Play an SRT lesson earlier by what it has to spare (see LeadPace). */
   pace?: PaceSpec;
+  /**
+   * The pipeline's latency, fixed (ms): what its sinks on the clock wait beyond each buffer's time,
+   * whatever its elements report and whenever they are linked (see LESSON_LATENCY_MS).
+   */
+  latencyMs?: number;
 }
 
 export interface PipelineRunner {

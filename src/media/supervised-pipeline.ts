@@ -14,6 +14,8 @@ export interface SupervisedOptions {
   env?: () => Record<string, string> | undefined;
   /** A lesson played earlier by what it has to spare (see LeadPace), read at each (re)start. */
   pace?: () => PaceSpec | undefined;
+  /** The pipeline's latency, fixed (ms; see CreateOptions). */
+  latencyMs?: number;
   /** Waits between restarts; the last one repeats. */
   backoffMs: readonly number[];
   /** True once the pipeline really delivers (frames rendered, state PLAYING...). Polled every `checkMs`. */
@@ -83,7 +85,11 @@ export class SupervisedPipeline {
     try {
       const env = this.o.env?.();
       const pace = this.o.pace?.();
-      const options: CreateOptions = { ...(env ? { env } : {}), ...(pace ? { pace } : {}) };
+      const options: CreateOptions = {
+        ...(env ? { env } : {}),
+        ...(pace ? { pace } : {}),
+        ...(this.o.latencyMs !== undefined ? { latencyMs: this.o.latencyMs } : {}),
+      };
       p = this.o.runner.create(this.o.launch(), options);
     } catch (err) {
       this.fail((err as Error).message, generation);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChildProcessRunner } from '../../src/media/child-runner.js';
 import { renderedFrames, type BusMessage } from '../../src/media/runner.js';
-import { waitUntil } from '../helpers/net.js';
+import { sleep, waitUntil } from '../helpers/net.js';
 
 describe('a pipeline in a process of its own', () => {
   it('plays, reports its properties and position, and ends with end-of-stream', async () => {
@@ -40,6 +40,28 @@ describe('a pipeline in a process of its own', () => {
     p.stop();
     expect(messages.filter((m) => m.type === 'error')).toEqual([]);
   }, 30_000);
+
+  it('waits the latency it was created with, not what its elements report, in its own process', async () => {
+    // The jitter buffer reports 500 ms; a sink on the clock waits that for each buffer, and the leaky
+    // queue in front of it drops what comes meanwhile: about one 10 ms buffer in 50 gets rendered.
+    const line =
+      'audiotestsrc is-live=true samplesperbuffer=80 ! audio/x-raw,rate=8000,channels=1 ! rtpL16pay ! rtpjitterbuffer latency=500 ! rtpL16depay ! ' +
+      'queue max-size-buffers=1 max-size-time=0 max-size-bytes=0 leaky=downstream ! fakesink name=out sync=true';
+    const rendered = async (latencyMs?: number) => {
+      const p = new ChildProcessRunner().create(line, latencyMs === undefined ? {} : { latencyMs });
+      p.play();
+      await waitUntil(() => renderedFrames(p.get('out', 'stats')) > 0, 'a first buffer rendered', 15_000);
+      const first = renderedFrames(p.get('out', 'stats'));
+      await sleep(2000);
+      const n = renderedFrames(p.get('out', 'stats')) - first;
+      p.stop();
+      return n;
+    };
+    const reported = await rendered();
+    const fixed = await rendered(20);
+    expect(reported).toBeLessThan(30);
+    expect(fixed).toBeGreaterThan(100);
+  }, 60_000);
 
   it('a launch line that does not parse is a bus error, not an exception in the service', async () => {
     const p = new ChildProcessRunner().create('videotestsrc ! no-such-element ! fakesink');
