@@ -132,7 +132,7 @@ export class Inputs {
       launch: opts.launch ?? (() => launchString(spec.tokens)),
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.pace ? { pace: opts.pace } : {}),
-      ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+      ...(opts.latencyMs ? { latencyMs: opts.latencyMs } : {}),
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
       loopOnEos: source?.kind === 'file' && source.loop,

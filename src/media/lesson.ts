@@ -75,7 +75,8 @@ export const LESSON_SLATE_TEXT = 'Waiting for the lesson';
  * is fitted to the link, the decoder's frame and the rest as well (230 ms), and that call was shown
  * and heard about 200 ms later from start to end, lip sync as ever (GStreamer's `bin:4` log of the
  * room's lesson, 10 calls of the latency bench at 720p30: 478 ms to the projector in the call that
- * configured 230, 200-259 in the others). The pace (see LeadPace) keeps what each kind needs beyond this.
+ * configured 230, 200-259 in the others). Only for a paced lesson (see LeadPace), whose pace keeps what
+ * each kind needs beyond this: a lesson without one needs what its elements report.
  */
 export const LESSON_LATENCY_MS = 20;
 

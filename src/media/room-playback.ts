@@ -79,7 +79,8 @@ export class RoomPlayback {
       launch: () => launchString(ctx.render().display!.tokens),
       env: () => screenEnv(ctx.screens.lessonScreen()),
       pace: () => ctx.render().display?.pace,
-      latencyMs: LESSON_LATENCY_MS,
+      // The pace keeps what each kind needs beyond it; a lesson without one (RTMP, HLS) keeps GStreamer's own.
+      latencyMs: () => (ctx.render().display?.pace ? LESSON_LATENCY_MS : undefined),
       ownFault: (reason) => this.speakerFault(reason),
     });
   }

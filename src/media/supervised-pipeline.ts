@@ -14,8 +14,8 @@ export interface SupervisedOptions {
   env?: () => Record<string, string> | undefined;
   /** A lesson played earlier by what it has to spare (see LeadPace), read at each (re)start. */
   pace?: () => PaceSpec | undefined;
-  /** The pipeline's latency, fixed (ms; see CreateOptions). */
-  latencyMs?: number;
+  /** The pipeline's latency, fixed (ms; see CreateOptions), read at each (re)start; GStreamer's own when undefined. */
+  latencyMs?: () => number | undefined;
   /** Waits between restarts; the last one repeats. */
   backoffMs: readonly number[];
   /** True once the pipeline really delivers (frames rendered, state PLAYING...). Polled every `checkMs`. */
@@ -85,10 +85,11 @@ export class SupervisedPipeline {
     try {
       const env = this.o.env?.();
       const pace = this.o.pace?.();
+      const latencyMs = this.o.latencyMs?.();
       const options: CreateOptions = {
         ...(env ? { env } : {}),
         ...(pace ? { pace } : {}),
-        ...(this.o.latencyMs !== undefined ? { latencyMs: this.o.latencyMs } : {}),
+        ...(latencyMs !== undefined ? { latencyMs } : {}),
       };
       p = this.o.runner.create(this.o.launch(), options);
     } catch (err) {
