@@ -21,6 +21,12 @@ const LATENCY_ASKED_NS = 2_000_000_000;
 
 /** A source timeline more than this far from the pipeline's clock has jumped (a restarted composite). */
 const REBASE_NS = 1_000_000_000;
+/**
+ * What a sample may take from being made to being handed to another pipeline (ns): encoding (x264's
+ * frame at 720p, 8-35 ms at the anchor's output) and a turn of the event loop. Beyond it, a sample is
+ * late, not the stream's timing.
+ */
+const HANDOVER_NS = 100_000_000;
 
 interface GstPipeline {
   play(): void;
@@ -165,7 +171,9 @@ class GstRunningPipeline implements RunningPipeline {
     if (!sink?.onSample) throw new Error(`no appsink "${appsink}"`);
     this.feeds.add(sink);
     sink.onSample((buf, pts, dts, duration, delta) => {
-      if (buf && !this.stopped) onSample(buf, { pts, dts, duration, delta });
+      if (!buf || this.stopped) return;
+      const now = pts >= 0 ? this.p.runningTime() : -1;
+      onSample(buf, { pts, dts, duration, delta, ...(now >= 0 ? { ageNs: now - pts } : {}) });
     }, maxQueued);
   }
   push(appsrc: string, buf: Buffer, timing: SampleTiming): boolean {
@@ -184,7 +192,11 @@ class GstRunningPipeline implements RunningPipeline {
       // No clock yet (still starting): nothing to place it by, and a muxer given untimed buffers
       // interleaves sound and picture wrongly.
       if (now < 0) return false;
-      if (this.offsetNs === undefined || Math.abs(made + this.offsetNs - now) > REBASE_NS) this.offsetNs = now - made;
+      // Placed as it comes, less what it waited beyond HANDOVER_NS to be handed on: a first sample that
+      // came late (the service's thread busy as a class starts) placed the whole stream that much into
+      // the future, and a sink on the clock held every sample that long for the rest of the class.
+      const late = Math.max(0, (timing.ageNs ?? 0) - HANDOVER_NS);
+      if (this.offsetNs === undefined || Math.abs(made + this.offsetNs - now) > REBASE_NS) this.offsetNs = now - late - made;
     }
     this.lastAt = made;
     const offset = this.offsetNs;

@@ -22,6 +22,11 @@ export interface SampleTiming {
   duration: number;
   /** Not a key frame. */
   delta: boolean;
+  /**
+   * How long ago it was made (its PTS) by its own pipeline's clock when it was handed on, read in the
+   * same turn of the event loop (see `push`). Unset: not known.
+   */
+  ageNs?: number;
 }
 
 export interface RunningPipeline {

@@ -5,7 +5,7 @@ import { launchString, pipelineTokens } from '../../src/media/launch.js';
 import { networkOutput, SRT_PACKET_BYTES } from '../../src/media/outputs.js';
 import type { SampleTiming } from '../../src/media/runner.js';
 import { srtTestSender } from '../helpers/media.js';
-import { freeUdpPort } from '../helpers/net.js';
+import { freeUdpPort, waitUntil } from '../helpers/net.js';
 
 /** Runs a script as its own Node process, in the environment users have (the suite's own minus nothing). */
 async function runScript(
@@ -249,6 +249,43 @@ for (let i = 0; i < N; i++) {
     // Placed by its DTS, the frames were stamped 0.8 s later than they were pushed (about 2 s).
     expect(got[0]! / 1e6).toBeGreaterThan(1100);
     expect(got[0]! / 1e6).toBeLessThan(pushedAfterMs + 300);
+  }, 30_000);
+
+  it('a first sample handed on late is placed where it was made, not into the future for the rest of the stream', async () => {
+    const before = performance.now();
+    const { out, got, frame, step } = await grayLoop();
+    await new Promise((r) => setTimeout(r, 1000));
+    // Made 800 ms before it was handed on (the service's thread busy as a class starts); the next one too.
+    out.push('in', frame, { pts: 10_000_000_000, dts: -1, duration: step, delta: false, ageNs: 800_000_000 });
+    out.push('in', frame, { pts: 10_000_000_000 + step, dts: -1, duration: step, delta: false, ageNs: 800_000_000 - step });
+    const pushedAfterMs = performance.now() - before;
+    await new Promise((r) => setTimeout(r, 300));
+    out.stop();
+    expect(got).toHaveLength(2);
+    expect(got[1]! - got[0]!).toBe(step);
+    // Placed by when it came, it was stamped at about pushedAfterMs, and every later sample with it: a
+    // sink on the clock held each 700 ms (what it waited beyond a normal hand-over).
+    expect(got[0]! / 1e6).toBeLessThan(pushedAfterMs - 650);
+    expect(got[0]! / 1e6).toBeGreaterThan(pushedAfterMs - 1100);
+  }, 30_000);
+
+  it('a sample pulled after the thread was busy says how long ago it was made', async () => {
+    const p = new GstRunner().create(
+      'videotestsrc is-live=true ! video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1 ! appsink name=sink sync=false',
+    );
+    const ages: number[] = [];
+    p.pullLoop('sink', (_buf, t) => ages.push(t.ageNs ?? -1));
+    p.play();
+    await waitUntil(() => ages.length > 10 || undefined, 'frames pulled', 10_000);
+    const calm = ages.slice(-5);
+    // The thread busy for half a second: the frames made meanwhile wait for it.
+    const busyUntil = performance.now() + 500;
+    while (performance.now() < busyUntil);
+    const after = ages.length;
+    await waitUntil(() => ages.length > after + 5 || undefined, 'frames pulled after', 10_000);
+    p.stop();
+    for (const a of calm) expect(a / 1e6).toBeLessThan(100);
+    expect(Math.max(...ages.slice(after)) / 1e6).toBeGreaterThan(400);
   }, 30_000);
 
   it('a jump in the source timeline (a restarted composite) is taken up, not pushed into the future', async () => {
