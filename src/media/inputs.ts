@@ -55,9 +55,7 @@ export interface InputOptions {
   /** A video source with a NO SIGNAL slate in the composite and a preview branch. */
   slate?: boolean;
   runner?: PipelineRunner;
-  env?: SupervisedOptions['env'];
-  pace?: SupervisedOptions['pace'];
-  latencyMs?: SupervisedOptions['latencyMs'];
+  create?: SupervisedOptions['create'];
   /** The launch line at each (re)start, when it can change. */
   launch?: () => string;
   progress?: SupervisedOptions['progress'];
@@ -130,9 +128,7 @@ export class Inputs {
       runner: opts.runner ?? ctx.runner,
       log: ctx.log,
       launch: opts.launch ?? (() => launchString(spec.tokens)),
-      ...(opts.env ? { env: opts.env } : {}),
-      ...(opts.pace ? { pace: opts.pace } : {}),
-      ...(opts.latencyMs ? { latencyMs: opts.latencyMs } : {}),
+      ...(opts.create ? { create: opts.create } : {}),
       backoffMs: SOURCE_BACKOFF_MS,
       checkMs: 200,
       loopOnEos: source?.kind === 'file' && source.loop,

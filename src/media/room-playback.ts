@@ -77,10 +77,13 @@ export class RoomPlayback {
       ownSlate: (p, visible) => showSlate(p, lesson, visible),
       // Rebuilt at each start: `display/set` may have moved the lesson to another screen, or off every one.
       launch: () => launchString(ctx.render().display!.tokens),
-      env: () => screenEnv(ctx.screens.lessonScreen()),
-      pace: () => ctx.render().display?.pace,
-      // The pace keeps what each kind needs beyond it; a lesson without one (RTMP, HLS) keeps GStreamer's own.
-      latencyMs: () => (ctx.render().display?.pace ? LESSON_LATENCY_MS : undefined),
+      create: () => {
+        const env = screenEnv(ctx.screens.lessonScreen());
+        const pace = ctx.render().display?.pace;
+        // The pace keeps what each kind needs beyond the fixed latency; a lesson without one (RTMP, HLS)
+        // keeps the latency its elements report.
+        return { ...(env ? { env } : {}), ...(pace ? { pace, latencyMs: LESSON_LATENCY_MS } : {}) };
+      },
       ownFault: (reason) => this.speakerFault(reason),
     });
   }

@@ -137,7 +137,10 @@ export class Screens {
       runner: ctx.isolatedRunner,
       log: this.log,
       launch: () => this.lines(s).sink,
-      env: () => screenEnv(s.display),
+      create: () => {
+        const env = screenEnv(s.display);
+        return env ? { env } : {};
+      },
       backoffMs: SCREEN_BACKOFF_MS,
       checkMs: 500,
       isUp: (p) => renderedFrames(p.get(SCREEN_FRAMES, 'stats')) > 0,

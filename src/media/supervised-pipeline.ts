@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { PaceSpec } from './lead-pace.js';
 import type { CreateOptions, PipelineRunner, RunningPipeline } from './runner.js';
 
 export type SupervisedState = 'starting' | 'running' | 'down' | 'stopped';
@@ -10,12 +9,8 @@ export interface SupervisedOptions {
   log: Logger;
   /** The launch string, rebuilt at each (re)start so it reflects the current layout. */
   launch: () => string;
-  /** The environment of the pipeline's own process, read at each (re)start (a screen's DISPLAY). */
-  env?: () => Record<string, string> | undefined;
-  /** A lesson played earlier by what it has to spare (see LeadPace), read at each (re)start. */
-  pace?: () => PaceSpec | undefined;
-  /** The pipeline's latency, fixed (ms; see CreateOptions), read at each (re)start; GStreamer's own when undefined. */
-  latencyMs?: () => number | undefined;
+  /** What the pipeline is created with (a screen's DISPLAY, a lesson's pace and latency), read at each (re)start. */
+  create?: () => CreateOptions;
   /** Waits between restarts; the last one repeats. */
   backoffMs: readonly number[];
   /** True once the pipeline really delivers (frames rendered, state PLAYING...). Polled every `checkMs`. */
@@ -83,15 +78,7 @@ export class SupervisedPipeline {
     this.startedAt = Date.now();
     let p: RunningPipeline;
     try {
-      const env = this.o.env?.();
-      const pace = this.o.pace?.();
-      const latencyMs = this.o.latencyMs?.();
-      const options: CreateOptions = {
-        ...(env ? { env } : {}),
-        ...(pace ? { pace } : {}),
-        ...(latencyMs !== undefined ? { latencyMs } : {}),
-      };
-      p = this.o.runner.create(this.o.launch(), options);
+      p = this.o.runner.create(this.o.launch(), this.o.create?.() ?? {});
     } catch (err) {
       this.fail((err as Error).message, generation);
       return;
