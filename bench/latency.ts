@@ -40,6 +40,8 @@ if (process.env.LATENCY_LOGS) mkdirSync(process.env.LATENCY_LOGS, { recursive: t
 const want = (n: number) => !PATHS || PATHS.includes(n);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ARRIVAL_PROBE = fileURLToPath(new URL('./arrival-probe.py', import.meta.url));
+/** LATENCY_DEBUG_BOX=<box> LATENCY_GST_DEBUG=<categories>: that box's GStreamer log (kept with LATENCY_LOGS), and the arrival probe's. */
+const GST_DEBUG_ENV = { GST_DEBUG: process.env.LATENCY_GST_DEBUG ?? 'srtsrc:6', GST_DEBUG_NO_COLOR: '1' };
 
 interface Proc {
   stop(): Promise<void>;
@@ -220,9 +222,8 @@ export async function latency(): Promise<void> {
     const trace =
       name === process.env.LATENCY_TRACE_BOX
         ? { GST_TRACERS: process.env.LATENCY_TRACERS ?? 'latency', GST_DEBUG: 'GST_TRACER:7', GST_DEBUG_NO_COLOR: '1' }
-        : // LATENCY_DEBUG_BOX=<box> LATENCY_GST_DEBUG=<categories>: that box's GStreamer debug log (with LATENCY_LOGS).
-          name === process.env.LATENCY_DEBUG_BOX
-          ? { GST_DEBUG: process.env.LATENCY_GST_DEBUG ?? 'srtsrc:6', GST_DEBUG_NO_COLOR: '1' }
+        : name === process.env.LATENCY_DEBUG_BOX
+          ? GST_DEBUG_ENV
           : {};
     const box = launch(CLI, ['run', '--config', file], { ...pulse.env, PULSE_SOURCE: 'mic.monitor', ...env, ...trace });
     boxes.push(box);
@@ -335,7 +336,7 @@ export async function latency(): Promise<void> {
             ? launch(
                 '/usr/bin/python3',
                 [ARRIVAL_PROBE, `srt://127.0.0.1:${ports.lesson}?mode=caller`, String(WATCH_S + 15)],
-                process.env.LATENCY_DEBUG_BOX ? { GST_DEBUG: process.env.LATENCY_GST_DEBUG ?? 'srtsrc:6', GST_DEBUG_NO_COLOR: '1' } : {},
+                process.env.LATENCY_DEBUG_BOX ? GST_DEBUG_ENV : {},
               )
             : undefined;
         if (want(4))
