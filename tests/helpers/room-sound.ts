@@ -100,3 +100,35 @@ export function writeWav(path: string, samples: ArrayLike<number>, rate: number)
   header.writeUInt32LE(data.length, 40);
   writeFileSync(path, Buffer.concat([header, data]));
 }
+
+/**
+ * How many milliseconds `signal` comes after `reference` (negative: before) over `seconds` from `fromS`,
+ * where they correlate best within `maxMs` either way: whether a simulated room's own path moved while
+ * it was heard (two such figures from the start and the end of two recordings of it).
+ */
+export function lagMs(
+  reference: ArrayLike<number>,
+  signal: ArrayLike<number>,
+  rate: number,
+  fromS: number,
+  seconds: number,
+  maxMs: number,
+): number {
+  const from = Math.round(fromS * rate);
+  const n = Math.round(seconds * rate);
+  const max = Math.round((maxMs * rate) / 1000);
+  let best = 0;
+  let bestLag = 0;
+  for (let lag = -max; lag <= max; lag++) {
+    let sum = 0;
+    for (let i = from; i < from + n; i++) {
+      const j = i + lag;
+      if (j >= 0 && j < signal.length && i < reference.length) sum += reference[i]! * signal[j]!;
+    }
+    if (sum > best) {
+      best = sum;
+      bestLag = lag;
+    }
+  }
+  return (bestLag * 1000) / rate;
+}
