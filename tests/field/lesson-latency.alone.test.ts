@@ -49,6 +49,7 @@ describe('the lesson in the receiving room: late by how much, and in lip sync', 
     const room = writeTempConfig({
       ...common('room-3'),
       http: { host: '127.0.0.1', port: await freePort() },
+      mqtt: { url: broker.url, telemetryIntervalS: 1 },
       role: 'receive',
       sources: { lesson: { kind: 'remote', url: `srt://127.0.0.1:${lesson}?mode=caller` } },
       outputs: [],
@@ -77,20 +78,32 @@ describe('the lesson in the receiving room: late by how much, and in lip sync', 
     await broker?.stop();
   });
 
-  it("shows the camera on the room's projector within 0.8 s, its sound within 120 ms of its picture", async () => {
-    await sleep(6000);
+  it("shows the camera on the room's projector within 0.4 s, its sound within 120 ms of its picture", async () => {
+    // A call's first seconds are played on the timing the lesson comes with, until the room has measured
+    // what it can spare and played it earlier (its telemetry's pacedMs): watched across that move, the
+    // picture and the sound each had a median from either side of it (flips after the move, tones before:
+    // 175 and 255 ms in one run), which is a call's start and not its lip sync.
+    const paced = await watch.waitFor(
+      `classbox/${SITE}/room-3/telemetry`,
+      (p) => (JSON.parse(p).sources?.lesson?.pacedMs ?? 0) < 0,
+      40_000,
+    );
+    // The frames queued behind the move are dropped as late by their sinks.
+    await sleep(1000);
     const [picture, sound] = await Promise.all([watchFlips(screen.display, WATCH_S), listenForTones(pulse, 'room', WATCH_S)]);
-    console.log(`camera to projector ${picture.medianMs} ms, microphone to speakers ${sound.medianMs} ms (medians)`);
+    console.log(
+      `played ${-JSON.parse(paced.payload).sources.lesson.pacedMs} ms earlier; camera to projector ${picture.medianMs} ms, microphone to speakers ${sound.medianMs} ms (medians; flips ${JSON.stringify(picture.delaysMs)}, tones ${JSON.stringify(sound.delaysMs)})`,
+    );
     expect(picture.delaysMs.length).toBeGreaterThanOrEqual(5);
     expect(sound.delaysMs.length).toBeGreaterThanOrEqual(4);
-    // Camera to projector: 476-543 ms in three runs (492-551 before sources stopped holding a frame; run
-    // alone: timing under other tests' load is not the box's); 2 s and more before tsdemux stopped adding
-    // 700 ms and live sources stopped being held for the camera's latency a second time.
-    expect(picture.medianMs!).toBeLessThan(800);
-    // Sound after picture: -74 to -33 ms in three runs (-28 to +64 while the speakers waited a frame more;
-    // 720p30 in the bench: +33 to +36; the programme asks +-45, not yet met every run and at every size;
-    // x11grab's 60 fps and parec's chunks each add up to 17 ms of their own); 300 ms before both played
-    // on the pipeline's clock.
+    // Camera to projector, once the call is played earlier: 212-231 ms in four runs here (476-543 before
+    // the lesson was paced; 2 s and more before tsdemux stopped adding 700 ms). Run alone: timing under
+    // other tests' load is not the box's. A call that waits what GStreamer works out for its latency (230
+    // ms when the lesson's branches are linked as it first plays) shows it 450 ms and more late.
+    expect(picture.medianMs!).toBeLessThan(400);
+    // Sound after picture at this size: -38 to -14 ms in the same four runs (at 720p30 the latency bench
+    // keeps it within +-45; the programme asks +-45 at every size, not met here yet; x11grab's 60 fps and
+    // parec's chunks each add up to 17 ms of their own); 300 ms before both played on the pipeline's clock.
     expect(Math.abs(sound.medianMs! - picture.medianMs!)).toBeLessThan(120);
-  }, 60_000);
+  }, 90_000);
 });
