@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
+import { lessonPacedMs, lessonPlayedEarlier, requester, watchMqtt, type MqttWatch } from '../helpers/mqtt-watch.js';
 import { freePort, freeUdpPort, sleep } from '../helpers/net.js';
 import { listenForTones, startPulse, toneInto, type Pulse } from '../helpers/pulse.js';
 import { rtspServer, type RtspServer } from '../helpers/rtsp-server.js';
@@ -83,16 +83,12 @@ describe('the lesson in the receiving room: late by how much, and in lip sync', 
     // what it can spare and played it earlier (its telemetry's pacedMs): watched across that move, the
     // picture and the sound each had a median from either side of it (flips after the move, tones before:
     // 175 and 255 ms in one run), which is a call's start and not its lip sync.
-    const paced = await watch.waitFor(
-      `classbox/${SITE}/room-3/telemetry`,
-      (p) => (JSON.parse(p).sources?.lesson?.pacedMs ?? 0) < 0,
-      40_000,
-    );
+    const paced = await lessonPlayedEarlier(watch, `classbox/${SITE}/room-3`, 40_000);
     // The frames queued behind the move are dropped as late by their sinks.
     await sleep(1000);
     const [picture, sound] = await Promise.all([watchFlips(screen.display, WATCH_S), listenForTones(pulse, 'room', WATCH_S)]);
     console.log(
-      `played ${-JSON.parse(paced.payload).sources.lesson.pacedMs} ms earlier; camera to projector ${picture.medianMs} ms, microphone to speakers ${sound.medianMs} ms (medians; flips ${JSON.stringify(picture.delaysMs)}, tones ${JSON.stringify(sound.delaysMs)})`,
+      `played ${-lessonPacedMs(paced.payload)} ms earlier; camera to projector ${picture.medianMs} ms, microphone to speakers ${sound.medianMs} ms (medians; flips ${JSON.stringify(picture.delaysMs)}, tones ${JSON.stringify(sound.delaysMs)})`,
     );
     expect(picture.delaysMs.length).toBeGreaterThanOrEqual(5);
     expect(sound.delaysMs.length).toBeGreaterThanOrEqual(4);

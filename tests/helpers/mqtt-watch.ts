@@ -57,3 +57,11 @@ export function requester(watch: MqttWatch, base: string, timeoutMs = 20_000) {
     return JSON.parse(r.payload);
   };
 }
+
+/** How much earlier a receiving box plays its lesson, as its telemetry says (ms, negative; 0 until its pace has moved it). */
+export const lessonPacedMs = (telemetry: string): number => JSON.parse(telemetry).sources?.lesson?.pacedMs ?? 0;
+
+/** Waits until a watched receiving box's telemetry says its lesson is played earlier (see LeadPace). */
+export function lessonPlayedEarlier(watch: MqttWatch, base: string, timeoutMs: number): Promise<Received> {
+  return watch.waitFor(`${base}/telemetry`, (p) => lessonPacedMs(p) < 0, timeoutMs);
+}
