@@ -173,6 +173,50 @@ describe('LeadPace', () => {
     expect(feed(new LeadPace(), 0, 25, slower).map(([, o]) => o)).toEqual([-(70 - P) * MS, -(20 - P) * MS]);
   });
 
+  it('a pause while a call is measured is not what it has to spare: measured again from after the burst that follows', () => {
+    // The anchor held `ms` at each of `at` (seconds into the call): nothing leaves the room's demuxer
+    // meanwhile, and then everything made meanwhile at once, its lead short by how long it waited.
+    const pausedAt = (at: number[], ms: number) => {
+      const frames: Array<[number, PacedKind, number]> = [];
+      for (let i = 0; i * FRAME < 30e9; i++) frames.push([i * FRAME, 'picture', 100]);
+      for (let i = 0; i * SOUND < 30e9; i++) frames.push([i * SOUND, 'sound', 140]);
+      const pace = new LeadPace();
+      const set: Array<[number, number]> = [];
+      const arrivals = frames
+        .map(([made, kind, lead]) => {
+          const pause = at.find((s) => made >= s * 1e9 && made < s * 1e9 + ms * MS);
+          return [pause === undefined ? made : pause * 1e9 + ms * MS, kind, made + lead * MS] as const;
+        })
+        .sort((a, b) => a[0] - b[0]);
+      for (const [left, kind, pts] of arrivals) {
+        const offset = pace.frame(kind, pts, left);
+        if (offset !== undefined) set.push([Math.round((left / 1e9) * 10) / 10, offset]);
+      }
+      return set;
+    };
+    // 60 ms at 3 s (in the first measure, 2-6 s): what it has to spare without the pause, a measure later
+    // (before: moved at 6 s by 60 ms less, for the class).
+    const once = pausedAt([3], 60);
+    expect(once).toHaveLength(1);
+    expect(once[0]![1]).toBe(-(100 - P) * MS);
+    expect(once[0]![0]).toBeGreaterThan(7);
+    // A pause before the measure or after the move changes nothing.
+    expect(pausedAt([1, 20], 60)).toEqual([[6, -(100 - P) * MS]]);
+    // A pause in every measure: measured with its pauses after four more tries (less to spare than a calm call).
+    const always = pausedAt([3, 6.5, 10.5, 14.5, 18.5, 22.5, 26.5], 60);
+    expect(always).toHaveLength(1);
+    expect(always[0]![0]).toBeGreaterThan(18);
+    expect(always[0]![1]).toBeGreaterThan(-(100 - P - 30) * MS);
+    // Pictures alone at 2 fps are half a second apart, and that is no pause.
+    const slow = new LeadPace();
+    const set: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const offset = slow.frame('picture', i * 500 * MS + 70 * MS, i * 500 * MS);
+      if (offset !== undefined) set.push(i);
+    }
+    expect(set).toEqual([12]);
+  });
+
   it('a new call after a gap plays on its own timing until it is measured', () => {
     const pace = new LeadPace();
     expect(feed(pace, 0, 10, anchor)).toHaveLength(1);
