@@ -72,8 +72,9 @@ describe("the receiving classroom's screen", () => {
       // Played earlier by what it has to spare once it has been measured (see LeadPace): the anchor's
       // muxer stamps it 125 ms ahead of its PCR, so there is some; the picture is still shown after it.
       // A move is at least 10 ms (LEAST_MOVE_NS): a busy machine (the suite's other files beside it) can
-      // find no more than that to spare, and the figure is whole milliseconds.
-      const paced = await waitUntil(() => receiver.engine.stats().sources.lesson?.pacedMs, 'the lesson played earlier', 15_000, 200);
+      // find no more than that to spare, and the figure is whole milliseconds. A measure with a pause in
+      // it is taken again, up to four times (four seconds each).
+      const paced = await waitUntil(() => receiver.engine.stats().sources.lesson?.pacedMs, 'the lesson played earlier', 30_000, 200);
       expect(paced).toBeLessThanOrEqual(-10);
       expect(paced).toBeGreaterThan(-125);
       await sleep(1000);
