@@ -65,7 +65,14 @@ describe('output states say what is delivered', () => {
       );
       // Stopping the recording ends the composite with end-of-stream, which comes through (a shut preview
       // valve once swallowed it, and each stop waited out its time-out).
-      await h.engine.setRecording(false);
+      // Its open segment is still written until the end-of-stream has come through: the recorder, which
+      // measures every file not being written, must not take it for closed meanwhile.
+      const writing = h.engine.recordingPrefix;
+      expect(writing).toBeDefined();
+      const stopping = h.engine.setRecording(false);
+      expect(h.engine.recordingPrefix).toBe(writing);
+      await stopping;
+      expect(h.engine.recordingPrefix).toBeUndefined();
       expect(h.warnings.filter((w) => /end-of-stream did not come through/.test(w.msg))).toEqual([]);
     } finally {
       await h.engine.stop();
