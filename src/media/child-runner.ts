@@ -118,6 +118,9 @@ class ChildPipeline implements RunningPipeline {
   pullLoop(): void {
     throw new Error('samples are not carried across processes: run this pipeline in the service');
   }
+  handOver(): boolean {
+    return false;
+  }
   push(_appsrc: string, _buf: Buffer, _timing: SampleTiming): boolean {
     return false;
   }

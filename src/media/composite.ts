@@ -34,8 +34,22 @@ export interface CompositeContext {
   preview: () => ((frame: Buffer) => void) | undefined;
   /** Sources lost now: their NO SIGNAL slates are shown again in a restarted composite. */
   lostSources: () => string[];
+  /** A composite pipeline started: the outputs take its samples from it (see feed). */
+  started: () => void;
   changed: () => void;
 }
+
+/** Where the network outputs take the composite's encoded stream from (see Composite.feed). */
+export interface CompositeFeed {
+  pipeline: RunningPipeline;
+  /** The appsink of the encoded picture. */
+  picture: string;
+  /** The appsink of a codec's encoded sound; undefined when the composite carries no such sound. */
+  soundTap: (codec: AudioCodec) => string | undefined;
+}
+
+/** The composite's encoded picture, for the network outputs. */
+const PICTURE_TAP = 'net-out';
 
 /**
  * The composite: sources laid out, one encode, the recording (Matroska segments named per class and
@@ -53,6 +67,8 @@ export class Composite {
   private recordTag: string | undefined;
   /** The prefix of the files the composite is closing while its end-of-stream comes through (see setRecording). */
   private closingPrefix: string | undefined;
+  /** The codecs of the sound the running composite carries to the outputs. */
+  private soundCodecs: AudioCodec[] = [];
 
   constructor(
     private readonly ctx: CompositeContext,
@@ -69,6 +85,14 @@ export class Composite {
 
   get pipeline(): RunningPipeline | undefined {
     return this.main?.pipeline;
+  }
+
+  /** The running composite's encoded stream, where the network outputs take it from; undefined while none runs. */
+  feed(): CompositeFeed | undefined {
+    const pipeline = this.main?.pipeline;
+    if (!pipeline) return undefined;
+    const codecs = this.soundCodecs;
+    return { pipeline, picture: PICTURE_TAP, soundTap: (codec) => (codecs.includes(codec) ? soundTap(codec) : undefined) };
   }
 
   get supervised(): SupervisedPipeline | undefined {
@@ -133,13 +157,14 @@ export class Composite {
       onStarted: (p) => {
         this.lastEncodedFrames = this.encoded.frames;
         this.lastFrameAt = Date.now();
-        p.pullLoop('net-out', (buf, timing) => this.onEncoded(buf, timing));
+        p.pullLoop(PICTURE_TAP, (buf, timing) => this.onEncoded(buf, timing));
         p.pullLoop('preview-out', (buf) => ctx.preview()?.(buf), 2);
         p.set('preview-valve', 'drop', ctx.preview() === undefined);
-        if (ctx.hasAudio())
-          for (const codec of encodedCodecs(ctx.config)) p.pullLoop(soundTap(codec), (buf, timing) => ctx.onAudio(codec, buf, timing), 200);
+        this.soundCodecs = ctx.hasAudio() ? encodedCodecs(ctx.config) : [];
+        for (const codec of this.soundCodecs) p.pullLoop(soundTap(codec), (buf, timing) => ctx.onAudio(codec, buf, timing), 200);
         // A restarted composite starts with every slate hidden: show the ones whose source is still lost.
         for (const name of ctx.lostSources()) p.set(`${name}-slate`, 'silent', false);
+        ctx.started();
       },
       onUp: () => ctx.changed(),
       onDown: (reason, attempt) => {
@@ -203,7 +228,7 @@ export class Composite {
 
   /** GStreamer's configured live latency up to the encoded stream (sources, compositor, encoder). */
   latencyMs(): number | null {
-    return this.main?.state === 'running' ? (this.main.pipeline?.latencyMs('net-out') ?? null) : null;
+    return this.main?.state === 'running' ? (this.main.pipeline?.latencyMs(PICTURE_TAP) ?? null) : null;
   }
 
   /** Recording and HLS folders, made at each composite start (a USB disk may have been remounted). */

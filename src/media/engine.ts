@@ -56,6 +56,7 @@ export class MediaEngine implements Part {
       bus: ctx.bus,
       runner: ctx.runner,
       requestKeyFrame: () => this.composite.pipeline?.forceKeyUnit('net-out'),
+      composite: () => this.composite.feed(),
       changed: () => this.emitState(),
     });
     this.inputs = new Inputs({
@@ -80,6 +81,7 @@ export class MediaEngine implements Part {
         hasAudio: () => this.inputs.has('audio'),
         preview: () => this.previewSinks.get(COMPOSITE),
         lostSources: () => this.inputs.lost(),
+        started: () => this.outputs.handOverAll(),
         changed: () => this.emitState(),
       },
       ctx.recording ?? true,

@@ -14,6 +14,8 @@ interface GstElement {
   /** Drops the element reference the wrapper holds (the pipeline cannot be freed before). */
   release?(): void;
   push?(buf: Buffer, pts: number, dts: number, duration: number, delta: boolean): void;
+  /** An appsink with a feed hands each sample to an appsrc of another pipeline on its streaming thread (see handOver). */
+  handTo?(appsrc: GstElement, dtsBeforePtsNs: number, rebaseNs: number, lateAfterNs: number): boolean;
 }
 
 /** How often a paced lesson's probes ask what the elements before their sinks report they need (ns). */
@@ -207,6 +209,12 @@ class GstRunningPipeline implements RunningPipeline {
     if (at + offset < 0) return false;
     src.push(buf, timing.pts >= 0 ? timing.pts + offset : -1, timing.dts >= 0 ? timing.dts + offset : -1, timing.duration, timing.delta);
     return true;
+  }
+  handOver(appsink: string, to: RunningPipeline, appsrc: string, dtsBeforePtsNs = 0): boolean {
+    if (!(to instanceof GstRunningPipeline) || this.stopped || to.stopped) return false;
+    const sink = this.child(appsink);
+    const src = to.child(appsrc);
+    return !!(sink?.handTo && src && sink.handTo(src, dtsBeforePtsNs, REBASE_NS, HANDOVER_NS));
   }
   forceKeyUnit(element: string): void {
     if (this.child(element)) this.p.forceKeyUnit(element, 1);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { CompositeFeed } from './composite.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { OutputSpec } from './graph.js';
@@ -32,6 +33,8 @@ export interface NetworkOutputsContext {
   runner: PipelineRunner;
   /** A joining output needs a key frame (with SPS/PPS) to start from: asked of the composite. */
   requestKeyFrame: () => void;
+  /** The composite's encoded stream as it runs now, if it does. */
+  composite: () => CompositeFeed | undefined;
   /** An output came up or went down: the engine's state may have changed. */
   changed: () => void;
 }
@@ -61,8 +64,9 @@ function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): 
  * 246-259.
  */
 function muxedAhead(timing: SampleTiming, fps: number): SampleTiming {
-  return timing.pts >= 0 ? { ...timing, dts: timing.pts - Math.round(1e9 / fps) } : timing;
+  return timing.pts >= 0 ? { ...timing, dts: timing.pts - muxedAheadNs(fps) } : timing;
 }
+const muxedAheadNs = (fps: number) => Math.round(1e9 / fps);
 
 const isSrtCaller = (output: Config['outputs'][number]) => output.kind === 'srt' && !/[?&]mode=listener/.test(output.url);
 
@@ -74,6 +78,9 @@ interface Output {
   meter: RateMeter;
   /** On by request (a class streams, `stream/start`); an output not wanted is not a fault. */
   wanted: boolean;
+  /** The output's pipeline that takes the composite's picture, and its sound, on the streaming thread (see handOver). */
+  pictureTo?: RunningPipeline;
+  soundTo?: RunningPipeline;
 }
 
 /**
@@ -105,6 +112,7 @@ export class NetworkOutputs {
         : {}),
       onStarted: () => {
         answer?.reset();
+        this.handOver(name);
         this.ctx.requestKeyFrame();
       },
       onUp: (_p, attempt) => {
@@ -131,11 +139,37 @@ export class NetworkOutputs {
     }
   }
 
+  /**
+   * The composite's encoded picture and sound into an output's pipeline on GStreamer's streaming
+   * threads, not through the event loop: every frame crossed it, and its pauses (collections of 35-145
+   * ms as a call starts, beyond 60 ms once or twice in 40 s) were the stream's, for every room that
+   * plays it. Each output's pipeline as it starts, and every output's as a composite starts; what cannot
+   * be handed over is pushed from the event loop as before.
+   */
+  private handOver(name: string): void {
+    const o = this.outputs.get(name);
+    const feed = this.ctx.composite();
+    const to = o?.sp.pipeline;
+    if (!o || !feed || !to) return;
+    if (feed.pipeline.handOver(feed.picture, to, `${name}-in`)) o.pictureTo = to;
+    const tap = feed.soundTap(o.codec);
+    const ahead = o.codec === 'opus' ? muxedAheadNs(this.ctx.config.video.fps) : 0;
+    if (tap && feed.pipeline.handOver(tap, to, `${name}-ain`, ahead)) o.soundTo = to;
+    if (o.pictureTo !== to || (tap && o.soundTo !== to))
+      this.ctx.log.warn({ output: name }, "the composite's stream goes to this output through the event loop");
+  }
+
+  /** Every running output takes a newly started composite's stream. */
+  handOverAll(): void {
+    for (const name of this.outputs.keys()) this.handOver(name);
+  }
+
   /** An encoded video frame to every output that runs. */
   pushVideo(buf: Buffer, timing: SampleTiming): void {
     for (const [name, o] of this.outputs) {
       if (o.sp.state === 'running' || o.sp.state === 'starting') {
-        if (o.sp.pipeline?.push(`${name}-in`, buf, timing)) o.meter.add(buf.length);
+        const p = o.sp.pipeline;
+        if (p && (o.pictureTo === p || p.push(`${name}-in`, buf, timing))) o.meter.add(buf.length);
       }
     }
   }
@@ -144,7 +178,9 @@ export class NetworkOutputs {
   pushAudio(codec: AudioCodec, buf: Buffer, timing: SampleTiming): void {
     const placed = codec === 'opus' ? muxedAhead(timing, this.ctx.config.video.fps) : timing;
     for (const [name, o] of this.outputs) {
-      if (o.codec === codec && (o.sp.state === 'running' || o.sp.state === 'starting')) o.sp.pipeline?.push(`${name}-ain`, buf, placed);
+      const p = o.sp.pipeline;
+      if (o.codec === codec && p && o.soundTo !== p && (o.sp.state === 'running' || o.sp.state === 'starting'))
+        p.push(`${name}-ain`, buf, placed);
     }
   }
 

@@ -57,6 +57,14 @@ export interface RunningPipeline {
    * timeline jumps, as after a composite restart).
    */
   push(appsrc: string, buf: Buffer, timing: SampleTiming): boolean;
+  /**
+   * From now on each sample of this pipeline's appsink (fed by `pullLoop`) is also pushed into `to`'s
+   * appsrc on GStreamer's streaming thread, placed as `push` places it (one offset for all that `to`
+   * is handed), until `to` stops: no event loop between the two pipelines. `dtsBeforePtsNs` orders
+   * each sample that far before its time (see muxedAhead). False where it cannot be (another runner,
+   * no such element): the caller pushes.
+   */
+  handOver(appsink: string, to: RunningPipeline, appsrc: string, dtsBeforePtsNs?: number): boolean;
   forceKeyUnit(element: string): void;
   /**
    * One element to NULL and back to the pipeline's state while the rest plays on: a network source
