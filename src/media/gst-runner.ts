@@ -231,8 +231,15 @@ class GstRunningPipeline implements RunningPipeline {
     const pace = new LeadPace(spec.marginMs);
     const move = (offset: number | undefined) => {
       if (offset === undefined) return;
-      for (const [element, pad] of spec.pads) this.p.setPadProperty(element, pad, 'offset', offset);
-      const m: BusMessage = { type: 'pace', source: spec.probes.picture, paceMs: Math.round(offset / 1e6), spareMs: pace.spareMs };
+      for (const [kind, [element, pad]] of Object.entries(spec.pads) as Array<[PacedKind, [string, string]]>)
+        this.p.setPadProperty(element, pad, 'offset', pace.offsetOf(kind));
+      const m: BusMessage = {
+        type: 'pace',
+        source: spec.probes.picture,
+        paceMs: Math.round(offset / 1e6),
+        pictureAheadMs: pace.pictureAheadMs,
+        spareMs: pace.spareMs,
+      };
       for (const fn of this.listeners) fn(m);
     };
     for (const [kind, probe] of Object.entries(spec.probes) as Array<[PacedKind, string]>) {

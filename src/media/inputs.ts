@@ -140,7 +140,10 @@ export class Inputs {
         p.onMessage((m) => {
           if (m.paceMs !== undefined) {
             entry.pacedMs = m.paceMs;
-            ctx.log.info({ source: name, movedMs: m.paceMs, spareMs: m.spareMs }, 'lesson played earlier by what it has to spare');
+            ctx.log.info(
+              { source: name, movedMs: m.paceMs, pictureAheadMs: m.pictureAheadMs, spareMs: m.spareMs },
+              'lesson played earlier by what it has to spare',
+            );
           }
           ctx.onMessage(m);
         });

@@ -10,8 +10,9 @@
  *
  * The pace reads how far ahead each frame leaves the demuxer (a picture as it is, a sound frame once
  * decoded, whichever codec it came in), and once the call flows moves the running time of both
- * branches (pad offsets: lip sync kept) earlier by what the least of them can spare over a few seconds
- * (measured again until that is worth a move). Once (and once after each move later, see CALM_NS):
+ * branches (pad offsets) earlier by what the least of them can spare over a few seconds (measured again
+ * until that is worth a move), and the picture's alone up to PICTURE_AHEAD_NS further where it has
+ * more to spare than the sound. Once (and once after each move later, see CALM_NS):
  * each move earlier skips that much of the lesson on the speakers while the copy the echo canceller
  * gets of what they play skips nothing, so the canceller finds its echo anew (once, early in the call,
  * it follows as it follows the speakers' own jumps; moved again and again it lost 12-25 dB). Frames
@@ -31,8 +32,8 @@ export interface PaceSpec {
   sinks: Record<PacedKind, string>;
   /** Each kind's margin (ms): PACE_MARGIN_MS, or ECHO_ROOM_MARGIN_MS where the canceller hears the speakers. */
   marginMs: Record<PacedKind, number>;
-  /** [element, pad]: where the stream's running time is moved, behind the probes (picture and sound). */
-  pads: Array<[string, string]>;
+  /** [element, pad]: where each kind's running time is moved, behind the probes. */
+  pads: Record<PacedKind, [string, string]>;
 }
 
 /**
@@ -115,6 +116,16 @@ const MEASURE_NS = 4_000_000_000;
 const PAUSE_NS = 50_000_000;
 const PAUSE_RATIO = 3;
 const MAX_PAUSE_REMEASURES = 4;
+/**
+ * How much further than the sound the picture may be moved, where it has that much more to spare: the
+ * sound then plays that much later against the picture than the anchor stamped them. The sound sets
+ * the common move in most calls (what it keeps is for the speakers' ring), and the picture had 10-22 ms
+ * more to spare in eight calls of nine in the latency bench (33 in the ninth), each of them waited on
+ * the display for nothing. As stamped, the sound came 17 ms before to 33 ms after the picture in the
+ * calls of that session: 10 ms more keeps them within the +-45 ms of lip sync (15 put one call at +49),
+ * on the side a listener forgives (a pupil 10 m from the teacher hears her 30 ms after seeing her).
+ */
+const PICTURE_AHEAD_NS = 10_000_000;
 /** Moves smaller than this are not made: each skips as much of the lesson. */
 const LEAST_MOVE_NS = 10_000_000;
 /**
@@ -155,6 +166,8 @@ function lateForLong(at: number[]): boolean {
 export class LeadPace {
   /** How much earlier the lesson plays now (ns, >= 0). */
   private earlier = 0;
+  /** How much earlier again its picture plays (ns, 0 to PICTURE_AHEAD_NS). */
+  private ahead = 0;
   private lastArrived = -1;
   /** The gap before the last frame (ns): what a pause is told from. */
   private lastGap = 0;
@@ -184,15 +197,30 @@ export class LeadPace {
     return Object.fromEntries(Object.entries(this.decided).map(([k, v]) => [k, Math.round(v / MS)]));
   }
 
-  /** The offset now applied to the stream's running time (ns; negative: earlier). */
+  /** The offset now applied to the stream's running time (ns; negative: earlier): its sound's. */
   get offsetNs(): number {
     return this.earlier === 0 ? 0 : -this.earlier;
+  }
+
+  /** The offset now applied to the picture's running time (ns): the sound's, or up to PICTURE_AHEAD_NS earlier. */
+  get pictureOffsetNs(): number {
+    return this.offsetNs - this.ahead;
+  }
+
+  /** How much earlier than the sound the picture plays now (ms). */
+  get pictureAheadMs(): number {
+    return Math.round(this.ahead / MS);
+  }
+
+  /** The offset of a kind (ns). */
+  offsetOf(kind: PacedKind): number {
+    return kind === 'picture' ? this.pictureOffsetNs : this.offsetNs;
   }
 
   /**
    * One frame: its kind, its running time as stamped, the running time it left the demuxer at,
    * and what the elements between there and its sink report they need (ns). Returns the new offset
-   * when it should change.
+   * (the sound's; the picture's is pictureOffsetNs) when either should change.
    */
   frame(kind: PacedKind, ptsNs: number, arrivedNs: number, reportedNs = 0): number | undefined {
     if (ptsNs < 0 || arrivedNs < 0) return undefined;
@@ -210,7 +238,7 @@ export class LeadPace {
       this.calm = CALM_NS;
       this.lastGap = 0;
       this.pauseRemeasures = 0;
-      return this.set(0);
+      return this.set(0, 0);
     }
     const gap = arrivedNs - this.lastArrived;
     const paused = gap > PAUSE_NS && gap > PAUSE_RATIO * this.lastGap;
@@ -241,13 +269,14 @@ export class LeadPace {
       // The frames already queued behind the move are late for their sinks and some are dropped: what
       // they say is the move's, not the lesson's.
       this.droppedAt = arrivedNs;
-      return this.set(least);
+      return this.set(least, this.pictureAheadOf(least));
     }
     // Frames that came with less than their sink needs: later, to give the least of them its whole
     // margin again.
     if (arrivedNs >= this.regainFrom) this.kindLeast[kind] = Math.min(this.kindLeast[kind] ?? Infinity, spare);
     const overNeed = lead - PACE_MARGIN_MS[kind] * MS;
-    if (this.earlier === 0 || overNeed - this.earlier >= -LATE_MS * MS) return this.regain(arrivedNs);
+    const earlier = this.earlier + (kind === 'picture' ? this.ahead : 0);
+    if (earlier === 0 || overNeed - earlier >= -LATE_MS * MS) return this.regain(arrivedNs);
     this.late = [...this.late.filter(([at]) => arrivedNs - at < LATE_WINDOW_NS), [arrivedNs, spare]];
     if (!lateForLong(this.late.map(([at]) => at))) return undefined;
     const least = Math.min(...this.late.map(([, s]) => s));
@@ -260,7 +289,8 @@ export class LeadPace {
     this.watchFrom(nowNs + this.calm);
     this.calm = Math.min(2 * this.calm, MAX_CALM_NS);
     this.decided = {};
-    return this.set(earlier);
+    // Picture and sound together again: a late picture was one the move had left too little.
+    return this.set(earlier, 0);
   }
 
   private watchFrom(fromNs: number): void {
@@ -280,7 +310,13 @@ export class LeadPace {
     this.droppedAt = arrivedNs;
     this.regainFrom = Infinity;
     this.decided = { ...this.kindLeast };
-    return this.set(least);
+    return this.set(least, this.pictureAheadOf(least));
+  }
+
+  /** How much further the picture can go than the common move `least` (what it spares beyond it, at most PICTURE_AHEAD_NS). */
+  private pictureAheadOf(least: number): number {
+    const picture = this.kindLeast.picture;
+    return picture === undefined ? 0 : Math.max(0, Math.min(PICTURE_AHEAD_NS, picture - least));
   }
 
   /**
@@ -288,11 +324,13 @@ export class LeadPace {
    * Returns the new offset when it changes.
    */
   dropped(nowNs: number): number | undefined {
-    if (this.earlier === 0 || nowNs - this.droppedAt < LATE_AGAIN_NS) return undefined;
+    if (this.earlier + this.ahead === 0 || nowNs - this.droppedAt < LATE_AGAIN_NS) return undefined;
     this.drops = [...this.drops.filter((at) => nowNs - at < LATE_WINDOW_NS), nowNs];
     if (!lateForLong(this.drops)) return undefined;
     this.drops = [];
     this.droppedAt = nowNs;
+    // The pictures are what a video sink drops: what they play ahead of the sound goes first.
+    if (this.ahead > 0) return this.set(this.earlier, Math.max(0, this.ahead - DROPPED_STEP_NS));
     return this.later(nowNs, Math.max(0, this.earlier - DROPPED_STEP_NS));
   }
 
@@ -301,9 +339,10 @@ export class LeadPace {
     return Math.min(...Object.values(this.kindLeast));
   }
 
-  private set(earlier: number): number | undefined {
-    if (earlier === this.earlier) return undefined;
+  private set(earlier: number, ahead: number): number | undefined {
+    if (earlier === this.earlier && ahead === this.ahead) return undefined;
     this.earlier = earlier;
+    this.ahead = ahead;
     return this.offsetNs;
   }
 }

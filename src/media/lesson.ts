@@ -217,10 +217,7 @@ export function lessonPace(name: string, source: Extract<SourceConfig, { kind: '
     probes: { picture: pictureProbe, sound: soundProbe },
     sinks: { picture: ROOM_DISPLAY_SINK, sound: SPEAKER_SINK },
     marginMs: hearsSpeakers ? ECHO_ROOM_MARGIN_MS : PACE_MARGIN_MS,
-    pads: [
-      [video, 'src'],
-      [audio, 'src'],
-    ],
+    pads: { picture: [video, 'src'], sound: [audio, 'src'] },
   };
 }
 

@@ -11,6 +11,8 @@ export interface BusMessage {
   levelDb?: number;
   /** A `pace` message: how far a remote stream's timing was moved to play it earlier (ms). */
   paceMs?: number;
+  /** A `pace` message: how much earlier than the sound the picture plays (ms). */
+  pictureAheadMs?: number;
   /** With a move earlier: what each kind of frame could spare in the measure that decided it (ms). */
   spareMs?: Record<string, number>;
 }

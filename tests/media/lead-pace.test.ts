@@ -48,6 +48,50 @@ describe('LeadPace', () => {
     expect(pace.spareMs).toEqual({ picture: 100 - P, sound: 60 - S });
   });
 
+  it('the picture goes up to 10 ms further than the sound where it has that much more to spare', () => {
+    // 30 ms more to spare: 10 of it taken; the sound then plays 10 ms later against the picture.
+    const far = new LeadPace();
+    expect(feed(far, 0, 10, (kind) => (kind === 'picture' ? 100 : 60 + P + 20))).toEqual([[6, -(60 + P + 20 - S) * MS]]);
+    expect(far.pictureOffsetNs).toBe(far.offsetNs - 10 * MS);
+    expect(far.offsetOf('picture')).toBe(far.pictureOffsetNs);
+    expect(far.offsetOf('sound')).toBe(far.offsetNs);
+    expect(far.pictureAheadMs).toBe(10);
+    // 6 ms more: all of it.
+    const near = new LeadPace();
+    feed(near, 0, 10, (kind) => (kind === 'picture' ? 100 : 100 - P + S - 6));
+    expect(near.pictureOffsetNs - near.offsetNs).toBe(-6 * MS);
+    // Less than the sound: together, as the anchor stamped them (the sound never goes ahead).
+    const behind = new LeadPace();
+    feed(behind, 0, 10, anchor);
+    expect(behind.pictureOffsetNs).toBe(behind.offsetNs);
+  });
+
+  it('a picture late for what it was moved ahead brings picture and sound back together, later', () => {
+    const pace = new LeadPace();
+    // Moved at 6 s: the sound 45 ms earlier (90 - 45), the picture 10 more (it spares 80 - 10 = 70).
+    const set = feed(pace, 0, 20, (kind, i) => (kind === 'picture' ? (i > 300 && i < 400 ? 52 : 80) : 90));
+    expect(set[0]).toEqual([6, -45 * MS]);
+    // From 10 s the pictures spare 42: 13 short of the 55 they were moved, for over half a second.
+    expect(set).toHaveLength(2);
+    expect(set[1]![0]).toBeGreaterThan(10);
+    expect(set[1]![0]).toBeLessThan(11);
+    expect(set[1]![1]).toBe(-42 * MS);
+    expect(pace.pictureOffsetNs).toBe(pace.offsetNs);
+  });
+
+  it('frames a display drops as late take back what the picture was moved ahead first, the sound left where it is', () => {
+    const pace = new LeadPace();
+    feed(pace, 0, 10, (kind) => (kind === 'picture' ? 100 : 90));
+    expect(pace.offsetNs).toBe(-45 * MS);
+    expect(pace.pictureAheadMs).toBe(10);
+    for (const at of [11e9, 11.2e9]) expect(pace.dropped(at)).toBeUndefined();
+    expect(pace.dropped(11.4e9)).toBe(-45 * MS);
+    expect(pace.pictureAheadMs).toBe(0);
+    for (const at of [12.5e9, 12.7e9]) expect(pace.dropped(at)).toBeUndefined();
+    expect(pace.dropped(12.9e9)).toBe(-35 * MS);
+    expect(pace.pictureOffsetNs).toBe(pace.offsetNs);
+  });
+
   it("keeps 45 ms of the sound's lead for the speakers' ring", () => {
     // With 30 kept, two boxes' load in the latency bench lost the lesson's tone in 3 runs of 5 (PulseAudio's plugin).
     expect(feed(new LeadPace(), 0, 10, (kind) => (kind === 'picture' ? 200 : 70))).toEqual([[6, -25 * MS]]);
@@ -243,8 +287,10 @@ describe('LeadPace', () => {
   it('frames a sink dropped as late move it later by a step, at three moments within two seconds, once a second at most, never past its stamps', () => {
     const pace = new LeadPace();
     expect(pace.dropped(1e9)).toBeUndefined();
-    feed(pace, 0, 10, () => 55);
+    // Picture and sound with as much to spare: moved together.
+    feed(pace, 0, 10, (kind) => (kind === 'picture' ? 55 - S + P : 55));
     expect(pace.offsetNs).toBe(-(55 - S) * MS);
+    expect(pace.pictureOffsetNs).toBe(pace.offsetNs);
     // The frames dropped as the move is made are the move's.
     expect(pace.dropped(6.5e9)).toBeUndefined();
     // Three in one burst (a pause of the box): not yet.

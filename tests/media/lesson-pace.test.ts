@@ -32,10 +32,7 @@ describe('which lesson is played earlier by what it has to spare', () => {
       probes: { picture: 'lesson-arrivals', sound: 'lesson-sound-arrivals' },
       sinks: { picture: 'display', sound: 'speaker' },
       marginMs: PACE_MARGIN_MS,
-      pads: [
-        ['lesson-video-paced', 'src'],
-        ['lesson-audio-paced', 'src'],
-      ],
+      pads: { picture: ['lesson-video-paced', 'src'], sound: ['lesson-audio-paced', 'src'] },
     });
     const l = line(srt);
     for (const name of ['lesson-arrivals', 'lesson-sound-arrivals', 'lesson-video-paced', 'lesson-audio-paced'])
