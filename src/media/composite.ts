@@ -6,7 +6,7 @@ import { encodedCodecs, soundTap, type AudioCodec } from './audio.js';
 import type { MediaGraph, PipelineSpec } from './graph.js';
 import { launchString } from './launch.js';
 import type { Rect } from './layouts.js';
-import type { OutputStats } from './network-outputs.js';
+import type { CompositeFeed, OutputStats } from './network-outputs.js';
 import { RateMeter } from './rate-meter.js';
 import { recordingPrefix } from './recording-names.js';
 import type { PipelineRunner, RunningPipeline, SampleTiming } from './runner.js';
@@ -37,15 +37,6 @@ export interface CompositeContext {
   /** A composite pipeline started: the outputs take its samples from it (see feed). */
   started: () => void;
   changed: () => void;
-}
-
-/** Where the network outputs take the composite's encoded stream from (see Composite.feed). */
-export interface CompositeFeed {
-  pipeline: RunningPipeline;
-  /** The appsink of the encoded picture. */
-  picture: string;
-  /** The appsink of a codec's encoded sound; undefined when the composite carries no such sound. */
-  soundTap: (codec: AudioCodec) => string | undefined;
 }
 
 /** The composite's encoded picture, for the network outputs. */

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { CompositeFeed } from './composite.js';
 import { ClassboxError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { OutputSpec } from './graph.js';
@@ -24,6 +23,15 @@ export interface OutputStats {
   bitrateKbps: number;
   /** An SRT output's link (every caller of a listener summed). */
   srt?: SrtLinkStats;
+}
+
+/** Where the network outputs take the composite's encoded stream from (see Composite.feed). */
+export interface CompositeFeed {
+  pipeline: RunningPipeline;
+  /** The appsink of the encoded picture. */
+  picture: string;
+  /** The appsink of a codec's encoded sound; undefined when the composite carries no such sound. */
+  soundTap: (codec: AudioCodec) => string | undefined;
 }
 
 export interface NetworkOutputsContext {
