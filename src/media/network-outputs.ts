@@ -71,10 +71,11 @@ function outputDelivers(output: Config['outputs'][number], p: RunningPipeline): 
  * the students' voice on the anchor's speakers 295-331 against 374-413, their picture 286-317 against
  * 246-259.
  */
-function muxedAhead(timing: SampleTiming, fps: number): SampleTiming {
-  return timing.pts >= 0 ? { ...timing, dts: timing.pts - muxedAheadNs(fps) } : timing;
+function muxedAhead(timing: SampleTiming, aheadNs: number): SampleTiming {
+  return aheadNs > 0 && timing.pts >= 0 ? { ...timing, dts: timing.pts - aheadNs } : timing;
 }
-const muxedAheadNs = (fps: number) => Math.round(1e9 / fps);
+/** How far before its time a codec's sound frame is ordered for its output's muxer (see muxedAhead): Opus's only. */
+const soundAheadNs = (codec: AudioCodec, fps: number) => (codec === 'opus' ? Math.round(1e9 / fps) : 0);
 
 const isSrtCaller = (output: Config['outputs'][number]) => output.kind === 'srt' && !/[?&]mode=listener/.test(output.url);
 
@@ -161,8 +162,7 @@ export class NetworkOutputs {
     if (!o || !feed || !to) return;
     if (feed.pipeline.handOver(feed.picture, to, `${name}-in`)) o.pictureTo = to;
     const tap = feed.soundTap(o.codec);
-    const ahead = o.codec === 'opus' ? muxedAheadNs(this.ctx.config.video.fps) : 0;
-    if (tap && feed.pipeline.handOver(tap, to, `${name}-ain`, ahead)) o.soundTo = to;
+    if (tap && feed.pipeline.handOver(tap, to, `${name}-ain`, soundAheadNs(o.codec, this.ctx.config.video.fps))) o.soundTo = to;
     if (o.pictureTo !== to || (tap && o.soundTo !== to))
       this.ctx.log.warn({ output: name }, "the composite's stream goes to this output through the event loop");
   }
@@ -184,7 +184,7 @@ export class NetworkOutputs {
 
   /** An encoded sound frame to every output that runs and carries that codec. */
   pushAudio(codec: AudioCodec, buf: Buffer, timing: SampleTiming): void {
-    const placed = codec === 'opus' ? muxedAhead(timing, this.ctx.config.video.fps) : timing;
+    const placed = muxedAhead(timing, soundAheadNs(codec, this.ctx.config.video.fps));
     for (const [name, o] of this.outputs) {
       const p = o.sp.pipeline;
       if (o.codec === codec && p && o.soundTo !== p && (o.sp.state === 'running' || o.sp.state === 'starting'))
