@@ -18,8 +18,10 @@ interface Placed {
   /** The first picture frame's own timestamp (ns) and where it is in the lesson (ns). */
   firstVideoNs: number;
   videoStartNs: number;
-  /** The first sound frame's place in the lesson (ns), if the segment has sound. */
+  /** The first sound frame's place in the lesson (ns), if the segment has sound; before 0 in a first segment whose sound began first. */
   audioStartNs: number | null;
+  /** How long each picture frame lasts (ns). */
+  frameNs: number;
 }
 
 /** The tracks this join takes: one H.264 picture, at most one AAC-LC sound, alike in every segment. */
@@ -37,12 +39,13 @@ function tracksOf(index: MkvIndex, path: string): { video: number; audio: number
 }
 
 /**
- * Each segment's place in the lesson. The picture runs on without a gap from one segment to the next
- * (a segment starts one frame after the last picture of the one before, whatever its own timestamps:
- * a recording started again after a crash begins at zero again), and its sound keeps the distance
- * from its picture that it has in the segment. Segments without a picture frame are left out.
+ * Each segment's place in the lesson. The lesson starts with its first picture; the picture runs on
+ * without a gap from one segment to the next (a segment starts one frame after the last picture of the
+ * one before, whatever its own timestamps: a recording started again after a crash begins at zero
+ * again), and its sound keeps the distance from its picture that it has in the segment. Segments
+ * without a picture frame are left out.
  */
-function place(indexes: MkvIndex[], paths: string[]): Placed[] {
+function place(indexes: MkvIndex[], paths: string[]): { placed: Placed[]; pictureEndNs: number } {
   const placed: Placed[] = [];
   let nextVideoNs = 0;
   indexes.forEach((index, s) => {
@@ -69,15 +72,13 @@ function place(indexes: MkvIndex[], paths: string[]): Placed[] {
     if (Number.isNaN(firstV)) return;
     const vt = index.tracks[video]!;
     const frameNs = vt.defaultDurationNs > 0 ? vt.defaultDurationNs : gapNs || 40e6;
-    // The first segment: the lesson starts with whichever of picture and sound came first.
-    const videoStartNs =
-      placed.length === 0 ? Math.max(0, firstV - (Number.isNaN(firstA) ? firstV : Math.min(firstA, firstV))) : nextVideoNs;
+    const videoStartNs = nextVideoNs;
     const audioStartNs = Number.isNaN(firstA) ? null : videoStartNs + (firstA - firstV);
-    placed.push({ index, path: paths[s]!, video, audio, firstVideoNs: firstV, videoStartNs, audioStartNs });
+    placed.push({ index, path: paths[s]!, video, audio, firstVideoNs: firstV, videoStartNs, audioStartNs, frameNs });
     nextVideoNs = videoStartNs + (lastV - firstV) + frameNs;
   });
   if (placed.length === 0) throw new RemuxUnsupported('no picture frames');
-  return placed;
+  return { placed, pictureEndNs: nextVideoNs };
 }
 
 function newTrack(id: number, t: MkvTrack): Mp4Track {
@@ -106,8 +107,12 @@ type Copy = Array<{ segment: number; chunk: Mp4Track['chunks'][number]; offsets:
  * until the next. Sound frames last exactly 1,024 samples; the last one of a segment lasts until the
  * next segment's sound, and sound that runs into the next segment's (a segment cut by a crash holds
  * a little more sound than picture) is left out, so sound never slips behind the picture at a join.
+ * The lesson is as long as its pictures: sound from before the first picture (the encoder's first
+ * frame comes a little after the microphone's) and after the last (the picture's pipeline drains later
+ * at the class's end) is left out, so the file's length, the lesson's listed length and the segments'
+ * pictures agree whatever the load on the box was.
  */
-function tables(placed: Placed[]): { tracks: Mp4Track[]; copy: Copy } {
+function tables(placed: Placed[], pictureEndNs: number): { tracks: Mp4Track[]; copy: Copy } {
   const first = placed[0]!;
   const v = newTrack(1, first.index.tracks[first.video]!);
   const withSound = placed.find((p) => p.audioStartNs !== null);
@@ -124,8 +129,8 @@ function tables(placed: Placed[]): { tracks: Mp4Track[]; copy: Copy } {
   const videoTicks: number[] = [];
   const ticks = (ns: number) => Math.round((ns / 1e9) * VIDEO_TIMESCALE);
   const audioFrameNs = a ? (AAC_FRAME / a.rate) * 1e9 : 0;
-  // Where the sound of each segment must end: where the next segment's sound begins.
-  const soundEnds = placed.map((_, k) => placed.slice(k + 1).find((q) => q.audioStartNs !== null)?.audioStartNs ?? Infinity);
+  // Where the sound of each segment must end: where the next segment's sound begins, or the lesson's last picture ends.
+  const soundEnds = placed.map((_, k) => placed.slice(k + 1).find((q) => q.audioStartNs !== null)?.audioStartNs ?? pictureEndNs);
   let soundCount = 0;
   let soundStartNs = -1;
   placed.forEach((p, s) => {
@@ -147,6 +152,8 @@ function tables(placed: Placed[]): { tracks: Mp4Track[]; copy: Copy } {
       aChunk = { offsets: [], sizes: [] };
     };
     let segmentSound = 0;
+    let soundFrame = 0;
+    let firstKeptNs = -1;
     for (let i = 0; i < index.track.length; i++) {
       const t = index.track[i]!;
       if (t !== p.video && t !== p.audio) continue;
@@ -161,9 +168,12 @@ function tables(placed: Placed[]): { tracks: Mp4Track[]; copy: Copy } {
         vChunk.offsets.push(index.offset[i]!);
         vChunk.sizes.push(index.size[i]!);
       } else if (a && p.audioStartNs !== null) {
-        const startsAt = p.audioStartNs + segmentSound * audioFrameNs;
+        const startsAt = p.audioStartNs + soundFrame++ * audioFrameNs;
+        // Sound before the lesson's first picture (a millisecond's rounding allowed).
+        if (startsAt < -1e6) continue;
         if (startsAt > soundEnds[s]! - audioFrameNs / 2) continue;
-        if (soundStartNs < 0) soundStartNs = startsAt;
+        if (soundStartNs < 0) soundStartNs = Math.max(0, startsAt);
+        if (firstKeptNs < 0) firstKeptNs = startsAt;
         segmentSound++;
         a.sizes.push(index.size[i]!);
         aChunk.offsets.push(index.offset[i]!);
@@ -173,17 +183,15 @@ function tables(placed: Placed[]): { tracks: Mp4Track[]; copy: Copy } {
     flush();
     if (a && segmentSound > 0) {
       for (let j = 0; j < segmentSound - 1; j++) a.durations.push(AAC_FRAME);
-      const until = soundEnds[s]!;
-      const last = Number.isFinite(until)
-        ? Math.round(((until - (p.audioStartNs! + (segmentSound - 1) * audioFrameNs)) / 1e9) * a.rate)
-        : AAC_FRAME;
-      a.durations.push(Math.max(1, last));
+      const lastStartNs = firstKeptNs + (segmentSound - 1) * audioFrameNs;
+      const toEnd = Math.round(((soundEnds[s]! - lastStartNs) / 1e9) * a.rate);
+      // At a join the last frame lasts until the next segment's sound; at the lesson's end, at most its own length.
+      const isLastSound = !placed.slice(s + 1).some((q) => q.audioStartNs !== null);
+      a.durations.push(Math.max(1, isLastSound ? Math.min(AAC_FRAME, toEnd) : toEnd));
       soundCount += segmentSound;
     }
   });
-  const last = placed[placed.length - 1]!;
-  const lastTrack = last.index.tracks[last.video]!;
-  const lastFrame = ticks(lastTrack.defaultDurationNs > 0 ? lastTrack.defaultDurationNs : 40e6);
+  const lastFrame = ticks(placed[placed.length - 1]!.frameNs);
   for (let i = 0; i < videoTicks.length; i++)
     v.durations.push(Math.max(1, (videoTicks[i + 1] ?? videoTicks[i]! + lastFrame) - videoTicks[i]!));
   v.startMs = Math.round((videoTicks[0]! / VIDEO_TIMESCALE) * 1000);
@@ -207,8 +215,8 @@ export async function remuxSegments(segments: string[], out: string, signal?: Ab
     if (signal?.aborted) throw new Error('stopped: classbox is stopping');
     indexes.push(await indexMatroska(path, store));
   }
-  const placed = place(indexes, segments);
-  const { tracks, copy } = tables(placed);
+  const { placed, pictureEndNs } = place(indexes, segments);
+  const { tracks, copy } = tables(placed, pictureEndNs);
   const payload = copy.reduce((n, c) => n + c.sizes.reduce((a, b) => a + b, 0), 0);
   const head = ftyp();
   const mdat = mdatHeader(payload);

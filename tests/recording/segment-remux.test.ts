@@ -18,14 +18,16 @@ const FPS = 25;
  * Segments as the box's recorder writes them: splitmuxsink into Matroska, H.264 from x264 and AAC-LC
  * sound, cut every 2 s at a key frame, fed in real time as a room's are (fed faster, splitmuxsink
  * sometimes never finished at end-of-stream). `x264` changes the encoder (B-frames); `soundS` makes the
- * sound run on past the picture.
+ * sound run on past the picture; `pictureLateS` starts the picture that much after the sound.
  */
-async function record(dir: string, seconds: number, x264 = 'tune=zerolatency', soundS = seconds): Promise<string[]> {
+async function record(dir: string, seconds: number, x264 = 'tune=zerolatency', soundS = seconds, pictureLateS = 0): Promise<string[]> {
   await run(
     'gst-launch-1.0',
     [
       '-q',
-      ...`videotestsrc is-live=true num-buffers=${seconds * FPS} pattern=ball ! video/x-raw,width=320,height=240,framerate=${FPS}/1 ! x264enc ${x264} speed-preset=ultrafast key-int-max=${FPS} ! h264parse ! queue ! sm.video`.split(
+      // A live test source stamps its frames by the clock and ignores an offset: a late picture is stamped
+      // ahead and paced by clocksync.
+      ...`videotestsrc ${pictureLateS > 0 ? `timestamp-offset=${Math.round(pictureLateS * 1e9)}` : 'is-live=true'} num-buffers=${seconds * FPS} pattern=ball ! video/x-raw,width=320,height=240,framerate=${FPS}/1 ${pictureLateS > 0 ? '! clocksync ' : ''}! x264enc ${x264} speed-preset=ultrafast key-int-max=${FPS} ! h264parse ! queue ! sm.video`.split(
         ' ',
       ),
       ...`splitmuxsink name=sm max-size-time=2000000000 muxer-factory=matroskamux location=${dir}/seg-%05d.mkv`.split(' '),
@@ -117,24 +119,71 @@ describe('the lesson join by copy (segment-remux)', () => {
     const lesson = await packets(out);
     const parts = await Promise.all(segments.map(packets));
     expect(lesson.video.length).toBe(parts.reduce((n, p) => n + p.video.length, 0));
-    expect(lesson.audio.length).toBe(parts.reduce((n, p) => n + p.audio.length, 0));
+    // All the sound but what lies outside the pictures: the frames before the first picture (the sources
+    // start a few milliseconds apart) and those starting in the last half frame or after the last picture.
+    const sound = parts.reduce((n, p) => n + p.audio.length, 0);
+    const head = parts[0]!.audio.filter((t) => t < parts[0]!.video[0]! - 0.001).length;
+    const tail = parts.at(-1)!;
+    const tailEnd = tail.video.at(-1)! + 1 / FPS - 1024 / 48000 / 2;
+    const after = tail.audio.filter((t) => t > tailEnd + 0.001).length;
+    expect(lesson.audio.length).toBe(sound - head - after);
     expect(lesson.video.length).toBe(7 * FPS);
-    // Each segment begins where the one before ended, sound and picture as far apart as in the segment.
+    // Each segment begins where the one before ended, sound and picture as far apart as in the segment
+    // (the lesson's sound starts with its first picture: the first segment's from there).
     let v = 0;
     let a = 0;
-    for (const p of parts) {
-      const own = p.audio[0]! - p.video[0]!;
+    parts.forEach((p, i) => {
+      const from = i === 0 ? p.audio.findIndex((t) => t >= p.video[0]! - 0.001) : 0;
+      const own = p.audio[from]! - p.video[0]!;
       const joined = lesson.audio[a]! - lesson.video[v]!;
       expect(Math.abs(joined - own)).toBeLessThan(0.002);
       if (v > 0) expect(lesson.video[v]! - lesson.video[v - 1]!).toBeLessThan(1.5 / FPS);
       v += p.video.length;
-      a += p.audio.length;
-    }
+      a += p.audio.length - from;
+    });
     // Picture frames evenly spaced throughout: no gap, no overlap where the segments meet.
     for (let i = 1; i < lesson.video.length; i++) {
       expect(lesson.video[i]! - lesson.video[i - 1]!).toBeGreaterThan(0.5 / FPS);
       expect(lesson.video[i]! - lesson.video[i - 1]!).toBeLessThan(1.5 / FPS);
     }
+  }, 60_000);
+
+  it('is as long as its pictures: sound from before the first picture and after the last is left out, the rest in step', async () => {
+    const dir = tempDir('classbox-remux-edges-');
+    // The sound starts 0.2 s before the picture and runs 0.3 s past its end.
+    const segments = await record(dir, 3, 'tune=zerolatency', 3.5, 0.2);
+    const out = join(dir, 'lesson.mp4');
+    await remuxSegments(segments, out);
+    expect(await decodeErrors(out)).toBe('');
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_type,start_time,duration:format=duration',
+      '-of',
+      'json',
+      out,
+    ]);
+    const facts = JSON.parse(stdout) as {
+      streams: Array<{ codec_type: string; start_time: string; duration: string }>;
+      format: { duration: string };
+    };
+    const picture = facts.streams.find((s) => s.codec_type === 'video')!;
+    const sound = facts.streams.find((s) => s.codec_type === 'audio')!;
+    expect(Number(picture.start_time)).toBe(0);
+    expect(Number(picture.duration)).toBeCloseTo(3, 3);
+    // What a player shows as the lesson's length: its pictures', not the sound's 3.5 s.
+    expect(Number(facts.format.duration)).toBeCloseTo(3, 3);
+    expect(Number(sound.start_time)).toBeGreaterThanOrEqual(0);
+    expect(Number(sound.start_time) + Number(sound.duration)).toBeLessThanOrEqual(3.001);
+    expect(Number(sound.duration)).toBeGreaterThan(2.97);
+
+    // In step: the first sound kept plays as far from the first picture as it did in the segment.
+    const own = await packets(segments[0]!);
+    const lesson = await packets(out);
+    const kept = own.audio.find((t) => t >= own.video[0]! - 0.001)!;
+    expect(Math.abs(lesson.audio[0]! - lesson.video[0]! - (kept - own.video[0]!))).toBeLessThan(0.002);
+    expect(lesson.video.length).toBe(3 * FPS);
   }, 60_000);
 
   it("a recording started again after a crash: the picture runs on, each part's sound in step with its picture", async () => {
@@ -159,7 +208,7 @@ describe('the lesson join by copy (segment-remux)', () => {
     const firstSound = (await Promise.all(first.map(packets))).reduce((n, p) => n + p.audio.length, 0);
     const secondSound = (await Promise.all(second.map(packets))).reduce((n, p) => n + p.audio.length, 0);
     expect(lesson.audio.length).toBeLessThan(firstSound + secondSound);
-    expect(lesson.audio.length).toBeGreaterThanOrEqual(firstSound + secondSound - Math.ceil((0.3 * 48000) / 1024) - 1);
+    expect(lesson.audio.length).toBeGreaterThanOrEqual(firstSound + secondSound - Math.ceil((0.3 * 48000) / 1024) - 3);
   }, 60_000);
 
   it('a segment cut short by a crash gives the frames it holds whole, and the file decodes', async () => {
