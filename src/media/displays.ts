@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classroomsOf, type DisplayConfig } from '../config/display-schema.js';
 import type { Config } from '../config/schema.js';
+import { liveCompositor } from './compositor.js';
 import { launchString, pipelineTokens, type Chain, type ElementLink, type Link } from './launch.js';
 import { layoutRects } from './layouts.js';
 import type { BoardProfile } from './profiles.js';
@@ -79,7 +80,7 @@ export function screenFeedChains(
     });
     return [
       [
-        { element: 'compositor', name: 'screen-mix', properties: { background: 'black', ...pads } },
+        liveCompositor('screen-mix', pads),
         { caps: `video/x-raw,width=${canvas.width},height=${canvas.height},framerate=${canvas.fps}/1` },
         ...out,
       ],

@@ -1,6 +1,7 @@
 import { networkOutputs, recordOutputs, type Config, type NetworkOutput, type SourceConfig } from '../config/schema.js';
 import { screensOf } from '../config/display-schema.js';
 import { audioEncodeChains, audioSourceChains, encodedCodecs, encodedSoundTee, hasAudio, outputCodec, soundTap } from './audio.js';
+import { liveCompositor } from './compositor.js';
 import { compositeChannel, ROOM_DISPLAY_SINK, screenSink } from './displays.js';
 import type { EchoPorts } from './echo/echo-link.js';
 import type { Chain } from './launch.js';
@@ -116,7 +117,7 @@ const compose: Branch = (c, before) => {
   const gop = Math.max(1, Math.round(c.config.video.keyframeIntervalS * c.config.video.fps));
   const chains: Chain[] = [
     [
-      { element: 'compositor', name: 'mix', properties: { background: 'black', ...padProps } },
+      liveCompositor('mix', padProps),
       { caps: `video/x-raw,width=${c.canvas.width},height=${c.canvas.height},framerate=${c.canvas.fps}/1` },
       // The service takes the technician's preview off the raw picture (not in the printed line).
       ...(c.form === 'printable' ? [] : [{ element: 'tee', name: 'raw-tee' }]),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GstRunner } from '../../src/media/gst-runner.js';
 import { launchString, pipelineTokens, type Chain } from '../../src/media/launch.js';
+import { liveCompositor } from '../../src/media/compositor.js';
 import { compositeInput } from '../../src/media/recipe-branches.js';
 import { rawCaps } from '../../src/media/sources.js';
 import { sleep, waitUntil } from '../helpers/net.js';
@@ -51,7 +52,7 @@ describe("the composite's sources", () => {
     // The composite as the service builds it, as far as the compositor's output.
     const chains: Chain[] = [
       [
-        { element: 'compositor', name: 'mix', properties: { background: 'black' } },
+        liveCompositor('mix', {}),
         { caps: `video/x-raw,format=I420,width=${CANVAS.width},height=${CANVAS.height},framerate=${CANVAS.fps}/1` },
         { element: 'appsink', name: 'out', properties: { sync: false, 'max-buffers': 5, drop: true } },
       ],
@@ -101,4 +102,32 @@ describe("the composite's sources", () => {
       composite.stop();
     }
   }, 40_000);
+
+  it('gives its pictures one frame apart from the first: none is lost as it starts', async () => {
+    // A source whose channel has nothing yet (as every class's composite starts: its slates first).
+    const chains: Chain[] = [
+      [
+        liveCompositor('mix', {}),
+        { caps: `video/x-raw,format=I420,width=${CANVAS.width},height=${CANVAS.height},framerate=${CANVAS.fps}/1` },
+        { element: 'appsink', name: 'out', properties: { sync: false, 'max-buffers': 30, drop: false } },
+      ],
+      compositeInput(`recipe-branches-empty-${process.pid}`, 'cam', CANVAS, 'mix.sink_0'),
+    ];
+    for (let run = 0; run < 3; run++) {
+      const composite = new GstRunner().create(launchString(pipelineTokens(chains)));
+      const pts: number[] = [];
+      composite.pullLoop('out', (_buf, t) => {
+        if (pts.length < 6) pts.push(t.pts);
+      });
+      composite.play();
+      try {
+        await waitUntil(() => pts.length >= 6 || undefined, "the composite's first pictures", 5_000);
+      } finally {
+        composite.stop();
+      }
+      // Started at zero, the compositor stamped its second picture at zero again (lasting two frames),
+      // and the encoder dropped it: every recording began with a picture missing.
+      for (let i = 1; i < pts.length; i++) expect(Math.abs(pts[i]! - pts[i - 1]! - 1e9 / CANVAS.fps)).toBeLessThan(1e6);
+    }
+  }, 30_000);
 });

@@ -94,8 +94,11 @@ describe('the lesson over a lossy network', () => {
     const state = () => receiver.engine.stats().sources.lesson?.state;
     try {
       await waitUntil(() => receiver.engine.inputFrames('lesson') > 50, 'the lesson', 30_000);
-      // No latency set and a round trip under a millisecond: the least, 20 ms, on both sides' word.
-      expect(receiver.engine.stats().sources.lesson!.srt!.latencyMs).toBe(20);
+      // No latency set and a round trip of a millisecond or so: the least, 20 ms, on both sides' word (a
+      // step or two more where the suite's load slows the relay: four round trips of what it read).
+      const fitted = receiver.engine.stats().sources.lesson!.srt!.latencyMs;
+      expect(fitted).toBeGreaterThanOrEqual(20);
+      expect(fitted).toBeLessThanOrEqual(30);
       relay.cut(true);
       const cutAt = Date.now();
       await waitUntil(() => state() === 'lost' || undefined, 'the lesson lost', 5000, 100);
@@ -109,7 +112,8 @@ describe('the lesson over a lossy network', () => {
       console.log(`the lesson back ${tookMs} ms after the network`);
       expect(tookMs).toBeLessThan(3000);
       expect(state()).toBe('live');
-      expect(receiver.engine.stats().sources.lesson!.srt!.latencyMs).toBe(20);
+      // The cut did not leave the link waiting longer: SRT's 120 ms start was not taken again.
+      expect(receiver.engine.stats().sources.lesson!.srt!.latencyMs).toBeLessThanOrEqual(30);
       expect(receiver.events.filter((e) => e.type === 'pipeline.restarted')).toEqual([]);
     } finally {
       await stop();

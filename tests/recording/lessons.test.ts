@@ -134,8 +134,8 @@ describe('lessons on demand', () => {
     expect(await decodeErrors(path)).toBe('');
     const frames = await probe(path);
     expect(frames.frames).toBe(Math.round(m.totalS * FPS));
-    // No picture is missing where one segment meets the next.
-    expect(frames.maxGapS).toBeLessThan(2 / FPS);
+    // No picture is missing, where one segment meets the next or as the recording starts (one missing is a gap of 2 / FPS).
+    expect(frames.maxGapS).toBeLessThan(1.5 / FPS);
     expect(event.durationS).toBeCloseTo(m.totalS, 2);
     expect(m.lesson).toMatchObject({ id, state: 'ready', path, durationS: event.durationS, segments: m.segments.length });
 
