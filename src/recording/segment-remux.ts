@@ -129,8 +129,10 @@ function tables(placed: Placed[], pictureEndNs: number): { tracks: Mp4Track[]; c
   const videoTicks: number[] = [];
   const ticks = (ns: number) => Math.round((ns / 1e9) * VIDEO_TIMESCALE);
   const audioFrameNs = a ? (AAC_FRAME / a.rate) * 1e9 : 0;
-  // Where the sound of each segment must end: where the next segment's sound begins, or the lesson's last picture ends.
-  const soundEnds = placed.map((_, k) => placed.slice(k + 1).find((q) => q.audioStartNs !== null)?.audioStartNs ?? pictureEndNs);
+  // Where the next segment's sound begins (null after the last segment with sound).
+  const nextSound = placed.map((_, k) => placed.slice(k + 1).find((q) => q.audioStartNs !== null)?.audioStartNs ?? null);
+  // Where the sound of each segment must end: there, or where the lesson's last picture ends.
+  const soundEnds = nextSound.map((ns) => ns ?? pictureEndNs);
   let soundCount = 0;
   let soundStartNs = -1;
   placed.forEach((p, s) => {
@@ -186,8 +188,7 @@ function tables(placed: Placed[], pictureEndNs: number): { tracks: Mp4Track[]; c
       const lastStartNs = firstKeptNs + (segmentSound - 1) * audioFrameNs;
       const toEnd = Math.round(((soundEnds[s]! - lastStartNs) / 1e9) * a.rate);
       // At a join the last frame lasts until the next segment's sound; at the lesson's end, at most its own length.
-      const isLastSound = !placed.slice(s + 1).some((q) => q.audioStartNs !== null);
-      a.durations.push(Math.max(1, isLastSound ? Math.min(AAC_FRAME, toEnd) : toEnd));
+      a.durations.push(Math.max(1, nextSound[s] === null ? Math.min(AAC_FRAME, toEnd) : toEnd));
       soundCount += segmentSound;
     }
   });

@@ -26,6 +26,19 @@ function frame(y: number): Buffer {
   return b;
 }
 
+/** The composite as the service builds it, one source read from `channel`, as far as the compositor's output (appsink `out`). */
+function compositeOf(channel: string, appsink: Record<string, number | boolean>): string {
+  const chains: Chain[] = [
+    [
+      liveCompositor('mix', {}),
+      { caps: `video/x-raw,format=I420,width=${CANVAS.width},height=${CANVAS.height},framerate=${CANVAS.fps}/1` },
+      { element: 'appsink', name: 'out', properties: { sync: false, ...appsink } },
+    ],
+    compositeInput(channel, 'cam', CANVAS, 'mix.sink_0'),
+  ];
+  return launchString(pipelineTokens(chains));
+}
+
 describe("the composite's sources", () => {
   it("a source's frame is in the composite within 40 ms of reaching its channel, at the median", async () => {
     const channel = `recipe-branches-test-${process.pid}`;
@@ -49,16 +62,7 @@ describe("the composite's sources", () => {
         ]),
       ),
     );
-    // The composite as the service builds it, as far as the compositor's output.
-    const chains: Chain[] = [
-      [
-        liveCompositor('mix', {}),
-        { caps: `video/x-raw,format=I420,width=${CANVAS.width},height=${CANVAS.height},framerate=${CANVAS.fps}/1` },
-        { element: 'appsink', name: 'out', properties: { sync: false, 'max-buffers': 5, drop: true } },
-      ],
-      compositeInput(channel, 'cam', CANVAS, 'mix.sink_0'),
-    ];
-    const composite = new GstRunner().create(launchString(pipelineTokens(chains)));
+    const composite = new GstRunner().create(compositeOf(channel, { 'max-buffers': 5, drop: true }));
     const pushedAt = new Map<number, number>();
     const delays: number[] = [];
     let pushed = 0;
@@ -105,16 +109,9 @@ describe("the composite's sources", () => {
 
   it('gives its pictures one frame apart from the first: none is lost as it starts', async () => {
     // A source whose channel has nothing yet (as every class's composite starts: its slates first).
-    const chains: Chain[] = [
-      [
-        liveCompositor('mix', {}),
-        { caps: `video/x-raw,format=I420,width=${CANVAS.width},height=${CANVAS.height},framerate=${CANVAS.fps}/1` },
-        { element: 'appsink', name: 'out', properties: { sync: false, 'max-buffers': 30, drop: false } },
-      ],
-      compositeInput(`recipe-branches-empty-${process.pid}`, 'cam', CANVAS, 'mix.sink_0'),
-    ];
+    const line = compositeOf(`recipe-branches-empty-${process.pid}`, { 'max-buffers': 30, drop: false });
     for (let run = 0; run < 3; run++) {
-      const composite = new GstRunner().create(launchString(pipelineTokens(chains)));
+      const composite = new GstRunner().create(line);
       const pts: number[] = [];
       composite.pullLoop('out', (_buf, t) => {
         if (pts.length < 6) pts.push(t.pts);

@@ -82,6 +82,9 @@ async function packets(path: string): Promise<Packets> {
   return out;
 }
 
+/** The index of a segment's first sound frame at or after its first picture (where a lesson's sound starts). */
+const firstSoundWithPicture = (p: Packets) => p.audio.findIndex((t) => t >= p.video[0]! - 0.001);
+
 async function decodeErrors(path: string): Promise<string> {
   const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
   return stderr.trim();
@@ -122,7 +125,7 @@ describe('the lesson join by copy (segment-remux)', () => {
     // All the sound but what lies outside the pictures: the frames before the first picture (the sources
     // start a few milliseconds apart) and those starting in the last half frame or after the last picture.
     const sound = parts.reduce((n, p) => n + p.audio.length, 0);
-    const head = parts[0]!.audio.filter((t) => t < parts[0]!.video[0]! - 0.001).length;
+    const head = firstSoundWithPicture(parts[0]!);
     const tail = parts.at(-1)!;
     const tailEnd = tail.video.at(-1)! + 1 / FPS - 1024 / 48000 / 2;
     const after = tail.audio.filter((t) => t > tailEnd + 0.001).length;
@@ -133,7 +136,7 @@ describe('the lesson join by copy (segment-remux)', () => {
     let v = 0;
     let a = 0;
     parts.forEach((p, i) => {
-      const from = i === 0 ? p.audio.findIndex((t) => t >= p.video[0]! - 0.001) : 0;
+      const from = i === 0 ? firstSoundWithPicture(p) : 0;
       const own = p.audio[from]! - p.video[0]!;
       const joined = lesson.audio[a]! - lesson.video[v]!;
       expect(Math.abs(joined - own)).toBeLessThan(0.002);
@@ -181,7 +184,7 @@ describe('the lesson join by copy (segment-remux)', () => {
     // In step: the first sound kept plays as far from the first picture as it did in the segment.
     const own = await packets(segments[0]!);
     const lesson = await packets(out);
-    const kept = own.audio.find((t) => t >= own.video[0]! - 0.001)!;
+    const kept = own.audio[firstSoundWithPicture(own)]!;
     expect(Math.abs(lesson.audio[0]! - lesson.video[0]! - (kept - own.video[0]!))).toBeLessThan(0.002);
     expect(lesson.video.length).toBe(3 * FPS);
   }, 60_000);
